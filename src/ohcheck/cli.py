@@ -1,0 +1,681 @@
+"""The ohcheck command line: thin — it parses, calls, renders.
+
+Only Typer and the standard library are imported at start-up; everything else
+(rich, pandas, MLflow, azure-ai-ml) is imported inside the command that needs
+it, so `ohcheck --help` stays about as fast as Typer itself
+(benchmarks/cli_startup.py measures it).
+
+Exit codes: 0 all passed or skipped · 1 something failed · 2 usage or
+configuration error · 3 something could not be decided (error) and nothing
+failed · 4 an internal error in ohcheck itself.
+"""
+
+import enum
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from ohcheck import __version__
+from ohcheck.errors import EXIT_FAILED, EXIT_OK, UserError
+
+EXIT_INTERNAL = 4
+
+app = typer.Typer(
+    name="ohcheck",
+    help="Check OpenHack challenges: teams verify their work, coaches review, facilitators prepare.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+data_app = typer.Typer(help="Prepare the hack's data: Adventure Works daily transactions.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+class TargetName(str, enum.Enum):
+    local = "local"
+    azure = "azure"
+
+
+def _command(group: typer.Typer, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a command whose user errors end in one sentence and an exit code, never a traceback."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def wrapper(*a: Any, **k: Any) -> Any:
+            try:
+                return func(*a, **k)
+            except UserError as exc:
+                _say_error(exc.message, exc.hint)
+                raise typer.Exit(exc.exit_code) from None
+            except KeyboardInterrupt:
+                _say_error("Interrupted.")
+                raise typer.Exit(130) from None
+            except Exception as exc:  # noqa: BLE001
+                if type(exc).__module__.split(".")[0] in {"typer", "click"} or os.environ.get("OHCHECK_DEBUG"):
+                    raise
+                _say_error(
+                    f"ohcheck hit an internal error: {type(exc).__name__}: {exc}".splitlines()[0],
+                    "Run again with OHCHECK_DEBUG=1 for the traceback, and please report it.",
+                )
+                raise typer.Exit(EXIT_INTERNAL) from None
+
+        group.command(*args, **kwargs)(wrapper)
+        return func
+
+    return decorate
+
+
+def _stderr() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _stdout() -> Any:
+    from rich.console import Console
+
+    # soft_wrap: paths and messages stay on one line (greppable); tables still fit the width.
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _esc(text: str) -> str:
+    """Text from users, files or services, made safe to print as rich markup."""
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _say_error(message: str, hint: Optional[str] = None) -> None:
+    console = _stderr()
+    console.print(f"[bold red]error:[/] {_esc(message)}")
+    if hint:
+        console.print(f"[cyan]hint:[/] {_esc(hint)}")
+
+
+def _echo_json(document: Any) -> None:
+    from ohcheck.render.json_report import dumps
+
+    typer.echo(dumps(document))
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ohcheck {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", help="Show the version and exit.", callback=_version, is_eager=True)
+    ] = False,
+) -> None:
+    """Check OpenHack challenges: teams verify their work, coaches review, facilitators prepare.
+
+    A team's work lives in its repo (with an ohcheck.yaml) and in its workspace:
+    the [bold]local[/] target (MLflow and Azure ML's local inference server, no Azure
+    needed) or the [bold]azure[/] target (an Azure ML workspace).
+    """
+
+
+# -- shared option types ------------------------------------------------------
+RepoOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--repo",
+        help="The team repo. Default: the folder holding ohcheck.yaml, here or above.",
+        file_okay=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _team_repo(repo: Optional[Path]) -> Path:
+    from ohcheck.config import CONFIG_NAME, find_repo
+    from ohcheck.errors import ConfigError
+
+    if repo is not None:
+        if not (repo / CONFIG_NAME).is_file():
+            raise ConfigError(
+                f"There is no {CONFIG_NAME} in {repo}.", hint=f"Run `ohcheck init --dir {repo}` to write one."
+            )
+        return repo.resolve()
+    found = find_repo()
+    if found is None:
+        raise ConfigError(
+            f"No {CONFIG_NAME} here or in any parent folder, so this is not a team repo.",
+            hint="Run `ohcheck init` in your team repo, or pass --repo PATH.",
+        )
+    return found
+
+
+def _pack() -> Any:
+    from ohcheck.pack import HackPack
+
+    return HackPack()
+
+
+# -- list / show / start ---------------------------------------------------------
+@_command(app, "list")
+def list_challenges(repo: RepoOption = None, as_json: JsonOption = False) -> None:
+    """List the challenges, their titles and criteria; in a team repo, also your last result of each."""
+    from ohcheck.config import find_repo
+    from ohcheck.errors import StoreError
+    from ohcheck.store import ResultsStore, store_path
+
+    pack = _pack()
+    root = _team_repo(repo) if repo is not None else find_repo()
+    latest: dict = {}
+    if root is not None:
+        try:
+            with ResultsStore(store_path(root), create=False) as store:
+                latest = store.latest_by_challenge()
+        except StoreError as exc:
+            _say_error(exc.message + " Showing the challenges without your results.")
+    rows = []
+    for c in pack.challenges:
+        attempt = latest.get(c.id)
+        rows.append(
+            {
+                "id": c.id,
+                "title": c.title,
+                "criteria": len(pack.criteria(c)),
+                "last_status": attempt.verdict if attempt else None,
+                "last_counts": (
+                    {"passed": attempt.passed, "failed": attempt.failed, "error": attempt.error, "skipped": attempt.skipped}
+                    if attempt
+                    else None
+                ),
+                "last_time": attempt.started_at if attempt else None,
+            }
+        )
+    if as_json:
+        _echo_json({"team_repo": str(root) if root else None, "challenges": rows})
+        return
+    from ohcheck.render.tables import print_table
+
+    columns = ["ID", "Title", "Criteria"] + (["Your last result"] if root is not None else [])
+    table_rows = []
+    for row in rows:
+        cells = [row["id"], _esc(row["title"]), str(row["criteria"])]
+        if root is not None:
+            cells.append(_last_result(row))
+        table_rows.append(cells)
+    title = "OpenHack challenges" + (f" (team repo {root})" if root else "")
+    print_table(_stdout(), columns, table_rows, title=title, right=["Criteria"])
+
+
+def _last_result(row: dict) -> str:
+    counts = row["last_counts"]
+    if not counts:
+        return "not verified yet"
+    total = sum(counts.values())
+    style = {"passed": "green", "failed": "red", "error": "yellow", "skipped": "dim"}[row["last_status"]]
+    return f"[{style}]{row['last_status']}[/] ({counts['passed']}/{total} passed, {row['last_time']})"
+
+
+@_command(app)
+def show(
+    challenge: Annotated[str, typer.Argument(help="The challenge: challenge-01, 01 or 1.")],
+    raw: Annotated[bool, typer.Option("--raw", help="Print the Markdown source.")] = False,
+) -> None:
+    """Show a challenge: what to do, its success criteria, learning resources."""
+    c = _pack().challenge(challenge)
+    text = c.markdown.read_text(encoding="utf-8")
+    console = _stdout()
+    if raw or not console.is_terminal:
+        typer.echo(text)
+        return
+    from rich.markdown import Markdown
+
+    console.print(Markdown(text, hyperlinks=True))
+
+
+@_command(app)
+def start(
+    challenge: Annotated[str, typer.Argument(help="The challenge: challenge-01, 01 or 1.")],
+    directory: Annotated[
+        Optional[Path],
+        typer.Option("--dir", help="The team repo. Default: the folder holding ohcheck.yaml, or the current one.", file_okay=False),
+    ] = None,
+) -> None:
+    """Copy a challenge's starter files into your team repo, never over a file you already have."""
+    from ohcheck.config import find_repo
+    from ohcheck.starter import start_challenge
+
+    c = _pack().challenge(challenge)
+    dest = directory or find_repo() or Path.cwd()
+    report = start_challenge(c, dest)
+    console = _stdout()
+    console.print(_esc(f"Starter files for {c.id} ({c.title}) in {dest}:"))
+    for name in report.copied:
+        console.print(f"  [green]copied[/]  {_esc(name)}")
+    for name in report.skipped:
+        console.print(f"  [yellow]kept[/]    {_esc(name)} (you already have it; the starter's version was not copied)")
+    if not report.copied and not report.skipped:
+        console.print("  (the starter has no files)")
+    console.print(f"Next: read `ohcheck show {c.id}`, then check your work with `ohcheck verify {c.id}`.")
+
+
+@_command(app)
+def init(
+    directory: Annotated[Path, typer.Option("--dir", help="The team repo.", file_okay=False)] = Path("."),
+    team: Annotated[Optional[str], typer.Option(help="Your team's name. Default: the folder's name.")] = None,
+    target: Annotated[TargetName, typer.Option(help="Where `ohcheck verify` checks by default.")] = TargetName.local,
+    config_json: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--config-json",
+            help="The workspace's config.json from the Azure ML portal. Default: config.json here or above, if any.",
+            dir_okay=False,
+        ),
+    ] = None,
+    subscription: Annotated[Optional[str], typer.Option(help="Azure subscription id of the workspace.")] = None,
+    resource_group: Annotated[Optional[str], typer.Option(help="Resource group of the workspace.")] = None,
+    workspace: Annotated[Optional[str], typer.Option(help="Name of the Azure ML workspace.")] = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing ohcheck.yaml.")] = False,
+) -> None:
+    """Write a commented ohcheck.yaml into your team repo."""
+    from ohcheck.team_init import init_repo
+
+    path, ref = init_repo(
+        directory,
+        team=team,
+        target=target.value,
+        config_json=config_json,
+        subscription_id=subscription,
+        resource_group=resource_group,
+        workspace=workspace,
+        force=force,
+    )
+    console = _stdout()
+    console.print(_esc(f"Wrote {path} (target: {target.value})."))
+    if ref:
+        console.print(_esc(f"Azure ML workspace: {ref.workspace} in {ref.resource_group} (from {ref.source})."))
+    else:
+        console.print("No Azure workspace yet: add it under `azure:` when you have one (challenge 00).")
+    console.print("Next: `ohcheck verify challenge-00`.")
+
+
+# -- verify / history -------------------------------------------------------------
+@_command(app)
+def verify(
+    challenge: Annotated[str, typer.Argument(help="The challenge: challenge-01, 01 or 1.")],
+    target: Annotated[
+        Optional[TargetName],
+        typer.Option("--target", "-t", help="Check this target instead of ohcheck.yaml's (env: OHCHECK_TARGET)."),
+    ] = None,
+    as_json: JsonOption = False,
+    junit_xml: Annotated[
+        Optional[Path], typer.Option("--junit-xml", help="Also write the results as JUnit XML to FILE.", dir_okay=False)
+    ] = None,
+    repo: RepoOption = None,
+    store: Annotated[bool, typer.Option("--store/--no-store", help="Record the results in .ohcheck/results.db.")] = True,
+    timeout: Annotated[float, typer.Option(help="Seconds each criterion may take.", min=1.0)] = 120.0,
+) -> None:
+    """Check every success criterion of a challenge against your repo and workspace.
+
+    Exit code: 0 all passed or skipped, 1 something failed, 2 usage or config
+    error, 3 something could not be decided (error) and nothing failed.
+    """
+    from ohcheck.runner import RunnerSettings
+    from ohcheck.verify import verify as run_verify
+
+    pack = _pack()
+    c = pack.challenge(challenge)
+    root = _team_repo(repo)
+    criteria = pack.criteria(c)
+    settings = RunnerSettings(timeout=timeout)
+    err = _stderr()
+    with _criteria_progress(err, len(criteria), enabled=err.is_terminal and not as_json) as (on_start, on_result):
+        run = run_verify(
+            pack,
+            c,
+            root,
+            target=target.value if target else None,
+            store=store,
+            settings=settings,
+            on_start=on_start,
+            on_result=on_result,
+        )
+    from ohcheck.render import json_report, terminal
+
+    if as_json:
+        _echo_json(
+            json_report.report(
+                challenge=c.id,
+                title=c.title,
+                target=run.config.target,
+                team=run.config.team,
+                started_at=run.started_at,
+                results=run.results,
+                summary=run.summary,
+            )
+        )
+    else:
+        heading = f"{c.id} — {c.title}  (team {run.config.team}, target {run.config.target})"
+        terminal.print_results(_stdout(), heading, run.results, run.summary)
+    if junit_xml is not None:
+        from ohcheck.atomic import write_atomic
+        from ohcheck.render import junit
+
+        write_atomic(junit_xml, junit.to_xml(c.id, c.title, run.results, run.summary, timestamp=run.started_at))
+    raise typer.Exit(run.summary.exit_code)
+
+
+class _criteria_progress:
+    """A progress bar on stderr while criteria run (only on a terminal)."""
+
+    def __init__(self, console: Any, total: int, *, enabled: bool) -> None:
+        self.console, self.total, self.enabled = console, total, enabled
+        self.progress: Any = None
+
+    def __enter__(self) -> tuple[Optional[Callable[[Any], None]], Optional[Callable[[Any], None]]]:
+        if not self.enabled:
+            return None, None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+        self.progress = Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            console=self.console, transient=True,
+        )
+        self.progress.start()
+        task = self.progress.add_task("checking", total=self.total)
+        return (
+            lambda c: self.progress.update(task, description=f"checking {c.id} {c.title[:50]}"),
+            lambda r: self.progress.advance(task),
+        )
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+@_command(app)
+def history(
+    challenge: Annotated[Optional[str], typer.Argument(help="Only this challenge.")] = None,
+    repo: RepoOption = None,
+    limit: Annotated[int, typer.Option(help="How many attempts to show, newest first.", min=1)] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """Show your stored verify attempts, newest first."""
+    from ohcheck.store import ResultsStore, store_path
+
+    chosen = _pack().challenge(challenge).id if challenge else None
+    root = _team_repo(repo)
+    with ResultsStore(store_path(root), create=False) as store:
+        attempts = store.attempts(chosen, limit=limit)
+        if as_json:
+            _echo_json(
+                {
+                    "team_repo": str(root),
+                    "attempts": [
+                        {**a.to_dict(), "results": [r.to_dict() for r in store.results(a.id)]} for a in attempts
+                    ],
+                }
+            )
+            return
+    console = _stdout()
+    if not attempts:
+        console.print("No attempts yet" + (f" for {chosen}" if chosen else "") + ": run `ohcheck verify <challenge>`.")
+        return
+    from ohcheck.render.tables import print_table
+
+    style = {"passed": "green", "failed": "red", "error": "yellow", "skipped": "dim"}
+    columns = ["#", "When (UTC)", "Challenge", "Target", "Result", "Passed", "Failed", "Error", "Skipped", "Took"]
+    rows = [
+        [
+            str(a.id), a.started_at.replace("T", " ").removesuffix("+00:00"), a.challenge, a.target,
+            f"[{style[a.verdict]}]{a.verdict}[/]", str(a.passed), str(a.failed), str(a.error), str(a.skipped),
+            f"{a.duration:.1f} s",
+        ]
+        for a in attempts
+    ]
+    print_table(console, columns, rows, title=f"Verify attempts in {root}",
+                right=["#", "Passed", "Failed", "Error", "Skipped", "Took"])
+
+
+# -- data ---------------------------------------------------------------------------
+@_command(data_app, "prepare")
+def data_prepare(
+    source: Annotated[
+        str,
+        typer.Option(
+            help="auto (the official Adventure Works zip, else the offline generator), synthetic, a URL, "
+            "or a path to the zip or to TransactionHistory.csv."
+        ),
+    ] = "auto",
+    out: Annotated[Path, typer.Option(help="Folder for TransactionHistory.csv and the three series.", file_okay=False)] = Path("data"),
+    seed: Annotated[int, typer.Option(help="Seed of the offline generator.")] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Get Adventure Works TransactionHistory and write the hack's three daily series."""
+    from ohcheck.data import prepare
+
+    err = _stderr()
+    with _download_progress(err, enabled=err.is_terminal and not as_json) as progress:
+        report = prepare(source, out, seed=seed, progress=progress)
+    if as_json:
+        _echo_json(
+            {
+                "source": report.source,
+                "synthetic": report.synthetic,
+                "note": report.note,
+                "transactions": report.history_rows,
+                "files": {
+                    k: {"path": str(p), "rows": report.rows[k], "first": report.first[k], "last": report.last[k]}
+                    for k, p in report.files.items()
+                },
+            }
+        )
+        return
+    console = _stdout()
+    if report.note:
+        console.print(f"[bold yellow]note:[/] {_esc(report.note)}")
+    console.print(_esc(f"Source: {report.source} ({report.history_rows:,} transactions)"))
+    from ohcheck.render.tables import print_table
+
+    rows = [[_esc(str(path)), str(report.rows[key]), report.first[key], report.last[key]] for key, path in report.files.items()]
+    print_table(console, ["File", "Rows", "First day", "Last day"], rows, right=["Rows"])
+
+
+class _download_progress:
+    """A download bar on stderr, only on a terminal and only once bytes arrive."""
+
+    def __init__(self, console: Any, *, enabled: bool) -> None:
+        self.console, self.enabled = console, enabled
+        self.progress: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> Optional[Callable[[int, Optional[int]], None]]:
+        if not self.enabled:
+            return None
+
+        def update(done: int, total: Optional[int]) -> None:
+            if self.progress is None:
+                from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
+
+                self.progress = Progress(*Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn(),
+                                         console=self.console, transient=True)
+                self.progress.start()
+                self.task = self.progress.add_task("downloading Adventure Works", total=total)
+            self.progress.update(self.task, completed=done, total=total)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+# -- selftest / demo --------------------------------------------------------------------
+DataSourceOption = Annotated[
+    str,
+    typer.Option(
+        "--data-source",
+        help="Data for the solutions: synthetic, auto (download, else synthetic), a URL, or a path to TransactionHistory.",
+    ),
+]
+
+
+@_command(app)
+def selftest(
+    challenge: Annotated[Optional[str], typer.Argument(help="Only this challenge.")] = None,
+    data_source: DataSourceOption = "synthetic",
+    keep: Annotated[bool, typer.Option(help="Keep the built team repos and say where they are.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Prove the hack pack: each starter fails what the team must do, each solution passes (local target)."""
+    import tempfile
+
+    from ohcheck.selftest import selftest_challenge
+
+    pack = _pack()
+    chosen = [pack.challenge(challenge)] if challenge else [c for c in pack.challenges if c.checks]
+    problems = pack.validate()
+    workdir = Path(tempfile.mkdtemp(prefix="ohcheck-selftest-"))
+    reports = []
+    err = _stderr()
+    try:
+        with _stage_status(err, enabled=err.is_terminal and not as_json) as on_stage:
+            for c in chosen:
+                reports.append(selftest_challenge(pack, c, workdir, data_source=data_source, on_stage=on_stage))
+    finally:
+        if not keep:
+            import shutil
+
+            shutil.rmtree(workdir, ignore_errors=True)
+    problems += [p for r in reports for p in r.problems]
+    ok = not problems and all(r.ok for r in reports)
+    if as_json:
+        _echo_json(
+            {
+                "ok": ok,
+                "pack_problems": problems,
+                "challenges": [
+                    {
+                        "challenge": r.challenge.id,
+                        "ok": r.ok,
+                        "criteria": [
+                            {
+                                "criterion": v.criterion.id,
+                                "starter": v.starter.status.value,
+                                "solution": v.solution.status.value,
+                                "ok": v.ok,
+                                "problem": v.problem,
+                            }
+                            for v in r.verdicts
+                        ],
+                    }
+                    for r in reports
+                ],
+                "workdir": str(workdir) if keep else None,
+            }
+        )
+    else:
+        _print_selftest(reports, problems, workdir if keep else None)
+    raise typer.Exit(EXIT_OK if ok else EXIT_FAILED)
+
+
+def _print_selftest(reports: list, problems: list[str], kept: Optional[Path]) -> None:
+    from ohcheck.render.tables import print_table
+
+    console = _stdout()
+    rows = [
+        [v.criterion.id, v.starter.status.value, v.solution.status.value,
+         "[green]as it should[/]" if v.ok else f"[red]{_esc(v.problem)}[/]"]
+        for r in reports
+        for v in r.verdicts
+    ]
+    print_table(console, ["Criterion", "Starter", "Solution", "Verdict"], rows,
+                title="Self-test of the hack pack (local target)")
+    for p in problems:
+        console.print(f"[red]pack problem:[/] {_esc(p)}")
+    bad = sum(not v.ok for r in reports for v in r.verdicts) + len(problems)
+    total = sum(len(r.verdicts) for r in reports)
+    if bad:
+        console.print(f"[bold red]{bad} problem(s)[/] in {total} criteria of {len(reports)} challenge(s).")
+    else:
+        console.print(f"[bold green]All {total} criteria of {len(reports)} challenge(s) behave as they should.[/]")
+    if kept:
+        console.print(_esc(f"Team repos kept in {kept}"))
+
+
+class _stage_status:
+    """A spinner on stderr naming the current stage of a long run (terminal only)."""
+
+    def __init__(self, console: Any, *, enabled: bool) -> None:
+        self.console, self.enabled = console, enabled
+        self.status: Any = None
+
+    def __enter__(self) -> Optional[Callable[[str], None]]:
+        if not self.enabled:
+            return None
+        self.status = self.console.status("starting")
+        self.status.start()
+        return lambda text: self.status.update(text)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.status is not None:
+            self.status.stop()
+
+
+@_command(app)
+def demo(
+    data_source: DataSourceOption = "auto",
+    keep: Annotated[bool, typer.Option(help="Keep the demo team repo and say where it is.")] = False,
+) -> None:
+    """Build a team repo from the solutions and verify every challenge on the local target."""
+    import tempfile
+
+    from ohcheck.demo import run_demo
+    from ohcheck.render import terminal
+
+    pack = _pack()
+    workdir = Path(tempfile.mkdtemp(prefix="ohcheck-demo-"))
+    console = _stdout()
+    err = _stderr()
+    try:
+        with _stage_status(err, enabled=err.is_terminal) as on_stage:
+            runs, steps = run_demo(pack, workdir / "team-repo", data_source=data_source, on_stage=on_stage)
+        console.print(f"Built a demo team repo from the solutions of {', '.join(sorted({s.challenge for s in steps}))}:")
+        for step in steps:
+            console.print(f"  [dim]{step.challenge}[/] $ {_esc(step.command)}")
+            for line in _interesting(step.output):
+                console.print(f"      {_esc(line)}", style="yellow" if "note" in line.lower() else "dim")
+        console.print()
+        worst = EXIT_OK
+        for run in runs:
+            heading = f"{run.challenge.id} — {run.challenge.title}  (team {run.config.team}, target {run.config.target})"
+            terminal.print_results(console, heading, run.results, run.summary)
+            console.print()
+            worst = max(worst, run.summary.exit_code)
+        if keep:
+            console.print(_esc(f"The demo team repo is kept in {workdir / 'team-repo'}"))
+    finally:
+        if not keep:
+            import shutil
+
+            shutil.rmtree(workdir, ignore_errors=True)
+    raise typer.Exit(worst)
+
+
+def _interesting(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.lower().startswith(("note", "source"))][:3]
+
+
+def main() -> None:
+    """The `ohcheck` console script."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        _say_error("Interrupted.")
+        sys.exit(130)
+

@@ -1,0 +1,185 @@
+"""The team's ohcheck.yaml: what it may say, and finding and reading it.
+
+Validation is pydantic's; what ohcheck adds is the error message a team can
+act on — the file, the line and the key — instead of a validation dump.
+A secret has no place in this file: unknown keys are refused, and there is
+no key for one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ohcheck.errors import ConfigError
+
+CONFIG_NAME = "ohcheck.yaml"
+TARGETS = ("local", "azure")
+
+# Azure ML online endpoint names: 3-32 characters, a letter first, then letters, digits, hyphens.
+_ENDPOINT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]$")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Paths(_Section):
+    """Where the team's files are, relative to the repo root."""
+
+    data: str = "data"
+    train_script: str = "src/train.py"
+    score_script: str = "src/score.py"
+    model_dir: str = "outputs/model"
+    metrics: str = "outputs/metrics.json"
+
+
+class DataAssets(_Section):
+    """Names of the registered data assets (uri_file) made from the three CSVs."""
+
+    all: str = "transaction_ts"
+    year2013: str = "transaction_ts2013"
+    year2014: str = "transaction_ts2014"
+
+
+class LocalTarget(_Section):
+    tracking_uri: str = "sqlite:///.ohcheck/mlflow.db"
+    scoring_url: str = "http://127.0.0.1:5001/score"
+
+
+class AzureTarget(_Section):
+    """The Azure ML workspace: the portal's config.json, or the three names."""
+
+    config_file: str | None = None
+    subscription_id: str | None = None
+    resource_group: str | None = None
+    workspace: str | None = None
+    compute_cluster: str = "cpu-cluster"
+    compute_instance: str | None = None
+
+
+class Config(_Section):
+    team: str = Field(min_length=1, max_length=64)
+    target: Literal["local", "azure"] = "local"
+    experiment: str = "adventureworks-forecast"
+    model: str = "adventureworks-forecast"
+    endpoint: str = "adventureworks-forecast"
+    data_assets: DataAssets = DataAssets()
+    paths: Paths = Paths()
+    local: LocalTarget = LocalTarget()
+    azure: AzureTarget = AzureTarget()
+
+    @field_validator("team")
+    @classmethod
+    def _team_is_a_name(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint_name(cls, value: str) -> str:
+        if not _ENDPOINT_NAME.match(value):
+            raise ValueError(
+                "must be 3-32 characters: a letter first, then letters, digits or hyphens "
+                "(Azure ML's rule for online endpoint names)"
+            )
+        return value
+
+
+def find_repo(start: Path | None = None) -> Path | None:
+    """The nearest directory at or above `start` holding an ohcheck.yaml."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return None
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate an ohcheck.yaml; any problem is one ConfigError sentence."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path} does not exist.", hint="Run `ohcheck init` in your team repo to write one."
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Cannot read {path}: {exc}.") from None
+    return parse_config(text, source=str(path))
+
+
+def parse_config(text: str, *, source: str = CONFIG_NAME) -> Config:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f", line {mark.line + 1}" if mark else ""
+        problem = exc.problem or exc.context or "malformed YAML"
+        raise ConfigError(f"{source}{where}: this is not valid YAML ({problem}).") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: this is not valid YAML ({exc}).") from None
+    if data is None:
+        raise ConfigError(f"{source} is empty.", hint="Run `ohcheck init --force` to write a fresh one.")
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected keys such as `team:` and `target:`, found a {type(data).__name__}.")
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, text, source)) from None
+
+
+def _explain(exc: ValidationError, text: str, source: str) -> str:
+    first = exc.errors()[0]
+    loc = tuple(first["loc"])
+    key = ".".join(str(part) for part in loc)
+    line = _line_of(text, loc)
+    where = f"{source}, line {line}" if line else source
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        return f"{where}: unknown key `{key}` (a typo? see the comments `ohcheck init` writes)."
+    if kind == "missing":
+        return f"{where}: the key `{key}` is required."
+    if kind == "literal_error" and loc == ("target",):
+        return f"{where}: `target` must be one of {', '.join(TARGETS)}, not {first.get('input')!r}."
+    message = first["msg"].removeprefix("Value error, ")
+    return f"{where}: `{key}` {_lower_first(message)} (found {first.get('input')!r})."
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the key at `loc` in the YAML text, or of its nearest parent."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in loc:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        for key_node, value_node in node.value:
+            if key_node.value == str(part):
+                line = key_node.start_mark.line + 1
+                node = value_node
+                break
+        else:
+            break
+    return line
+
+
+def with_overrides(config: Config, *, target: str | None = None) -> Config:
+    """Apply what the command line and the environment say over ohcheck.yaml."""
+    chosen = target or os.environ.get("OHCHECK_TARGET")
+    if chosen:
+        if chosen not in TARGETS:
+            raise ConfigError(f"Unknown target {chosen!r}: choose one of {', '.join(TARGETS)}.")
+        config = config.model_copy(update={"target": chosen})
+    return config

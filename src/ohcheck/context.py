@@ -1,0 +1,47 @@
+"""What a check may read: the team repo, the target, the config, and shared work.
+
+One Context serves every criterion of a verify run. `memo` lets criteria that
+need the same expensive answer (the model's forecasts, say) compute it once,
+even when they run on different threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from ohcheck.config import Config
+from ohcheck.redaction import Redactor
+from ohcheck.repo import TeamRepo
+from ohcheck.targets.base import Target
+
+T = TypeVar("T")
+
+
+@dataclass
+class Context:
+    repo: TeamRepo
+    config: Config
+    target: Target
+    redactor: Redactor = field(default_factory=Redactor)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """Compute a value once per run and share it; a failure is not cached."""
+        with self._guard:
+            if key in self._memo:
+                return self._memo[key]
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._memo:
+                self._memo[key] = compute()
+            return self._memo[key]
+
+    def secret(self, value: str | None) -> str | None:
+        """Register a secret the check obtained so that no output can show it."""
+        self.redactor.register(value)
+        return value

@@ -1,0 +1,246 @@
+"""How a success criterion is declared, what a check may raise, and its Result.
+
+A check is a plain function that reads top to bottom and stops at the first
+thing that is wrong, as a pytest test does: outcomes are raised, not returned.
+
+    @criterion("03.3", "Verify that scoring with the key returns n finite forecasts",
+               hint="POST {\"data\": [7]} to the scoring URI with the endpoint key")
+    def scoring_returns_forecasts(ctx):
+        reply = ctx.target.score(ctx.config.endpoint, {"data": [7]})
+        if len(reply.get("result", [])) != 7:
+            fail(f"expected 7 forecasts under 'result', got {reply!r:.200}")
+        return passed("7 finite forecasts", evidence={"forecasts": reply["result"]})
+
+* `fail(message)` — the criterion is not met (the team has work to do).
+* `skip(reason)` — the criterion does not apply here (e.g. no compute on the local target).
+* `undecided(reason)` — ohcheck could not decide (never reported as failed).
+* returning normally — passed; return `passed(message, evidence)` to say what was seen.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+
+class Status(str, enum.Enum):
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+class Outcome(Exception):
+    """Raised by a check to end it with a status other than passed."""
+
+    status: Status
+
+    def __init__(self, message: str, evidence: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.evidence = dict(evidence or {})
+
+
+class Failed(Outcome):
+    status = Status.FAILED
+
+
+class Skipped(Outcome):
+    status = Status.SKIPPED
+
+
+class Undecided(Outcome):
+    status = Status.ERROR
+
+
+def fail(message: str, evidence: Mapping[str, Any] | None = None) -> NoReturn:
+    """End the check: the criterion is not met. Say what was expected and what was found."""
+    raise Failed(message, evidence)
+
+
+def skip(reason: str, evidence: Mapping[str, Any] | None = None) -> NoReturn:
+    """End the check: the criterion does not apply here, and why."""
+    raise Skipped(reason, evidence)
+
+
+def undecided(reason: str, evidence: Mapping[str, Any] | None = None) -> NoReturn:
+    """End the check: ohcheck could not decide (reported as `error`, never as `failed`)."""
+    raise Undecided(reason, evidence)
+
+
+@dataclass(frozen=True)
+class Passed:
+    """What a passing check saw; returning it is optional."""
+
+    message: str = ""
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+
+def passed(message: str = "", evidence: Mapping[str, Any] | None = None) -> Passed:
+    """Build the return value of a passing check: a message and what was observed."""
+    return Passed(message, dict(evidence or {}))
+
+
+CheckFunction = Callable[[Any], "Passed | str | None"]
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One success criterion of a challenge and the function that checks it."""
+
+    id: str
+    title: str
+    func: CheckFunction
+    hint: str = ""
+    needs: tuple[str, ...] = ()
+    timeout: float | None = None
+    # The self-test expects the starter to fail each criterion the team still has
+    # to do. A criterion about the machine rather than the repo (installed
+    # packages, say) may pass in the starter: the self-test then does not insist.
+    starter_may_pass: bool = False
+    challenge: str = ""
+
+    def __call__(self, ctx: Any) -> Passed | str | None:
+        return self.func(ctx)
+
+
+def criterion(
+    id: str,
+    title: str,
+    *,
+    hint: str = "",
+    needs: str | tuple[str, ...] | list[str] = (),
+    timeout: float | None = None,
+    starter_may_pass: bool = False,
+) -> Callable[[CheckFunction], Criterion]:
+    """Declare a check function as the check of success criterion `id`.
+
+    `needs` names criteria of the same challenge that must pass first; when one
+    does not, this criterion is skipped with that reason instead of run.
+    """
+    if isinstance(needs, str):
+        needs = (needs,)
+
+    def decorate(func: CheckFunction) -> Criterion:
+        return Criterion(
+            id=id,
+            title=title,
+            func=func,
+            hint=hint,
+            needs=tuple(needs),
+            timeout=timeout,
+            starter_may_pass=starter_may_pass,
+        )
+
+    return decorate
+
+
+def utc_now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class Result:
+    """The outcome of one criterion in one verify run."""
+
+    challenge: str
+    criterion: str
+    title: str
+    status: Status
+    message: str = ""
+    hint: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+    duration: float = 0.0
+    target: str = ""
+    team: str = ""
+    time: str = field(default_factory=utc_now)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "challenge": self.challenge,
+            "criterion": self.criterion,
+            "title": self.title,
+            "status": self.status.value,
+            "message": self.message,
+            "hint": self.hint,
+            "evidence": self.evidence,
+            "duration": round(self.duration, 3),
+            "target": self.target,
+            "team": self.team,
+            "time": self.time,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Result":
+        return cls(
+            challenge=data["challenge"],
+            criterion=data["criterion"],
+            title=data.get("title", ""),
+            status=Status(data["status"]),
+            message=data.get("message", ""),
+            hint=data.get("hint", ""),
+            evidence=dict(data.get("evidence") or {}),
+            duration=float(data.get("duration") or 0.0),
+            target=data.get("target", ""),
+            team=data.get("team", ""),
+            time=data.get("time", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts of a run's results and the exit code they mean."""
+
+    passed: int
+    failed: int
+    error: int
+    skipped: int
+    duration: float
+
+    @classmethod
+    def of(cls, results: list[Result], duration: float = 0.0) -> "Summary":
+        count = {s: 0 for s in Status}
+        for r in results:
+            count[r.status] += 1
+        return cls(
+            passed=count[Status.PASSED],
+            failed=count[Status.FAILED],
+            error=count[Status.ERROR],
+            skipped=count[Status.SKIPPED],
+            duration=duration,
+        )
+
+    @property
+    def exit_code(self) -> int:
+        from ohcheck.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED
+
+        if self.failed:
+            return EXIT_FAILED
+        if self.error:
+            return EXIT_UNDECIDED
+        return EXIT_OK
+
+    @property
+    def verdict(self) -> str:
+        """One word for a whole run: passed, failed, error (undecided), or skipped."""
+        if self.failed:
+            return "failed"
+        if self.error:
+            return "error"
+        if self.passed:
+            return "passed"
+        return "skipped"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "failed": self.failed,
+            "error": self.error,
+            "skipped": self.skipped,
+            "duration": round(self.duration, 3),
+            "verdict": self.verdict,
+            "exit_code": self.exit_code,
+        }

@@ -1,0 +1,1 @@
+"""Rendering results: terminal (rich or plain), JSON, JUnit XML."""

@@ -1,0 +1,87 @@
+"""Results for people: a rich table on a terminal, plain lines otherwise.
+
+Status, id, criterion and what was observed; a failure or error carries its
+hint right under its message. Colour and box drawing only on a terminal, so
+logs and pipes get clean text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from ohcheck.criteria import Result, Status, Summary
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+STYLE = {
+    Status.PASSED: "bold green",
+    Status.FAILED: "bold red",
+    Status.ERROR: "bold yellow",
+    Status.SKIPPED: "dim",
+}
+LABEL = {
+    Status.PASSED: "✔ passed",
+    Status.FAILED: "✘ failed",
+    Status.ERROR: "! error",
+    Status.SKIPPED: "- skipped",
+}
+PLAIN_LABEL = {Status.PASSED: "PASSED", Status.FAILED: "FAILED", Status.ERROR: "ERROR", Status.SKIPPED: "SKIPPED"}
+
+
+def summary_line(summary: Summary) -> str:
+    parts = [f"{summary.passed} passed", f"{summary.failed} failed"]
+    parts.append(f"{summary.error} error{'s' if summary.error != 1 else ''}")
+    parts.append(f"{summary.skipped} skipped")
+    return ", ".join(parts) + f" in {summary.duration:.1f} s"
+
+
+def print_results(
+    console: "Console",
+    heading: str,
+    results: Sequence[Result],
+    summary: Summary,
+) -> None:
+    if console.is_terminal:
+        _rich(console, heading, results, summary)
+    else:
+        _plain(console, heading, results, summary)
+
+
+def _rich(console: "Console", heading: str, results: Sequence[Result], summary: Summary) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(heading, style="bold"), title_justify="left", expand=False, show_lines=False)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("ID", no_wrap=True, style="bold")
+    table.add_column("Criterion", ratio=2)
+    table.add_column("Result", ratio=3)
+    for r in results:
+        observed = Text(r.message or "")
+        if r.hint and r.status in (Status.FAILED, Status.ERROR):
+            observed.append(f"\nhint: {r.hint}", style="italic cyan")
+        table.add_row(Text(LABEL[r.status], style=STYLE[r.status]), r.criterion, r.title, observed)
+    console.print(table)
+    console.print(Text(summary_line(summary), style=_verdict_style(summary)))
+
+
+def _plain(console: "Console", heading: str, results: Sequence[Result], summary: Summary) -> None:
+    lines = [heading]
+    for r in results:
+        lines.append(f"{PLAIN_LABEL[r.status]:<8} {r.criterion:<6} {r.title}")
+        if r.message:
+            lines.append(f"{'':<15} {r.message}")
+        if r.hint and r.status in (Status.FAILED, Status.ERROR):
+            lines.append(f"{'':<15} hint: {r.hint}")
+    lines.append(summary_line(summary))
+    console.out("\n".join(lines), highlight=False)
+
+
+def _verdict_style(summary: Summary) -> str:
+    if summary.failed:
+        return "bold red"
+    if summary.error:
+        return "bold yellow"
+    return "bold green"

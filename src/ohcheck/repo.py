@@ -1,0 +1,54 @@
+"""A read-only view of a team repo, as checks see it.
+
+Paths are always relative to the repo root and may not climb out of it.
+Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ohcheck.criteria import fail
+
+
+class TeamRepo:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def path(self, relative: str | Path) -> Path:
+        """The absolute path of `relative`, refusing anything outside the repo."""
+        full = (self.root / relative).resolve()
+        if full != self.root and self.root not in full.parents:
+            fail(f"{relative} points outside the team repo ({self.root})")
+        return full
+
+    def exists(self, relative: str | Path) -> bool:
+        return self.path(relative).exists()
+
+    def is_git_repo(self) -> bool:
+        """True if the repo root or a parent holds `.git` (a folder, or a file for worktrees)."""
+        return any((folder / ".git").exists() for folder in (self.root, *self.root.parents))
+
+    def read_text(self, relative: str | Path) -> str:
+        path = self.path(relative)
+        if not path.is_file():
+            fail(f"{relative} is missing")
+        try:
+            return path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            fail(f"{relative} is not UTF-8 text")
+
+    def read_json(self, relative: str | Path) -> Any:
+        text = self.read_text(relative)
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            fail(f"{relative} is not valid JSON (line {exc.lineno}: {exc.msg})")
+
+    def relative(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)

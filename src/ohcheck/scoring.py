@@ -1,0 +1,114 @@
+"""Asking a team's scoring script for forecasts, the way Azure ML would.
+
+The scoring contract of the hack (kept from the original service): the body
+`{"data": [n]}` returns `{"result": [n forecasts]}` for the next n days, or
+`{"error": "..."}`. `call_score_script` runs the team's score.py in a child
+process (ohcheck.score_harness), so a crash, a hang or a stray `print` in the
+team's code cannot take ohcheck down. `forecasts_in` reads a reply strictly.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ScoreCall:
+    ok: bool
+    reply: Any = None  # what run() returned, JSON-decoded
+    stage: str = ""  # where it went wrong: import, init, run, timeout, process
+    error: str = ""
+    output: str = ""  # the tail of what the script printed
+
+    def problem(self, script: str) -> str:
+        """One sentence on what went wrong, naming the team's script."""
+        if self.stage == "timeout":
+            return f"{script} did not answer within {self.error}"
+        if self.stage == "process":
+            return f"{script} could not be run: {self.error}"
+        where = {"import": "importing it", "init": "init()", "run": "run()"}.get(self.stage, self.stage)
+        return f"{script} raised in {where}: {self.error}"
+
+
+def call_score_script(
+    script: Path, model_dir: Path, payload: Any, *, cwd: Path, timeout: float = 120.0
+) -> ScoreCall:
+    """Import `script`, call init() with AZUREML_MODEL_DIR=`model_dir`, then run(payload)."""
+    with tempfile.TemporaryDirectory(prefix="ohcheck-score-") as tmp:
+        reply_path = Path(tmp) / "reply.json"
+        command = [
+            sys.executable,
+            "-m",
+            "ohcheck.score_harness",
+            "--script",
+            str(script),
+            "--model-dir",
+            str(model_dir),
+            "--reply",
+            str(reply_path),
+        ]
+        try:
+            done = subprocess.run(
+                command,
+                input=json.dumps(payload),
+                capture_output=True,
+                text=True,
+                cwd=cwd,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            return ScoreCall(ok=False, stage="timeout", error=f"{timeout:g} s")
+        except OSError as exc:
+            return ScoreCall(ok=False, stage="process", error=str(exc))
+        output = _tail(done.stdout + done.stderr)
+        if not reply_path.exists():
+            return ScoreCall(
+                ok=False,
+                stage="process",
+                error=f"it exited with code {done.returncode} before answering ({output or 'no output'})",
+                output=output,
+            )
+        envelope = json.loads(reply_path.read_text(encoding="utf-8"))
+    if envelope.get("ok"):
+        return ScoreCall(ok=True, reply=envelope.get("reply"), output=output)
+    return ScoreCall(ok=False, stage=envelope.get("stage", ""), error=envelope.get("error", ""), output=output)
+
+
+def forecasts_in(reply: Any, n: int) -> tuple[list[float] | None, str]:
+    """The n forecasts of a `{"result": [...]}` reply, or None and what is wrong with it."""
+    if isinstance(reply, dict) and "error" in reply and "result" not in reply:
+        return None, f"it answered with an error: {str(reply['error'])[:200]!r}"
+    if not isinstance(reply, dict) or "result" not in reply:
+        return None, f"expected {{\"result\": [{n} numbers]}}, got {_preview(reply)}"
+    values = reply["result"]
+    if isinstance(values, list) and len(values) == 1 and isinstance(values[0], list):
+        values = values[0]  # [[...]]: a common numpy-to-list slip; accept it
+    if not isinstance(values, list):
+        return None, f"'result' should be a list of {n} numbers, got {_preview(values)}"
+    if len(values) != n:
+        return None, f"asked for {n} forecasts, got {len(values)}"
+    numbers = []
+    for i, value in enumerate(values):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None, f"forecast {i + 1} is not a number: {_preview(value)}"
+        if not math.isfinite(value):
+            return None, f"forecast {i + 1} is not finite ({value})"
+        numbers.append(float(value))
+    return numbers, ""
+
+
+def _preview(value: Any) -> str:
+    text = json.dumps(value, default=repr) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _tail(text: str, lines: int = 5) -> str:
+    kept = [line for line in text.strip().splitlines() if line.strip()][-lines:]
+    return " | ".join(kept)[-600:]

@@ -1,0 +1,105 @@
+"""The pack's own test: the starter fails what the team must do; the solution passes.
+
+For each challenge, on the local target:
+
+* a repo *starting* the challenge (earlier challenges solved, its starter
+  copied) must fail every criterion the team still has to do: `failed`, or
+  skipped because a criterion it needs did not pass — never `passed` (there
+  would be nothing left to do) and never `error` (the check could not decide
+  on an unfinished repo, which is a bug in the check);
+* a repo with the challenge *solved* must pass every criterion, except those
+  the local target cannot answer, which both must skip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ohcheck.criteria import Criterion, Result, Status
+from ohcheck.pack import Challenge, HackPack
+from ohcheck.repo_builder import StepRun, build_team_repo
+from ohcheck.verify import VerifyRun, verify
+
+
+@dataclass
+class Verdict:
+    criterion: Criterion
+    starter: Result
+    solution: Result
+    problem: str = ""  # empty when the criterion behaves as it should
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+
+@dataclass
+class ChallengeSelftest:
+    challenge: Challenge
+    verdicts: list[Verdict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(v.ok for v in self.verdicts)
+
+
+def judge(criteria: list[Criterion], starter: list[Result], solution: list[Result]) -> list[Verdict]:
+    """Compare one criterion's starter and solution results with what they should be."""
+    s_by = {r.criterion: r for r in starter}
+    x_by = {r.criterion: r for r in solution}
+    verdicts = []
+    for c in criteria:
+        s, x = s_by[c.id], x_by[c.id]
+        verdicts.append(Verdict(c, s, x, _problem(c, s, x, s_by)))
+    return verdicts
+
+
+def _problem(c: Criterion, s: Result, x: Result, starter: dict[str, Result]) -> str:
+    if x.status in (Status.FAILED, Status.ERROR):
+        return f"the solution {'fails' if x.status is Status.FAILED else 'errors'}: {x.message}"
+    if x.status is Status.SKIPPED:
+        if s.status is not Status.SKIPPED:
+            return f"skipped for the solution ({x.message}) but {s.status.value} for the starter"
+        return ""
+    if s.status is Status.ERROR:
+        return f"the starter errors instead of failing: {s.message}"
+    if c.starter_may_pass:
+        return ""
+    if s.status is Status.PASSED:
+        return "the starter already passes it: nothing is left for the team to do"
+    if s.status is Status.SKIPPED:
+        blocked = [dep for dep in c.needs if starter[dep].status in (Status.FAILED, Status.SKIPPED)]
+        if not blocked:
+            return f"the starter skips it instead of failing: {s.message}"
+    return ""
+
+
+def selftest_challenge(
+    pack: HackPack,
+    challenge: Challenge,
+    workdir: Path,
+    *,
+    data_source: str = "synthetic",
+    on_stage: Callable[[str], None] | None = None,
+    on_step: Callable[[StepRun], None] | None = None,
+) -> ChallengeSelftest:
+    report = ChallengeSelftest(challenge)
+    criteria = pack.criteria(challenge)
+    if not criteria:
+        report.problems.append(f"{challenge.id} has no criteria (checks/{challenge.module_name}.py)")
+        return report
+    runs: dict[str, VerifyRun] = {}
+    for variant, solved in (("starter", False), ("solution", True)):
+        if on_stage:
+            on_stage(f"{challenge.id}: building the {variant} repo")
+        repo = build_team_repo(
+            pack, workdir / f"{challenge.id}-{variant}", challenge, solved=solved, data_source=data_source, on_step=on_step
+        )
+        if on_stage:
+            on_stage(f"{challenge.id}: verifying the {variant}")
+        runs[variant] = verify(pack, challenge, repo, target="local")
+    report.verdicts = judge(criteria, runs["starter"].results, runs["solution"].results)
+    return report

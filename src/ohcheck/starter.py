@@ -1,0 +1,39 @@
+"""Copying a challenge's starter files into a team repo, never over the team's own."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ohcheck.errors import UserError
+from ohcheck.pack import Challenge, pack_files
+
+
+@dataclass
+class CopyReport:
+    copied: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # already there: left as the team has it
+
+
+def copy_files(source: Path, dest: Path, *, overwrite: bool = False) -> CopyReport:
+    """Copy every pack file of `source` into `dest`; existing files are kept unless `overwrite`."""
+    report = CopyReport()
+    for rel in pack_files(source):
+        target = dest / rel
+        if target.exists() and not overwrite:
+            report.skipped.append(rel.as_posix())
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source / rel, target)
+        report.copied.append(rel.as_posix())
+    return report
+
+
+def start_challenge(challenge: Challenge, dest: Path) -> CopyReport:
+    """`ohcheck start`: the challenge's starter files, without touching what the team has."""
+    if challenge.starter is None:
+        raise UserError(f"{challenge.id} has no starter files; read it with `ohcheck show {challenge.id}`.")
+    if not dest.is_dir():
+        raise UserError(f"{dest} is not a directory; create your team repo first (challenge-00).")
+    return copy_files(challenge.starter, dest)

@@ -1,0 +1,247 @@
+"""The results store: every verify attempt, one row per criterion, in SQLite.
+
+It lives at `.ohcheck/results.db` in the team repo, in WAL mode so a coach
+collecting results can read while a team verifies. Records are appended,
+never rewritten. A file that is not a readable store is left exactly as it is
+and reported in one sentence: nothing is lost.
+
+Results arrive already redacted by the runner; the store redacts once more
+against credential-shaped text, so even a result built elsewhere cannot put
+a key into the file.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ohcheck.criteria import Result, Summary
+from ohcheck.errors import StoreError
+from ohcheck.redaction import Redactor
+
+STORE_DIR = ".ohcheck"
+STORE_NAME = "results.db"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    challenge TEXT NOT NULL,
+    target TEXT NOT NULL,
+    team TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    duration REAL NOT NULL,
+    verdict TEXT NOT NULL,
+    passed INTEGER NOT NULL,
+    failed INTEGER NOT NULL,
+    error INTEGER NOT NULL,
+    skipped INTEGER NOT NULL,
+    ohcheck_version TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS results (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    attempt_id INTEGER NOT NULL REFERENCES attempts(id),
+    challenge TEXT NOT NULL,
+    criterion TEXT NOT NULL,
+    title TEXT NOT NULL,
+    status TEXT NOT NULL,
+    message TEXT NOT NULL,
+    hint TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    duration REAL NOT NULL,
+    target TEXT NOT NULL,
+    team TEXT NOT NULL,
+    time TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS results_by_attempt ON results(attempt_id);
+CREATE INDEX IF NOT EXISTS attempts_by_challenge ON attempts(challenge, id);
+"""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    id: int
+    challenge: str
+    target: str
+    team: str
+    started_at: str
+    duration: float
+    verdict: str
+    passed: int
+    failed: int
+    error: int
+    skipped: int
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def store_path(repo_root: Path) -> Path:
+    return repo_root / STORE_DIR / STORE_NAME
+
+
+class ResultsStore:
+    """Append-only attempts and results. Use as a context manager."""
+
+    def __init__(self, path: Path, *, create: bool = True) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+        if not path.exists():
+            if not create:
+                return  # reading a store that does not exist yet: no attempts
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(str(path), timeout=10.0)
+        except sqlite3.Error as exc:
+            raise self._unreadable(exc) from None
+        try:
+            conn.execute("PRAGMA busy_timeout = 10000")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if version == 0 and not tables - {"sqlite_sequence"}:
+                if not create:
+                    conn.close()
+                    return
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.executescript(_SCHEMA)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif version != SCHEMA_VERSION or not {"attempts", "results"} <= tables:
+                conn.close()
+                raise StoreError(
+                    f"{path} is not an ohcheck results store this version understands "
+                    f"(schema {version}); it was left as it is.",
+                    hint="Move it aside to start a new store, or use the ohcheck version that wrote it.",
+                )
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise self._unreadable(exc) from None
+        self._conn = conn
+
+    def _unreadable(self, exc: Exception) -> StoreError:
+        return StoreError(
+            f"The results store {self.path} cannot be read ({exc}); it was left as it is.",
+            hint="Move the file aside (e.g. rename it to results.db.bad) and ohcheck starts a new store.",
+        )
+
+    def __enter__(self) -> "ResultsStore":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def record(
+        self,
+        challenge: str,
+        results: Iterable[Result],
+        summary: Summary,
+        *,
+        started_at: str,
+        target: str,
+        team: str,
+    ) -> int:
+        """Append one attempt and one row per criterion, all or nothing."""
+        from ohcheck import __version__
+
+        if self._conn is None:
+            raise StoreError(f"The results store {self.path} is not open for writing.")
+        redactor = Redactor()
+        try:
+            with self._conn:
+                cursor = self._conn.execute(
+                    "INSERT INTO attempts (challenge, target, team, started_at, duration, verdict,"
+                    " passed, failed, error, skipped, ohcheck_version) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        challenge,
+                        target,
+                        team,
+                        started_at,
+                        summary.duration,
+                        summary.verdict,
+                        summary.passed,
+                        summary.failed,
+                        summary.error,
+                        summary.skipped,
+                        __version__,
+                    ),
+                )
+                attempt_id = int(cursor.lastrowid)
+                self._conn.executemany(
+                    "INSERT INTO results (attempt_id, challenge, criterion, title, status, message, hint,"
+                    " evidence, duration, target, team, time) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [
+                        (
+                            attempt_id,
+                            r.challenge,
+                            r.criterion,
+                            r.title,
+                            r.status.value,
+                            redactor.text(r.message),
+                            r.hint,
+                            json.dumps(redactor.value(r.evidence), sort_keys=True),
+                            r.duration,
+                            r.target,
+                            r.team,
+                            r.time,
+                        )
+                        for r in results
+                    ],
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"Could not write to the results store {self.path}: {exc}.") from None
+        return attempt_id
+
+    def attempts(self, challenge: str | None = None, limit: int = 100) -> list[Attempt]:
+        """Attempts, newest first."""
+        if self._conn is None:
+            return []
+        sql = "SELECT id, challenge, target, team, started_at, duration, verdict, passed, failed, error, skipped FROM attempts"
+        args: tuple = ()
+        if challenge:
+            sql += " WHERE challenge = ?"
+            args = (challenge,)
+        sql += " ORDER BY id DESC LIMIT ?"
+        try:
+            rows = self._conn.execute(sql, (*args, limit)).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise self._unreadable(exc) from None
+        return [Attempt(*row) for row in rows]
+
+    def latest_by_challenge(self) -> dict[str, Attempt]:
+        """The newest attempt of each challenge."""
+        if self._conn is None:
+            return {}
+        try:
+            rows = self._conn.execute(
+                "SELECT id, challenge, target, team, started_at, duration, verdict, passed, failed, error, skipped"
+                " FROM attempts WHERE id IN (SELECT MAX(id) FROM attempts GROUP BY challenge)"
+            ).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise self._unreadable(exc) from None
+        return {row[1]: Attempt(*row) for row in rows}
+
+    def results(self, attempt_id: int) -> list[Result]:
+        if self._conn is None:
+            return []
+        try:
+            rows = self._conn.execute(
+                "SELECT challenge, criterion, title, status, message, hint, evidence, duration, target, team, time"
+                " FROM results WHERE attempt_id = ? ORDER BY id",
+                (attempt_id,),
+            ).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise self._unreadable(exc) from None
+        keys = ("challenge", "criterion", "title", "status", "message", "hint", "evidence", "duration", "target", "team", "time")
+        out = []
+        for row in rows:
+            data = dict(zip(keys, row))
+            data["evidence"] = json.loads(data["evidence"] or "{}")
+            out.append(Result.from_dict(data))
+        return out

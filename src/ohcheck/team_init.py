@@ -1,0 +1,88 @@
+"""`ohcheck init`: a commented ohcheck.yaml for a team repo."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from ohcheck.atomic import write_atomic
+from ohcheck.config import CONFIG_NAME, TARGETS, parse_config
+from ohcheck.errors import ConfigError, UserError
+from ohcheck.workspace_config import WorkspaceRef, find_config_json, read_config_json
+
+
+def endpoint_name_for(team: str) -> str:
+    """An endpoint name from the team name: Azure wants it unique in the region, 3-32 characters."""
+    slug = re.sub(r"[^a-z0-9]+", "-", team.lower()).strip("-") or "team"
+    name = f"aw-forecast-{slug}"[:32].rstrip("-")
+    return name if len(name) >= 3 else "aw-forecast"
+
+
+def render_config(
+    *,
+    team: str,
+    target: str = "local",
+    workspace: WorkspaceRef | None = None,
+) -> str:
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(
+        loader=PackageLoader("ohcheck", "templates"),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    # A JSON string is a valid YAML scalar, whatever the team's name holds.
+    env.filters["quoted"] = lambda value: json.dumps(value, ensure_ascii=False)
+    text = env.get_template("ohcheck.yaml.j2").render(
+        team=team,
+        target=target,
+        endpoint=endpoint_name_for(team),
+        subscription_id=workspace.subscription_id if workspace else None,
+        resource_group=workspace.resource_group if workspace else None,
+        workspace=workspace.workspace if workspace else None,
+        source=workspace.source if workspace else None,
+    )
+    parse_config(text)  # what we write must be what we accept
+    return text
+
+
+def init_repo(
+    folder: Path,
+    *,
+    team: str | None = None,
+    target: str = "local",
+    config_json: Path | None = None,
+    subscription_id: str | None = None,
+    resource_group: str | None = None,
+    workspace: str | None = None,
+    force: bool = False,
+) -> tuple[Path, WorkspaceRef | None]:
+    """Write `folder`/ohcheck.yaml; never over an existing one unless `force`."""
+    if not folder.is_dir():
+        raise UserError(f"{folder} is not a directory.")
+    path = folder / CONFIG_NAME
+    if path.exists() and not force:
+        raise UserError(
+            f"{path} already exists; it was left as it is.", hint="Edit it, or pass --force to replace it."
+        )
+    if target not in TARGETS:
+        raise ConfigError(f"Unknown target {target!r}: choose one of {', '.join(TARGETS)}.")
+    team = (team or folder.resolve().name).strip()
+    if not team:
+        raise UserError("The team name must not be empty; pass --team.")
+    names = (subscription_id, resource_group, workspace)
+    ref: WorkspaceRef | None = None
+    if any(names):
+        if not all(names):
+            raise UserError("Name the workspace with all three of --subscription, --resource-group and --workspace.")
+        ref = WorkspaceRef(*names, source="the command line")  # type: ignore[arg-type]
+    elif config_json is not None:
+        ref = read_config_json(config_json)
+    else:
+        found = find_config_json(folder)
+        ref = read_config_json(found) if found else None
+    text = render_config(team=team, target=target, workspace=ref)
+    write_atomic(path, text)
+    return path, ref

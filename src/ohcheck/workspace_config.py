@@ -1,0 +1,49 @@
+"""The Azure ML workspace's coordinates, from the config.json the portal downloads.
+
+Search rules are those of `MLClient.from_config`: a file given explicitly, or
+`config.json` / `.azureml/config.json` in the start folder or any parent.
+The file holds no secret: a subscription id, a resource group, a workspace name.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ohcheck.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class WorkspaceRef:
+    subscription_id: str
+    resource_group: str
+    workspace: str
+    source: str  # where these came from, for messages
+
+
+def find_config_json(start: Path) -> Path | None:
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        for candidate in (folder / "config.json", folder / ".azureml" / "config.json"):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def read_config_json(path: Path) -> WorkspaceRef:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path} does not exist.") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path} is not a workspace config.json: {exc}.") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} is not a workspace config.json (expected a JSON object).")
+    # The portal writes workspace_name; older SDKs wrote Workspace_name / subscription_id.
+    lowered = {str(k).lower(): v for k, v in data.items()}
+    values = [lowered.get("subscription_id"), lowered.get("resource_group"), lowered.get("workspace_name")]
+    missing = [name for name, v in zip(("subscription_id", "resource_group", "workspace_name"), values) if not v]
+    if missing:
+        raise ConfigError(f"{path} lacks {', '.join(missing)}: download config.json again from the Azure ML portal.")
+    return WorkspaceRef(str(values[0]), str(values[1]), str(values[2]), source=str(path))
