@@ -1,0 +1,97 @@
+"""Shared fixtures: the CLI as a user runs it, team repos built from the pack, the real data."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from ohcheck.cli import app
+from ohcheck.pack import HackPack
+from ohcheck.repo_builder import build_team_repo
+
+# The real Adventure Works file and series, when this checkout has ../shared/data beside it.
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@contextlib.contextmanager
+def _cwd(path: Path | None) -> Iterator[None]:
+    before = Path.cwd()
+    if path is not None:
+        os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+class Cli:
+    """Runs `ohcheck ...` in-process, from a given folder, as a user would type it."""
+
+    def __call__(self, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Result:
+        runner = CliRunner()
+        with _cwd(cwd):
+            return runner.invoke(app, [str(a) for a in args], env=env)
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()
+
+
+@pytest.fixture(scope="session")
+def pack() -> HackPack:
+    return HackPack()
+
+
+@pytest.fixture(scope="session")
+def _built(tmp_path_factory: pytest.TempPathFactory, pack: HackPack) -> dict[str, Path]:
+    """Team repos built once per session (synthetic data); tests get copies."""
+    root = tmp_path_factory.mktemp("built")
+    repos = {}
+    for name, challenge, solved in (
+        ("starting-01", "challenge-01", False),
+        ("solved-01", "challenge-01", True),
+    ):
+        repos[name] = build_team_repo(pack, root / name, pack.challenge(challenge), solved=solved, team="testers")
+    return repos
+
+
+@pytest.fixture
+def team_repo(_built: dict[str, Path], tmp_path: Path):
+    """A fresh copy of a built team repo: team_repo("solved-01") or team_repo("starting-01")."""
+
+    def make(name: str) -> Path:
+        dest = tmp_path / name
+        shutil.copytree(_built[name], dest, symlinks=True)
+        shutil.rmtree(dest / ".ohcheck", ignore_errors=True)  # no results from the build
+        return dest
+
+    return make
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not (SHARED_DATA / "TransactionHistory.csv").is_file():
+        pytest.skip("../shared/data/TransactionHistory.csv is not present")
+    return SHARED_DATA
+
+
+def write_pack(root: Path, checks: dict[str, str], titles: dict[str, str] | None = None) -> Path:
+    """A small hack pack of our own, for framework behaviour the real pack does not show."""
+    (root / "challenges").mkdir(parents=True)
+    (root / "checks").mkdir()
+    for number, source in checks.items():
+        title = (titles or {}).get(number, f"Test challenge {number}")
+        ids = [line.split('"')[1] for line in source.splitlines() if line.strip().startswith("@criterion(")]
+        criteria = "\n".join(f"- `{i}` criterion {i}" for i in ids)
+        (root / "challenges" / f"challenge-{number}.md").write_text(
+            f"# Challenge {number} – {title}\n\n## Success Criteria\n\n{criteria}\n", encoding="utf-8"
+        )
+        (root / "checks" / f"challenge_{number}.py").write_text(source, encoding="utf-8")
+    return root
