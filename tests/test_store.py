@@ -86,3 +86,15 @@ def test_credentials_never_enter_the_store(tmp_path):
     raw = b"".join(f.read_bytes() for f in tmp_path.iterdir())  # the database and any WAL beside it
     for secret in (b"eyJhbGciOiJIUzI1NiJ9", b"supersecretvalue", b"Bearer zzz"):
         assert secret not in raw
+
+
+def test_list_still_lists_the_challenges_when_the_store_is_broken(cli, team_repo):
+    repo = team_repo("solved-01")
+    (repo / ".ohcheck").mkdir(exist_ok=True)
+    (repo / ".ohcheck" / "results.db").write_bytes(b"garbage" * 100)
+    result = cli("list", cwd=repo)
+    assert result.exit_code == 0
+    assert "challenge-01" in result.stdout
+    assert "cannot be read" in result.stderr and "Showing the challenges without your results" in result.stderr
+    history = cli("history", cwd=repo)
+    assert history.exit_code == 2 and "left as it is" in history.stderr

@@ -165,7 +165,7 @@ def write_series_files(daily: "pd.Series", out_dir: Path) -> dict[str, Path]:
 
 
 def download(url: str, dest: Path, *, timeout: float = 15.0, progress: Progress | None = None) -> Path:
-    """Fetch `url` to `dest` (atomically). Network problems raise ConnectionError."""
+    """Fetch `url` to `dest` (atomically). Network problems raise ConnectionError(why, in a few words)."""
     import requests
 
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -183,7 +183,7 @@ def download(url: str, dest: Path, *, timeout: float = 15.0, progress: Progress 
                         if progress:
                             progress(done, total)
             except requests.RequestException as exc:
-                raise ConnectionError(f"could not download {url}: {_short(exc)}") from None
+                raise ConnectionError(_reason(exc, url, timeout)) from None
         os.replace(tmp, dest)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -191,9 +191,19 @@ def download(url: str, dest: Path, *, timeout: float = 15.0, progress: Progress 
     return dest
 
 
-def _short(exc: Exception) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text if len(text) < 200 else text[:197] + "..."
+def _reason(exc: Exception, url: str, timeout: float) -> str:
+    """Why a download failed, in a few words (requests' own messages run to paragraphs)."""
+    import requests
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or url
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        return f"HTTP {exc.response.status_code} from {host}"
+    if isinstance(exc, requests.Timeout):
+        return f"{host} did not answer within {timeout:g} s"
+    if isinstance(exc, requests.ConnectionError):
+        return f"cannot connect to {host} (no network?)"
+    return type(exc).__name__
 
 
 def prepare(
@@ -226,12 +236,12 @@ def prepare(
             described = url
         except ConnectionError as exc:
             if source != "auto":
-                raise DataError(f"{str(exc)[:1].upper()}{str(exc)[1:]}.") from None
+                raise DataError(f"Could not download {url}: {exc}.") from None
             payload = generate_transaction_history(seed=seed)
             synthetic = True
             described = f"synthetic (offline generator, seed {seed})"
             note = (
-                f"The official Adventure Works data could not be downloaded ({exc}); "
+                f"Could not download the official Adventure Works data ({exc}); "
                 f"used the offline generator instead (seed {seed}): same format, synthetic values."
             )
     else:

@@ -4,8 +4,9 @@
         --reply reply.json < request.json
 
 This is what Azure ML's inference server does for a request, without the
-HTTP: AZUREML_MODEL_DIR is set, the script is imported, `init()` runs, then
-`run(raw_request)`. What happened is written as JSON to --reply (not stdout:
+HTTP: AZUREML_MODEL_DIR is set, the script's folder is the app root (on
+sys.path, so the script can import its neighbours), the script is imported,
+`init()` runs, then `run(raw_request)`. What happened is written as JSON to --reply (not stdout:
 the team's script may print whatever it likes). Kept to the standard library
 so it starts fast and imports nothing the team's script might not expect.
 """
