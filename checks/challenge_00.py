@@ -125,7 +125,7 @@ def team_repo_ready(ctx):
     missing = [name for name in STARTER_FILES if not repo.exists(name)]
     if missing:
         fail(f"the starter's {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing from the repo")
-    ignored = [line.strip().strip("/") for line in repo.read_text(".gitignore").splitlines()]
+    ignored = {line.strip().strip("/").split("/")[0] for line in repo.read_text(".gitignore").splitlines()}
     if ".ohcheck" not in ignored:
         fail(".gitignore does not ignore .ohcheck/ (ohcheck's local results and MLflow store stay out of git)")
     return passed(

@@ -199,3 +199,10 @@ def test_on_a_terminal_tables_are_rich_and_odd_names_do_not_break_them(cli, tmp_
         result = cli(*command, cwd=tmp_path, env=env)
         assert result.exit_code == 0, (command, result.output)
         assert "┏" in result.stdout
+
+
+def test_a_target_that_cannot_be_opened_writes_nothing(cli, tmp_path):
+    (tmp_path / "ohcheck.yaml").write_text("team: t\n")
+    result = cli("verify", "00", "--target", "azure", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert not (tmp_path / ".ohcheck").exists()

@@ -334,7 +334,7 @@ def verify(
     criteria = pack.criteria(c)
     settings = RunnerSettings(timeout=timeout)
     err = _stderr()
-    with _criteria_progress(err, len(criteria), enabled=err.is_terminal and not as_json) as (on_start, on_result):
+    with _CriteriaProgress(err, len(criteria), enabled=err.is_terminal and not as_json) as (on_start, on_result):
         run = run_verify(
             pack,
             c,
@@ -370,7 +370,7 @@ def verify(
     raise typer.Exit(run.summary.exit_code)
 
 
-class _criteria_progress:
+class _CriteriaProgress:
     """A progress bar on stderr while criteria run (only on a terminal)."""
 
     def __init__(self, console: Any, total: int, *, enabled: bool) -> None:
@@ -460,7 +460,7 @@ def data_prepare(
     from ohcheck.data import prepare
 
     err = _stderr()
-    with _download_progress(err, enabled=err.is_terminal and not as_json) as progress:
+    with _DownloadProgress(err, enabled=err.is_terminal and not as_json) as progress:
         report = prepare(source, out, seed=seed, progress=progress)
     if as_json:
         _echo_json(
@@ -486,7 +486,7 @@ def data_prepare(
     print_table(console, ["File", "Rows", "First day", "Last day"], rows, right=["Rows"])
 
 
-class _download_progress:
+class _DownloadProgress:
     """A download bar on stderr, only on a terminal and only once bytes arrive."""
 
     def __init__(self, console: Any, *, enabled: bool) -> None:
@@ -544,7 +544,7 @@ def selftest(
     reports = []
     err = _stderr()
     try:
-        with _stage_status(err, enabled=err.is_terminal and not as_json) as on_stage:
+        with _StageStatus(err, enabled=err.is_terminal and not as_json) as on_stage:
             for c in chosen:
                 reports.append(selftest_challenge(pack, c, workdir, data_source=data_source, on_stage=on_stage))
     finally:
@@ -608,7 +608,7 @@ def _print_selftest(reports: list, problems: list[str], kept: Optional[Path]) ->
         console.print(_esc(f"Team repos kept in {kept}"))
 
 
-class _stage_status:
+class _StageStatus:
     """A spinner on stderr naming the current stage of a long run (terminal only)."""
 
     def __init__(self, console: Any, *, enabled: bool) -> None:
@@ -643,7 +643,7 @@ def demo(
     console = _stdout()
     err = _stderr()
     try:
-        with _stage_status(err, enabled=err.is_terminal) as on_stage:
+        with _StageStatus(err, enabled=err.is_terminal) as on_stage:
             runs, steps = run_demo(pack, workdir / "team-repo", data_source=data_source, on_stage=on_stage)
         console.print(f"Built a demo team repo from the solutions of {', '.join(sorted({s.challenge for s in steps}))}:")
         for step in steps:

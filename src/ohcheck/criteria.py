@@ -25,6 +25,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+from ohcheck.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED
+
 
 class Status(str, enum.Enum):
     PASSED = "passed"
@@ -104,6 +106,8 @@ class Criterion:
     challenge: str = ""
 
     def __call__(self, ctx: Any) -> Passed | str | None:
+        # The decorator returns the Criterion; calling it still runs the check,
+        # so a pack author can call a check function directly.
         return self.func(ctx)
 
 
@@ -215,8 +219,6 @@ class Summary:
 
     @property
     def exit_code(self) -> int:
-        from ohcheck.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED
-
         if self.failed:
             return EXIT_FAILED
         if self.error:

@@ -65,7 +65,7 @@ def generate_transaction_history(seed: int = 0) -> bytes:
     work_order, purchase_order = 41590, 417
     for i, day in enumerate(days):
         trend = i / days.size
-        weekday = day.dayofweek
+        weekday = day.day_of_week
         # Work orders: cost 0, quantities mostly small with a long tail.
         if day <= work_end:
             for _ in range(rng.poisson(86 + 24 * trend)):

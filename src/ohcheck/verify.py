@@ -51,15 +51,16 @@ def verify(
     config = with_overrides(load_config(repo_root / CONFIG_NAME), target=target)
     criteria = pack.criteria(challenge)
     with contextlib.ExitStack() as stack:
+        # The target first (a bad target writes nothing), then the store: opened
+        # before the (possibly long) run, so a broken store stops us early.
+        target_impl = open_target(config, repo_root)
+        stack.callback(target_impl.close)
         results_store = None
         if store:
-            # Opened before the (possibly long) run, so a broken store stops us early.
             results_store = stack.enter_context(ResultsStore(store_path(repo_root)))
             stack.enter_context(_logging_into(repo_root / STORE_DIR / LOG_NAME))
         started_at = utc_now()
         began = time.monotonic()
-        target_impl = open_target(config, repo_root)
-        stack.callback(target_impl.close)
         ctx = Context(repo=TeamRepo(repo_root), config=config, target=target_impl)
         results = run_criteria(
             criteria,
