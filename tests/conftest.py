@@ -50,16 +50,30 @@ def pack() -> HackPack:
 
 
 @pytest.fixture(scope="session")
-def _built(tmp_path_factory: pytest.TempPathFactory, pack: HackPack) -> dict[str, Path]:
-    """Team repos built once per session (synthetic data); tests get copies."""
+def _built(tmp_path_factory: pytest.TempPathFactory, pack: HackPack) -> Iterator[dict[str, Path]]:
+    """Team repos built once per session (synthetic data), each on the one before; tests get copies.
+
+    solved-03 leaves its local endpoint (`ohcheck serve --detach`) running for the session.
+    """
     root = tmp_path_factory.mktemp("built")
-    repos = {}
-    for name, challenge, solved in (
-        ("starting-01", "challenge-01", False),
-        ("solved-01", "challenge-01", True),
-    ):
-        repos[name] = build_team_repo(pack, root / name, pack.challenge(challenge), solved=solved, team="testers")
-    return repos
+    chain = [
+        # name, challenge, solved, built on
+        ("starting-01", "01", False, None),
+        ("solved-01", "01", True, None),
+        ("solved-02", "02", True, "solved-01"),
+        ("starting-03", "03", False, "solved-02"),
+        ("solved-03", "03", True, "solved-02"),
+    ]
+    built = {}
+    try:
+        for name, challenge, solved, base in chain:
+            built[name] = build_team_repo(
+                pack, root / name, pack.challenge(challenge), solved=solved, base=built.get(base), team="testers"
+            )
+        yield {name: repo.root for name, repo in built.items()}
+    finally:
+        for repo in built.values():
+            repo.cleanup()
 
 
 @pytest.fixture
@@ -69,7 +83,8 @@ def team_repo(_built: dict[str, Path], tmp_path: Path):
     def make(name: str) -> Path:
         dest = tmp_path / name
         shutil.copytree(_built[name], dest, symlinks=True)
-        shutil.rmtree(dest / ".ohcheck", ignore_errors=True)  # no results from the build
+        for leftover in (dest / ".ohcheck").glob("results.db*"):
+            leftover.unlink()  # no results from the build (the MLflow store stays)
         return dest
 
     return make

@@ -135,10 +135,13 @@ def test_verify_takes_another_repo_and_a_target_override(cli, team_repo, tmp_pat
     assert load_config(repo / "ohcheck.yaml").team == "testers"
 
 
-def test_the_azure_target_says_plainly_it_is_not_built_yet(cli, team_repo):
+def test_the_azure_target_without_a_workspace_says_how_to_name_one(cli, team_repo, monkeypatch):
+    for name in ("AZURE_SUBSCRIPTION_ID", "AZURE_RESOURCE_GROUP", "AZUREML_WORKSPACE_NAME"):
+        monkeypatch.delenv(name, raising=False)
     result = cli("verify", "00", "--target", "azure", cwd=team_repo("solved-01"))
     assert result.exit_code == 2
-    assert "azure target is not built yet" in result.stderr
+    assert "No Azure ML workspace is named for the azure target." in result.stderr
+    assert "ohcheck init --config-json config.json" in result.stderr
 
 
 CRASHY = '''

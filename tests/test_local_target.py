@@ -34,8 +34,9 @@ def test_data_assets_are_not_on_this_target_and_say_what_stands_in(config, tmp_p
 
 def test_a_store_that_does_not_exist_is_empty_and_is_not_created(config, tmp_path):
     target = LocalTarget(config, tmp_path)
-    assert target.runs("adventureworks-forecast") == []
-    assert target.latest_model("adventureworks-forecast") is None
+    assert target.jobs("adventureworks-forecast") == []
+    assert target.models("adventureworks-forecast") == []
+    assert target.run("0123") is None
     assert not (tmp_path / ".ohcheck").exists()
 
 
@@ -45,33 +46,63 @@ def test_relative_sqlite_uris_are_relative_to_the_repo(tmp_path):
     assert resolve_tracking_uri("http://127.0.0.1:5000", tmp_path) == "http://127.0.0.1:5000"
 
 
-def test_runs_and_models_come_from_the_real_mlflow_store(config, tmp_path):
+def test_jobs_runs_and_models_come_from_the_real_mlflow_store(config, tmp_path):
     from mlflow.tracking import MlflowClient
 
     (tmp_path / ".ohcheck").mkdir()
     uri = resolve_tracking_uri(config.local.tracking_uri, tmp_path)
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    experiment = client.create_experiment("adventureworks-forecast")
-    parent = client.create_run(experiment, run_name="pipeline")
-    child = client.create_run(experiment, run_name="train", tags={"mlflow.parentRunId": parent.info.run_id})
-    client.log_metric(child.info.run_id, "rmse", 441.2)
-    client.log_param(child.info.run_id, "level_days", "28")
-    client.set_terminated(child.info.run_id, "FINISHED")
+    experiment = client.create_experiment("adventureworks-forecast", artifact_location=(tmp_path / "mlruns").as_uri())
+    job = client.create_run(experiment, run_name="train", tags={"mlflow.source.name": "src/train.py"})
+    step = client.create_run(experiment, run_name="a step", tags={"mlflow.parentRunId": job.info.run_id})
+    client.log_metric(job.info.run_id, "rmse", 441.2)
+    client.log_param(job.info.run_id, "data", "data/mlops_forecast_data2013.csv")
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    (model_dir / "model.pkl").write_bytes(b"x")
+    client.log_artifacts(job.info.run_id, str(model_dir), "model")
+    client.set_terminated(job.info.run_id, "FINISHED")
     client.create_registered_model("adventureworks-forecast")
     for _ in range(2):
         client.create_model_version(
-            "adventureworks-forecast", source=f"runs:/{child.info.run_id}/model", run_id=child.info.run_id,
+            "adventureworks-forecast", source=f"{job.info.artifact_uri}/model", run_id=job.info.run_id,
             tags={"rmse": "441.2"},
         )
 
     target = LocalTarget(config, tmp_path)
-    runs = target.runs("adventureworks-forecast")
-    by_name = {r.name: r for r in runs}
-    assert set(by_name) == {"pipeline", "train"}
-    train = by_name["train"]
-    assert (train.status, train.metrics, train.params) == ("FINISHED", {"rmse": 441.2}, {"level_days": "28"})
-    assert train.parent_id == parent.info.run_id
-    model = target.latest_model("adventureworks-forecast")
-    assert (model.version, model.run_id, model.tags) == ("2", child.info.run_id, {"rmse": "441.2"})
-    assert target.latest_model("no-such-model") is None
-    assert target.runs("no-such-experiment") == []
+    jobs = target.jobs("adventureworks-forecast")
+    assert [j.name for j in jobs] == [job.info.run_id], "a child run is a step, not a job"
+    found = jobs[0]
+    assert (found.status, found.command, found.compute, found.display_name) == ("Completed", "src/train.py", None, "train")
+    assert found.inputs["data"].path == "data/mlops_forecast_data2013.csv"
+    assert target.data_asset_of(found.inputs["data"]) == "transaction_ts2013"
+    assert found.outputs["model"].type == "uri_folder"
+    run = target.run(job.info.run_id)
+    assert (run.status, run.metrics, run.params, run.source) == (
+        "FINISHED", {"rmse": 441.2}, {"data": "data/mlops_forecast_data2013.csv"}, "src/train.py"
+    )
+    assert target.run(step.info.run_id).parent_id == job.info.run_id
+    versions = target.models("adventureworks-forecast")
+    assert [(v.version, v.job_name, v.tags) for v in versions] == [
+        ("2", job.info.run_id, {"rmse": "441.2"}), ("1", job.info.run_id, {"rmse": "441.2"})
+    ]
+    assert target.models("no-such-model") == []
+    assert target.jobs("no-such-experiment") == []
+
+
+def test_the_environment_is_the_repos_yaml_read_by_azure_ai_mls_loader(config, tmp_path):
+    folder = tmp_path / "environment"
+    folder.mkdir()
+    (folder / "conda.yml").write_text("name: e\ndependencies:\n  - python=3.11\n  - pip:\n      - pandas==2.2.3\n")
+    (folder / "adventureworks-env.yml").write_text(
+        "name: adventureworks-env\nimage: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest\nconda_file: conda.yml\n"
+    )
+    env = LocalTarget(config, tmp_path).environment("adventureworks-env")
+    assert env.conda_file["dependencies"][1] == {"pip": ["pandas==2.2.3"]}
+    assert env.source == "environment/adventureworks-env.yml"
+    (folder / "adventureworks-env.yml").write_text("name: x\nimage: i\nunknown_field: 1\n")
+    from ohcheck.targets.base import TargetError
+
+    with pytest.raises(TargetError) as caught:
+        LocalTarget(config, tmp_path).environment("adventureworks-env")
+    assert "is not a valid CLI v2 environment YAML" in str(caught.value)

@@ -280,6 +280,9 @@ def init(
     subscription: Annotated[Optional[str], typer.Option(help="Azure subscription id of the workspace.")] = None,
     resource_group: Annotated[Optional[str], typer.Option(help="Resource group of the workspace.")] = None,
     workspace: Annotated[Optional[str], typer.Option(help="Name of the Azure ML workspace.")] = None,
+    scoring_url: Annotated[
+        Optional[str], typer.Option(help="Where `ohcheck serve` serves your model locally. Default: http://127.0.0.1:5001/score.")
+    ] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing ohcheck.yaml.")] = False,
 ) -> None:
     """Write a commented ohcheck.yaml into your team repo."""
@@ -294,6 +297,7 @@ def init(
         resource_group=resource_group,
         workspace=workspace,
         force=force,
+        scoring_url=scoring_url,
     )
     console = _stdout()
     console.print(_esc(f"Wrote {path} (target: {target.value})."))
@@ -442,6 +446,48 @@ def history(
                 right=["#", "Passed", "Failed", "Error", "Skipped", "Took"])
 
 
+# -- serve -------------------------------------------------------------------------
+@_command(app)
+def serve(
+    repo: RepoOption = None,
+    model_dir: Annotated[
+        Optional[Path],
+        typer.Option("--model-dir", help="Serve this model folder instead of the latest registered version.", file_okay=False),
+    ] = None,
+    detach: Annotated[bool, typer.Option("--detach", help="Keep serving in the background; stop with --stop.")] = False,
+    stop: Annotated[bool, typer.Option("--stop", help="Stop the server --detach started.")] = False,
+    status: Annotated[bool, typer.Option("--status", help="Say whether a detached server is running.")] = False,
+) -> None:
+    """Serve your score.py locally with Azure ML's inference server: the local target's endpoint.
+
+    It serves the latest registered version of your model (the local MLflow
+    registry) at local.scoring_url from ohcheck.yaml, with paths.score_script.
+    """
+    from ohcheck import serve as serving
+    from ohcheck.config import CONFIG_NAME, load_config
+
+    root = _team_repo(repo)
+    console = _stdout()
+    if stop or status:
+        served = serving.stop(root) if stop else serving.running(root)
+        if served is None:
+            console.print("No detached server is running for this repo.")
+        else:
+            verb = "Stopped" if stop else "Serving"
+            console.print(_esc(f"{verb} {served.model} at {served.url} (pid {served.pid})."))
+        return
+    config = load_config(root / CONFIG_NAME)
+
+    def ready(served: Any) -> None:
+        console.print(_esc(f"Serving {served.model} at {served.url} with {config.paths.score_script}"
+                           f" (log: .ohcheck/serve.log)."))
+        console.print("Stop it with `ohcheck serve --stop`." if detach else "Press Ctrl-C to stop.")
+
+    serving.start(config, root, model_dir=model_dir, detach=detach, on_ready=ready)
+    if not detach:
+        console.print("Stopped.")
+
+
 # -- data ---------------------------------------------------------------------------
 @_command(data_app, "prepare")
 def data_prepare(
@@ -535,18 +581,17 @@ def selftest(
     """Prove the hack pack: each starter fails what the team must do, each solution passes (local target)."""
     import tempfile
 
-    from ohcheck.selftest import selftest_challenge
+    from ohcheck.selftest import selftest as run_selftest
 
     pack = _pack()
     chosen = [pack.challenge(challenge)] if challenge else [c for c in pack.challenges if c.checks]
     problems = pack.validate()
     workdir = Path(tempfile.mkdtemp(prefix="ohcheck-selftest-"))
-    reports = []
+    reports: list = []
     err = _stderr()
     try:
         with _StageStatus(err, enabled=err.is_terminal and not as_json) as on_stage:
-            for c in chosen:
-                reports.append(selftest_challenge(pack, c, workdir, data_source=data_source, on_stage=on_stage))
+            reports = run_selftest(pack, chosen, workdir, data_source=data_source, on_stage=on_stage)
     finally:
         if not keep:
             import shutil

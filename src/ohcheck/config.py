@@ -37,6 +37,7 @@ class Paths(_Section):
     score_script: str = "src/score.py"
     model_dir: str = "outputs/model"
     metrics: str = "outputs/metrics.json"
+    environment: str = "environment/adventureworks-env.yml"  # the CLI v2 environment YAML
 
 
 class DataAssets(_Section):
@@ -47,12 +48,12 @@ class DataAssets(_Section):
     year2014: str = "transaction_ts2014"
 
 
-class LocalTarget(_Section):
+class LocalSettings(_Section):
     tracking_uri: str = "sqlite:///.ohcheck/mlflow.db"
     scoring_url: str = "http://127.0.0.1:5001/score"
 
 
-class AzureTarget(_Section):
+class AzureSettings(_Section):
     """The Azure ML workspace: the portal's config.json, or the three names."""
 
     config_file: str | None = None
@@ -61,6 +62,7 @@ class AzureTarget(_Section):
     workspace: str | None = None
     compute_cluster: str = "cpu-cluster"
     compute_instance: str | None = None
+    request_timeout: float = Field(default=60.0, gt=0)  # seconds to wait for one answer from Azure
 
 
 class Config(_Section):
@@ -69,10 +71,11 @@ class Config(_Section):
     experiment: str = "adventureworks-forecast"
     model: str = "adventureworks-forecast"
     endpoint: str = "adventureworks-forecast"
+    environment: str = "adventureworks-env"
     data_assets: DataAssets = DataAssets()
     paths: Paths = Paths()
-    local: LocalTarget = LocalTarget()
-    azure: AzureTarget = AzureTarget()
+    local: LocalSettings = LocalSettings()
+    azure: AzureSettings = AzureSettings()
 
     @field_validator("team")
     @classmethod

@@ -1,8 +1,9 @@
 """`ohcheck demo`: the whole product in one command, on the local target.
 
 It builds a team repo from the pack's solutions (running their solve steps as
-a team would: prepare the data, train, ...), then verifies every challenge
-that has checks, exactly as a team would with `ohcheck verify`.
+a team would: prepare the data, train, register, serve ...), then verifies
+every challenge that has checks, exactly as a team would with `ohcheck
+verify`, and finally stops what the solutions left running.
 """
 
 from __future__ import annotations
@@ -35,12 +36,12 @@ def run_demo(
 
     if on_stage:
         on_stage("building the demo team repo from the solutions")
-    build_team_repo(pack, repo, solved[-1], solved=True, data_source=data_source, team=team, on_step=step_done)
     runs = []
-    for c in pack.challenges:
-        if c.number > solved[-1].number or not pack.criteria(c):
-            continue
-        if on_stage:
-            on_stage(f"verifying {c.id}")
-        runs.append(verify(pack, c, repo, target="local"))
+    with build_team_repo(pack, repo, solved[-1], solved=True, data_source=data_source, team=team, on_step=step_done):
+        for c in pack.challenges:
+            if c.number > solved[-1].number or not pack.criteria(c):
+                continue
+            if on_stage:
+                on_stage(f"verifying {c.id}")
+            runs.append(verify(pack, c, repo, target="local"))
     return runs, steps

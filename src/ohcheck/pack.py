@@ -155,17 +155,24 @@ class HackPack:
         return name
 
     def solve_steps(self, challenge: Challenge) -> list[str]:
-        """The commands that produce a solution's outputs in a team repo (solve.yaml)."""
+        """The commands that produce a solution's outputs in a team repo (solve.yaml `steps`)."""
+        return self._solve_manifest(challenge, "steps")
+
+    def cleanup_steps(self, challenge: Challenge) -> list[str]:
+        """The commands that undo what the steps left running (solve.yaml `cleanup`)."""
+        return self._solve_manifest(challenge, "cleanup")
+
+    def _solve_manifest(self, challenge: Challenge, key: str) -> list[str]:
         if challenge.solution is None:
             return []
         path = challenge.solution / SOLVE_FILE
         if not path.is_file():
             return []
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        steps = data.get("steps") or []
-        if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
-            raise UserError(f"{path}: `steps` must be a list of commands.")
-        return steps
+        commands = data.get(key) or []
+        if not isinstance(commands, list) or not all(isinstance(c, str) for c in commands):
+            raise UserError(f"{path}: `{key}` must be a list of commands.")
+        return commands
 
     def validate(self) -> list[str]:
         """Problems with the pack itself: ids, dependencies, criteria missing from the Markdown."""

@@ -14,9 +14,12 @@ import math
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ohcheck.targets.base import ScoreReply
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,37 @@ def call_score_script(
     if envelope.get("ok"):
         return ScoreCall(ok=True, reply=envelope.get("reply"), output=output)
     return ScoreCall(ok=False, stage=envelope.get("stage", ""), error=envelope.get("error", ""), output=output)
+
+
+def post_score(url: str, payload: Any, *, key: str | None = None, timeout: float = 30.0) -> ScoreReply:
+    """POST a scoring request over HTTP, with the key as a bearer token if given.
+
+    Connection errors and timeouts propagate (the runner retries them); any
+    HTTP answer, 401 and 500 included, is returned for the check to judge.
+    """
+    import requests
+
+    headers = {"Content-Type": "application/json"}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    start = time.perf_counter()
+    reply = requests.post(url, data=json.dumps(payload), headers=headers, timeout=timeout)
+    seconds = time.perf_counter() - start
+    try:
+        body: Any = _decode_reply(reply.json())
+    except ValueError:
+        body = reply.text[:2000]
+    return ScoreReply(status=reply.status_code, body=body, seconds=seconds)
+
+
+def _decode_reply(body: Any) -> Any:
+    # A scoring script that returns json.dumps(...) is sent as a JSON string holding JSON.
+    if isinstance(body, str):
+        try:
+            return json.loads(body)
+        except ValueError:
+            return body
+    return body
 
 
 def forecasts_in(reply: Any, n: int) -> tuple[list[float] | None, str]:

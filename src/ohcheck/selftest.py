@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ohcheck.criteria import Criterion, Result, Status
 from ohcheck.pack import Challenge, HackPack
-from ohcheck.repo_builder import StepRun, build_team_repo
+from ohcheck.repo_builder import BuiltRepo, StepRun, build_team_repo
 from ohcheck.verify import VerifyRun, verify
 
 
@@ -83,23 +83,56 @@ def selftest_challenge(
     workdir: Path,
     *,
     data_source: str = "synthetic",
+    base: BuiltRepo | None = None,
     on_stage: Callable[[str], None] | None = None,
     on_step: Callable[[StepRun], None] | None = None,
-) -> ChallengeSelftest:
+) -> tuple[ChallengeSelftest, BuiltRepo | None]:
+    """Judge one challenge; also return its solved repo, the base for the next challenge."""
     report = ChallengeSelftest(challenge)
     criteria = pack.criteria(challenge)
     if not criteria:
         report.problems.append(f"{challenge.id} has no criteria (checks/{challenge.module_name}.py)")
-        return report
+        return report, None
     runs: dict[str, VerifyRun] = {}
+    solved_repo = None
     for variant, solved in (("starter", False), ("solution", True)):
         if on_stage:
             on_stage(f"{challenge.id}: building the {variant} repo")
-        repo = build_team_repo(
-            pack, workdir / f"{challenge.id}-{variant}", challenge, solved=solved, data_source=data_source, on_step=on_step
+        built = build_team_repo(
+            pack,
+            workdir / f"{challenge.id}-{variant}",
+            challenge,
+            solved=solved,
+            base=base,
+            data_source=data_source,
+            on_step=on_step,
         )
-        if on_stage:
-            on_stage(f"{challenge.id}: verifying the {variant}")
-        runs[variant] = verify(pack, challenge, repo, target="local")
+        try:
+            if on_stage:
+                on_stage(f"{challenge.id}: verifying the {variant}")
+            runs[variant] = verify(pack, challenge, built.root, target="local")
+        finally:
+            report.problems += built.cleanup()
+        if solved:
+            solved_repo = built
     report.verdicts = judge(criteria, runs["starter"].results, runs["solution"].results)
-    return report
+    return report, solved_repo
+
+
+def selftest(
+    pack: HackPack,
+    challenges: list[Challenge],
+    workdir: Path,
+    *,
+    data_source: str = "synthetic",
+    on_stage: Callable[[str], None] | None = None,
+) -> list[ChallengeSelftest]:
+    """Self-test challenges in order, each building on the previous one's solved repo."""
+    reports = []
+    base: BuiltRepo | None = None
+    for challenge in sorted(challenges, key=lambda c: c.number):
+        if base is not None and base.through != challenge.number - 1:
+            base = None  # not the challenge just before: build from scratch
+        report, base = selftest_challenge(pack, challenge, workdir, data_source=data_source, base=base, on_stage=on_stage)
+        reports.append(report)
+    return reports

@@ -7,9 +7,12 @@ import re
 from pathlib import Path
 
 from ohcheck.atomic import write_atomic
-from ohcheck.config import CONFIG_NAME, TARGETS, parse_config
+from ohcheck.config import CONFIG_NAME, TARGETS, LocalSettings, parse_config
 from ohcheck.errors import ConfigError, UserError
 from ohcheck.workspace_config import WorkspaceRef, find_config_json, read_config_json
+
+
+DEFAULT_SCORING_URL = LocalSettings().scoring_url
 
 
 def endpoint_name_for(team: str) -> str:
@@ -24,6 +27,7 @@ def render_config(
     team: str,
     target: str = "local",
     workspace: WorkspaceRef | None = None,
+    scoring_url: str = DEFAULT_SCORING_URL,
 ) -> str:
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -39,6 +43,7 @@ def render_config(
         team=team,
         target=target,
         endpoint=endpoint_name_for(team),
+        scoring_url=scoring_url,
         subscription_id=workspace.subscription_id if workspace else None,
         resource_group=workspace.resource_group if workspace else None,
         workspace=workspace.workspace if workspace else None,
@@ -58,6 +63,7 @@ def init_repo(
     resource_group: str | None = None,
     workspace: str | None = None,
     force: bool = False,
+    scoring_url: str | None = None,
 ) -> tuple[Path, WorkspaceRef | None]:
     """Write `folder`/ohcheck.yaml; never over an existing one unless `force`."""
     if not folder.is_dir():
@@ -83,6 +89,8 @@ def init_repo(
     else:
         found = find_config_json(folder)
         ref = read_config_json(found) if found else None
-    text = render_config(team=team, target=target, workspace=ref)
+    if scoring_url is not None and not re.match(r"^https?://[^/\s]+(/\S*)?$", scoring_url):
+        raise UserError(f"--scoring-url {scoring_url!r} is not an http(s) URL such as {DEFAULT_SCORING_URL}.")
+    text = render_config(team=team, target=target, workspace=ref, scoring_url=scoring_url or DEFAULT_SCORING_URL)
     write_atomic(path, text)
     return path, ref

@@ -17,6 +17,7 @@ from ohcheck.config import CONFIG_NAME, Config, load_config, with_overrides
 from ohcheck.context import Context
 from ohcheck.criteria import Criterion, Result, Summary, utc_now
 from ohcheck.pack import Challenge, HackPack
+from ohcheck.redaction import Redactor
 from ohcheck.repo import TeamRepo
 from ohcheck.runner import RunnerSettings, run_criteria
 from ohcheck.store import STORE_DIR, ResultsStore, store_path
@@ -53,7 +54,8 @@ def verify(
     with contextlib.ExitStack() as stack:
         # The target first (a bad target writes nothing), then the store: opened
         # before the (possibly long) run, so a broken store stops us early.
-        target_impl = open_target(config, repo_root)
+        redactor = Redactor()
+        target_impl = open_target(config, repo_root, redactor)
         stack.callback(target_impl.close)
         results_store = None
         if store:
@@ -61,7 +63,7 @@ def verify(
             stack.enter_context(_logging_into(repo_root / STORE_DIR / LOG_NAME))
         started_at = utc_now()
         began = time.monotonic()
-        ctx = Context(repo=TeamRepo(repo_root), config=config, target=target_impl)
+        ctx = Context(repo=TeamRepo(repo_root), config=config, target=target_impl, redactor=redactor)
         results = run_criteria(
             criteria,
             ctx,

@@ -21,7 +21,7 @@ Two kinds of exception cross the cut:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 
 class NotOnThisTarget(Exception):
@@ -84,8 +84,48 @@ class DataAsset:
 
 
 @dataclass(frozen=True)
+class Environment:
+    """A registered environment (azure), or the environment YAML in the repo (local)."""
+
+    name: str
+    version: str
+    image: str = ""
+    conda_file: dict | None = None  # the conda specification, parsed
+    source: str = ""  # where it was read from, for messages
+
+
+@dataclass(frozen=True)
+class JobIO:
+    """A job input or output: its type (uri_file, uri_folder, custom_model...) and path."""
+
+    type: str
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Job:
+    """A training job: an Azure ML job, or an MLflow run of the local store.
+
+    The job's name is its MLflow run id on both targets (as Azure ML makes it).
+    Statuses use Azure ML's words: Completed, Failed, Running, Canceled, ...
+    """
+
+    name: str
+    type: str  # command, pipeline, sweep ...
+    experiment: str
+    status: str
+    created: float | None = None  # seconds since the epoch
+    command: str = ""
+    compute: str | None = None  # None on the local target: jobs run on this machine
+    environment: str = ""
+    inputs: dict[str, JobIO] = field(default_factory=dict)
+    outputs: dict[str, JobIO] = field(default_factory=dict)
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
 class Run:
-    """A training run: an MLflow run locally, a job's MLflow run on Azure."""
+    """A job's MLflow run: what it logged."""
 
     id: str
     name: str
@@ -96,7 +136,7 @@ class Run:
     metrics: dict[str, float] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
-    artifacts: tuple[str, ...] = ()
+    source: str = ""  # the script that ran (mlflow.source.name), when known
     parent_id: str | None = None
 
 
@@ -104,11 +144,37 @@ class Run:
 class ModelVersion:
     name: str
     version: str
-    source: str = ""
-    run_id: str | None = None
+    source: str = ""  # where its files came from (a job output, a run artifact)
+    job_name: str | None = None  # lineage: the job (MLflow run) that produced it
     tags: dict[str, str] = field(default_factory=dict)
-    aliases: tuple[str, ...] = ()
+    type: str = ""
     created: float | None = None
+
+
+@dataclass(frozen=True)
+class Deployment:
+    name: str
+    state: str  # provisioning state: Succeeded, Updating, Failed ...
+    model: str = ""
+    instance_type: str = ""
+    instance_count: int | None = None
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    state: str  # provisioning state; locally Succeeded when the server answers its health probe
+    auth_mode: str  # key, aml_token, aad_token; "" when there is none (the local server)
+    scoring_uri: str
+    traffic: dict[str, int] = field(default_factory=dict)
+    deployments: tuple[Deployment, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScoreReply:
+    status: int  # HTTP status
+    body: Any  # the decoded JSON answer, or its text
+    seconds: float  # how long the request took
 
 
 @runtime_checkable
@@ -133,12 +199,36 @@ class Target(Protocol):
         """A registered data asset (the latest version unless one is named), or None."""
         ...
 
-    def runs(self, experiment: str) -> list[Run]:
-        """The runs of an experiment, newest first (empty if there is none)."""
+    def environment(self, name: str) -> Environment | None:
+        """The latest version of a registered environment, or None."""
         ...
 
-    def latest_model(self, name: str) -> ModelVersion | None:
-        """The newest registered version of a model, or None."""
+    def jobs(self, experiment: str) -> list[Job]:
+        """The jobs of an experiment, newest first (empty if there is none)."""
+        ...
+
+    def run(self, run_id: str) -> Run | None:
+        """A job's MLflow run (its metrics and parameters), or None."""
+        ...
+
+    def data_asset_of(self, io: JobIO) -> str | None:
+        """The registered data asset a job input refers to, if any."""
+        ...
+
+    def models(self, name: str) -> list[ModelVersion]:
+        """The registered versions of a model, newest first."""
+        ...
+
+    def endpoint(self, name: str) -> Endpoint | None:
+        """An online endpoint with its deployments, or None if it does not exist."""
+        ...
+
+    def endpoint_key(self, name: str) -> str:
+        """The endpoint's primary key, registered as a secret: no output will show it."""
+        ...
+
+    def score(self, endpoint: Endpoint, payload: Any, *, key: str | None = None, timeout: float = 30.0) -> ScoreReply:
+        """POST a request to the endpoint's scoring URI, with the key if given."""
         ...
 
     def close(self) -> None:

@@ -1,14 +1,18 @@
 """The local target: the embedded default, for teams (and tests) with no Azure.
 
-Locally the workspace is an MLflow store — by default SQLite at
-`.ohcheck/mlflow.db` in the team repo — holding runs, metrics and registered
-models, and the endpoint is the team's score.py served by Azure ML's own
-local inference server at `local.scoring_url`. What has no local meaning
-(compute, registered data assets, a credential) raises NotOnThisTarget with
-the reason, so those criteria are skipped, never passed.
+Locally:
+* the workspace's runs and registry are an MLflow store — by default SQLite at
+  `.ohcheck/mlflow.db` in the team repo; a training "job" is an MLflow run;
+* the registered environment is the environment YAML in the repo, read with
+  azure-ai-ml's own loader;
+* the data assets are the three CSVs in the repo;
+* the online endpoint is the team's score.py served by Azure ML's local
+  inference server (`ohcheck serve`) at `local.scoring_url`.
+What has no local meaning (compute, a credential, key authentication, traffic
+splits) raises NotOnThisTarget with the reason, so those criteria are skipped.
 
 Read-only: a store that does not exist yet is reported as empty, never created.
-MLflow is imported inside the methods (it costs over a second to import).
+MLflow and azure-ai-ml are imported inside the methods (each costs over a second).
 """
 
 from __future__ import annotations
@@ -20,19 +24,29 @@ from ohcheck.config import Config
 from ohcheck.targets.base import (
     Compute,
     DataAsset,
+    Deployment,
+    Endpoint,
+    Environment,
     Identity,
+    Job,
+    JobIO,
     ModelVersion,
     NotOnThisTarget,
     Run,
+    ScoreReply,
     TargetError,
     Workspace,
 )
+
+# MLflow run statuses in Azure ML's words, so checks speak one language.
+_STATUS = {"FINISHED": "Completed", "FAILED": "Failed", "RUNNING": "Running", "SCHEDULED": "Queued", "KILLED": "Canceled"}
+_CSV_FOR_ASSET = {"all": "mlops_forecast_data.csv", "year2013": "mlops_forecast_data2013.csv", "year2014": "mlops_forecast_data2014.csv"}
 
 
 class LocalTarget:
     name = "local"
 
-    def __init__(self, config: Config, repo_root: Path) -> None:
+    def __init__(self, config: Config, repo_root: Path, redactor: Any = None) -> None:
         self.config = config
         self.repo_root = repo_root
         self.tracking_uri = resolve_tracking_uri(config.local.tracking_uri, repo_root)
@@ -58,7 +72,33 @@ class LocalTarget:
             f"{self.config.paths.data}/ stand in for {name}"
         )
 
-    # -- the MLflow store --------------------------------------------------------
+    def endpoint_key(self, name: str) -> str:
+        raise NotOnThisTarget("the local inference server has no keys: it takes requests without authentication")
+
+    # -- the environment: the YAML in the repo ----------------------------------
+    def environment(self, name: str) -> Environment | None:
+        relative = self.config.paths.environment
+        path = self.repo_root / relative
+        if not path.is_file():
+            return None
+        from azure.ai.ml import load_environment  # imported lazily: slow to import
+
+        try:
+            env = load_environment(source=str(path))
+        except Exception as exc:  # noqa: BLE001 - the loader raises many kinds; one sentence for all
+            raise TargetError(f"{relative} is not a valid CLI v2 environment YAML: {_first_line(exc)}") from None
+        conda = env.conda_file
+        if isinstance(conda, str):  # a path the loader did not resolve
+            conda = None
+        return Environment(
+            name=env.name or name,
+            version=str(env.version or "local"),
+            image=env.image or "",
+            conda_file=dict(conda) if conda else None,
+            source=relative,
+        )
+
+    # -- the MLflow store ----------------------------------------------------------
     def _mlflow(self) -> Any:
         """An MlflowClient on the store, or None if the store does not exist yet."""
         if self._client is None:
@@ -73,7 +113,7 @@ class LocalTarget:
                 raise TargetError(f"the local MLflow store {self.tracking_uri} cannot be opened: {exc}") from None
         return self._client
 
-    def runs(self, experiment: str) -> list[Run]:
+    def _runs(self, experiment: str) -> list[Any]:
         client = self._mlflow()
         if client is None:
             return []
@@ -81,33 +121,112 @@ class LocalTarget:
             found = client.get_experiment_by_name(experiment)
             if found is None:
                 return []
-            runs = client.search_runs([found.experiment_id], order_by=["attribute.start_time DESC"], max_results=200)
+            return list(
+                client.search_runs([found.experiment_id], order_by=["attribute.start_time DESC"], max_results=200)
+            )
         except Exception as exc:  # noqa: BLE001
             raise TargetError(f"the local MLflow store could not list runs of {experiment!r}: {exc}") from None
-        return [_run(r, experiment) for r in runs]
 
-    def latest_model(self, name: str) -> ModelVersion | None:
+    def jobs(self, experiment: str) -> list[Job]:
+        jobs = []
+        for r in self._runs(experiment):
+            if r.data.tags.get("mlflow.parentRunId"):
+                continue  # a child run is a step of a job, not a job
+            jobs.append(self._job(r, experiment))
+        return jobs
+
+    def _job(self, r: Any, experiment: str) -> Job:
+        info, data = r.info, r.data
+        inputs = {}
+        if "data" in data.params:
+            inputs["data"] = JobIO("uri_file", data.params["data"])
+        outputs = {}
+        artifacts = self._artifacts(info.run_id)
+        if "model" in artifacts:
+            outputs["model"] = JobIO("uri_folder", f"{info.artifact_uri}/model")
+        return Job(
+            name=info.run_id,
+            type="command",
+            experiment=experiment,
+            status=_STATUS.get(info.status, info.status.title()),
+            created=(info.start_time or 0) / 1000 or None,
+            command=data.tags.get("mlflow.source.name", ""),
+            compute=None,
+            inputs=inputs,
+            outputs=outputs,
+            display_name=info.run_name or "",
+        )
+
+    def _artifacts(self, run_id: str) -> set[str]:
+        try:
+            return {a.path for a in self._mlflow().list_artifacts(run_id)}
+        except Exception:  # noqa: BLE001 - missing artifact folders just mean "none"
+            return set()
+
+    def run(self, run_id: str) -> Run | None:
         client = self._mlflow()
         if client is None:
             return None
         try:
+            r = client.get_run(run_id)
+        except Exception as exc:  # noqa: BLE001
+            if "RESOURCE_DOES_NOT_EXIST" in str(exc) or "not found" in str(exc).lower():
+                return None
+            raise TargetError(f"the local MLflow store could not read run {run_id}: {exc}") from None
+        experiment = client.get_experiment(r.info.experiment_id).name
+        return _run(r, experiment)
+
+    def data_asset_of(self, io: JobIO) -> str | None:
+        """Locally the CSVs stand in for the data assets: a path to one of them names its asset."""
+        for key, csv in _CSV_FOR_ASSET.items():
+            if io.path.replace("\\", "/").endswith(f"{self.config.paths.data}/{csv}") or io.path == csv:
+                return getattr(self.config.data_assets, key)
+        return None
+
+    def models(self, name: str) -> list[ModelVersion]:
+        client = self._mlflow()
+        if client is None:
+            return []
+        try:
             versions = client.search_model_versions(f"name = '{_quote(name)}'")
         except Exception as exc:  # noqa: BLE001
             if "RESOURCE_DOES_NOT_EXIST" in str(exc):
-                return None
+                return []
             raise TargetError(f"the local MLflow registry could not list versions of {name!r}: {exc}") from None
-        if not versions:
+        return [
+            ModelVersion(
+                name=v.name,
+                version=str(v.version),
+                source=v.source or "",
+                job_name=v.run_id or None,
+                tags=dict(v.tags or {}),
+                type="mlflow_registry",
+                created=(v.creation_timestamp or 0) / 1000 or None,
+            )
+            for v in sorted(versions, key=lambda v: int(v.version), reverse=True)
+        ]
+
+    # -- the endpoint: azmlinfsrv at local.scoring_url ----------------------------------
+    def endpoint(self, name: str) -> Endpoint | None:
+        import requests
+
+        from ohcheck.serve import health_url, running
+
+        try:
+            probe = requests.get(health_url(self.scoring_url), timeout=5)
+        except requests.ConnectionError:
             return None
-        newest = max(versions, key=lambda v: int(v.version))
-        return ModelVersion(
-            name=newest.name,
-            version=str(newest.version),
-            source=newest.source or "",
-            run_id=newest.run_id or None,
-            tags=dict(newest.tags or {}),
-            aliases=tuple(getattr(newest, "aliases", ()) or ()),
-            created=(newest.creation_timestamp or 0) / 1000 or None,
+        served = running(self.repo_root)
+        state = "Succeeded" if probe.status_code == 200 else f"Unhealthy (HTTP {probe.status_code})"
+        deployment = Deployment("local", state, model=served.model if served else "")
+        return Endpoint(
+            name=name, state=state, auth_mode="", scoring_uri=self.scoring_url, deployments=(deployment,)
         )
+
+    def score(self, endpoint: Endpoint, payload: Any, *, key: str | None = None, timeout: float = 30.0) -> ScoreReply:
+        from ohcheck.scoring import post_score
+
+        return post_score(endpoint.scoring_uri, payload, key=key, timeout=timeout)
 
     def close(self) -> None:
         self._client = None
@@ -131,6 +250,11 @@ def _quote(name: str) -> str:
     return name.replace("'", "''")
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
 def _run(r: Any, experiment: str) -> Run:
     info, data = r.info, r.data
     return Run(
@@ -143,5 +267,6 @@ def _run(r: Any, experiment: str) -> Run:
         metrics=dict(data.metrics),
         params=dict(data.params),
         tags={k: v for k, v in data.tags.items() if not k.startswith("mlflow.")},
+        source=data.tags.get("mlflow.source.name", ""),
         parent_id=data.tags.get("mlflow.parentRunId"),
     )

@@ -1,0 +1,193 @@
+"""Challenge 02 — Train in the cloud: a pinned environment, a command job, MLflow, a model output.
+
+On the azure target the job is an Azure ML command job and its metrics come
+from the workspace's MLflow; on the local target the job is an MLflow run of
+the local store and the environment is the YAML in the repo.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+from ohcheck.criteria import criterion, fail, passed, skip
+
+from ._training import job_label, training_job, training_run
+
+METRICS = ("rmse", "mae", "mape", "r2")
+MODEL_TYPES = ("uri_folder", "custom_model", "mlflow_model")
+RUNNING = ("NotStarted", "Queued", "Preparing", "Provisioning", "Starting", "Running", "Finalizing", "CancelRequested")
+# conda: name=1.2 or name==1.2 (an exact build is fine too); no wildcard, no range.
+_CONDA_PIN = re.compile(r"^[A-Za-z0-9_.\-]+(?:::[A-Za-z0-9_.\-]+)?\s*==?\s*[A-Za-z0-9_.+!\-]+(?:=[A-Za-z0-9_.]+)?$")
+
+
+@criterion(
+    "02.1",
+    "Verify that the registered environment pins its conda and pip dependencies",
+    hint="Give every dependency an exact version in the environment's conda file (`python=3.11`, `pip=24.0`, "
+    "`pandas==2.2.3` ...) and register it (`az ml environment create --file environment/adventureworks-env.yml`).",
+)
+def environment_pinned(ctx):
+    name = ctx.config.environment
+    env = ctx.target.environment(name)
+    if env is None:
+        where = ctx.config.paths.environment if ctx.target.name == "local" else f"the workspace (latest version of {name})"
+        fail(f"no environment {name} in {where}")
+    if not env.conda_file:
+        fail(f"environment {env.source} has no conda file, so nothing pins its packages")
+    unpinned = unpinned_dependencies(env.conda_file)
+    evidence = {"environment": env.source, "image": env.image}
+    if unpinned:
+        fail(f"{env.source} leaves {len(unpinned)} dependenc{'y' if len(unpinned) == 1 else 'ies'} unpinned: "
+             f"{', '.join(unpinned)}", evidence=evidence)
+    count = len(_dependencies(env.conda_file))
+    return passed(f"{env.source}: all {count} dependencies pinned", evidence=evidence)
+
+
+def _dependencies(conda: dict) -> list[tuple[str, str]]:
+    """(manager, spec) for every dependency of a conda specification."""
+    found = []
+    for dep in conda.get("dependencies") or []:
+        if isinstance(dep, str):
+            found.append(("conda", dep.strip()))
+        elif isinstance(dep, dict):
+            for spec in dep.get("pip") or []:
+                spec = str(spec).strip()
+                if spec and not spec.startswith("-"):  # options such as --extra-index-url
+                    found.append(("pip", spec))
+    return found
+
+
+def unpinned_dependencies(conda: dict) -> list[str]:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    unpinned = []
+    for manager, spec in _dependencies(conda):
+        if manager == "conda":
+            if not _CONDA_PIN.match(spec) or "*" in spec:
+                unpinned.append(spec)
+            continue
+        try:
+            requirement = Requirement(spec)
+        except InvalidRequirement:
+            unpinned.append(spec)
+            continue
+        specs = list(requirement.specifier)
+        if len(specs) != 1 or specs[0].operator not in ("==", "===") or "*" in specs[0].version:
+            unpinned.append(spec)
+    return unpinned
+
+
+@criterion(
+    "02.2",
+    "Verify that a command job of the experiment ran the training script",
+    hint="Submit src/train.py as a command job in the experiment named in ohcheck.yaml "
+    "(`az ml job create --file jobs/train-job.yml`, or jobs/submit_job.py); locally, run `python src/train.py` "
+    "so that it logs an MLflow run.",
+)
+def training_job_ran(ctx):
+    job = training_job(ctx)
+    return passed(
+        f"{job.type} job {job_label(job)} ({job.status})",
+        evidence={"job": job.name, "status": job.status, "command": job.command[:200]},
+    )
+
+
+@criterion(
+    "02.3",
+    "Verify that the job ran on the compute cluster",
+    hint="Set the job's compute to the cluster (`compute: azureml:cpu-cluster` in the job YAML).",
+    needs="02.2",
+)
+def job_on_cluster(ctx):
+    job = training_job(ctx)
+    if job.compute is None:
+        skip("the local target runs jobs on this machine: there is no compute cluster")
+    wanted = ctx.config.azure.compute_cluster
+    used = PurePosixPath(job.compute.removeprefix("azureml:")).name if job.compute else ""
+    if used != wanted:
+        fail(f"job {job_label(job)} ran on {job.compute or 'no compute (serverless?)'}, not on cluster {wanted}")
+    return passed(f"job {job_label(job)} ran on {wanted}", evidence={"compute": job.compute})
+
+
+@criterion(
+    "02.4",
+    "Verify that the job took the registered data asset as input",
+    hint="Declare the data asset as the job's input (`type: uri_file`, `path: azureml:transaction_ts2013@latest`) "
+    "and pass it to the script (`--data ${{inputs.data}}`); locally, log the input path with mlflow.log_param('data', ...).",
+    needs="02.2",
+)
+def job_took_data_asset(ctx):
+    job = training_job(ctx)
+    names = ctx.config.data_assets
+    assets = {names.all, names.year2013, names.year2014}
+    for key, io in job.inputs.items():
+        asset = ctx.target.data_asset_of(io)
+        if asset in assets:
+            return passed(f"input {key}: {io.path} ({asset})", evidence={"input": key, "path": io.path, "asset": asset})
+    seen = ", ".join(f"{k}={io.path or io.type}" for k, io in job.inputs.items()) or "none"
+    fail(f"job {job_label(job)} takes none of the data assets {', '.join(sorted(assets))} as input (its inputs: {seen})")
+
+
+@criterion(
+    "02.5",
+    "Verify that the job completed",
+    hint="Read the job's logs in Azure ML studio (Outputs + logs) or with `az ml job stream --name <job>`, "
+    "fix what failed, and submit it again.",
+    needs="02.2",
+)
+def job_completed(ctx):
+    job = training_job(ctx)
+    if job.status == "Completed":
+        return passed(f"job {job_label(job)} Completed", evidence={"status": job.status})
+    if job.status in RUNNING:
+        fail(f"job {job_label(job)} is still {job.status}: wait for it to finish, then verify again", evidence={"status": job.status})
+    fail(f"job {job_label(job)} ended {job.status}", evidence={"status": job.status})
+
+
+@criterion(
+    "02.6",
+    "Verify that the job logged RMSE, MAE, MAPE and R² and its parameters with MLflow",
+    hint="In train.py: mlflow.log_metric('rmse', ...) for rmse, mae, mape and r2 on the held-out days, and "
+    "mlflow.log_param(...) for the model's settings. In an Azure ML job, do not set the tracking URI: Azure sets it.",
+    needs="02.2",
+)
+def job_logged_metrics(ctx):
+    job = training_job(ctx)
+    run = training_run(ctx)
+    logged = {k.lower(): v for k, v in run.metrics.items()}
+    missing = [m for m in METRICS if m not in logged]
+    evidence = {"metrics": {k: round(v, 4) for k, v in run.metrics.items()}, "params": dict(run.params)}
+    if missing:
+        fail(f"job {job_label(job)} logged no {', '.join(missing)} (it logged: {', '.join(run.metrics) or 'no metrics'})",
+             evidence=evidence)
+    if not run.params:
+        fail(f"job {job_label(job)} logged its metrics but no parameter", evidence=evidence)
+    return passed(
+        f"rmse {logged['rmse']:.1f}, mae {logged['mae']:.1f}, mape {logged['mape']:.1f}, r2 {logged['r2']:.3f}; "
+        f"{len(run.params)} parameter(s)",
+        evidence=evidence,
+    )
+
+
+@criterion(
+    "02.7",
+    "Verify that the job produced the model as an output",
+    hint="Declare an output `model` (type uri_folder or custom_model) and save the model into it "
+    "(`--model-output ${{outputs.model}}`); locally, log the folder as the run's `model` artifact.",
+    needs="02.5",
+)
+def job_produced_model(ctx):
+    job = training_job(ctx)
+    output = job.outputs.get("model")
+    if output is None:
+        candidates = {k: io for k, io in job.outputs.items() if io.type in MODEL_TYPES}
+        if not candidates:
+            declared = ", ".join(f"{k} ({io.type})" for k, io in job.outputs.items()) or "none"
+            fail(f"job {job_label(job)} has no model output (its outputs: {declared})")
+        name, output = next(iter(candidates.items()))
+    else:
+        name = "model"
+    if output.type not in MODEL_TYPES:
+        fail(f"job {job_label(job)}'s output {name} is a {output.type}, expected one of {', '.join(MODEL_TYPES)}")
+    return passed(f"output {name} ({output.type})", evidence={"output": name, "type": output.type, "path": output.path})

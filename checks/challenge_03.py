@@ -1,0 +1,244 @@
+"""Challenge 03 — Deploy the model: registered with lineage and metrics, served behind a key, fast.
+
+On the azure target: the workspace's model registry and a managed online
+endpoint, scored with its key (read with listKeys and never shown). On the
+local target: the MLflow registry and the team's score.py served by
+`ohcheck serve`; key authentication and traffic splits do not exist there.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ThreadPoolExecutor
+
+from ohcheck.criteria import criterion, fail, passed, skip
+from ohcheck.scoring import forecasts_in
+
+from ._training import job_label
+
+
+HORIZON = 7
+BURST = 20  # requests in the latency burst
+BURST_CONCURRENCY = 5
+P95_BOUND = 1.0  # seconds, as the challenge states
+SCORE_TIMEOUT = 30.0
+TAGGED = ("rmse", "mae")
+
+
+def _latest_model(ctx):
+    def find():
+        name = ctx.config.model
+        versions = ctx.target.models(name)
+        if not versions:
+            fail(f"no registered model named {name}")
+        return versions[0]
+
+    return ctx.memo("model", find)
+
+
+def _local_only_reason(ctx, what: str) -> None:
+    if ctx.target.name == "local":
+        skip(what)
+
+
+@criterion(
+    "03.1",
+    "Verify that the model is registered from the training job's output",
+    hint="Register the job's model output (`az ml model create --name <model> --type custom_model "
+    "--path azureml://jobs/<job>/outputs/model`, or src/register.py); locally `python src/register.py --local`.",
+)
+def model_registered_from_job(ctx):
+    model = _latest_model(ctx)
+    if not model.job_name:
+        fail(f"{model.name} version {model.version} has no lineage to a job (registered from {model.source or 'a local file'})")
+    jobs = {j.name: j for j in ctx.target.jobs(ctx.config.experiment)}
+    job = jobs.get(model.job_name)
+    if job is None:
+        fail(f"{model.name} version {model.version} comes from job {model.job_name}, which is not a job of "
+             f"experiment {ctx.config.experiment}")
+    if job.status != "Completed":
+        fail(f"{model.name} version {model.version} comes from job {job.name}, which ended {job.status}")
+    return passed(
+        f"{model.name} version {model.version} from job {job_label(job)}",
+        evidence={"model": model.name, "version": model.version, "job": job.name, "source": model.source},
+    )
+
+
+@criterion(
+    "03.2",
+    "Verify that the registered model carries the job's metrics as tags",
+    hint="Tag the model version with the job's logged metrics (at least rmse and mae), e.g. "
+    "`tags={'rmse': '441.2', 'mae': '377.9'}` when you register it.",
+    needs="03.1",
+)
+def model_tagged_with_metrics(ctx):
+    model = _latest_model(ctx)
+    run = ctx.target.run(model.job_name)
+    if run is None:
+        fail(f"job {model.job_name} has no MLflow run to compare the tags with")
+    tags = {k.lower(): v for k, v in model.tags.items()}
+    logged = {k.lower(): v for k, v in run.metrics.items()}
+    problems = []
+    for key in TAGGED:
+        if key not in logged:
+            problems.append(f"the job logged no {key}")
+        elif key not in tags:
+            problems.append(f"no {key} tag")
+        else:
+            try:
+                value = float(tags[key])
+            except ValueError:
+                problems.append(f"tag {key}={tags[key]!r} is not a number")
+                continue
+            if not math.isclose(value, logged[key], rel_tol=1e-3, abs_tol=0.05):
+                problems.append(f"tag {key}={tags[key]} but the job logged {logged[key]:.4g}")
+    evidence = {"tags": model.tags, "logged": {k: logged[k] for k in TAGGED if k in logged}}
+    if problems:
+        fail(f"{model.name} version {model.version}: {'; '.join(problems)}", evidence=evidence)
+    return passed(f"tags {', '.join(f'{k}={tags[k]}' for k in TAGGED)} match the job's metrics", evidence=evidence)
+
+
+def _endpoint(ctx):
+    def find():
+        name = ctx.config.endpoint
+        endpoint = ctx.target.endpoint(name)
+        if endpoint is None:
+            if ctx.target.name == "local":
+                fail(f"nothing answers at {ctx.config.local.scoring_url}: start the local endpoint with `ohcheck serve`")
+            fail(f"no online endpoint named {name}")
+        return endpoint
+
+    return ctx.memo("endpoint", find)
+
+
+def _key(ctx):
+    if ctx.target.name == "local":
+        return None
+    return ctx.memo("key", lambda: ctx.target.endpoint_key(ctx.config.endpoint))
+
+
+@criterion(
+    "03.3",
+    "Verify that the online endpoint and its deployment have Succeeded",
+    hint="Create the endpoint and its deployment (`az ml online-endpoint create -f endpoints/endpoint.yml`, "
+    "`az ml online-deployment create -f endpoints/deployment.yml --all-traffic`) and wait until both are "
+    "Succeeded; a Failed deployment's logs: `az ml online-deployment get-logs`.",
+)
+def endpoint_succeeded(ctx):
+    endpoint = _endpoint(ctx)
+    evidence = {"endpoint": endpoint.state, "deployments": {d.name: d.state for d in endpoint.deployments}}
+    if endpoint.state != "Succeeded":
+        fail(f"endpoint {endpoint.name} is {endpoint.state}", evidence=evidence)
+    if not endpoint.deployments:
+        fail(f"endpoint {endpoint.name} has no deployment", evidence=evidence)
+    serving = [d for d in endpoint.deployments if endpoint.traffic.get(d.name, 0) > 0] or list(endpoint.deployments)
+    broken = [d for d in serving if d.state != "Succeeded"]
+    if broken:
+        fail(", ".join(f"deployment {d.name} is {d.state}" for d in broken), evidence=evidence)
+    names = ", ".join(f"{d.name}" + (f" ({d.model})" if d.model else "") for d in serving)
+    return passed(f"endpoint {endpoint.name} Succeeded, deployment {names} Succeeded", evidence=evidence)
+
+
+@criterion(
+    "03.4",
+    "Verify that one deployment takes 100% of the traffic",
+    hint="Route all traffic to the deployment: `az ml online-endpoint update -n <endpoint> --traffic \"blue=100\"`.",
+    needs="03.3",
+)
+def full_traffic(ctx):
+    _local_only_reason(ctx, "the local server is a single deployment: there is no traffic to split")
+    endpoint = _endpoint(ctx)
+    full = [name for name, share in endpoint.traffic.items() if share == 100]
+    if not full:
+        shown = ", ".join(f"{k}={v}%" for k, v in endpoint.traffic.items()) or "no traffic at all"
+        fail(f"no deployment of {endpoint.name} takes 100% of the traffic ({shown})", evidence={"traffic": endpoint.traffic})
+    return passed(f"{full[0]} takes 100% of the traffic", evidence={"traffic": endpoint.traffic})
+
+
+@criterion(
+    "03.5",
+    "Verify that the endpoint uses key authentication",
+    hint="Set `auth_mode: key` in endpoints/endpoint.yml (the auth mode cannot change later: recreate the endpoint).",
+    needs="03.3",
+)
+def key_auth(ctx):
+    _local_only_reason(ctx, "the local inference server has no authentication")
+    endpoint = _endpoint(ctx)
+    if endpoint.auth_mode != "key":
+        fail(f"endpoint {endpoint.name} uses {endpoint.auth_mode or 'no'} authentication, not key")
+    return passed(f"endpoint {endpoint.name} uses key authentication")
+
+
+def _score(ctx, *, with_key: bool):
+    endpoint = _endpoint(ctx)
+    key = _key(ctx) if with_key else None
+    return ctx.target.score(endpoint, {"data": [HORIZON]}, key=key, timeout=SCORE_TIMEOUT)
+
+
+@criterion(
+    "03.6",
+    "Verify that scoring with the key returns n finite forecasts",
+    hint="POST {\"data\": [7]} to the scoring URI with the header `Authorization: Bearer <key>`; score.py's "
+    "run() must answer {\"result\": [7 forecasts]}. `az ml online-endpoint invoke` is a quick way to try.",
+    needs="03.3",
+)
+def scoring_with_key(ctx):
+    reply = _score(ctx, with_key=True)
+    if reply.status != 200:
+        fail(f"the endpoint answered HTTP {reply.status}: {_preview(reply.body)}")
+    forecasts, problem = forecasts_in(reply.body, HORIZON)
+    if forecasts is None:
+        fail(f"the endpoint's answer to {{\"data\": [{HORIZON}]}} is unusable: {problem}")
+    return passed(
+        f"{HORIZON} forecasts in {reply.seconds * 1000:.0f} ms",
+        evidence={"forecast": [round(v, 2) for v in forecasts]},
+    )
+
+
+@criterion(
+    "03.7",
+    "Verify that scoring without the key is refused (401)",
+    hint="Keep `auth_mode: key` on the endpoint; never hand out the key or put it in the repo.",
+    needs="03.3",
+)
+def scoring_without_key_refused(ctx):
+    _local_only_reason(ctx, "the local inference server has no authentication to refuse anyone")
+    reply = _score(ctx, with_key=False)
+    if reply.status == 401:
+        return passed("refused with 401 Unauthorized")
+    if reply.status == 200:
+        fail("the endpoint answered 200 without a key: anyone who finds it can call it")
+    fail(f"without a key the endpoint answered HTTP {reply.status}, expected 401")
+
+
+@criterion(
+    "03.8",
+    f"Verify that the p95 latency of a burst of {BURST} requests stays under 1 second",
+    hint="Keep run() light: load the model once in init(), not per request; a slow first answer is fine, "
+    "a slow 95th percentile is not. Check the deployment's instance type and count.",
+    needs="03.6",
+)
+def latency_p95(ctx):
+    endpoint = _endpoint(ctx)
+    key = _key(ctx)
+
+    def one(_: int):
+        return ctx.target.score(endpoint, {"data": [HORIZON]}, key=key, timeout=SCORE_TIMEOUT)
+
+    with ThreadPoolExecutor(max_workers=BURST_CONCURRENCY) as pool:
+        replies = list(pool.map(one, range(BURST)))
+    failed = [r.status for r in replies if r.status != 200]
+    seconds = sorted(r.seconds for r in replies)
+    p95 = seconds[max(0, math.ceil(0.95 * len(seconds)) - 1)]
+    evidence = {"requests": BURST, "concurrency": BURST_CONCURRENCY, "p95_ms": round(p95 * 1000, 1),
+                "median_ms": round(seconds[len(seconds) // 2] * 1000, 1), "failed": len(failed)}
+    if failed:
+        fail(f"{len(failed)} of {BURST} requests failed (HTTP {', '.join(map(str, sorted(set(failed))))})", evidence=evidence)
+    if p95 >= P95_BOUND:
+        fail(f"p95 latency {p95 * 1000:.0f} ms is over the {P95_BOUND * 1000:.0f} ms bound", evidence=evidence)
+    return passed(f"p95 {p95 * 1000:.0f} ms over {BURST} requests ({BURST_CONCURRENCY} at a time)", evidence=evidence)
+
+
+def _preview(body) -> str:
+    text = body if isinstance(body, str) else repr(body)
+    return text if len(text) <= 200 else text[:197] + "..."

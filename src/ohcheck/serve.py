@@ -1,0 +1,258 @@
+"""`ohcheck serve`: the local target's online endpoint.
+
+It serves the team's scoring script (`paths.score_script`) with Azure ML's own
+local inference server, azmlinfsrv, at `local.scoring_url`, loading the latest
+registered version of the model from the local MLflow registry (or a folder
+given with --model-dir). As on Azure ML, the script's folder is the app root
+(so score.py can import its neighbours) and AZUREML_MODEL_DIR points at the
+model's files.
+
+In the foreground it stops on Ctrl-C; `--detach` leaves it running in the
+background, recorded in `.ohcheck/serve.json`, until `--stop`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ohcheck.config import Config
+from ohcheck.criteria import utc_now
+from ohcheck.errors import UserError
+from ohcheck.store import STORE_DIR
+
+STATE_NAME = "serve.json"
+LOG_NAME = "serve.log"
+READY_TIMEOUT = 90.0  # score.py's init() may load a large model
+STOP_GRACE = 10.0
+
+
+@dataclass(frozen=True)
+class Served:
+    pid: int
+    url: str  # the scoring URL
+    model: str  # what is served: "name:version", or the folder given
+    model_dir: str
+    started: str
+
+
+def state_path(repo_root: Path) -> Path:
+    return repo_root / STORE_DIR / STATE_NAME
+
+
+def running(repo_root: Path) -> Served | None:
+    """The server `ohcheck serve --detach` left running for this repo, if it still runs."""
+    path = state_path(repo_root)
+    try:
+        served = Served(**json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+    return served if _alive(served.pid) else None
+
+
+def health_url(scoring_url: str) -> str:
+    """azmlinfsrv answers its liveness probe at the server's root."""
+    parts = urlsplit(scoring_url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def start(
+    config: Config,
+    repo_root: Path,
+    *,
+    model_dir: Path | None = None,
+    detach: bool = False,
+    on_ready: Callable[[Served], None] | None = None,
+) -> Served:
+    """Start azmlinfsrv; in the foreground, return when it stops."""
+    existing = running(repo_root)
+    if existing:
+        raise UserError(
+            f"A server is already running for this repo (pid {existing.pid}, {existing.url}).",
+            hint="Stop it with `ohcheck serve --stop`.",
+        )
+    url = config.local.scoring_url
+    parts = urlsplit(url)
+    if parts.hostname not in ("127.0.0.1", "localhost", "0.0.0.0", "::1"):
+        raise UserError(f"local.scoring_url {url} is not on this machine; ohcheck serve serves on 127.0.0.1.")
+    port = parts.port or 80
+    if _port_in_use(port):
+        raise UserError(
+            f"Port {port} is already in use, so nothing can serve {url}.",
+            hint="Stop what uses it, or choose another port in local.scoring_url (ohcheck.yaml).",
+        )
+    script = (repo_root / config.paths.score_script).resolve()
+    if not script.is_file():
+        raise UserError(f"{config.paths.score_script} does not exist: there is no scoring script to serve.")
+    model_path, label = _model(config, repo_root, model_dir)
+    command = [
+        _azmlinfsrv(),
+        "--entry_script",
+        script.name,
+        "--model_dir",
+        str(model_path),
+        "--port",
+        str(port),
+    ]
+    log_path = repo_root / STORE_DIR / LOG_NAME
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "AZUREML_MODEL_DIR": str(model_path)}
+    with open(log_path, "ab") as log:
+        # A session of its own: stopping it stops gunicorn's workers too.
+        child = subprocess.Popen(
+            command, cwd=script.parent, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+    served = Served(pid=child.pid, url=url, model=label, model_dir=str(model_path), started=utc_now())
+    try:
+        _wait_until_ready(child, health_url(url), log_path)
+    except BaseException:
+        _terminate(child.pid)
+        raise
+    if detach:
+        state_path(repo_root).write_text(json.dumps(asdict(served), indent=2), encoding="utf-8")
+        if on_ready:
+            on_ready(served)
+        return served
+    if on_ready:
+        on_ready(served)
+    try:
+        child.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        _terminate(child.pid)
+    return served
+
+
+def stop(repo_root: Path) -> Served | None:
+    """Stop the detached server of this repo; None if none was running."""
+    served = running(repo_root)
+    state_path(repo_root).unlink(missing_ok=True)
+    if served is None:
+        return None
+    _terminate(served.pid)
+    return served
+
+
+def _model(config: Config, repo_root: Path, model_dir: Path | None) -> tuple[Path, str]:
+    """The folder to serve: the one given, or the latest registered version, downloaded."""
+    if model_dir is not None:
+        folder = (repo_root / model_dir).resolve() if not model_dir.is_absolute() else model_dir
+        if not folder.is_dir():
+            raise UserError(f"--model-dir {model_dir} is not a folder.")
+        return folder, str(model_dir)
+    from ohcheck.targets.local import LocalTarget
+
+    target = LocalTarget(config, repo_root)
+    versions = target.models(config.model)
+    if not versions:
+        raise UserError(
+            f"There is no registered version of {config.model!r} in the local registry "
+            f"({config.local.tracking_uri}).",
+            hint="Register one (challenge 03), or serve a folder with --model-dir outputs.",
+        )
+    latest = versions[0]
+    dest = repo_root / STORE_DIR / "serve" / config.model / latest.version
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    import mlflow.artifacts  # imported lazily: slow to import
+
+    try:
+        # The version's source (a run's `model` artifact, a folder) holds its files.
+        mlflow.artifacts.download_artifacts(
+            artifact_uri=latest.source, dst_path=str(dest), tracking_uri=target.tracking_uri
+        )
+    except Exception as exc:  # noqa: BLE001 - any MLflow problem is one sentence
+        raise UserError(f"Could not fetch {config.model} version {latest.version} from the local registry: {exc}") from None
+    return dest, f"{config.model}:{latest.version}"
+
+
+def _azmlinfsrv() -> str:
+    beside = Path(sys.executable).parent / "azmlinfsrv"
+    found = str(beside) if beside.exists() else shutil.which("azmlinfsrv")
+    if not found:
+        raise UserError(
+            "azmlinfsrv (Azure ML's local inference server) is not installed here.",
+            hint="pip install azureml-inference-server-http",
+        )
+    return found
+
+
+def _wait_until_ready(child: subprocess.Popen, url: str, log_path: Path) -> None:
+    import requests
+
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            raise UserError(
+                f"The inference server stopped while starting: {_why(log_path)}",
+                hint=f"The whole log is in {log_path}.",
+            )
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise UserError(f"The inference server did not answer at {url} within {READY_TIMEOUT:g} s; see {log_path}.")
+
+
+def _why(log_path: Path) -> str:
+    """The most telling line of azmlinfsrv's log: the team's exception, if there is one."""
+    try:
+        lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-200:]
+    except OSError:
+        return "no log"
+    for line in reversed(lines):
+        stripped = line.strip()
+        if stripped and (stripped.split(":")[0].endswith(("Error", "Exception")) or "Error:" in stripped):
+            return stripped[:300]
+    tail = [line.strip() for line in lines if line.strip()]
+    return tail[-1][:300] if tail else "no output"
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _terminate(pid: int) -> None:
+    """SIGTERM the server's process group, then SIGKILL what is left after a grace period."""
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        return
+    deadline = time.monotonic() + STOP_GRACE
+    while time.monotonic() < deadline:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        if not _alive(pid):
+            return
+        time.sleep(0.1)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass

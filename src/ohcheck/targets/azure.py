@@ -1,0 +1,543 @@
+"""The azure target: a team's Azure ML workspace, through the real azure-ai-ml SDK.
+
+Entities come from `azure.ai.ml.MLClient` with `DefaultAzureCredential`; run
+metrics and parameters from MLflow's REST client on the workspace's MLflow
+tracking URI (a job's MLflow run id is the job's name). SDK objects stay in
+this file: checks get the plain types of targets/base.py.
+
+Strictly read-only: only GETs, plus the POST that lists an endpoint's keys and
+the scoring requests.
+
+Every way Azure says no becomes one sentence a team can act on, raised as
+AccessDenied (no credential, 401, 403 — naming the role to grant), NotFound
+(the workspace), or TargetError (throttling after retries, 5xx, timeouts, DNS
+failure): the runner reports those as `error`, never `failed`.
+
+The workspace comes from, in this order: AZURE_SUBSCRIPTION_ID +
+AZURE_RESOURCE_GROUP + AZUREML_WORKSPACE_NAME; ohcheck.yaml's `azure:` names;
+ohcheck.yaml's `azure.config_file`; a config.json as the portal downloads it,
+found as `MLClient.from_config` finds it (config.json or .azureml/config.json
+in the repo or a parent folder).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from ohcheck.config import Config
+from ohcheck.errors import ConfigError
+from ohcheck.redaction import Redactor
+from ohcheck.targets.base import (
+    AccessDenied,
+    Compute,
+    DataAsset,
+    Deployment,
+    Endpoint,
+    Environment,
+    Identity,
+    Job,
+    JobIO,
+    ModelVersion,
+    NotFound,
+    Run,
+    ScoreReply,
+    TargetError,
+    Workspace,
+)
+from ohcheck.workspace_config import WorkspaceRef, find_config_json, read_config_json
+
+T = TypeVar("T")
+ARM_SCOPE = "https://management.azure.com/.default"
+ENV_NAMES = ("AZURE_SUBSCRIPTION_ID", "AZURE_RESOURCE_GROUP", "AZUREML_WORKSPACE_NAME")
+NO_CREDENTIAL = (
+    "no Azure credential was found: run `az login` (then `az account set --subscription <id>`), "
+    "or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET for a service principal"
+)
+READ_ROLE = "Reader (or AzureML Data Scientist)"
+KEYS_ROLE = "AzureML Data Scientist"
+
+
+def default_credential() -> Any:
+    """The credential a team signs in with (az login, a service principal, a managed identity)."""
+    from azure.identity import DefaultAzureCredential  # imported lazily: slow to import
+
+    return DefaultAzureCredential()
+
+
+def resolve_workspace(config: Config, repo_root: Path) -> WorkspaceRef:
+    """Which workspace to check, from the environment, ohcheck.yaml or a config.json."""
+    env = [os.environ.get(name) for name in ENV_NAMES]
+    if all(env):
+        return WorkspaceRef(env[0], env[1], env[2], source="the environment")  # type: ignore[arg-type]
+    if any(env):
+        missing = [name for name, value in zip(ENV_NAMES, env) if not value]
+        raise ConfigError(f"Set all of {', '.join(ENV_NAMES)} or none; {', '.join(missing)} is missing.")
+    azure = config.azure
+    names = (azure.subscription_id, azure.resource_group, azure.workspace)
+    if all(names):
+        return WorkspaceRef(*names, source="ohcheck.yaml")  # type: ignore[arg-type]
+    if any(names):
+        raise ConfigError(
+            "ohcheck.yaml names the workspace only in part: `azure:` needs subscription_id, "
+            "resource_group and workspace together."
+        )
+    if azure.config_file:
+        return read_config_json(repo_root / azure.config_file)
+    found = find_config_json(repo_root)
+    if found:
+        return read_config_json(found)
+    raise ConfigError(
+        "No Azure ML workspace is named for the azure target.",
+        hint="Download config.json from the workspace's overview page in the portal and run "
+        "`ohcheck init --config-json config.json --force`, or set AZURE_SUBSCRIPTION_ID, "
+        "AZURE_RESOURCE_GROUP and AZUREML_WORKSPACE_NAME.",
+    )
+
+
+class AzureTarget:
+    name = "azure"
+
+    def __init__(
+        self,
+        config: Config,
+        repo_root: Path,
+        redactor: Redactor | None = None,
+        credential: Any = None,
+    ) -> None:
+        self.config = config
+        self.repo_root = repo_root
+        self.ref = resolve_workspace(config, repo_root)
+        self.redactor = redactor or Redactor()
+        self._credential = credential
+        self._client: Any = None
+        self._workspace: Workspace | None = None
+        self._mlflow: Any = None
+        self._lock = threading.Lock()
+        self._timeout = config.azure.request_timeout
+
+    # -- plumbing -------------------------------------------------------------------
+    def _ml(self) -> Any:
+        """The MLClient, made on first use (it makes no network call itself)."""
+        with self._lock:
+            if self._client is None:
+                from azure.ai.ml import MLClient  # imported lazily: slow to import
+
+                if self._credential is None:
+                    self._credential = default_credential()
+                self._client = MLClient(
+                    self._credential,
+                    self.ref.subscription_id,
+                    self.ref.resource_group,
+                    self.ref.workspace,
+                    # azure-core retries 429 and 5xx honouring Retry-After; keep it bounded so a
+                    # throttled workspace ends as `error` in seconds, not minutes.
+                    retry_total=3,
+                    retry_backoff_factor=0.5,
+                    retry_backoff_max=8,
+                    connection_timeout=min(self._timeout, 15),
+                    read_timeout=self._timeout,
+                    show_progress=False,
+                    enable_telemetry=False,
+                )
+            return self._client
+
+    def _call(self, what: str, operation: Callable[[], T], *, role: str = READ_ROLE) -> T:
+        """Run one SDK operation; translate how it failed into a target error."""
+        try:
+            return operation()
+        except Exception as exc:  # noqa: BLE001 - every failure is translated or re-raised
+            raise self._translate(exc, what, role) from None
+
+    def _translate(self, exc: Exception, what: str, role: str) -> Exception:
+        from azure.core.exceptions import (
+            ClientAuthenticationError,
+            HttpResponseError,
+            ResourceNotFoundError,
+            ServiceRequestError,
+            ServiceResponseError,
+        )
+
+        ws = self.ref.workspace
+        status = getattr(exc, "status_code", None)
+        code = _error_code(exc)
+        if isinstance(exc, ClientAuthenticationError) and status is None:
+            return AccessDenied(NO_CREDENTIAL)
+        if status == 401:
+            return AccessDenied(
+                f"Azure refused the credential's token (401{code}) while it {what}: sign in again with `az login`"
+            )
+        if status == 403:
+            return AccessDenied(
+                f"the credential may not {_infinitive(what)} (403{code}): give it the {role} role on "
+                f"workspace {ws} (resource group {self.ref.resource_group})"
+            )
+        if isinstance(exc, ResourceNotFoundError) or status == 404:
+            return NotFound(
+                f"workspace {ws} was not found in resource group {self.ref.resource_group} of subscription "
+                f"{self.ref.subscription_id} (from {self.ref.source}){_not_found_detail(code)}"
+            )
+        if status == 429:
+            return TargetError(f"Azure ML throttled the requests (429) while it {what}, even after retries: try again in a minute")
+        if isinstance(status, int) and status >= 500:
+            return TargetError(f"Azure ML answered {status}{code} while it {what}: try again later")
+        if isinstance(exc, HttpResponseError) and isinstance(status, int):
+            return TargetError(f"Azure ML answered {status}{code} while it {what}")
+        if isinstance(exc, ServiceResponseError) or "timed out" in str(exc).lower():
+            return TargetError(f"Azure ML did not answer in time while it {what} (timeout {self._timeout:g} s)")
+        if isinstance(exc, ServiceRequestError):
+            host = urlsplit(_endpoint_url()).hostname or "management.azure.com"
+            return TargetError(f"cannot reach Azure ML at {host} ({_reason(exc)}): check the network and DNS")
+        return TargetError(f"the Azure ML SDK failed while it {what}: {type(exc).__name__}: {_first_line(exc)}")
+
+    def _ensure_workspace(self) -> Workspace:
+        """The workspace, read once per run: a missing one stops every other question early."""
+        if self._workspace is None:
+            ws = self._call("read the workspace", lambda: self._ml().workspaces.get(self.ref.workspace))
+            self._workspace = Workspace(
+                name=ws.name,
+                location=ws.location or "",
+                resource_group=self.ref.resource_group,
+                subscription_id=self.ref.subscription_id,
+                tracking_uri=ws.mlflow_tracking_uri or "",
+            )
+        return self._workspace
+
+    def _missing(self, what: str, operation: Callable[[], T]) -> T | None:
+        """Run a lookup of one named thing; None when only that thing is missing."""
+        from azure.core.exceptions import ResourceNotFoundError
+
+        self._ensure_workspace()
+        try:
+            return operation()
+        except ResourceNotFoundError:
+            return None
+        except Exception as exc:  # noqa: BLE001
+            if _is_missing_asset(exc):
+                return None
+            raise self._translate(exc, what, READ_ROLE) from None
+
+    # -- the protocol -------------------------------------------------------------------
+    def workspace(self) -> Workspace:
+        return self._ensure_workspace()
+
+    def identity(self) -> Identity:
+        try:
+            token = self._ml()._credential.get_token(ARM_SCOPE).token  # noqa: SLF001 - the client's own credential
+        except Exception as exc:  # noqa: BLE001
+            raise self._translate(exc, "got a token", READ_ROLE) from None
+        self.redactor.register(token)
+        who = _who(token)
+        ws = self._ensure_workspace()
+        return Identity(f"signed in as {who}; workspace {ws.name} answers")
+
+    def computes(self) -> list[Compute]:
+        self._ensure_workspace()
+        found = self._call("listed the computes", lambda: list(self._ml().compute.list()))
+        return [_compute(c) for c in found]
+
+    def data_asset(self, name: str, version: str | None = None) -> DataAsset | None:
+        ml = self._ml()
+        asset = self._missing(
+            f"read data asset {name}",
+            lambda: ml.data.get(name, version=version) if version else ml.data.get(name, label="latest"),
+        )
+        if asset is None:
+            return None
+        return DataAsset(name=asset.name, version=str(asset.version), type=str(asset.type), path=str(asset.path or ""))
+
+    def environment(self, name: str) -> Environment | None:
+        env = self._missing(f"read environment {name}", lambda: self._ml().environments.get(name, label="latest"))
+        if env is None:
+            return None
+        conda = env.conda_file if isinstance(env.conda_file, dict) else None
+        return Environment(
+            name=env.name,
+            version=str(env.version),
+            image=env.image or "",
+            conda_file=conda,
+            source=f"azureml:{env.name}:{env.version}",
+        )
+
+    def jobs(self, experiment: str) -> list[Job]:
+        self._ensure_workspace()
+
+        def listed() -> list[Any]:
+            return [j for j in self._ml().jobs.list() if getattr(j, "experiment_name", None) == experiment]
+
+        found = self._call(f"listed the jobs of experiment {experiment}", listed)
+        jobs = [_job(j) for j in found]
+        return sorted(jobs, key=lambda j: j.created or 0, reverse=True)
+
+    def run(self, run_id: str) -> Run | None:
+        store = self._mlflow_store()
+        try:
+            r = store.get_run(run_id)
+        except Exception as exc:  # noqa: BLE001
+            if "RESOURCE_DOES_NOT_EXIST" in str(exc) or "404" in str(exc):
+                return None
+            raise self._translate_mlflow(exc, f"read the MLflow run of job {run_id}") from None
+        return _run(r)
+
+    def data_asset_of(self, io: JobIO) -> str | None:
+        return asset_name_of(io.path, "data")
+
+    def models(self, name: str) -> list[ModelVersion]:
+        found = self._missing(f"listed the versions of model {name}", lambda: list(self._ml().models.list(name=name)))
+        if not found:
+            return []
+        versions = [_model(m) for m in found]
+        return sorted(versions, key=lambda v: _version_key(v.version), reverse=True)
+
+    def endpoint(self, name: str) -> Endpoint | None:
+        ml = self._ml()
+        ep = self._missing(f"read online endpoint {name}", lambda: ml.online_endpoints.get(name))
+        if ep is None:
+            return None
+        deployments = self._call(
+            f"listed the deployments of endpoint {name}", lambda: list(ml.online_deployments.list(name))
+        )
+        return Endpoint(
+            name=ep.name,
+            state=str(ep.provisioning_state or ""),
+            auth_mode=str(ep.auth_mode or "").lower(),
+            scoring_uri=ep.scoring_uri or "",
+            traffic={k: int(v) for k, v in (ep.traffic or {}).items()},
+            deployments=tuple(_deployment(d) for d in deployments),
+        )
+
+    def endpoint_key(self, name: str) -> str:
+        self._ensure_workspace()
+        keys = self._call(
+            f"listed the keys of endpoint {name}", lambda: self._ml().online_endpoints.get_keys(name), role=KEYS_ROLE
+        )
+        primary = getattr(keys, "primary_key", None)
+        if not primary:
+            raise TargetError(f"endpoint {name} has no key: is its auth_mode key?")
+        self.redactor.register(primary)
+        self.redactor.register(getattr(keys, "secondary_key", None))
+        return primary
+
+    def score(self, endpoint: Endpoint, payload: Any, *, key: str | None = None, timeout: float = 30.0) -> ScoreReply:
+        from ohcheck.scoring import post_score
+
+        return post_score(endpoint.scoring_uri, payload, key=key, timeout=timeout)
+
+    def close(self) -> None:
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            for name in dir(client):
+                if name.startswith("_service_client"):
+                    closer = getattr(getattr(client, name, None), "close", None)
+                    if callable(closer):
+                        try:
+                            closer()
+                        except Exception:  # noqa: BLE001 - closing is best effort
+                            pass
+
+    # -- MLflow on the workspace's tracking URI ----------------------------------------
+    def _mlflow_store(self) -> Any:
+        with self._lock:
+            if self._mlflow is not None:
+                return self._mlflow
+        uri = self._ensure_workspace().tracking_uri
+        if not uri:
+            raise TargetError(f"workspace {self.ref.workspace} reports no MLflow tracking URI")
+        host = "https://" + uri.split("://", 1)[1] if uri.startswith("azureml://") else uri
+        # MLflow's own retries and timeout; bounded like the SDK's.
+        os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
+        os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
+        os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(int(self._timeout)))
+        from mlflow.store.tracking.rest_store import RestStore  # imported lazily: slow to import
+        from mlflow.utils.rest_utils import MlflowHostCreds
+
+        credential = self._ml()._credential  # noqa: SLF001 - the client's own credential
+
+        def creds() -> Any:
+            try:
+                token = credential.get_token(ARM_SCOPE).token
+            except Exception as exc:  # noqa: BLE001
+                raise self._translate(exc, "got a token for MLflow", READ_ROLE) from None
+            self.redactor.register(token)
+            return MlflowHostCreds(host=host, token=token)
+
+        with self._lock:
+            self._mlflow = RestStore(creds)
+            return self._mlflow
+
+    def _translate_mlflow(self, exc: Exception, what: str) -> Exception:
+        if isinstance(exc, TargetError):
+            return exc
+        text = str(exc)
+        for status, role in (("403", READ_ROLE), ("401", None)):
+            if f"{status}" in text and ("Forbidden" in text or "Unauthorized" in text or f"status code {status}" in text):
+                if role:
+                    return AccessDenied(f"the credential may not read MLflow runs (403): give it the {role} role on workspace {self.ref.workspace}")
+                return AccessDenied("Azure refused the credential's token for MLflow (401): sign in again with `az login`")
+        return TargetError(f"MLflow on the workspace failed while it tried to {what}: {_first_line(exc)}")
+
+
+# -- SDK objects to plain types ---------------------------------------------------------
+def _compute(c: Any) -> Compute:
+    kind = {"amlcompute": "cluster", "computeinstance": "instance"}.get(str(c.type).lower(), str(c.type).lower())
+    idle = getattr(c, "idle_time_before_scale_down", None)
+    return Compute(
+        name=c.name,
+        kind=kind,
+        state=str(getattr(c, "state", None) or getattr(c, "provisioning_state", "") or ""),
+        vm_size=str(getattr(c, "size", "") or ""),
+        min_instances=getattr(c, "min_instances", None),
+        max_instances=getattr(c, "max_instances", None),
+        idle_seconds_before_scale_down=int(idle) if idle is not None else None,
+    )
+
+
+def _job(j: Any) -> Job:
+    def io(values: Any) -> dict[str, JobIO]:
+        out = {}
+        for key, value in (values or {}).items():
+            out[key] = JobIO(type=str(getattr(value, "type", "") or ""), path=str(getattr(value, "path", "") or ""))
+        return out
+
+    created = getattr(getattr(j, "creation_context", None), "created_at", None)
+    return Job(
+        name=j.name,
+        type=str(j.type),
+        experiment=j.experiment_name or "",
+        status=str(j.status or ""),
+        created=created.timestamp() if created else None,
+        command=str(getattr(j, "command", "") or ""),
+        compute=str(getattr(j, "compute", "") or ""),
+        environment=str(getattr(j, "environment", "") or ""),
+        inputs=io(getattr(j, "inputs", None)),
+        outputs=io(getattr(j, "outputs", None)),
+        display_name=str(getattr(j, "display_name", "") or ""),
+    )
+
+
+def _model(m: Any) -> ModelVersion:
+    created = getattr(getattr(m, "creation_context", None), "created_at", None)
+    path = str(m.path or "")
+    return ModelVersion(
+        name=m.name,
+        version=str(m.version),
+        source=path,
+        job_name=getattr(m, "job_name", None) or asset_name_of(path, "jobs"),
+        tags={str(k): str(v) for k, v in (m.tags or {}).items()},
+        type=str(m.type or ""),
+        created=created.timestamp() if created else None,
+    )
+
+
+def _deployment(d: Any) -> Deployment:
+    return Deployment(
+        name=d.name,
+        state=str(d.provisioning_state or ""),
+        model=str(d.model or ""),
+        instance_type=str(getattr(d, "instance_type", "") or ""),
+        instance_count=getattr(d, "instance_count", None),
+    )
+
+
+def _run(r: Any) -> Run:
+    info, data = r.info, r.data
+    return Run(
+        id=info.run_id,
+        name=info.run_name or "",
+        experiment=str(info.experiment_id),
+        status=info.status,
+        start_time=(info.start_time or 0) / 1000 or None,
+        end_time=(info.end_time or 0) / 1000 or None,
+        metrics=dict(data.metrics),
+        params=dict(data.params),
+        tags={k: v for k, v in data.tags.items() if not k.startswith("mlflow.")},
+        source=data.tags.get("mlflow.source.name", ""),
+        parent_id=data.tags.get("mlflow.parentRunId"),
+    )
+
+
+def asset_name_of(path: str, kind: str) -> str | None:
+    """The asset a reference names: `azureml:NAME:1`, `azureml:NAME@latest`, `azureml://.../KIND/NAME/...`."""
+    if not path:
+        return None
+    if path.startswith("azureml://"):
+        parts = path[len("azureml://") :].split("/")
+        if kind in parts:
+            index = parts.index(kind)
+            if index + 1 < len(parts) and parts[index + 1]:
+                return parts[index + 1]
+        return None
+    if path.startswith("azureml:") and kind == "data":
+        name = path[len("azureml:") :]
+        return name.split("@")[0].split(":")[0] or None
+    return None
+
+
+def _version_key(version: str) -> tuple[int, str]:
+    return (int(version), "") if version.isdigit() else (-1, version)
+
+
+def _who(token: str) -> str:
+    """Who a token belongs to, from its (unverified) claims; never the token itself."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return "an identity the token does not name"
+    for claim in ("upn", "unique_name", "preferred_username", "email"):
+        if claims.get(claim):
+            return str(claims[claim])
+    if claims.get("appid"):
+        return f"application {claims['appid']}"
+    return f"object {claims.get('oid', 'unknown')}"
+
+
+def _error_code(exc: Exception) -> str:
+    error = getattr(exc, "error", None)
+    code = getattr(error, "code", None)
+    return f" {code}" if code else ""
+
+
+def _not_found_detail(code: str) -> str:
+    return f" ({code.strip()})" if code else ""
+
+
+def _is_missing_asset(exc: Exception) -> bool:
+    # The SDK wraps some lookups of a missing asset in its own exception type.
+    text = str(exc).lower()
+    return type(exc).__name__ in {"MlException", "ValidationException"} and ("not found" in text or "does not exist" in text)
+
+
+def _infinitive(what: str) -> str:
+    """'read the workspace' stays; 'listed the computes' becomes 'list the computes'."""
+    first, _, rest = what.partition(" ")
+    base = {"listed": "list", "read": "read", "got": "get"}.get(first, first)
+    return f"{base} {rest}".strip()
+
+
+def _endpoint_url() -> str:
+    return os.environ.get("AZUREML_DEV_URL_MFE", "https://management.azure.com")
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).lower()
+    if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text or "name resolution" in text:
+        return "DNS lookup failed"
+    if "refused" in text:
+        return "connection refused"
+    if "reset" in text or "aborted" in text or "remote end closed" in text:
+        return "the connection was dropped"
+    return _first_line(exc)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    line = text[0] if text else type(exc).__name__
+    return line if len(line) <= 300 else line[:297] + "..."
