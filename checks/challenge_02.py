@@ -181,9 +181,10 @@ def job_produced_model(ctx):
     job = training_job(ctx)
     output = job.outputs.get("model")
     if output is None:
-        candidates = {k: io for k, io in job.outputs.items() if io.type in MODEL_TYPES}
+        # Azure ML gives every job an output "default" (its artifacts folder): not a model output.
+        candidates = {k: io for k, io in job.outputs.items() if io.type in MODEL_TYPES and k != "default"}
         if not candidates:
-            declared = ", ".join(f"{k} ({io.type})" for k, io in job.outputs.items()) or "none"
+            declared = ", ".join(f"{k} ({io.type})" for k, io in job.outputs.items() if k != "default") or "none"
             fail(f"job {job_label(job)} has no model output (its outputs: {declared})")
         name, output = next(iter(candidates.items()))
     else:

@@ -446,6 +446,37 @@ def history(
                 right=["#", "Passed", "Failed", "Error", "Skipped", "Took"])
 
 
+# -- doctor --------------------------------------------------------------------------
+@_command(app)
+def doctor(repo: RepoOption = None, as_json: JsonOption = False) -> None:
+    """Check that this machine and your team are ready for the azure target, with a fix for each problem.
+
+    Local packages and tools, the team repo, the workspace, the credential, its
+    role on the workspace, and the vCPU quota for the cluster's VM family.
+    """
+    from ohcheck.config import find_repo
+    from ohcheck.doctor import diagnose
+
+    root = _team_repo(repo) if repo is not None else find_repo()
+    err = _stderr()
+    with _StageStatus(err, enabled=err.is_terminal and not as_json) as on_stage:
+        if on_stage:
+            on_stage("asking Azure")
+        findings = diagnose(root)
+    problems = [f for f in findings if f.ok is False]
+    if as_json:
+        _echo_json({"ok": not problems, "findings": [f.to_dict() for f in findings]})
+    else:
+        from ohcheck.render.tables import print_table
+
+        style = {"ok": "[green]ok[/]", "problem": "[red]problem[/]", "skipped": "[dim]skipped[/]"}
+        rows = [[f.check, style[f.status], _esc(f.detail), _esc(f.fix)] for f in findings]
+        console = _stdout()
+        print_table(console, ["Check", "Status", "What ohcheck saw", "Fix"], rows, title="ohcheck doctor")
+        console.print(f"[bold red]{len(problems)} problem(s).[/]" if problems else "[bold green]No problem found.[/]")
+    raise typer.Exit(EXIT_FAILED if problems else EXIT_OK)
+
+
 # -- serve -------------------------------------------------------------------------
 @_command(app)
 def serve(

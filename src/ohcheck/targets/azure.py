@@ -37,6 +37,7 @@ from ohcheck.redaction import Redactor
 from ohcheck.targets.base import (
     AccessDenied,
     Compute,
+    ComputeQuota,
     DataAsset,
     Deployment,
     Endpoint,
@@ -137,8 +138,12 @@ class AzureTarget:
                     self.ref.resource_group,
                     self.ref.workspace,
                     # azure-core retries 429 and 5xx honouring Retry-After; keep it bounded so a
-                    # throttled workspace ends as `error` in seconds, not minutes.
+                    # throttled workspace ends as `error` in seconds, not minutes. A read timeout
+                    # or a refused connection is tried once more only: each try can take the
+                    # whole timeout.
                     retry_total=3,
+                    retry_connect=1,
+                    retry_read=1,
                     retry_backoff_factor=0.5,
                     retry_backoff_max=8,
                     connection_timeout=min(self._timeout, 15),
@@ -227,15 +232,45 @@ class AzureTarget:
     def workspace(self) -> Workspace:
         return self._ensure_workspace()
 
-    def identity(self) -> Identity:
+    def signed_in_as(self) -> str:
+        """Who the credential is (from its token's claims); AccessDenied when there is none."""
         try:
             token = self._ml()._credential.get_token(ARM_SCOPE).token  # noqa: SLF001 - the client's own credential
         except Exception as exc:  # noqa: BLE001
             raise self._translate(exc, "got a token", READ_ROLE) from None
         self.redactor.register(token)
-        who = _who(token)
+        return _who(token)
+
+    def identity(self) -> Identity:
+        who = self.signed_in_as()
         ws = self._ensure_workspace()
         return Identity(f"signed in as {who}; workspace {ws.name} answers")
+
+    def compute_quota(self, vm_size: str) -> ComputeQuota | None:
+        """The vCPU quota of a VM size's family in the workspace's region; None if the size is not offered."""
+        location = self._ensure_workspace().location
+        ml = self._ml()
+        sizes = self._call(f"listed the VM sizes of {location}", lambda: list(ml.compute.list_sizes(location=location)))
+        size = next((s for s in sizes if str(s.name).lower() == vm_size.lower()), None)
+        if size is None:
+            return None
+        usages = self._call(f"listed the compute usage of {location}", lambda: list(ml.compute.list_usage(location=location)))
+
+        def row(match: Callable[[str], bool]) -> Any:
+            return next((u for u in usages if match(_usage_name(u).lower())), None)
+
+        family = row(lambda name: name == str(size.family).lower())
+        regional = row(lambda name: "dedicated regional" in name)
+        return ComputeQuota(
+            vm_size=str(size.name),
+            family=str(size.family),
+            vcpus=int(_either(size, "v_cp_us", "vCPUs") or 0),
+            location=location,
+            family_used=_either(family, "current_value", "currentValue"),
+            family_limit=getattr(family, "limit", None),
+            regional_used=_either(regional, "current_value", "currentValue"),
+            regional_limit=getattr(regional, "limit", None),
+        )
 
     def computes(self) -> list[Compute]:
         self._ensure_workspace()
@@ -250,7 +285,7 @@ class AzureTarget:
         )
         if asset is None:
             return None
-        return DataAsset(name=asset.name, version=str(asset.version), type=str(asset.type), path=str(asset.path or ""))
+        return DataAsset(name=asset.name, version=str(asset.version), type=_text(asset.type), path=_text(asset.path))
 
     def environment(self, name: str) -> Environment | None:
         env = self._missing(f"read environment {name}", lambda: self._ml().environments.get(name, label="latest"))
@@ -269,7 +304,8 @@ class AzureTarget:
         self._ensure_workspace()
 
         def listed() -> list[Any]:
-            return [j for j in self._ml().jobs.list() if getattr(j, "experiment_name", None) == experiment]
+            # jobs.list() yields None for a job the SDK cannot parse: skip those.
+            return [j for j in self._ml().jobs.list() if j is not None and getattr(j, "experiment_name", None) == experiment]
 
         found = self._call(f"listed the jobs of experiment {experiment}", listed)
         jobs = [_job(j) for j in found]
@@ -305,8 +341,8 @@ class AzureTarget:
         )
         return Endpoint(
             name=ep.name,
-            state=str(ep.provisioning_state or ""),
-            auth_mode=str(ep.auth_mode or "").lower(),
+            state=_text(ep.provisioning_state),
+            auth_mode=_text(ep.auth_mode).lower(),
             scoring_uri=ep.scoring_uri or "",
             traffic={k: int(v) for k, v in (ep.traffic or {}).items()},
             deployments=tuple(_deployment(d) for d in deployments),
@@ -385,14 +421,21 @@ class AzureTarget:
 
 
 # -- SDK objects to plain types ---------------------------------------------------------
+def _text(value: Any) -> str:
+    """The SDK's states are str enums: str() gives 'JobStatus.COMPLETED', .value gives 'Completed'."""
+    if value is None:
+        return ""
+    return str(getattr(value, "value", value))
+
+
 def _compute(c: Any) -> Compute:
-    kind = {"amlcompute": "cluster", "computeinstance": "instance"}.get(str(c.type).lower(), str(c.type).lower())
+    kind = {"amlcompute": "cluster", "computeinstance": "instance"}.get(_text(c.type).lower(), _text(c.type).lower())
     idle = getattr(c, "idle_time_before_scale_down", None)
     return Compute(
         name=c.name,
         kind=kind,
-        state=str(getattr(c, "state", None) or getattr(c, "provisioning_state", "") or ""),
-        vm_size=str(getattr(c, "size", "") or ""),
+        state=_text(getattr(c, "state", None) or getattr(c, "provisioning_state", None)),
+        vm_size=_text(getattr(c, "size", None)),
         min_instances=getattr(c, "min_instances", None),
         max_instances=getattr(c, "max_instances", None),
         idle_seconds_before_scale_down=int(idle) if idle is not None else None,
@@ -403,15 +446,16 @@ def _job(j: Any) -> Job:
     def io(values: Any) -> dict[str, JobIO]:
         out = {}
         for key, value in (values or {}).items():
-            out[key] = JobIO(type=str(getattr(value, "type", "") or ""), path=str(getattr(value, "path", "") or ""))
+            # NodeInput / NodeOutput: read attributes; str() on one raises.
+            out[key] = JobIO(type=_text(getattr(value, "type", None)), path=_text(getattr(value, "path", None)))
         return out
 
     created = getattr(getattr(j, "creation_context", None), "created_at", None)
     return Job(
         name=j.name,
-        type=str(j.type),
+        type=_text(j.type),
         experiment=j.experiment_name or "",
-        status=str(j.status or ""),
+        status=_text(j.status),
         created=created.timestamp() if created else None,
         command=str(getattr(j, "command", "") or ""),
         compute=str(getattr(j, "compute", "") or ""),
@@ -431,7 +475,7 @@ def _model(m: Any) -> ModelVersion:
         source=path,
         job_name=getattr(m, "job_name", None) or asset_name_of(path, "jobs"),
         tags={str(k): str(v) for k, v in (m.tags or {}).items()},
-        type=str(m.type or ""),
+        type=_text(m.type),
         created=created.timestamp() if created else None,
     )
 
@@ -439,8 +483,8 @@ def _model(m: Any) -> ModelVersion:
 def _deployment(d: Any) -> Deployment:
     return Deployment(
         name=d.name,
-        state=str(d.provisioning_state or ""),
-        model=str(d.model or ""),
+        state=_text(d.provisioning_state),
+        model=_model_reference(_text(d.model)),
         instance_type=str(getattr(d, "instance_type", "") or ""),
         instance_count=getattr(d, "instance_count", None),
     )
@@ -464,20 +508,53 @@ def _run(r: Any) -> Run:
 
 
 def asset_name_of(path: str, kind: str) -> str | None:
-    """The asset a reference names: `azureml:NAME:1`, `azureml:NAME@latest`, `azureml://.../KIND/NAME/...`."""
+    """The asset a reference names, in any of the forms the SDK gives back.
+
+    `azureml:NAME:1`, `azureml:NAME@latest`, `NAME:1` (what the SDK makes of an
+    ARM id), `/subscriptions/.../KIND/NAME/versions/1` and `azureml://.../KIND/NAME/...`.
+    A datastore path (`azureml://datastores/...`) or a URL names no asset.
+    """
     if not path:
         return None
-    if path.startswith("azureml://"):
-        parts = path[len("azureml://") :].split("/")
-        if kind in parts:
-            index = parts.index(kind)
-            if index + 1 < len(parts) and parts[index + 1]:
-                return parts[index + 1]
+    parts = [p for p in path.removeprefix("azureml://").split("/") if p]
+    if "/" in path:
+        if kind not in parts or "datastores" in parts:
+            return None
+        index = parts.index(kind)
+        after = parts[index + 2] if index + 2 < len(parts) else None
+        if index + 1 < len(parts) and (kind != "data" or after in (None, "versions", "labels")):
+            return parts[index + 1]
         return None
-    if path.startswith("azureml:") and kind == "data":
-        name = path[len("azureml:") :]
-        return name.split("@")[0].split(":")[0] or None
+    if kind != "data" or "://" in path:
+        return None
+    name = path.removeprefix("azureml:").split("@")[0].split(":")[0]
+    return name or None
+
+
+def _model_reference(reference: str) -> str:
+    """`.../models/NAME/versions/3` as `NAME:3`; other forms unchanged."""
+    parts = [p for p in reference.split("/") if p]
+    if "models" in parts and "versions" in parts:
+        name = parts[parts.index("models") + 1]
+        version = parts[parts.index("versions") + 1] if parts.index("versions") + 1 < len(parts) else ""
+        return f"{name}:{version}" if version else name
+    return reference
+
+
+def _either(obj: Any, *names: str) -> Any:
+    """The first attribute that is set: some SDK entities keep the REST API's camelCase names."""
+    for name in names:
+        value = getattr(obj, name, None)
+        if value is not None:
+            return value
     return None
+
+
+def _usage_name(usage: Any) -> str:
+    name = getattr(usage, "name", None)
+    if isinstance(name, dict):
+        return str(name.get("value") or "")
+    return str(getattr(name, "value", "") or "")
 
 
 def _version_key(version: str) -> tuple[int, str]:

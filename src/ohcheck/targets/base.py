@@ -177,6 +177,20 @@ class ScoreReply:
     seconds: float  # how long the request took
 
 
+@dataclass(frozen=True)
+class ComputeQuota:
+    """What a VM size costs in vCPUs, and how much of its family's quota is left in the region."""
+
+    vm_size: str
+    family: str
+    vcpus: int  # per node
+    location: str
+    family_used: int | None = None
+    family_limit: int | None = None
+    regional_used: int | None = None
+    regional_limit: int | None = None
+
+
 @runtime_checkable
 class Target(Protocol):
     """What every target answers. Methods raise NotOnThisTarget or TargetError."""

@@ -1,0 +1,331 @@
+"""The azure target: the real azure-ai-ml SDK (and MLflow's REST client) against the fake Azure ML server.
+
+A team repo with ohcheck.yaml pointing at the fake workspace; `ohcheck verify
+--target azure` run as a user runs it. The only stand-in is the credential
+(Azure AD): a token for the fake.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+import ohcheck.targets.azure as azure_target
+from ohcheck.targets.azure import ENV_NAMES, asset_name_of
+
+from .checks_helpers import verify_json
+from .fake_azureml import FakeAzureML, Fault, seed_passing_workspace
+
+TEAM = "testers"
+ENDPOINT = "aw-forecast-testers"
+
+
+@pytest.fixture
+def fake(tmp_path, monkeypatch):
+    with FakeAzureML(tmp_path / "fake") as server:
+        for key, value in server.env().items():
+            monkeypatch.setenv(key, value)
+        for name in ENV_NAMES:
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setattr(azure_target, "default_credential", server.credential)
+        yield server
+
+
+@pytest.fixture
+def azure_repo(fake, team_repo, cli):
+    """A team repo whose local work (data, model) is done, checking the fake workspace."""
+    repo = team_repo("solved-01")
+    ws = fake.workspace
+    result = cli(
+        "init", "--force", "--team", TEAM, "--target", "azure",
+        "--subscription", ws.subscription_id, "--resource-group", ws.resource_group, "--workspace", ws.name,
+        cwd=repo,
+    )
+    assert result.exit_code == 0, result.output
+    config = repo / "ohcheck.yaml"
+    # Short waits: a slow answer should end the test in seconds.
+    config.write_text(config.read_text().replace("  # request_timeout: 60", "  request_timeout: 3"))
+    return repo
+
+
+@pytest.fixture
+def seeded(fake):
+    return seed_passing_workspace(fake, endpoint=ENDPOINT)
+
+
+def _statuses(results):
+    return {k: r["status"] for k, r in results.items()}
+
+
+def test_a_workspace_where_the_team_did_everything_passes_00_to_03_and_is_only_read(cli, fake, azure_repo, seeded):
+    for challenge, count in (("00", 7), ("01", 7), ("02", 7), ("03", 8)):
+        code, results = verify_json(cli, azure_repo, challenge)
+        assert _statuses(results) == {f"{challenge}.{i}": "passed" for i in range(1, count + 1)}, results
+        assert code == 0
+    writes = [r for r in fake.requests if r.method not in ("GET", "POST")]
+    posts = {r.path.rsplit("/", 1)[-1] if "/score/" not in r.path else "score" for r in fake.requests if r.method == "POST"}
+    assert writes == [] and posts == {"listKeys", "score"}, posts
+
+
+def test_what_the_azure_target_saw_is_in_the_messages(cli, azure_repo, seeded):
+    _, results = verify_json(cli, azure_repo, "00")
+    assert results["00.1"]["message"] == "workspace mlw-team1 in eastus"
+    assert results["00.3"]["message"] == "cluster cpu-cluster: STANDARD_DS3_V2, 0-2 nodes"
+    assert results["00.7"]["message"] == "signed in as student@contoso.com; workspace mlw-team1 answers"
+    _, results = verify_json(cli, azure_repo, "02")
+    assert results["02.4"]["message"] == "input data: azureml:transaction_ts2013:1 (transaction_ts2013)"
+    _, results = verify_json(cli, azure_repo, "03")
+    assert results["03.3"]["message"] == f"endpoint {ENDPOINT} Succeeded, deployment blue (adventureworks-forecast:1) Succeeded"
+
+
+def _replace_training_job(ws, seeded, **changes):
+    """The workspace's only training job, changed: what a team with that mistake would have."""
+    ws.jobs.clear()
+    job = {
+        "experiment": seeded["experiment"], "status": "Completed", "compute": seeded["cluster"],
+        "command": "python train.py --data ${{inputs.data}} --model-output ${{outputs.model}}",
+        "inputs": {"data": ("uri_file", f"azureml:{seeded['training_data']}:1")},
+        "outputs": {"model": ("uri_folder", None)},
+        "metrics": dict(seeded["metrics"]), "params": dict(seeded["params"]),
+    }
+    job.update(changes)
+    return ws.add_command_job(**job)
+
+
+FAILING_STATES = [
+    ("00.1", lambda ws, s: setattr(ws, "exists", False), "workspace mlw-team1 was not found in resource group rg-openhack"),
+    ("00.2", lambda ws, s: ws.computes.pop(s["compute_instance"]), "the workspace has no compute instance"),
+    ("00.3", lambda ws, s: ws.computes.pop(s["cluster"]), "no compute cluster named 'cpu-cluster'; clusters found: none"),
+    ("00.4", lambda ws, s: setattr(ws.computes[s["cluster"]], "min_instances", 2), "cpu-cluster keeps 2 node(s) running when idle"),
+    ("01.4", lambda ws, s: ws.data.pop("transaction_ts2014"), "no data asset named 'transaction_ts2014'"),
+    ("01.4", lambda ws, s: setattr(ws.data["transaction_ts"]["1"], "type", "uri_folder"), "is a uri_folder, expected uri_file"),
+    ("02.1", lambda ws, s: ws.add_environment("adventureworks-env", version="2", conda_file={
+        "dependencies": ["python=3.11", {"pip": ["pandas", "numpy>=1.26", "mlflow==2.16.2"]}]}),
+     "azureml:adventureworks-env:2 leaves 2 dependencies unpinned: pandas, numpy>=1.26"),
+    ("02.1", lambda ws, s: ws.environments.clear(), "no environment adventureworks-env in the workspace"),
+    ("02.2", lambda ws, s: ws.jobs.clear(), "experiment adventureworks-forecast has no job yet"),
+    ("02.2", lambda ws, s: _replace_training_job(ws, s, command="python other.py"), "ran train.py as a command job"),
+    ("02.3", lambda ws, s: _replace_training_job(ws, s, compute="gpu-cluster"), "ran on gpu-cluster, not on cluster cpu-cluster"),
+    ("02.4", lambda ws, s: _replace_training_job(ws, s, inputs={"data": ("uri_file", "azureml://datastores/workspaceblobstore/paths/x.csv")}),
+     "takes none of the data assets"),
+    ("02.5", lambda ws, s: _replace_training_job(ws, s, status="Failed"), "ended Failed"),
+    ("02.5", lambda ws, s: _replace_training_job(ws, s, status="Running"), "is still Running: wait for it to finish"),
+    ("02.6", lambda ws, s: _replace_training_job(ws, s, metrics={"rmse": 441.2, "mae": 377.9, "r2": 0.18}), "logged no mape"),
+    ("02.6", lambda ws, s: _replace_training_job(ws, s, params={}), "logged its metrics but no parameter"),
+    ("02.7", lambda ws, s: _replace_training_job(ws, s, outputs={}), "has no model output"),
+    ("03.1", lambda ws, s: ws.models.clear(), "no registered model named adventureworks-forecast"),
+    ("03.1", lambda ws, s: ws.add_model_version("adventureworks-forecast", version="2", job_name=None, path="azureml://datastores/x/paths/m"),
+     "version 2 has no lineage to a job"),
+    ("03.2", lambda ws, s: ws.models["adventureworks-forecast"]["1"].tags.update(rmse="100.0"), "tag rmse=100.0 but the job logged 441.2"),
+    ("03.3", lambda ws, s: setattr(ws.endpoints[ENDPOINT], "state", "Updating"), f"endpoint {ENDPOINT} is Updating"),
+    ("03.3", lambda ws, s: setattr(ws.deployments[ENDPOINT]["blue"], "state", "Failed"), "deployment blue is Failed"),
+    ("03.3", lambda ws, s: ws.endpoints.clear(), f"no online endpoint named {ENDPOINT}"),
+    ("03.4", lambda ws, s: setattr(ws.endpoints[ENDPOINT], "traffic", {"blue": 50, "green": 50}),
+     f"no deployment of {ENDPOINT} takes 100% of the traffic (blue=50%, green=50%)"),
+    ("03.5", lambda ws, s: setattr(ws.endpoints[ENDPOINT], "auth_mode", "aml_token"), "uses aml_token authentication, not key"),
+    ("03.6", lambda ws, s: ws.scoring_behaviour.update({ENDPOINT: lambda p: (200, {"result": [1.0, 2.0]})}), "asked for 7 forecasts, got 2"),
+    ("03.6", lambda ws, s: ws.scoring_behaviour.update({ENDPOINT: lambda p: (500, {"error": "init failed"})}), "the endpoint answered HTTP 500"),
+    ("03.7", lambda ws, s: setattr(ws.endpoints[ENDPOINT], "answers_anyone", True), "answered 200 without a key"),
+]
+
+
+@pytest.mark.parametrize("criterion, change, expected", FAILING_STATES, ids=[f"{c[0]}-{i}" for i, c in enumerate(FAILING_STATES)])
+def test_each_criterion_fails_in_the_state_it_is_about(cli, fake, azure_repo, seeded, criterion, change, expected):
+    change(fake.workspace, seeded)
+    code, results = verify_json(cli, azure_repo, criterion[:2])
+    result = results[criterion]
+    assert result["status"] == "failed", result
+    assert expected in result["message"], result["message"]
+    assert code == 1
+
+
+def test_a_slow_endpoint_fails_the_latency_bound(cli, fake, azure_repo, seeded):
+    fake.inject(r"^/score/", Fault.slow(seconds=1.1), times=None)
+    _, results = verify_json(cli, azure_repo, "03")
+    assert results["03.6"]["status"] == "passed"
+    assert results["03.8"]["status"] == "failed"
+    assert "over the 1000 ms bound" in results["03.8"]["message"]
+    assert results["03.8"]["evidence"]["p95_ms"] >= 1100
+
+
+# -- Azure says no: error, never failed ----------------------------------------------------------
+
+
+def test_throttling_that_clears_is_retried_honouring_retry_after(cli, fake, azure_repo, seeded):
+    fake.inject(r"/computes$", Fault.throttle(retry_after=1), times=1)
+    _, results = verify_json(cli, azure_repo, "00")
+    assert results["00.2"]["status"] == "passed" and results["00.3"]["status"] == "passed"
+    statuses = [r.status for r in fake.requests if r.path.endswith("/computes")]
+    assert statuses[:2] == [429, 200]
+
+
+def test_a_dropped_connection_is_retried(cli, fake, azure_repo, seeded):
+    fake.inject(r"/jobs$", Fault.drop(), times=1)
+    code, results = verify_json(cli, azure_repo, "02")
+    assert code == 0, results
+
+
+def test_persistent_server_errors_are_errors_not_failures(cli, fake, azure_repo, seeded):
+    fake.inject(r"/computes$", Fault.server_error(500), times=None)
+    code, results = verify_json(cli, azure_repo, "00")
+    for criterion in ("00.2", "00.3"):
+        assert results[criterion]["status"] == "error"
+        assert "Azure ML answered 500" in results[criterion]["message"]
+    assert results["00.4"]["status"] == "skipped"
+    assert results["00.1"]["status"] == "passed"
+    assert code == 3
+
+
+def test_persistent_throttling_ends_as_an_error(cli, fake, azure_repo, seeded):
+    fake.inject(r"/onlineEndpoints/[^/]+$", Fault.throttle(retry_after=0.1), times=None)
+    _, results = verify_json(cli, azure_repo, "03")
+    assert results["03.3"]["status"] == "error"
+    assert "throttled the requests (429)" in results["03.3"]["message"]
+
+
+def test_an_answer_slower_than_the_timeout_is_an_error(cli, fake, azure_repo, seeded):
+    fake.inject(r"/onlineEndpoints/[^/]+$", Fault.slow(seconds=5), times=None)
+    _, results = verify_json(cli, azure_repo, "03")
+    assert results["03.3"]["status"] == "error"
+    assert "did not answer in time" in results["03.3"]["message"]
+
+
+def test_no_credential_fails_00_7_and_makes_the_rest_errors(cli, fake, azure_repo, seeded, monkeypatch):
+    from azure.core.exceptions import ClientAuthenticationError
+
+    class NoCredential:
+        def get_token(self, *scopes, **kwargs):
+            raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token from the included credentials.")
+
+    monkeypatch.setattr(azure_target, "default_credential", NoCredential)
+    code, results = verify_json(cli, azure_repo, "00")
+    assert results["00.7"]["status"] == "failed"
+    assert "no Azure credential was found: run `az login`" in results["00.7"]["message"]
+    assert "AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET" in results["00.7"]["message"]
+    assert results["00.1"]["status"] == "error" and "az login" in results["00.1"]["message"]
+    assert results["00.5"]["status"] == "passed"
+
+
+def test_a_403_names_the_role_to_grant(cli, fake, azure_repo, seeded):
+    fake.deny(403)
+    _, results = verify_json(cli, azure_repo, "00")
+    assert results["00.1"]["status"] == "error"
+    assert "give it the Reader (or AzureML Data Scientist) role on workspace mlw-team1" in results["00.1"]["message"]
+    assert results["00.7"]["status"] == "failed"
+    assert "AuthorizationFailed" in results["00.7"]["message"]
+
+
+def test_an_unreachable_service_is_an_error(cli, azure_repo, monkeypatch):
+    from ohcheck.repo_builder import free_port
+
+    monkeypatch.setenv("AZUREML_DEV_URL_MFE", f"https://127.0.0.1:{free_port()}")
+    _, results = verify_json(cli, azure_repo, "00")
+    assert results["00.1"]["status"] == "error"
+    assert "cannot reach Azure ML at 127.0.0.1 (connection refused)" in results["00.1"]["message"]
+
+
+def test_a_dns_failure_says_so():
+    from azure.core.exceptions import ServiceRequestError
+
+    from ohcheck.config import parse_config
+
+    config = parse_config("team: t\nazure:\n  subscription_id: s\n  resource_group: r\n  workspace: w\n")
+    target = azure_target.AzureTarget(config, __import__("pathlib").Path("."))
+    error = target._translate(ServiceRequestError("Failed to resolve 'x': [Errno -2] Name or service not known"), "read it", "")
+    assert "(DNS lookup failed): check the network and DNS" in str(error)
+
+
+@pytest.mark.parametrize(
+    "path, name",
+    [
+        ("azureml:transaction_ts2013:1", "transaction_ts2013"),
+        ("azureml:transaction_ts2013@latest", "transaction_ts2013"),
+        ("transaction_ts2013:1", "transaction_ts2013"),
+        ("/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/data/transaction_ts2013/versions/1",
+         "transaction_ts2013"),
+        ("azureml://locations/eastus/workspaces/w/data/transaction_ts2013/versions/1", "transaction_ts2013"),
+        ("azureml://datastores/workspaceblobstore/paths/data/x.csv", None),
+        ("https://example.blob.core.windows.net/x.csv", None),
+        ("", None),
+    ],
+)
+def test_data_asset_references_in_every_form_the_sdk_gives(path, name):
+    assert asset_name_of(path, "data") == name
+
+
+# -- secrets -----------------------------------------------------------------------------------------
+
+
+def test_the_key_and_the_token_never_leave_ohcheck(cli, fake, azure_repo, seeded, tmp_path):
+    secrets = [seeded["primary_key"], seeded["secondary_key"], fake.token]
+    # A scoring script that echoes what it got is the worst case: the key must still not show.
+    fake.workspace.scoring_behaviour[ENDPOINT] = lambda payload: (500, {"error": f"rejected key {seeded['primary_key']}"})
+    junit = tmp_path / "junit.xml"
+    outputs = []
+    for args in (["--json"], ["--junit-xml", junit], []):
+        result = cli("verify", "03", *args, cwd=azure_repo)
+        outputs.append(result.output)
+    env = {"FORCE_COLOR": "1", "COLUMNS": "200"}
+    outputs.append(cli("verify", "03", cwd=azure_repo, env=env).output)
+    outputs.append(cli("history", "--json", cwd=azure_repo).output)
+    outputs.append(junit.read_text())
+    store = azure_repo / ".ohcheck"
+    outputs += [p.read_bytes().decode("utf-8", "replace") for p in store.iterdir() if p.is_file()]
+    rows = sqlite3.connect(store / "results.db").execute("SELECT message, evidence FROM results").fetchall()
+    outputs.append(json.dumps(rows))
+    assert "rejected key ***" in "".join(outputs)
+    for text in outputs:
+        for secret in secrets:
+            assert secret not in text
+
+
+# -- doctor --------------------------------------------------------------------------------------------
+
+
+def _doctor(cli, repo):
+    result = cli("doctor", "--json", cwd=repo)
+    document = json.loads(result.stdout)
+    return result.exit_code, {f["check"]: f for f in document["findings"]}
+
+
+def test_doctor_finds_nothing_wrong_in_a_ready_workspace(cli, azure_repo, seeded):
+    code, findings = _doctor(cli, azure_repo)
+    assert code == 0, findings
+    assert {f["status"] for f in findings.values()} == {"ok"}
+    assert findings["Credential"]["detail"] == "signed in as student@contoso.com"
+    assert "and list the keys of endpoint" in findings["Role"]["detail"]
+    assert "2 × 4 vCPUs of standardDSv2Family" in findings["Compute quota"]["detail"]
+
+
+def test_doctor_sees_a_quota_too_small_for_the_cluster(cli, fake, azure_repo, seeded):
+    for row in fake.usages:
+        if row["name"]["value"] == "standardDSv2Family":
+            row["limit"] = 4
+    code, findings = _doctor(cli, azure_repo)
+    assert code == 1
+    assert findings["Compute quota"]["status"] == "problem"
+    assert "not enough for 8 vCPUs" in findings["Compute quota"]["detail"]
+    assert "Request more standardDSv2Family quota" in findings["Compute quota"]["fix"]
+
+
+def test_doctor_names_the_role_and_the_missing_credential(cli, fake, azure_repo, seeded, monkeypatch):
+    fake.deny(403)
+    code, findings = _doctor(cli, azure_repo)
+    assert code == 1
+    assert findings["Workspace reachable"]["status"] == "problem"
+    assert "Reader (or AzureML Data Scientist)" in findings["Workspace reachable"]["detail"]
+    assert findings["Role"]["status"] == "skipped"
+    fake.deny(None)
+
+    from azure.core.exceptions import ClientAuthenticationError
+
+    class NoCredential:
+        def get_token(self, *scopes, **kwargs):
+            raise ClientAuthenticationError("no credential")
+
+    monkeypatch.setattr(azure_target, "default_credential", NoCredential)
+    code, findings = _doctor(cli, azure_repo)
+    assert findings["Credential"]["status"] == "problem"
+    assert "Run `az login`" in findings["Credential"]["fix"]
