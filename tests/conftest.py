@@ -78,13 +78,19 @@ def _built(tmp_path_factory: pytest.TempPathFactory, pack: HackPack) -> Iterator
 
 @pytest.fixture
 def team_repo(_built: dict[str, Path], tmp_path: Path):
-    """A fresh copy of a built team repo: team_repo("solved-01") or team_repo("starting-01")."""
+    """A fresh copy of a built team repo: team_repo("solved-01"), team_repo("starting-03")...
+
+    A copy of solved-03 still reaches the session's local endpoint (same scoring URL);
+    `own_port(repo)` gives a copy a port of its own.
+    """
 
     def make(name: str) -> Path:
         dest = tmp_path / name
         shutil.copytree(_built[name], dest, symlinks=True)
-        for leftover in (dest / ".ohcheck").glob("results.db*"):
-            leftover.unlink()  # no results from the build (the MLflow store stays)
+        for leftover in [*(dest / ".ohcheck").glob("results.db*"), dest / ".ohcheck" / "serve.json"]:
+            # No results from the build, and not the built repo's server: a copy must not
+            # stop it. The MLflow store stays.
+            leftover.unlink(missing_ok=True)
         return dest
 
     return make
@@ -110,3 +116,16 @@ def write_pack(root: Path, checks: dict[str, str], titles: dict[str, str] | None
         )
         (root / "checks" / f"challenge_{number}.py").write_text(source, encoding="utf-8")
     return root
+
+
+def own_port(repo: Path) -> int:
+    """Point a team repo's local scoring URL at a free port of its own."""
+    import re
+
+    from ohcheck.repo_builder import free_port
+
+    port = free_port()
+    config = repo / "ohcheck.yaml"
+    config.write_text(re.sub(r"scoring_url: http://127\.0\.0\.1:\d+/score", f"scoring_url: http://127.0.0.1:{port}/score",
+                             config.read_text()))
+    return port

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -113,22 +114,23 @@ def start(
             command, cwd=script.parent, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )
     served = Served(pid=child.pid, url=url, model=label, model_dir=str(model_path), started=utc_now())
-    try:
-        _wait_until_ready(child, health_url(url), log_path)
-    except BaseException:
-        _terminate(child.pid)
-        raise
     if detach:
+        try:
+            _wait_until_ready(child, health_url(url), log_path)
+        except BaseException:
+            _terminate(child.pid)
+            raise
         state_path(repo_root).write_text(json.dumps(asdict(served), indent=2), encoding="utf-8")
         if on_ready:
             on_ready(served)
         return served
-    if on_ready:
-        on_ready(served)
     try:
+        _wait_until_ready(child, health_url(url), log_path)
+        if on_ready:
+            on_ready(served)
         child.wait()
     except KeyboardInterrupt:
-        pass
+        pass  # Ctrl-C is how a server in the foreground stops, whenever it comes
     finally:
         _terminate(child.pid)
     return served
@@ -207,16 +209,30 @@ def _wait_until_ready(child: subprocess.Popen, url: str, log_path: Path) -> None
     raise UserError(f"The inference server did not answer at {url} within {READY_TIMEOUT:g} s; see {log_path}.")
 
 
+_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit)):\s?(.*)$")
+_FRAME_LINE = re.compile(r'^File "(?P<file>[^"]+)", line (?P<line>\d+)')
+
+
 def _why(log_path: Path) -> str:
-    """The most telling line of azmlinfsrv's log: the team's exception, if there is one."""
+    """The most telling line of azmlinfsrv's log: the team's exception and its line, if there is one."""
     try:
-        lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-200:]
+        lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-300:]
     except OSError:
         return "no log"
-    for line in reversed(lines):
-        stripped = line.strip()
-        if stripped and (stripped.split(":")[0].endswith(("Error", "Exception")) or "Error:" in stripped):
-            return stripped[:300]
+    found = ""
+    frame = ""
+    for raw in lines:
+        line = raw.strip()
+        match = _FRAME_LINE.match(line)
+        if match and "azureml_inference_server_http" not in match.group("file"):
+            frame = f" ({Path(match.group('file')).name}, line {match.group('line')})"
+            continue
+        exception = _EXCEPTION_LINE.match(line)
+        # The server wraps the team's exception in its own: report the team's.
+        if exception and not exception.group(1).startswith("azureml_inference_server_http"):
+            found = f"{line[:300]}{frame}"
+    if found:
+        return found
     tail = [line.strip() for line in lines if line.strip()]
     return tail[-1][:300] if tail else "no output"
 
