@@ -13,9 +13,10 @@ import sqlite3
 import pytest
 
 import ohcheck.targets.azure as azure_target
+from ohcheck.pack import HackPack
 from ohcheck.targets.azure import ENV_NAMES, asset_name_of
 
-from .checks_helpers import verify_json
+from .checks_helpers import check_module, verify_json
 from .fake_azureml import FakeAzureML, Fault, seed_passing_workspace
 
 TEAM = "testers"
@@ -129,6 +130,37 @@ FAILING_STATES = [
     ("03.6", lambda ws, s: ws.scoring_behaviour.update({ENDPOINT: lambda p: (500, {"error": "init failed"})}), "the endpoint answered HTTP 500"),
     ("03.7", lambda ws, s: setattr(ws.endpoints[ENDPOINT], "answers_anyone", True), "answered 200 without a key"),
 ]
+
+
+def _rewrite(path, edit):
+    path.write_text(edit(path.read_text()))
+
+
+# Criteria about the repo and the machine fail the same way whichever the target: on the azure target too.
+REPO_FAILING_STATES = [
+    ("00.5", lambda repo, mp: __import__("shutil").rmtree(repo / ".git"), "is not a git repository"),
+    ("00.6", lambda repo, mp: mp.setattr(check_module(HackPack(), "00"), "PYTHON", (99, 0)), "(need 99.0+)"),
+    ("01.1", lambda repo, mp: (repo / "data" / "mlops_forecast_data2014.csv").unlink(), "missing: data/mlops_forecast_data2014.csv"),
+    ("01.2", lambda repo, mp: _rewrite(repo / "data" / "mlops_forecast_data.csv", lambda t: t.replace("2013-08-02,", "2013-08-03,", 1)),
+     "2013-08-03 appears more than once"),
+    ("01.3", lambda repo, mp: _rewrite(repo / "data" / "mlops_forecast_data2013.csv", lambda t: "\n".join(t.splitlines()[:-1]) + "\n"),
+     "ends on 2013-12-30; expected 2013-12-31"),
+    ("01.5", lambda repo, mp: __import__("shutil").rmtree(repo / "outputs" / "model"), "outputs/model is missing"),
+    ("01.6", lambda repo, mp: _rewrite(repo / "src" / "score.py", lambda t: t.replace(
+        'return {"result": [float(value) for value in model.forecast(n)]}', 'return {"result": [0.0] * n}')),
+     "is not better than the seasonal-naive forecast's"),
+    ("01.7", lambda repo, mp: _rewrite(repo / "outputs" / "metrics.json", lambda t: t.replace('"rmse": ', '"rmse": 1')),
+     "does not match the model's forecasts"),
+]
+
+
+@pytest.mark.parametrize("criterion, change, expected", REPO_FAILING_STATES, ids=[c[0] for c in REPO_FAILING_STATES])
+def test_repo_criteria_fail_on_the_azure_target_too(cli, azure_repo, seeded, monkeypatch, criterion, change, expected):
+    change(azure_repo, monkeypatch)
+    code, results = verify_json(cli, azure_repo, criterion[:2])
+    assert results[criterion]["status"] == "failed", results[criterion]
+    assert expected in results[criterion]["message"], results[criterion]["message"]
+    assert code == 1
 
 
 @pytest.mark.parametrize("criterion, change, expected", FAILING_STATES, ids=[f"{c[0]}-{i}" for i, c in enumerate(FAILING_STATES)])
