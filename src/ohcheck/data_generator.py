@@ -61,7 +61,7 @@ def generate_transaction_history(seed: int = 0) -> bytes:
     purchases_by_weekday = np.array([29.0, 22.0, 29.0, 30.0, 24.0, 6.0, 10.0])
 
     rows: list[tuple] = []
-    sales_order, sales_line_base = 53450, 0
+    sales_order = 53450
     work_order, purchase_order = 41590, 417
     for i, day in enumerate(days):
         trend = i / days.size

@@ -55,7 +55,7 @@ def _score(script: Path, model_dir: Path, request: str) -> dict[str, Any]:
         raw = module.run(request)
     except BaseException as exc:  # noqa: BLE001 - report whatever the team's code did
         return {"ok": False, "stage": stage, "error": f"{type(exc).__name__}: {exc}{_where(exc, script)}"}
-    return {"ok": True, "reply": _decode(raw)}
+    return {"ok": True, "reply": decode_reply(raw)}
 
 
 def _where(exc: BaseException, script: Path) -> str:
@@ -64,7 +64,7 @@ def _where(exc: BaseException, script: Path) -> str:
     return f" ({script.name}, line {frames[-1].lineno})" if frames else ""
 
 
-def _decode(raw: Any) -> Any:
+def decode_reply(raw: Any) -> Any:
     # Scoring scripts often return json.dumps(...): the server then sends a JSON
     # string holding JSON. Clients decode it once more; so do we.
     if isinstance(raw, bytes):

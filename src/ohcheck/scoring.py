@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ohcheck.score_harness import decode_reply
 from ohcheck.targets.base import ScoreReply
 
 
@@ -99,20 +100,10 @@ def post_score(url: str, payload: Any, *, key: str | None = None, timeout: float
     reply = requests.post(url, data=json.dumps(payload), headers=headers, timeout=timeout)
     seconds = time.perf_counter() - start
     try:
-        body: Any = _decode_reply(reply.json())
+        body: Any = decode_reply(reply.json())
     except ValueError:
         body = reply.text[:2000]
     return ScoreReply(status=reply.status_code, body=body, seconds=seconds)
-
-
-def _decode_reply(body: Any) -> Any:
-    # A scoring script that returns json.dumps(...) is sent as a JSON string holding JSON.
-    if isinstance(body, str):
-        try:
-            return json.loads(body)
-        except ValueError:
-            return body
-    return body
 
 
 def forecasts_in(reply: Any, n: int) -> tuple[list[float] | None, str]:

@@ -52,6 +52,7 @@ from ohcheck.targets.base import (
     TargetError,
     Workspace,
 )
+from ohcheck.targets.mlflow_runs import to_run
 from ohcheck.workspace_config import WorkspaceRef, find_config_json, read_config_json
 
 T = TypeVar("T")
@@ -319,7 +320,7 @@ class AzureTarget:
             if "RESOURCE_DOES_NOT_EXIST" in str(exc) or "404" in str(exc):
                 return None
             raise self._translate_mlflow(exc, f"read the MLflow run of job {run_id}") from None
-        return _run(r)
+        return to_run(r, str(r.info.experiment_id))
 
     def data_asset_of(self, io: JobIO) -> str | None:
         return asset_name_of(io.path, "data")
@@ -487,23 +488,6 @@ def _deployment(d: Any) -> Deployment:
         model=_model_reference(_text(d.model)),
         instance_type=str(getattr(d, "instance_type", "") or ""),
         instance_count=getattr(d, "instance_count", None),
-    )
-
-
-def _run(r: Any) -> Run:
-    info, data = r.info, r.data
-    return Run(
-        id=info.run_id,
-        name=info.run_name or "",
-        experiment=str(info.experiment_id),
-        status=info.status,
-        start_time=(info.start_time or 0) / 1000 or None,
-        end_time=(info.end_time or 0) / 1000 or None,
-        metrics=dict(data.metrics),
-        params=dict(data.params),
-        tags={k: v for k, v in data.tags.items() if not k.startswith("mlflow.")},
-        source=data.tags.get("mlflow.source.name", ""),
-        parent_id=data.tags.get("mlflow.parentRunId"),
     )
 
 

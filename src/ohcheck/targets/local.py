@@ -37,6 +37,7 @@ from ohcheck.targets.base import (
     TargetError,
     Workspace,
 )
+from ohcheck.targets.mlflow_runs import to_run
 
 # MLflow run statuses in Azure ML's words, so checks speak one language.
 _STATUS = {"FINISHED": "Completed", "FAILED": "Failed", "RUNNING": "Running", "SCHEDULED": "Queued", "KILLED": "Canceled"}
@@ -174,7 +175,7 @@ class LocalTarget:
                 return None
             raise TargetError(f"the local MLflow store could not read run {run_id}: {exc}") from None
         experiment = client.get_experiment(r.info.experiment_id).name
-        return _run(r, experiment)
+        return to_run(r, experiment)
 
     def data_asset_of(self, io: JobIO) -> str | None:
         """Locally the CSVs stand in for the data assets: a path to one of them names its asset."""
@@ -253,20 +254,3 @@ def _quote(name: str) -> str:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:300] if text else type(exc).__name__
-
-
-def _run(r: Any, experiment: str) -> Run:
-    info, data = r.info, r.data
-    return Run(
-        id=info.run_id,
-        name=info.run_name or "",
-        experiment=experiment,
-        status=info.status,
-        start_time=(info.start_time or 0) / 1000 or None,
-        end_time=(info.end_time or 0) / 1000 or None,
-        metrics=dict(data.metrics),
-        params=dict(data.params),
-        tags={k: v for k, v in data.tags.items() if not k.startswith("mlflow.")},
-        source=data.tags.get("mlflow.source.name", ""),
-        parent_id=data.tags.get("mlflow.parentRunId"),
-    )
