@@ -13,7 +13,7 @@ from ohcheck.config import load_config
 from .conftest import write_pack
 
 COMMANDS = [[], ["list"], ["show"], ["start"], ["init"], ["verify"], ["history"], ["data"], ["data", "prepare"],
-            ["selftest"], ["demo"]]
+            ["selftest"], ["demo"], ["serve"], ["doctor"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "ohcheck")

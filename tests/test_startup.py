@@ -13,7 +13,7 @@ import pytest
 HEAVY = {"azure", "mlflow", "pandas", "numpy", "statsmodels", "sqlalchemy", "requests", "jinja2", "yaml", "tenacity"}
 
 
-@pytest.mark.parametrize("command", ["", "verify", "data prepare", "init", "selftest", "list"])
+@pytest.mark.parametrize("command", ["", "verify", "data prepare", "init", "selftest", "list", "serve", "doctor"])
 def test_help_imports_no_heavy_library(command):
     args = command.split() + ["--help"]
     code = (
