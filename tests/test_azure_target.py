@@ -361,3 +361,58 @@ def test_doctor_names_the_role_and_the_missing_credential(cli, fake, azure_repo,
     code, findings = _doctor(cli, azure_repo)
     assert findings["Credential"]["status"] == "problem"
     assert "Run `az login`" in findings["Credential"]["fix"]
+
+
+# -- which workspace ---------------------------------------------------------------------------------
+
+
+def _config(text: str = ""):
+    from ohcheck.config import parse_config
+
+    return parse_config("team: t\n" + text)
+
+
+def test_the_environment_names_the_workspace_first(tmp_path, monkeypatch):
+    for name, value in zip(ENV_NAMES, ("s-env", "rg-env", "ws-env")):
+        monkeypatch.setenv(name, value)
+    ref = azure_target.resolve_workspace(_config("azure:\n  subscription_id: s\n  resource_group: r\n  workspace: w\n"), tmp_path)
+    assert (ref.subscription_id, ref.resource_group, ref.workspace, ref.source) == ("s-env", "rg-env", "ws-env", "the environment")
+
+
+def test_a_partial_environment_is_a_clear_error(tmp_path, monkeypatch):
+    from ohcheck.errors import ConfigError
+
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "s")
+    for name in ENV_NAMES[1:]:
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError) as caught:
+        azure_target.resolve_workspace(_config(), tmp_path)
+    assert "AZURE_RESOURCE_GROUP, AZUREML_WORKSPACE_NAME is missing" in caught.value.message
+
+
+def test_then_ohcheck_yaml_then_its_config_file_then_a_config_json_found_above(tmp_path, monkeypatch):
+    for name in ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    ref = azure_target.resolve_workspace(_config("azure:\n  subscription_id: s\n  resource_group: r\n  workspace: w\n"), tmp_path)
+    assert (ref.workspace, ref.source) == ("w", "ohcheck.yaml")
+    portal = {"subscription_id": "s2", "resource_group": "r2", "workspace_name": "w2"}
+    (tmp_path / "settings").mkdir()
+    (tmp_path / "settings" / "ws.json").write_text(json.dumps(portal))
+    ref = azure_target.resolve_workspace(_config("azure:\n  config_file: settings/ws.json\n"), tmp_path)
+    assert ref.workspace == "w2"
+    repo = tmp_path / "team" / "repo"
+    repo.mkdir(parents=True)
+    (tmp_path / "team" / ".azureml").mkdir()
+    (tmp_path / "team" / ".azureml" / "config.json").write_text(json.dumps({**portal, "workspace_name": "w3"}))
+    ref = azure_target.resolve_workspace(_config(), repo)
+    assert ref.workspace == "w3" and ref.source.endswith(".azureml/config.json")
+
+
+def test_half_named_workspace_in_ohcheck_yaml_is_a_clear_error(tmp_path, monkeypatch):
+    from ohcheck.errors import ConfigError
+
+    for name in ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError) as caught:
+        azure_target.resolve_workspace(_config("azure:\n  workspace: w\n"), tmp_path)
+    assert "needs subscription_id, resource_group and workspace together" in caught.value.message
