@@ -486,8 +486,8 @@ def serve(
         typer.Option("--model-dir", help="Serve this model folder instead of the latest registered version.", file_okay=False),
     ] = None,
     detach: Annotated[bool, typer.Option("--detach", help="Keep serving in the background; stop with --stop.")] = False,
-    stop: Annotated[bool, typer.Option("--stop", help="Stop the server --detach started.")] = False,
-    status: Annotated[bool, typer.Option("--status", help="Say whether a detached server is running.")] = False,
+    stop: Annotated[bool, typer.Option("--stop", help="Stop the server of this repo (detached or not).")] = False,
+    status: Annotated[bool, typer.Option("--status", help="Say whether a server of this repo is running.")] = False,
 ) -> None:
     """Serve your score.py locally with Azure ML's inference server: the local target's endpoint.
 
@@ -502,7 +502,7 @@ def serve(
     if stop or status:
         served = serving.stop(root) if stop else serving.running(root)
         if served is None:
-            console.print("No detached server is running for this repo.")
+            console.print("No server is running for this repo.")
         else:
             verb = "Stopped" if stop else "Serving"
             console.print(_esc(f"{verb} {served.model} at {served.url} (pid {served.pid})."))

@@ -7,12 +7,14 @@ given with --model-dir). As on Azure ML, the script's folder is the app root
 (so score.py can import its neighbours) and AZUREML_MODEL_DIR points at the
 model's files.
 
-In the foreground it stops on Ctrl-C; `--detach` leaves it running in the
-background, recorded in `.ohcheck/serve.json`, until `--stop`.
+In the foreground it stops on Ctrl-C (or SIGTERM); `--detach` leaves it
+running in the background until `--stop`. Either way it is recorded in
+`.ohcheck/serve.json`, so `ohcheck serve --stop` can stop it from anywhere.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -21,8 +23,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -114,26 +117,52 @@ def start(
             command, cwd=script.parent, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )
     served = Served(pid=child.pid, url=url, model=label, model_dir=str(model_path), started=utc_now())
+    # Recorded at once, in both modes: `ohcheck serve --stop` can always find what to stop.
+    state_path(repo_root).write_text(json.dumps(asdict(served), indent=2), encoding="utf-8")
     if detach:
         try:
             _wait_until_ready(child, health_url(url), log_path)
         except BaseException:
-            _terminate(child.pid)
+            _stop(repo_root, child.pid)
             raise
-        state_path(repo_root).write_text(json.dumps(asdict(served), indent=2), encoding="utf-8")
         if on_ready:
             on_ready(served)
         return served
-    try:
-        _wait_until_ready(child, health_url(url), log_path)
-        if on_ready:
-            on_ready(served)
-        child.wait()
-    except KeyboardInterrupt:
-        pass  # Ctrl-C is how a server in the foreground stops, whenever it comes
-    finally:
-        _terminate(child.pid)
+    with _stopping_signals():
+        try:
+            _wait_until_ready(child, health_url(url), log_path)
+            if on_ready:
+                on_ready(served)
+            child.wait()
+        except KeyboardInterrupt:
+            pass  # Ctrl-C (or SIGTERM, SIGHUP) is how a server in the foreground stops, whenever it comes
+        finally:
+            _stop(repo_root, child.pid)
     return served
+
+
+@contextlib.contextmanager
+def _stopping_signals() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP stop a foreground server, even where SIGINT was inherited as ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    wanted = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {sig: signal.signal(sig, _interrupt) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop(repo_root: Path, pid: int) -> None:
+    _terminate(pid)
+    state_path(repo_root).unlink(missing_ok=True)
 
 
 def stop(repo_root: Path) -> Served | None:
