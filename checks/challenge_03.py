@@ -36,9 +36,10 @@ def _latest_model(ctx):
     return ctx.memo("model", find)
 
 
-def _local_only_reason(ctx, what: str) -> None:
+def _skip_on_local(ctx, why: str) -> None:
+    """Azure-only criteria: skipped on the local target, with the reason."""
     if ctx.target.name == "local":
-        skip(what)
+        skip(why)
 
 
 @criterion(
@@ -146,7 +147,7 @@ def endpoint_succeeded(ctx):
     needs="03.3",
 )
 def full_traffic(ctx):
-    _local_only_reason(ctx, "the local server is a single deployment: there is no traffic to split")
+    _skip_on_local(ctx, "the local server is a single deployment: there is no traffic to split")
     endpoint = _endpoint(ctx)
     full = [name for name, share in endpoint.traffic.items() if share == 100]
     if not full:
@@ -162,7 +163,7 @@ def full_traffic(ctx):
     needs="03.3",
 )
 def key_auth(ctx):
-    _local_only_reason(ctx, "the local inference server has no authentication")
+    _skip_on_local(ctx, "the local inference server has no authentication")
     endpoint = _endpoint(ctx)
     if endpoint.auth_mode != "key":
         fail(f"endpoint {endpoint.name} uses {endpoint.auth_mode or 'no'} authentication, not key")
@@ -202,7 +203,7 @@ def scoring_with_key(ctx):
     needs="03.3",
 )
 def scoring_without_key_refused(ctx):
-    _local_only_reason(ctx, "the local inference server has no authentication to refuse anyone")
+    _skip_on_local(ctx, "the local inference server has no authentication to refuse anyone")
     reply = _score(ctx, with_key=False)
     if reply.status == 401:
         return passed("refused with 401 Unauthorized")

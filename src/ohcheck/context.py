@@ -2,7 +2,8 @@
 
 One Context serves every criterion of a verify run. `memo` lets criteria that
 need the same expensive answer (the model's forecasts, say) compute it once,
-even when they run on different threads.
+even when they run on different threads. Secrets a target obtains (a key, a
+token) are registered with `redactor` by the target itself.
 """
 
 from __future__ import annotations
@@ -40,8 +41,3 @@ class Context:
             if key not in self._memo:
                 self._memo[key] = compute()
             return self._memo[key]
-
-    def secret(self, value: str | None) -> str | None:
-        """Register a secret the check obtained so that no output can show it."""
-        self.redactor.register(value)
-        return value
