@@ -38,6 +38,12 @@ class Paths(_Section):
     model_dir: str = "outputs/model"
     metrics: str = "outputs/metrics.json"
     environment: str = "environment/adventureworks-env.yml"  # the CLI v2 environment YAML
+    components: str = "components"  # the pipeline's component YAMLs (challenge 04)
+    pipeline: str = "pipelines/train-deploy.yml"  # the pipeline job, CLI v2 YAML (challenge 04)
+    pipeline_sdk: str = "pipelines/train_deploy.py"  # the same pipeline with the SDK v2 @pipeline
+    schedule: str = "schedules/retrain-schedule.yml"  # the Azure ML schedule (challenge 05)
+    workflows: str = ".github/workflows"  # GitHub Actions workflows (challenge 05)
+    apply_script: str = "scripts/apply.sh"  # applies the CLI v2 YAML with az ml (challenge 07)
 
 
 class DataAssets(_Section):

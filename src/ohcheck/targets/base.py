@@ -20,6 +20,7 @@ Two kinds of exception cross the cut:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -121,6 +122,54 @@ class Job:
     inputs: dict[str, JobIO] = field(default_factory=dict)
     outputs: dict[str, JobIO] = field(default_factory=dict)
     display_name: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    properties: dict[str, str] = field(default_factory=dict)  # set by the service (azure) or the runner (local)
+
+
+# A step input bound to another step's output: ${{parent.jobs.<step>.outputs.<output>}}
+_UPSTREAM = re.compile(r"\$\{\{\s*parent\.jobs\.([A-Za-z0-9_-]+)\.outputs\.[A-Za-z0-9_-]+\s*\}\}")
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step (node) of a pipeline job: how the pipeline defined it, and the child job that ran it.
+
+    `inputs` keeps each input's binding as the pipeline wrote it:
+    `${{parent.jobs.train.outputs.model}}` (another step's output),
+    `${{parent.inputs.data}}` (a pipeline input), `azureml:transaction_ts2013@latest`,
+    or a literal. The data dependencies between steps are read from those bindings.
+    """
+
+    name: str  # the node's name in the pipeline: train, register, deploy ...
+    component: str = ""  # the component's name, "" for an inline command
+    command: str = ""
+    inputs: dict[str, str] = field(default_factory=dict)
+    outputs: tuple[str, ...] = ()
+    job: Job | None = None  # the child job that ran it; None if it never started
+
+    @property
+    def upstream(self) -> set[str]:
+        """The steps whose outputs this step consumes."""
+        return {m.group(1) for binding in self.inputs.values() for m in _UPSTREAM.finditer(binding)}
+
+    @property
+    def status(self) -> str:
+        return self.job.status if self.job else "NotStarted"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """An Azure ML schedule that submits a job: a cron expression or a recurrence."""
+
+    name: str
+    enabled: bool
+    trigger: str  # "cron" or "recurrence"
+    cron: str = ""  # the cron expression (trigger "cron")
+    frequency: str = ""  # minute, hour, day, week, month (trigger "recurrence")
+    interval: int | None = None  # every `interval` `frequency`s (trigger "recurrence")
+    time_zone: str = "UTC"
+    job_type: str = ""  # the type of job it submits: pipeline, command
+    experiment: str = ""  # the experiment the submitted jobs go to, when the definition says
 
 
 @dataclass(frozen=True)
@@ -221,8 +270,24 @@ class Target(Protocol):
         """The jobs of an experiment, newest first (empty if there is none)."""
         ...
 
+    def job(self, name: str) -> Job | None:
+        """One job by name, a pipeline's step jobs included; None if there is none."""
+        ...
+
+    def pipeline_steps(self, job_name: str) -> list[Step]:
+        """The steps of a pipeline job, as it defined them, each with the child job that ran it."""
+        ...
+
+    def schedules(self) -> list[Schedule]:
+        """The workspace's schedules (NotOnThisTarget where there are none: the local target)."""
+        ...
+
     def run(self, run_id: str) -> Run | None:
         """A job's MLflow run (its metrics and parameters), or None."""
+        ...
+
+    def metric_history(self, run_id: str, key: str) -> list[float]:
+        """Every value a run logged for one metric, in step order (empty if none)."""
         ...
 
     def data_asset_of(self, io: JobIO) -> str | None:

@@ -33,7 +33,9 @@ from ohcheck.targets.base import (
     ModelVersion,
     NotOnThisTarget,
     Run,
+    Schedule,
     ScoreReply,
+    Step,
     TargetError,
     Workspace,
 )
@@ -41,6 +43,12 @@ from ohcheck.targets.mlflow_runs import to_run
 
 # MLflow run statuses in Azure ML's words, so checks speak one language.
 _STATUS = {"FINISHED": "Completed", "FAILED": "Failed", "RUNNING": "Running", "SCHEDULED": "Queued", "KILLED": "Canceled"}
+# What `ohcheck pipeline run` records on its runs (pipeline_local.py writes them).
+_RUNNER_TAG = "ohcheck."
+JOB_TYPE_TAG = "ohcheck.job_type"  # "pipeline" on the parent run, "command" on a step's run
+STEP_TAG = "ohcheck.step"  # a step's run: the node's name in the pipeline
+COMMAND_TAG = "ohcheck.command"  # a step's run: the command it ran
+PIPELINE_ARTIFACT = "ohcheck-pipeline.json"  # the parent run: {"steps": {name: {component, command, inputs, outputs}}}
 _CSV_FOR_ASSET = {"all": "mlops_forecast_data.csv", "year2013": "mlops_forecast_data2013.csv", "year2014": "mlops_forecast_data2014.csv"}
 
 
@@ -75,6 +83,11 @@ class LocalTarget:
 
     def endpoint_key(self, name: str) -> str:
         raise NotOnThisTarget("the local inference server has no keys: it takes requests without authentication")
+
+    def schedules(self) -> list[Schedule]:
+        raise NotOnThisTarget(
+            "schedules run only in an Azure ML workspace; locally nothing runs the pipeline on a timer"
+        )
 
     # -- the environment: the YAML in the repo ----------------------------------
     def environment(self, name: str) -> Environment | None:
@@ -136,6 +149,12 @@ class LocalTarget:
             jobs.append(self._job(r, experiment))
         return jobs
 
+    def job(self, name: str) -> Job | None:
+        r = self._get_run(name)
+        if r is None:
+            return None
+        return self._job(r, self._mlflow().get_experiment(r.info.experiment_id).name)
+
     def _job(self, r: Any, experiment: str) -> Job:
         info, data = r.info, r.data
         inputs = {}
@@ -145,18 +164,63 @@ class LocalTarget:
         artifacts = self._artifacts(info.run_id)
         if "model" in artifacts:
             outputs["model"] = JobIO("uri_folder", f"{info.artifact_uri}/model")
+        tags = data.tags
+        # `ohcheck pipeline run` marks its runs: the parent as a pipeline, each child with its step.
+        properties = {k: v for k, v in tags.items() if k.startswith(_RUNNER_TAG)}
+        if tags.get("mlflow.parentRunId"):
+            properties["parent"] = tags["mlflow.parentRunId"]
         return Job(
             name=info.run_id,
-            type="command",
+            type=tags.get(JOB_TYPE_TAG, "command"),
             experiment=experiment,
             status=_STATUS.get(info.status, info.status.title()),
             created=(info.start_time or 0) / 1000 or None,
-            command=data.tags.get("mlflow.source.name", ""),
+            command=tags.get(COMMAND_TAG) or tags.get("mlflow.source.name", ""),
             compute=None,
             inputs=inputs,
             outputs=outputs,
             display_name=info.run_name or "",
+            tags={k: v for k, v in tags.items() if not k.startswith(("mlflow.", _RUNNER_TAG))},
+            properties=properties,
         )
+
+    def pipeline_steps(self, job_name: str) -> list[Step]:
+        """The steps `ohcheck pipeline run` recorded with the parent run, each with its child run."""
+        parent = self._get_run(job_name)
+        if parent is None or parent.data.tags.get(JOB_TYPE_TAG) != "pipeline":
+            return []
+        definition = self._pipeline_definition(job_name)
+        client = self._mlflow()
+        try:
+            children = client.search_runs(
+                [parent.info.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{_quote(job_name)}'"
+            )
+        except Exception as exc:  # noqa: BLE001
+            raise TargetError(f"the local MLflow store could not list the steps of run {job_name}: {exc}") from None
+        experiment = client.get_experiment(parent.info.experiment_id).name
+        ran = {c.data.tags.get(STEP_TAG, c.info.run_name): self._job(c, experiment) for c in children}
+        return [
+            Step(
+                name=name,
+                component=node.get("component", ""),
+                command=node.get("command", ""),
+                inputs={k: str(v) for k, v in node.get("inputs", {}).items()},
+                outputs=tuple(node.get("outputs", ())),
+                job=ran.get(name),
+            )
+            for name, node in definition.items()
+        ]
+
+    def _pipeline_definition(self, run_id: str) -> dict[str, dict]:
+        import json
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                path = self._mlflow().download_artifacts(run_id, PIPELINE_ARTIFACT, tmp)
+                return json.loads(Path(path).read_text(encoding="utf-8"))["steps"]
+            except Exception as exc:  # noqa: BLE001 - a damaged record is "could not answer"
+                raise TargetError(f"pipeline run {run_id} has no readable {PIPELINE_ARTIFACT}: {exc}") from None
 
     def _artifacts(self, run_id: str) -> set[str]:
         try:
@@ -164,18 +228,35 @@ class LocalTarget:
         except Exception:  # noqa: BLE001 - missing artifact folders just mean "none"
             return set()
 
-    def run(self, run_id: str) -> Run | None:
+    def _get_run(self, run_id: str) -> Any:
         client = self._mlflow()
         if client is None:
             return None
         try:
-            r = client.get_run(run_id)
+            return client.get_run(run_id)
         except Exception as exc:  # noqa: BLE001
             if "RESOURCE_DOES_NOT_EXIST" in str(exc) or "not found" in str(exc).lower():
                 return None
             raise TargetError(f"the local MLflow store could not read run {run_id}: {exc}") from None
-        experiment = client.get_experiment(r.info.experiment_id).name
+
+    def run(self, run_id: str) -> Run | None:
+        r = self._get_run(run_id)
+        if r is None:
+            return None
+        experiment = self._mlflow().get_experiment(r.info.experiment_id).name
         return to_run(r, experiment)
+
+    def metric_history(self, run_id: str, key: str) -> list[float]:
+        client = self._mlflow()
+        if client is None:
+            return []
+        try:
+            history = client.get_metric_history(run_id, key)
+        except Exception as exc:  # noqa: BLE001
+            if "RESOURCE_DOES_NOT_EXIST" in str(exc):
+                return []
+            raise TargetError(f"the local MLflow store could not read metric {key} of run {run_id}: {exc}") from None
+        return [m.value for m in sorted(history, key=lambda m: (m.step, m.timestamp))]
 
     def data_asset_of(self, io: JobIO) -> str | None:
         """Locally the CSVs stand in for the data assets: a path to one of them names its asset."""
