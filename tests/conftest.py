@@ -53,7 +53,8 @@ def pack() -> HackPack:
 def _built(tmp_path_factory: pytest.TempPathFactory, pack: HackPack) -> Iterator[dict[str, Path]]:
     """Team repos built once per session (synthetic data), each on the one before; tests get copies.
 
-    solved-03 leaves its local endpoint (`ohcheck serve --detach`) running for the session.
+    A repo another builds on has its cleanup run first (its local endpoint stopped);
+    solved-04 leaves its local endpoint (`ohcheck serve --detach`) running for the session.
     """
     root = tmp_path_factory.mktemp("built")
     chain = [
@@ -63,13 +64,18 @@ def _built(tmp_path_factory: pytest.TempPathFactory, pack: HackPack) -> Iterator
         ("solved-02", "02", True, "solved-01"),
         ("starting-03", "03", False, "solved-02"),
         ("solved-03", "03", True, "solved-02"),
+        ("starting-04", "04", False, "solved-03"),
+        ("solved-04", "04", True, "solved-03"),
     ]
+    bases = {base for *_, base in chain if base}
     built = {}
     try:
         for name, challenge, solved, base in chain:
             built[name] = build_team_repo(
                 pack, root / name, pack.challenge(challenge), solved=solved, base=built.get(base), team="testers"
             )
+            if name in bases:
+                built[name].cleanup()
         yield {name: repo.root for name, repo in built.items()}
     finally:
         for repo in built.values():
@@ -80,17 +86,16 @@ def _built(tmp_path_factory: pytest.TempPathFactory, pack: HackPack) -> Iterator
 def team_repo(_built: dict[str, Path], tmp_path: Path):
     """A fresh copy of a built team repo: team_repo("solved-01"), team_repo("starting-03")...
 
-    A copy of solved-03 still reaches the session's local endpoint (same scoring URL);
-    `own_port(repo)` gives a copy a port of its own.
+    A copy of solved-04 still reaches the session's local endpoint (same scoring URL and
+    the record of what it serves, .ohcheck/serve.json): never `ohcheck serve --stop` in
+    such a copy. `own_port(repo)` gives a copy a port (and a record) of its own.
     """
 
     def make(name: str) -> Path:
         dest = tmp_path / name
         shutil.copytree(_built[name], dest, symlinks=True)
-        for leftover in [*(dest / ".ohcheck").glob("results.db*"), dest / ".ohcheck" / "serve.json"]:
-            # No results from the build, and not the built repo's server: a copy must not
-            # stop it. The MLflow store stays.
-            leftover.unlink(missing_ok=True)
+        for leftover in (dest / ".ohcheck").glob("results.db*"):
+            leftover.unlink()  # no results from the build; the MLflow store stays
         return dest
 
     return make
@@ -125,6 +130,8 @@ def own_port(repo: Path) -> int:
     from ohcheck.repo_builder import free_port
 
     port = free_port()
+    # Not the built repo's server any more: this copy must never stop it.
+    (repo / ".ohcheck" / "serve.json").unlink(missing_ok=True)
     config = repo / "ohcheck.yaml"
     config.write_text(re.sub(r"scoring_url: http://127\.0\.0\.1:\d+/score", f"scoring_url: http://127.0.0.1:{port}/score",
                              config.read_text()))

@@ -36,6 +36,8 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Prepare the hack's data: Adventure Works daily transactions.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+pipeline_app = typer.Typer(help="Run your Azure ML pipeline on this machine (the local target).", no_args_is_help=True)
+app.add_typer(pipeline_app, name="pipeline")
 
 
 class TargetName(str, enum.Enum):
@@ -485,7 +487,14 @@ def serve(
         Optional[Path],
         typer.Option("--model-dir", help="Serve this model folder instead of the latest registered version.", file_okay=False),
     ] = None,
+    model_version: Annotated[
+        Optional[str],
+        typer.Option("--model-version", help="Serve this registered version instead of the latest."),
+    ] = None,
     detach: Annotated[bool, typer.Option("--detach", help="Keep serving in the background; stop with --stop.")] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Stop the server already running for this repo first (a redeploy).")
+    ] = False,
     stop: Annotated[bool, typer.Option("--stop", help="Stop the server of this repo (detached or not).")] = False,
     status: Annotated[bool, typer.Option("--status", help="Say whether a server of this repo is running.")] = False,
 ) -> None:
@@ -514,9 +523,82 @@ def serve(
                            f" (log: .ohcheck/serve.log)."))
         console.print("Stop it with `ohcheck serve --stop`." if detach else "Press Ctrl-C to stop.")
 
-    serving.start(config, root, model_dir=model_dir, detach=detach, on_ready=ready)
+    if model_dir is not None and model_version is not None:
+        raise UserError("Give --model-dir or --model-version, not both.")
+    if replace:
+        replaced = serving.stop(root)
+        if replaced is not None:
+            console.print(_esc(f"Stopped {replaced.model} (pid {replaced.pid})."))
+    serving.start(config, root, model_dir=model_dir, version=model_version, detach=detach, on_ready=ready)
     if not detach:
         console.print("Stopped.")
+
+
+# -- pipeline -----------------------------------------------------------------------
+@_command(pipeline_app, "run")
+def pipeline_run(
+    file: Annotated[
+        Optional[Path],
+        typer.Argument(help="The pipeline: CLI v2 YAML, or a .py whose build_pipeline() returns it. "
+                       "Default: paths.pipeline (or paths.pipeline_sdk) of ohcheck.yaml.", dir_okay=False),
+    ] = None,
+    repo: RepoOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run a pipeline job's steps here, as Azure ML would: the local target's pipeline run.
+
+    Each step runs its component's command in its code folder, data assets read
+    from the CSVs in the repo; the pipeline is a parent MLflow run in the local
+    store with one child run per step.
+    """
+    from ohcheck import pipeline_local
+    from ohcheck.config import CONFIG_NAME, load_config
+
+    root = _team_repo(repo)
+    config = load_config(root / CONFIG_NAME)
+    path = file.resolve() if file is not None else pipeline_local.default_pipeline_file(config, root)
+    err = _stderr()
+    show = err.is_terminal and not as_json
+    status = err.status("reading the pipeline") if show else None
+    if status:
+        status.start()
+
+    def started(step: Any) -> None:
+        if status:
+            status.update(_esc(f"step {step.name}: {step.command[:80]}"))
+
+    def ended(step: Any) -> None:
+        if not as_json:
+            colour = "green" if step.status == "Completed" else "red"
+            err.print(_esc(f"{step.name}: ") + f"[{colour}]{step.status}[/] " + _esc(f"in {step.seconds:.1f} s (log: {step.log})"))
+
+    try:
+        result = pipeline_local.run_pipeline(config, root, path, on_step_start=started, on_step_end=ended)
+    finally:
+        if status:
+            status.stop()
+    if as_json:
+        _echo_json(result.as_dict())
+    else:
+        console = _stdout()
+        colour = "green" if result.status == "Completed" else "red"
+        console.print(_esc(f"Pipeline {result.name} (run {result.run_id}, experiment {result.experiment}): ")
+                      + f"[{colour}]{result.status}[/]")
+        for step in result.steps:
+            if step.status == "Failed":
+                _print_log_tail(console, root / step.log)
+    if result.status != "Completed":
+        raise typer.Exit(1)
+
+
+def _print_log_tail(console: Any, log: Path, lines: int = 15) -> None:
+    try:
+        tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-lines:]
+    except OSError:
+        return
+    console.print(_esc(f"The last lines of {log.name}:"))
+    for line in tail:
+        console.print(_esc("  " + line))
 
 
 # -- data ---------------------------------------------------------------------------

@@ -75,6 +75,7 @@ def start(
     repo_root: Path,
     *,
     model_dir: Path | None = None,
+    version: str | None = None,
     detach: bool = False,
     on_ready: Callable[[Served], None] | None = None,
 ) -> Served:
@@ -98,7 +99,7 @@ def start(
     script = (repo_root / config.paths.score_script).resolve()
     if not script.is_file():
         raise UserError(f"{config.paths.score_script} does not exist: there is no scoring script to serve.")
-    model_path, label = _model(config, repo_root, model_dir)
+    model_path, label = _model(config, repo_root, model_dir, version)
     command = [
         _azmlinfsrv(),
         "--entry_script",
@@ -175,8 +176,8 @@ def stop(repo_root: Path) -> Served | None:
     return served
 
 
-def _model(config: Config, repo_root: Path, model_dir: Path | None) -> tuple[Path, str]:
-    """The folder to serve: the one given, or the latest registered version, downloaded."""
+def _model(config: Config, repo_root: Path, model_dir: Path | None, version: str | None = None) -> tuple[Path, str]:
+    """The folder to serve: the one given, or a registered version (the latest by default), downloaded."""
     if model_dir is not None:
         folder = (repo_root / model_dir).resolve() if not model_dir.is_absolute() else model_dir
         if not folder.is_dir():
@@ -193,6 +194,13 @@ def _model(config: Config, repo_root: Path, model_dir: Path | None) -> tuple[Pat
             hint="Register one (challenge 03), or serve a folder with --model-dir outputs.",
         )
     latest = versions[0]
+    if version is not None:
+        latest = next((v for v in versions if v.version == str(version)), None)
+        if latest is None:
+            raise UserError(
+                f"{config.model!r} has no version {version} in the local registry "
+                f"(its versions: {', '.join(v.version for v in versions)})."
+            )
     dest = repo_root / STORE_DIR / "serve" / config.model / latest.version
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)

@@ -37,7 +37,7 @@ def register_local() -> None:
     try:
         client.create_registered_model(MODEL)
     except MlflowException as exc:
-        if "RESOURCE_ALREADY_EXISTS" not in str(exc):
+        if exc.error_code != "RESOURCE_ALREADY_EXISTS":  # a second version of the same model is fine
             raise
     version = client.create_model_version(
         MODEL, source=f"{run.info.artifact_uri}/model", run_id=run.info.run_id, tags=_tags(run.data.metrics)

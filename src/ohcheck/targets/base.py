@@ -157,6 +157,21 @@ class Step:
         return self.job.status if self.job else "NotStarted"
 
 
+def in_dependency_order(steps: list[Step]) -> list[Step]:
+    """Steps ordered so that each comes after the steps whose outputs it takes (stable; a cycle keeps its order)."""
+    remaining = list(steps)
+    names = {s.name for s in steps}
+    done: set[str] = set()
+    ordered: list[Step] = []
+    while remaining:
+        ready = [s for s in remaining if not (s.upstream & names) - done] or remaining[:1]
+        for step in ready:
+            ordered.append(step)
+            done.add(step.name)
+            remaining.remove(step)
+    return ordered
+
+
 @dataclass(frozen=True)
 class Schedule:
     """An Azure ML schedule that submits a job: a cron expression or a recurrence."""

@@ -38,6 +38,7 @@ from ohcheck.targets.base import (
     Step,
     TargetError,
     Workspace,
+    in_dependency_order,
 )
 from ohcheck.targets.mlflow_runs import to_run
 
@@ -199,7 +200,7 @@ class LocalTarget:
             raise TargetError(f"the local MLflow store could not list the steps of run {job_name}: {exc}") from None
         experiment = client.get_experiment(parent.info.experiment_id).name
         ran = {c.data.tags.get(STEP_TAG, c.info.run_name): self._job(c, experiment) for c in children}
-        return [
+        return in_dependency_order([
             Step(
                 name=name,
                 component=node.get("component", ""),
@@ -209,12 +210,15 @@ class LocalTarget:
                 job=ran.get(name),
             )
             for name, node in definition.items()
-        ]
+        ])
 
     def _pipeline_definition(self, run_id: str) -> dict[str, dict]:
         import json
+        import os
         import tempfile
 
+        # MLflow draws a progress bar on stderr for every download: noise in a check's output.
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
         with tempfile.TemporaryDirectory() as tmp:
             try:
                 path = self._mlflow().download_artifacts(run_id, PIPELINE_ARTIFACT, tmp)
@@ -312,6 +316,14 @@ class LocalTarget:
 
     def close(self) -> None:
         self._client = None
+
+
+def local_data_file(config: Config, repo_root: Path, asset: str) -> Path | None:
+    """The CSV in the repo that stands for a data asset locally; None if the name is not one of the three."""
+    for key, csv in _CSV_FOR_ASSET.items():
+        if getattr(config.data_assets, key) == asset:
+            return repo_root / config.paths.data / csv
+    return None
 
 
 def resolve_tracking_uri(uri: str, repo_root: Path) -> str:

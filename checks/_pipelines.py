@@ -1,0 +1,122 @@
+"""What challenges 04 and 06 share: telling a pipeline's steps apart, their data wiring, the pipeline job."""
+
+from __future__ import annotations
+
+from ohcheck.criteria import fail
+
+
+def _plays(step, role: str) -> bool:
+    return role in step.component.lower() or f"{role}.py" in step.command
+
+
+def roles(steps, wanted) -> dict:
+    """The step playing each role (train, register...): by node name first, then component, then script."""
+    found = {}
+    for role in wanted:
+        by_name = [s for s in steps if role in s.name.lower()]
+        matches = by_name or [s for s in steps if _plays(s, role)]
+        if matches:
+            found[role] = matches[0]
+    return found
+
+
+def consumes(steps, step, upstream: str) -> bool:
+    """Whether `step` takes `upstream`'s output, directly or through steps in between."""
+    by_name = {s.name: s for s in steps}
+    seen, todo = set(), set(step.upstream)
+    while todo:
+        name = todo.pop()
+        if name == upstream:
+            return True
+        if name in seen or name not in by_name:
+            continue
+        seen.add(name)
+        todo |= by_name[name].upstream
+    return False
+
+
+def wiring_problems(steps, wanted, needs: dict) -> list[str]:
+    """What keeps these steps from having every wanted role, each taking the output it needs."""
+    found = roles(steps, wanted)
+    names = ", ".join(s.name for s in steps) or "none"
+    problems = [f"no {role} step (the steps: {names})" for role in wanted if role not in found]
+    for role, upstream in needs.items():
+        if role in found and upstream in found and not consumes(steps, found[role], found[upstream].name):
+            problems.append(
+                f"step {found[role].name} takes no output of {found[upstream].name} "
+                f"(bind an input to ${{{{parent.jobs.{found[upstream].name}.outputs.<output>}}}})"
+            )
+    return problems
+
+
+def chain(steps, wanted) -> str:
+    found = roles(steps, wanted)
+    return " → ".join(found[r].name for r in wanted if r in found)
+
+
+def label(job) -> str:
+    return f"{job.display_name} ({job.name})" if job.display_name and job.display_name != job.name else job.name
+
+
+def pipelines_with(ctx, wanted) -> list:
+    """(job, steps) of the experiment's newest pipeline jobs whose steps play every wanted role, newest first."""
+
+    def find():
+        found = []
+        for job in _pipeline_jobs(ctx)[:20]:  # older runs are history
+            steps = ctx.target.pipeline_steps(job.name)
+            if len(roles(steps, wanted)) == len(wanted):
+                found.append((job, steps))
+        return found
+
+    return ctx.memo(f"pipelines-with-{'-'.join(wanted)}", find)
+
+
+def _pipeline_jobs(ctx) -> list:
+    return ctx.memo("pipeline-jobs", lambda: [j for j in ctx.target.jobs(ctx.config.experiment) if j.type == "pipeline"])
+
+
+def newest_pipeline(ctx, wanted, *, key: str):
+    """The newest pipeline job whose steps play every wanted role, preferring a completed one."""
+
+    def find():
+        experiment = ctx.config.experiment
+        pipelines = _pipeline_jobs(ctx)
+        if not pipelines:
+            fail(f"experiment {experiment} has no pipeline job yet")
+        candidates = pipelines_with(ctx, wanted)
+        if not candidates:
+            newest = pipelines[0]
+            steps = ctx.target.pipeline_steps(newest.name)
+            fail(f"no pipeline job of experiment {experiment} has {', '.join(wanted[:-1])} and {wanted[-1]} steps; "
+                 f"the newest, {label(newest)}, has: {', '.join(s.name for s in steps) or 'no steps'}"
+                 if len(wanted) > 1 else
+                 f"no pipeline job of experiment {experiment} has a {wanted[0]} step; the newest, {label(newest)}, "
+                 f"has: {', '.join(s.name for s in steps) or 'no steps'}")
+        completed = [c for c in candidates if c[0].status == "Completed"]
+        return (completed or candidates)[0]
+
+    return ctx.memo(key, find)
+
+
+def reference(model: str) -> str:
+    """`azureml:name:3`, `name:3` → `name:3`."""
+    return model.removeprefix("azureml:").strip()
+
+
+def serving(ctx):
+    """The endpoint and what its deployments with the most traffic serve: {deployment: "name:version"}."""
+    endpoint = ctx.target.endpoint(ctx.config.endpoint)
+    if endpoint is None:
+        if ctx.target.name == "local":
+            fail(f"nothing answers at {ctx.config.local.scoring_url}: the deploy step should start `ohcheck serve`")
+        fail(f"no online endpoint named {ctx.config.endpoint}")
+    if endpoint.traffic:
+        top = max(endpoint.traffic.values())
+        live = [d for d in endpoint.deployments if endpoint.traffic.get(d.name, 0) == top and top > 0]
+    else:
+        live = list(endpoint.deployments)  # the local server: one deployment, no traffic split
+    served = {d.name: reference(d.model) for d in live}
+    if not served:
+        fail(f"no deployment of {endpoint.name} takes traffic", evidence={"traffic": endpoint.traffic})
+    return endpoint, served

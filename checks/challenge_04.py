@@ -1,0 +1,171 @@
+"""Challenge 04 — Training and deployment pipeline: train → register → deploy, wired by data.
+
+The definition is read from the repo with azure-ai-ml's own loaders (the CLI v2
+YAML, or the SDK v2 `@pipeline` in a .py), in a subprocess: a .py definition is
+the team's code. The run is read from the target: on azure, the pipeline job and
+its step jobs; locally, the parent MLflow run `ohcheck pipeline run` records and
+its child runs. Steps are told apart by their names, components or scripts
+(train, register, deploy); their order is the one their data bindings impose.
+"""
+
+from __future__ import annotations
+
+from ohcheck.criteria import criterion, fail, passed
+
+from ._pipelines import (
+    chain,
+    label,
+    newest_pipeline,
+    pipelines_with,
+    roles,
+    serving,
+    wiring_problems,
+)
+
+ROLES = ("train", "register", "deploy")
+# What each step must consume (directly or through other steps): the data dependencies.
+NEEDS = {"register": "train", "deploy": "register"}
+
+
+# -- the definition in the repo ---------------------------------------------------------
+def _definition(ctx):
+    def read():
+        from ohcheck.errors import UserError
+        from ohcheck.pipeline_definition import describe
+
+        paths = ctx.config.paths
+        present = [p for p in (paths.pipeline, paths.pipeline_sdk) if ctx.repo.path(p).is_file()]
+        if not present:
+            fail(f"there is no pipeline definition: neither {paths.pipeline} nor {paths.pipeline_sdk} exists")
+        relative = present[0]
+        try:
+            return relative, describe(ctx.repo.path(relative), cwd=ctx.repo.root)
+        except UserError as exc:
+            fail(f"{relative} does not load with azure-ai-ml: {exc.message}")
+
+    return ctx.memo("definition", read)
+
+
+@criterion(
+    "04.1",
+    "Validate that the pipeline definition has train, register and deploy steps wired by data",
+    hint="In pipelines/train-deploy.yml (or the @pipeline of pipelines/train_deploy.py), give register an input "
+    "bound to ${{parent.jobs.train.outputs.model}} and deploy an input bound to register's output: data "
+    "bindings are what order the steps in Azure ML.",
+)
+def definition_wired(ctx):
+    relative, definition = _definition(ctx)
+    steps = [s.as_step() for s in definition.steps.values()]
+    evidence = {"file": relative, "steps": {s.name: sorted(s.upstream) for s in steps}}
+    problems = wiring_problems(steps, ROLES, NEEDS)
+    if problems:
+        fail(f"{relative}: {'; '.join(problems)}", evidence=evidence)
+    return passed(f"{relative}: {chain(steps, ROLES)}, wired by data", evidence=evidence)
+
+
+# -- the run on the target -----------------------------------------------------------------
+def _pipeline(ctx):
+    return newest_pipeline(ctx, ROLES, key="pipeline")
+
+
+@criterion(
+    "04.2",
+    "Verify that a pipeline job ran train, register and deploy in the order of their data dependencies",
+    hint="Submit the pipeline: `az ml job create --file pipelines/train-deploy.yml` (or "
+    "`python pipelines/train_deploy.py`); locally `ohcheck pipeline run`.",
+)
+def pipeline_ran(ctx):
+    job, steps = _pipeline(ctx)
+    evidence = {"job": job.name, "steps": {s.name: {"after": sorted(s.upstream), "status": s.status} for s in steps}}
+    problems = wiring_problems(steps, ROLES, NEEDS)
+    if problems:
+        fail(f"pipeline job {label(job)}: {'; '.join(problems)}", evidence=evidence)
+    by_name = {s.name: s for s in steps}
+    for step in steps:
+        for name in step.upstream:
+            before = by_name.get(name)
+            if before and before.job and step.job and before.job.created and step.job.created \
+                    and step.job.created < before.job.created:
+                fail(f"pipeline job {label(job)}: step {step.name} started before {name}, whose output it takes",
+                     evidence=evidence)
+    return passed(f"pipeline job {label(job)}: {chain(steps, ROLES)}", evidence=evidence)
+
+
+@criterion(
+    "04.3",
+    "Verify that the pipeline job and each of its steps completed",
+    hint="Open the failed step's logs (user_logs/std_log.txt in the studio; locally the log "
+    "`ohcheck pipeline run` names), fix it and submit the pipeline again.",
+    needs="04.2",
+)
+def pipeline_completed(ctx):
+    job, steps = _pipeline(ctx)
+    evidence = {"job": job.name, "status": job.status, "steps": {s.name: s.status for s in steps}}
+    unfinished = [f"{s.name} is {s.status}" for s in steps if s.status != "Completed"]
+    if job.status != "Completed" or unfinished:
+        detail = "; ".join(unfinished) or "its steps completed"
+        fail(f"pipeline job {label(job)} is {job.status}: {detail}", evidence=evidence)
+    return passed(f"pipeline job {label(job)} and its {len(steps)} steps Completed", evidence=evidence)
+
+
+def _registered(ctx):
+    """The model version a pipeline's train step produced: the newest such pipeline's.
+
+    Not always the newest pipeline's: from challenge 06 on, a pipeline whose
+    evaluation keeps the champion registers nothing.
+    """
+
+    def find():
+        job, steps = _pipeline(ctx)
+        versions = ctx.target.models(ctx.config.model)
+        if not versions:
+            fail(f"no registered model named {ctx.config.model}")
+        for candidate, candidate_steps in [(job, steps), *pipelines_with(ctx, ROLES)]:
+            if candidate.status != "Completed":
+                continue
+            train = roles(candidate_steps, ROLES)["train"].job
+            ours = [v for v in versions if train is not None and v.job_name == train.name]
+            if ours:
+                return ours[0], train
+        train = roles(steps, ROLES)["train"].job
+        newest = versions[0]
+        fail(f"no version of {ctx.config.model} comes from the train step of pipeline job {label(job)} "
+             f"(job {train.name if train else 'never started'}); the newest, version {newest.version}, comes from "
+             f"{newest.job_name or newest.source or 'no job'}",
+             evidence={"train_step_job": train.name if train else None, "newest": newest.version,
+                       "newest_job": newest.job_name})
+
+    return ctx.memo("registered", find)
+
+
+@criterion(
+    "04.4",
+    "Verify that the model version the pipeline registered has lineage to its train step",
+    hint="Register the train step's output, not a local file: path azureml://jobs/<train step job>/outputs/model "
+    "(locally: the train step's run, e.g. create_model_version(..., run_id=<its run id>)).",
+    needs="04.3",
+)
+def registered_from_train_step(ctx):
+    version, train_job = _registered(ctx)
+    return passed(
+        f"{version.name} version {version.version} comes from the train step's job {train_job.name}",
+        evidence={"model": version.name, "version": version.version, "job": train_job.name, "source": version.source},
+    )
+
+
+@criterion(
+    "04.5",
+    "Verify that the endpoint serves the version the pipeline registered",
+    hint="The deploy step must point the deployment at the registered version (azureml:<model>:<version>) and "
+    "give it the traffic; locally it restarts `ohcheck serve --replace --model-version <version>`.",
+    needs="04.4",
+)
+def endpoint_serves_it(ctx):
+    version, _ = _registered(ctx)
+    endpoint, served = serving(ctx)
+    wanted = f"{version.name}:{version.version}"
+    evidence = {"endpoint": endpoint.name, "wanted": wanted, "serving": served, "traffic": endpoint.traffic}
+    if wanted not in served.values():
+        shown = ", ".join(f"{name} serves {model or 'an unknown model'}" for name, model in served.items())
+        fail(f"{endpoint.name} does not serve {wanted}: {shown}", evidence=evidence)
+    return passed(f"{endpoint.name} serves {wanted}", evidence=evidence)
