@@ -13,7 +13,7 @@ from typer.testing import CliRunner, Result
 
 from ohcheck.cli import app
 from ohcheck.pack import HackPack
-from ohcheck.repo_builder import build_team_repo
+from ohcheck.repo_builder import BuiltRepo, build_team_repo
 
 # The real Adventure Works file and series, when this checkout has ../shared/data beside it.
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -53,8 +53,9 @@ def pack() -> HackPack:
 def _built(tmp_path_factory: pytest.TempPathFactory, pack: HackPack) -> Iterator[dict[str, Path]]:
     """Team repos built once per session (synthetic data), each on the one before; tests get copies.
 
-    A repo another builds on has its cleanup run first (its local endpoint stopped);
-    solved-04 leaves its local endpoint (`ohcheck serve --detach`) running for the session.
+    A repo another builds on has its cleanup run first (its local endpoint stopped).
+    solved-04 and solved-06 leave their local endpoints (`ohcheck serve --detach`)
+    running for the session, each on a port of its own.
     """
     root = tmp_path_factory.mktemp("built")
     chain = [
@@ -66,11 +67,15 @@ def _built(tmp_path_factory: pytest.TempPathFactory, pack: HackPack) -> Iterator
         ("solved-03", "03", True, "solved-02"),
         ("starting-04", "04", False, "solved-03"),
         ("solved-04", "04", True, "solved-03"),
+        ("starting-06", "06", False, "solved-04 moved"),
+        ("solved-06", "06", True, "solved-04 moved"),
     ]
     bases = {base for *_, base in chain if base}
     built = {}
     try:
         for name, challenge, solved, base in chain:
+            if base and base not in built:  # "<name> moved": a copy on a port of its own; the original keeps serving
+                built[base] = _moved(built[base.removesuffix(" moved")], root / base.replace(" ", "-"))
             built[name] = build_team_repo(
                 pack, root / name, pack.challenge(challenge), solved=solved, base=built.get(base), team="testers"
             )
@@ -80,6 +85,13 @@ def _built(tmp_path_factory: pytest.TempPathFactory, pack: HackPack) -> Iterator
     finally:
         for repo in built.values():
             repo.cleanup()
+
+
+def _moved(repo: BuiltRepo, dest: Path) -> BuiltRepo:
+    """A copy of a built repo on a port of its own, to build on while the original keeps serving."""
+    shutil.copytree(repo.root, dest, symlinks=True)
+    port = own_port(dest)
+    return BuiltRepo(dest, repo.pack, {**repo.values, "port": str(port)}, repo.through)
 
 
 @pytest.fixture

@@ -1,0 +1,279 @@
+"""Challenge 06 — Retraining and model evaluation: a challenger is promoted only if it beats the champion.
+
+The evaluate step's own record is not taken on trust. ohcheck reads the
+forecasts it logged for both models (MLflow metrics `champion_forecast` and
+`challenger_forecast`, one step per held-out day), recomputes both RMSEs against
+the held-out truth it reads from the team's data itself (the last 10% of
+mlops_forecast_data.csv, its own split), decides which model is better, and
+compares that with the decision recorded on the model version. Then it asks the
+endpoint for its forecasts and checks the model it serves is the one the
+evaluation promoted — with forecasts that contain the ones the evaluation
+judged (so the evaluation tested the model that is served).
+"""
+
+from __future__ import annotations
+
+import math
+
+from ohcheck.criteria import criterion, fail, passed
+
+from ._forecasting import holdout_split, read_series
+from ._pipelines import (
+    chain,
+    consumes,
+    label,
+    newest_pipeline,
+    roles,
+    serving,
+    wiring_problems,
+)
+
+ROLES = ("train", "evaluate", "register", "deploy")
+NEEDS = {"evaluate": "train", "register": "evaluate", "deploy": "register"}
+FORECASTS = ("champion_forecast", "challenger_forecast")
+DECISION_TAGS = ("decision", "reason", "champion_version", "champion_rmse", "challenger_rmse")
+MAX_HORIZON = 366  # the scoring contract's longest forecast
+SCORE_TIMEOUT = 60.0
+
+
+def _held_out(ctx):
+    """The held-out days of the whole series (2013 + 2014), as ohcheck splits it."""
+
+    def split():
+        relative = f"{ctx.config.paths.data}/mlops_forecast_data.csv"
+        series = read_series(ctx.repo.path(relative), relative)
+        return holdout_split(series)[1]
+
+    return ctx.memo("held-out", split)
+
+
+# -- 06.1: the training data ---------------------------------------------------------------
+def _trained_on(ctx, job, train) -> list[str]:
+    """The data assets the train step read: its job's data input, else what its binding names."""
+    names = []
+    if train.job is not None:
+        for io in train.job.inputs.values():
+            asset = ctx.target.data_asset_of(io)
+            if asset:
+                names.append(asset)
+    if not names:
+        from ohcheck.targets.base import JobIO
+
+        for binding in train.inputs.values():
+            if binding.startswith("${{parent.inputs."):
+                given = job.inputs.get(binding.removeprefix("${{parent.inputs.").rstrip("} "))
+                binding = given.path if given else ""
+            asset = ctx.target.data_asset_of(JobIO("uri_file", binding)) if binding else None
+            if asset:
+                names.append(asset)
+    return sorted(set(names))
+
+
+@criterion(
+    "06.1",
+    "Verify that the newest training uses the 2013 and 2014 data",
+    hint="Give the pipeline's train step the data asset with both years: `path: azureml:transaction_ts@latest` "
+    "(locally data/mlops_forecast_data.csv stands for it).",
+)
+def trains_on_both_years(ctx):
+    job, steps = newest_pipeline(ctx, ("train",), key="training-pipeline")
+    train = roles(steps, ("train",))["train"]
+    assets = ctx.config.data_assets
+    used = _trained_on(ctx, job, train)
+    evidence = {"job": job.name, "train_step": train.name, "data_assets": used}
+    if assets.all in used or {assets.year2013, assets.year2014} <= set(used):
+        return passed(f"pipeline job {label(job)} trains on {', '.join(used)} (2013 + 2014)", evidence=evidence)
+    if not used:
+        fail(f"the train step of pipeline job {label(job)} reads none of the hack's data assets", evidence=evidence)
+    fail(f"the train step of pipeline job {label(job)} trains on {', '.join(used)} only; "
+         f"it needs {assets.all} (2013 + 2014)", evidence=evidence)
+
+
+# -- 06.2: the evaluate step -------------------------------------------------------------------
+def _pipeline(ctx):
+    return newest_pipeline(ctx, ROLES, key="evaluation-pipeline")
+
+
+def _evaluation(ctx):
+    """The evaluate step's run: what it logged, the forecasts of both models by day."""
+
+    def read():
+        job, steps = _pipeline(ctx)
+        evaluate = roles(steps, ROLES)["evaluate"]
+        if evaluate.job is None:
+            fail(f"the evaluate step of pipeline job {label(job)} never ran")
+        run = ctx.target.run(evaluate.job.name)
+        if run is None:
+            fail(f"the evaluate step's job {evaluate.job.name} has no MLflow run")
+        forecasts = {key: ctx.target.metric_history(run.id, key) for key in FORECASTS}
+        return evaluate, run, forecasts
+
+    return ctx.memo("evaluation", read)
+
+
+@criterion(
+    "06.2",
+    "Verify that an evaluate step compares challenger and champion on the same held-out days",
+    hint="Add an evaluate step between train and register that forecasts the held-out days (the last 10% of "
+    "the data) with both models and logs each forecast day by day: mlflow.log_metric('challenger_forecast', "
+    "v, step=i) and 'champion_forecast', plus params holdout_start and holdout_end.",
+)
+def evaluate_step_compares(ctx):
+    job, steps = _pipeline(ctx)
+    problems = wiring_problems(steps, ROLES, NEEDS)
+    if problems:
+        fail(f"pipeline job {label(job)}: {'; '.join(problems)}")
+    found = roles(steps, ROLES)
+    if not consumes(steps, found["register"], found["evaluate"].name):
+        fail(f"step {found['register'].name} does not take the evaluate step's decision")
+    evaluate, run, forecasts = _evaluation(ctx)
+    held_out = _held_out(ctx)
+    days = (f"{held_out.index[0]:%Y-%m-%d}", f"{held_out.index[-1]:%Y-%m-%d}")
+    logged = (run.params.get("holdout_start"), run.params.get("holdout_end"))
+    evidence = {"job": job.name, "evaluate_job": evaluate.job.name, "held_out": list(days), "logged": list(logged),
+                "forecast_days": {k: len(v) for k, v in forecasts.items()}}
+    missing = [key for key, values in forecasts.items() if not values]
+    if missing:
+        fail(f"the evaluate step logged no {' and no '.join(missing)} (one value per held-out day)", evidence=evidence)
+    if logged != days:
+        fail(f"the evaluate step judged {logged[0]}..{logged[1]}, not the held-out days {days[0]}..{days[1]} "
+             f"(the last 10% of the data)", evidence=evidence)
+    wrong = [f"{key} has {len(v)} days" for key, v in forecasts.items() if len(v) != len(held_out)]
+    if wrong:
+        fail(f"both forecasts must cover the {len(held_out)} held-out days: {', '.join(wrong)}", evidence=evidence)
+    return passed(f"pipeline job {label(job)}: {chain(steps, ROLES)}; both models forecast {days[0]}..{days[1]}",
+                  evidence=evidence)
+
+
+# -- 06.3: the decision on the model version ---------------------------------------------------
+def _decided(ctx):
+    """The model version carrying this evaluation's decision."""
+
+    def find():
+        evaluate, _, _ = _evaluation(ctx)
+        versions = ctx.target.models(ctx.config.model)
+        marked = [v for v in versions if v.tags.get("evaluated_by") == evaluate.job.name]
+        if not marked:
+            fail(f"no version of {ctx.config.model} records the evaluation of job {evaluate.job.name} "
+                 f"(a tag evaluated_by={evaluate.job.name})")
+        return marked[0]
+
+    return ctx.memo("decided", find)
+
+
+@criterion(
+    "06.3",
+    "Verify that the decision is recorded on the model version",
+    hint="Tag the model version with the evaluation: decision (promote or reject), reason, champion_version, "
+    "champion_rmse, challenger_rmse and evaluated_by (the evaluate step's job) — on the new version when it "
+    "is promoted, on the champion when it is not.",
+    needs="06.2",
+)
+def decision_recorded(ctx):
+    version = _decided(ctx)
+    tags = version.tags
+    evidence = {"version": version.version, "tags": {k: tags.get(k) for k in (*DECISION_TAGS, "evaluated_by")}}
+    missing = [key for key in DECISION_TAGS if not tags.get(key)]
+    if missing:
+        fail(f"{version.name} version {version.version} lacks the tag(s) {', '.join(missing)}", evidence=evidence)
+    if tags["decision"] not in ("promote", "reject"):
+        fail(f"decision={tags['decision']!r}: expected promote or reject", evidence=evidence)
+    return passed(f"{version.name} version {version.version}: {tags['decision']} — {tags['reason']}", evidence=evidence)
+
+
+# -- 06.4: the decision is right ----------------------------------------------------------------
+def _rmse(truth, forecast) -> float:
+    return math.sqrt(sum((t - f) ** 2 for t, f in zip(truth, forecast)) / len(truth))
+
+
+def _recomputed(ctx) -> dict:
+    _, _, forecasts = _evaluation(ctx)
+    truth = [float(v) for v in _held_out(ctx).to_numpy()]
+    return {key.removesuffix("_forecast"): _rmse(truth, values) for key, values in forecasts.items()}
+
+
+@criterion(
+    "06.4",
+    "Verify that the decision is right: ohcheck recomputes both models' RMSE on the held-out days",
+    hint="Promote the challenger only if its RMSE on the held-out days is lower than the champion's, and "
+    "record the RMSEs you computed from the forecasts you logged.",
+    needs="06.3",
+)
+def decision_right(ctx):
+    version = _decided(ctx)
+    rmse = _recomputed(ctx)
+    right = "promote" if rmse["challenger"] < rmse["champion"] else "reject"
+    recorded = version.tags["decision"]
+    evidence = {"recomputed": {k: round(v, 2) for k, v in rmse.items()}, "recorded": recorded, "right": right}
+    comparison = (f"challenger RMSE {rmse['challenger']:.1f} vs champion {rmse['champion']:.1f}")
+    if recorded != right:
+        fail(f"the evaluation decided {recorded}, but {comparison} (recomputed from its forecasts) means {right}",
+             evidence=evidence)
+    for who in ("champion", "challenger"):
+        try:
+            claimed = float(version.tags[f"{who}_rmse"])
+        except ValueError:
+            fail(f"tag {who}_rmse={version.tags[f'{who}_rmse']!r} is not a number", evidence=evidence)
+        if not math.isclose(claimed, rmse[who], rel_tol=1e-3, abs_tol=0.05):
+            fail(f"the version records {who}_rmse {claimed:.1f}, but its logged forecasts give {rmse[who]:.1f}",
+                 evidence=evidence)
+    return passed(f"{right} is right: {comparison}, recomputed by ohcheck", evidence=evidence)
+
+
+# -- 06.5: only a better model is promoted; the endpoint serves the champion --------------------
+def _window_matches(reply: list[float], wanted: list[float]) -> bool:
+    """Whether `wanted` appears, in order, somewhere in `reply` (the endpoint's days ahead)."""
+    for start in range(len(reply) - len(wanted) + 1):
+        if all(math.isclose(r, w, rel_tol=1e-6, abs_tol=1e-6) for r, w in zip(reply[start:], wanted)):
+            return True
+    return False
+
+
+@criterion(
+    "06.5",
+    "Verify that only a better model was promoted and the endpoint serves the champion",
+    hint="Register and deploy the challenger only when the evaluation promotes it; otherwise leave the champion "
+    "on the endpoint (and register nothing new).",
+    needs="06.4",
+)
+def champion_served(ctx):
+    version = _decided(ctx)
+    _, steps = _pipeline(ctx)
+    train = roles(steps, ROLES)["train"]
+    promoted = version.tags["decision"] == "promote"
+    if promoted:
+        champion = f"{version.name}:{version.version}"
+    else:
+        champion = f"{version.name}:{version.tags['champion_version']}"
+        registered = [v.version for v in ctx.target.models(ctx.config.model)
+                      if train.job is not None and v.job_name == train.job.name]
+        if registered:
+            fail(f"the evaluation rejected the challenger, yet version {registered[0]} was registered from "
+                 f"its train step")
+    endpoint, served = serving(ctx)
+    evidence = {"champion": champion, "serving": served, "promoted": promoted}
+    if champion not in served.values():
+        shown = ", ".join(f"{name} serves {model or 'an unknown model'}" for name, model in served.items())
+        fail(f"{endpoint.name} does not serve the champion {champion}: {shown}", evidence=evidence)
+    _, _, forecasts = _evaluation(ctx)
+    judged = forecasts["challenger_forecast" if promoted else "champion_forecast"]
+    evidence["forecasts_checked"] = _endpoint_agrees(ctx, endpoint, judged)
+    if evidence["forecasts_checked"] is False:
+        fail(f"{endpoint.name} serves {champion}, but its forecasts do not contain the ones the evaluation judged: "
+             f"the evaluation did not test the model that is served", evidence=evidence)
+    return passed(f"{endpoint.name} serves the champion {champion} ({'promoted' if promoted else 'kept'})",
+                  evidence=evidence)
+
+
+def _endpoint_agrees(ctx, endpoint, judged: list[float]):
+    """True/False: the endpoint's forecasts contain the judged ones; None when its answer is unusable."""
+    from ohcheck.scoring import forecasts_in
+
+    key = ctx.target.endpoint_key(endpoint.name) if ctx.target.name != "local" else None
+    reply = ctx.target.score(endpoint, {"data": [MAX_HORIZON]}, key=key, timeout=SCORE_TIMEOUT)
+    if reply.status != 200:
+        return None
+    values, _ = forecasts_in(reply.body, MAX_HORIZON)
+    if values is None:
+        return None
+    return _window_matches(values, judged)
