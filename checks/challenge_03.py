@@ -52,9 +52,8 @@ def model_registered_from_job(ctx):
     model = _latest_model(ctx)
     if not model.job_name:
         fail(f"{model.name} version {model.version} has no lineage to a job (registered from {model.source or 'a local file'})")
-    jobs = {j.name: j for j in ctx.target.jobs(ctx.config.experiment)}
-    job = jobs.get(model.job_name)
-    if job is None:
+    job = ctx.target.job(model.job_name)  # a pipeline's step too (challenge 04 on): jobs() lists only top-level jobs
+    if job is None or job.experiment != ctx.config.experiment:
         fail(f"{model.name} version {model.version} comes from job {model.job_name}, which is not a job of "
              f"experiment {ctx.config.experiment}")
     if job.status != "Completed":

@@ -206,6 +206,8 @@ def _model(config: Config, repo_root: Path, model_dir: Path | None, version: str
     dest.mkdir(parents=True)
     import mlflow.artifacts  # imported lazily: slow to import
 
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # noise on the team's terminal
+
     try:
         # The version's source (a run's `model` artifact, a folder) holds its files.
         mlflow.artifacts.download_artifacts(
