@@ -1,8 +1,9 @@
 """Results for people: a rich table on a terminal, plain lines otherwise.
 
 Status, id, criterion and what was observed; a failure or error carries its
-hint right under its message. Colour and box drawing only on a terminal, so
-logs and pipes get clean text.
+hint right under its message, and any criterion its warnings (the sentences
+of `evidence["warnings"]`: worth fixing, not failing). Colour and box drawing
+only on a terminal, so logs and pipes get clean text.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ def _rich(console: "Console", heading: str, results: Sequence[Result], summary: 
     table.add_column("Result", ratio=3)
     for r in results:
         observed = Text(r.message or "")
+        for warning in warnings_of(r):
+            observed.append(f"\nwarning: {warning}", style="yellow")
         if r.hint and r.status in (Status.FAILED, Status.ERROR):
             observed.append(f"\nhint: {r.hint}", style="italic cyan")
         table.add_row(Text(LABEL[r.status], style=STYLE[r.status]), r.criterion, r.title, observed)
@@ -73,10 +76,19 @@ def _plain(console: "Console", heading: str, results: Sequence[Result], summary:
         lines.append(f"{PLAIN_LABEL[r.status]:<8} {r.criterion:<6} {r.title}")
         if r.message:
             lines.append(f"{'':<15} {r.message}")
+        lines.extend(f"{'':<15} warning: {warning}" for warning in warnings_of(r))
         if r.hint and r.status in (Status.FAILED, Status.ERROR):
             lines.append(f"{'':<15} hint: {r.hint}")
     lines.append(summary_line(summary))
     console.out("\n".join(lines), highlight=False)
+
+
+def warnings_of(result: Result) -> list[str]:
+    """The warnings a check left in its evidence: a list of sentences (anything else is ignored)."""
+    warnings = result.evidence.get("warnings")
+    if not isinstance(warnings, list):
+        return []
+    return [str(w) for w in warnings if str(w).strip()]
 
 
 def _verdict_style(summary: Summary) -> str:
