@@ -221,12 +221,37 @@ def decision_right(ctx):
 
 
 # -- 06.5: only a better model is promoted; the endpoint serves the champion --------------------
-def _window_matches(reply: list[float], wanted: list[float]) -> bool:
-    """Whether `wanted` appears, in order, somewhere in `reply` (the endpoint's days ahead)."""
-    for start in range(len(reply) - len(wanted) + 1):
-        if all(math.isclose(r, w, rel_tol=1e-6, abs_tol=1e-6) for r, w in zip(reply[start:], wanted)):
+def _window_matches(reply: list[float], wanted: list[float], at: int | None = None) -> bool:
+    """Whether `wanted` appears in `reply` (the endpoint's days ahead): at index `at`, or anywhere if None."""
+    starts = [at] if at is not None else range(len(reply) - len(wanted) + 1)
+    for start in starts:
+        window = reply[start:start + len(wanted)]
+        if len(window) == len(wanted) and all(
+            math.isclose(r, w, rel_tol=1e-6, abs_tol=1e-6) for r, w in zip(window, wanted)
+        ):
             return True
     return False
+
+
+def _days_ahead(ctx, served: str) -> int | None:
+    """How many days after the served model's last training day the held-out days start, if its run says.
+
+    The endpoint forecasts from the day after the model's training data; the run
+    that trained it logs that day as the param train_end (challenge 04's train.py).
+    """
+    import datetime as dt
+
+    name, _, number = served.partition(":")
+    version = next((v for v in ctx.target.models(name) if v.version == number), None)
+    run = ctx.target.run(version.job_name) if version and version.job_name else None
+    train_end = run.params.get("train_end") if run else None
+    if not train_end:
+        return None
+    try:
+        start = dt.date.fromisoformat(f"{_held_out(ctx).index[0]:%Y-%m-%d}")
+        return (start - dt.date.fromisoformat(train_end)).days - 1
+    except ValueError:
+        return None
 
 
 @criterion(
@@ -257,16 +282,19 @@ def champion_served(ctx):
         fail(f"{endpoint.name} does not serve the champion {champion}: {shown}", evidence=evidence)
     _, _, forecasts = _evaluation(ctx)
     judged = forecasts["challenger_forecast" if promoted else "champion_forecast"]
-    evidence["forecasts_checked"] = _endpoint_agrees(ctx, endpoint, judged)
+    at = _days_ahead(ctx, champion)
+    evidence["forecasts_checked"] = _endpoint_agrees(ctx, endpoint, judged, at)
+    evidence["forecasts_from_day"] = at
     if evidence["forecasts_checked"] is False:
-        fail(f"{endpoint.name} serves {champion}, but its forecasts do not contain the ones the evaluation judged: "
-             f"the evaluation did not test the model that is served", evidence=evidence)
+        where = f" from day {at + 1} ahead (the first held-out day)" if at is not None else ""
+        fail(f"{endpoint.name} serves {champion}, but its forecasts{where} are not the ones the evaluation judged: "
+             f"the evaluation did not test the model that is served, on the held-out days", evidence=evidence)
     return passed(f"{endpoint.name} serves the champion {champion} ({'promoted' if promoted else 'kept'})",
                   evidence=evidence)
 
 
-def _endpoint_agrees(ctx, endpoint, judged: list[float]):
-    """True/False: the endpoint's forecasts contain the judged ones; None when its answer is unusable."""
+def _endpoint_agrees(ctx, endpoint, judged: list[float], at: int | None):
+    """True/False: the endpoint's forecasts hold the judged ones (at day `at` when known); None if unusable."""
     from ohcheck.scoring import forecasts_in
 
     key = ctx.target.endpoint_key(endpoint.name) if ctx.target.name != "local" else None
@@ -276,4 +304,4 @@ def _endpoint_agrees(ctx, endpoint, judged: list[float]):
     values, _ = forecasts_in(reply.body, MAX_HORIZON)
     if values is None:
         return None
-    return _window_matches(values, judged)
+    return _window_matches(values, judged, at)

@@ -31,6 +31,7 @@ def test_the_solution_passes_every_criterion(cli, team_repo):
     right = "promote" if recomputed["challenger"] < recomputed["champion"] else "reject"
     assert results["06.4"]["message"].startswith(f"{right} is right: challenger RMSE ")
     assert results["06.5"]["evidence"]["forecasts_checked"] is True
+    assert results["06.5"]["evidence"]["forecasts_from_day"] > 100  # the champion of 04 trained up to 2013-12
     assert results["06.5"]["message"].startswith("aw-forecast-testers serves the champion adventureworks-forecast:")
 
 
@@ -112,3 +113,6 @@ def test_the_endpoint_window_check_finds_the_judged_forecasts_anywhere_ahead(pac
     assert module._window_matches([1.0, 2.0, 3.0, 4.0, 5.0], [3.0, 4.0])
     assert not module._window_matches([1.0, 2.0, 3.0, 4.0, 5.0], [4.0, 3.0])
     assert not module._window_matches([1.0], [1.0, 2.0])
+    assert module._window_matches([1.0, 2.0, 3.0, 4.0, 5.0], [3.0, 4.0], at=2)
+    assert not module._window_matches([1.0, 2.0, 3.0, 4.0, 5.0], [3.0, 4.0], at=1)
+    assert not module._window_matches([1.0, 2.0, 3.0], [3.0, 4.0], at=2)
