@@ -1,0 +1,141 @@
+"""Whether a script's `az ml` commands apply every YAML challenge 07 needs, in an order that works.
+
+What must be applied: the three data assets (by the names in ohcheck.yaml's
+`data_assets`), the environment (ohcheck.yaml's `environment`), a command
+job, a pipeline job, the online endpoint, its deployment and the schedule.
+Components need not be: `az ml job create` registers a pipeline's
+components itself (`az ml component create` first is fine too).
+
+What must come first is what each resource uses when it is created:
+
+* a command job, a pipeline job and a schedule (which submits the pipeline)
+  read the data assets and run in the environment;
+* a deployment is created under its endpoint and runs in the environment;
+* a component names its environment.
+
+A deployment does not read the data assets, so they may come after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._az_apply import AzCommand, Source
+from ._cli_yaml import KINDS, YamlFile
+
+# What must be applied before a kind, and why: {kind applied: {kind needed first: why}}.
+_NEEDS = {
+    "command_job": {"data": "the job reads that data asset", "environment": "the job runs in that environment"},
+    "pipeline_job": {"data": "its steps read that data asset", "environment": "its steps run in that environment"},
+    "schedule": {"data": "the pipeline it submits reads that data asset",
+                 "environment": "the pipeline it submits runs in that environment"},
+    "online_deployment": {"online_endpoint": "a deployment is created under its endpoint",
+                          "environment": "the deployment runs in that environment"},
+    "command_component": {"environment": "the component names that environment"},
+}
+_ENDPOINT_NAME = ("--name", "-n")
+_DEPLOYMENT_ENDPOINT = ("--endpoint-name", "-e")
+
+
+@dataclass(frozen=True)
+class Need:
+    """Something the script must apply: a kind, and the YAML files that would do (maybe none yet)."""
+
+    label: str  # "data asset transaction_ts2013", "online endpoint"
+    kind: str
+    paths: tuple[str, ...]
+
+
+def needs(grouped: dict[str, list[YamlFile]], data_assets: list[str], environment: str) -> list[Need]:
+    """What challenge 07 wants applied, given the YAML the repo holds."""
+    found = []
+    for name in data_assets:
+        paths = tuple(f.path for f in grouped["data"] if f.name == name)
+        found.append(Need(f"data asset {name}", "data", paths))
+    envs = [f for f in grouped["environment"] if f.name == environment] or grouped["environment"]
+    found.append(Need(f"environment {environment}", "environment", tuple(f.path for f in envs)))
+    for kind in ("command_job", "pipeline_job", "online_endpoint", "online_deployment", "schedule"):
+        found.append(Need(KINDS[kind].label, kind, tuple(f.path for f in grouped[kind])))
+    return found
+
+
+def judge(source: Source, required: list[Need], files: dict[str, YamlFile]) -> list[str]:
+    """What is wrong with the source's commands: missing or mismatched files, missing YAML, order."""
+    problems = list(source.problems)
+    applied: list[tuple[AzCommand, YamlFile]] = []
+    for command in source.commands:
+        if command.resolved is None:
+            problems.append(f"{command.where}: {command.shown}: {command.file} does not exist")
+            continue
+        item = files.get(command.resolved)
+        if item is None or item.kind is None:
+            problems.append(f"{command.where}: {command.shown}: {command.file} is not a CLI v2 YAML ohcheck recognises")
+            continue
+        kind = KINDS[item.kind]
+        if command.group not in kind.groups:
+            problems.append(f"{command.where}: {command.shown}: that file is {_a(kind.label)}, "
+                            f"which `az ml {kind.groups[0]} {command.verb}` applies")
+            continue
+        applied.append((command, item))
+
+    first: dict[Need, int] = {}
+    for need in required:
+        for index, (_, item) in enumerate(applied):
+            if item.path in need.paths:
+                first[need] = index
+                break
+        else:
+            if need.paths:
+                problems.append(f"nothing applies the {need.label} ({', '.join(need.paths)})")
+            else:
+                problems.append(f"nothing applies the {need.label} (there is no YAML for it yet)")
+
+    reported = set()
+    for index, (command, item) in enumerate(applied):
+        for need in required:
+            why = _NEEDS.get(item.kind, {}).get(need.kind)
+            if why is None or need not in first or first[need] <= index or (item.path, need) in reported:
+                continue
+            reported.add((item.path, need))
+            later, needed = applied[first[need]]
+            problems.append(f"{command.where} applies the {KINDS[item.kind].label} ({item.path}) before the "
+                            f"{need.label} ({needed.path}, line {later.line}): {why}")
+    problems += _endpoint_names(applied)
+    return list(dict.fromkeys(problems))
+
+
+def _endpoint_names(applied: list[tuple[AzCommand, YamlFile]]) -> list[str]:
+    """A deployment created under another endpoint than the one the script creates.
+
+    Only a certain mismatch counts: where either name is known only when the script
+    runs (`--name "$1"`), the two may well be the same.
+    """
+    endpoints = [(c, _option(c, _ENDPOINT_NAME) or item.name) for c, item in applied if item.kind == "online_endpoint"]
+    deployments = [(c, _option(c, _DEPLOYMENT_ENDPOINT) or item.get("endpoint_name"))
+                   for c, item in applied if item.kind == "online_deployment"]
+    names = {str(name) for _, name in endpoints if name}
+    problems = []
+    if any("$" in name for name in names):
+        return []  # a name known only when the script runs (an argument, a command's output)
+    for command, target in deployments:
+        if names and target and "$" not in str(target) and str(target) not in names:
+            created = ", ".join(f"{name} ({c.where})" for c, name in endpoints if name)
+            problems.append(f"{command.where}: the deployment goes to endpoint {target}, but the endpoint "
+                            f"created is {created}: pass the same name (--endpoint-name / --name) to both")
+    return problems
+
+
+def _option(command: AzCommand, names: tuple[str, ...]) -> str | None:
+    for name in names:
+        if command.options.get(name):
+            return command.options[name]
+    return None
+
+
+def _a(label: str) -> str:
+    return f"{'an' if label[0] in 'aeiou' else 'a'} {label}"
+
+
+def applied_in_order(source: Source) -> list[str]:
+    """The source's commands as evidence: `line: az ml group verb --file X`."""
+    return [f"{c.where}: {c.shown}" for c in source.commands]

@@ -1,0 +1,265 @@
+"""Validating a CLI v2 YAML with azure-ai-ml's own loader, offline, and saying where it is wrong.
+
+The loaders (load_job, load_data, ... load_schedule) need no credential and
+no network: they check the YAML against the same marshmallow schemas
+`az ml` uses, and resolve what is relative to the file (`code: ../src`,
+`conda_file: conda.yml`, `component: ../components/train.yml`, a schedule's
+`create_job: ../pipelines/x.yml`). They say what is wrong in a nested JSON
+dump; this module turns each problem into `file:line: field: message`.
+
+* The line comes from the field's path walked through PyYAML's composed
+  nodes: the key's own line, or its nearest parent's when the key is missing
+  ("Missing data for required field" points at the mapping that lacks it).
+* A problem that names no field (a conda file that does not exist) is put on
+  the line of the value it mentions, if one does; else on the file's first
+  line of YAML content.
+* A union field (`compute`, an input, a trigger) fails once per alternative;
+  the alternatives that only say "or give an azureml: reference" are dropped
+  and the most specific one is kept.
+
+What the loaders do not check and `az ml data create` needs, a data asset's
+local `path:` (relative to its YAML file), is checked here too.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from ._cli_yaml import YamlFile
+
+# Messages the SDK adds to every alternative of a union field, whatever was wrong.
+_NOISE = (
+    "In order to specify",
+    "Not a valid URL",
+    "Anonymous assets must be defined inline",
+    "If you are trying to configure",
+)
+_VALIDATION = re.compile(r"Validation for \w+ failed:\s*")
+_MISSING_ARGUMENT = re.compile(r"missing \d+ required (?:keyword-only |positional )?arguments?: (.+)")
+_FIELD_WRAPPERS = ("value", "key")  # marshmallow's Dict(keys=..., values=...) nesting, not YAML keys
+_MAX_MESSAGE = 300
+
+Problem = tuple[tuple[str, ...], str]  # (field path, message)
+
+
+def loaders() -> dict[str, Callable[..., Any]]:
+    """The loader of each kind. azure-ai-ml is imported here, not at module level: it takes 1-2 s."""
+    from azure.ai.ml import (
+        load_component,
+        load_data,
+        load_environment,
+        load_job,
+        load_online_deployment,
+        load_online_endpoint,
+    )
+
+    try:
+        from azure.ai.ml import load_schedule  # type: ignore[attr-defined]
+    except ImportError:  # not exported by azure-ai-ml 1.35: it lives with the other load functions
+        from azure.ai.ml.entities._load_functions import load_schedule
+
+    # Loading a pipeline builds schema classes the SDK marks experimental, and each logs a
+    # warning to stderr once; they say nothing about the team's YAML.
+    logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
+    return {
+        "data": load_data,
+        "environment": load_environment,
+        "command_job": load_job,
+        "pipeline_job": load_job,
+        "command_component": load_component,
+        "online_endpoint": load_online_endpoint,
+        "online_deployment": load_online_deployment,
+        "schedule": load_schedule,
+    }
+
+
+def sdk_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("azure-ai-ml")
+    except PackageNotFoundError:
+        return "?"
+
+
+def validate(item: YamlFile, root: Path, load: Callable[..., Any] | None) -> list[str]:
+    """The file's problems as `file:line: message`, empty when the loader accepts it.
+
+    A file that is not valid YAML gets its syntax problem, whatever it was meant to be.
+    """
+    if item.syntax is not None or load is None:
+        syntax = item.syntax
+        return [f"{item.path}:{syntax.line}: not valid YAML: {syntax.problem}"] if syntax else []
+    problems: list[Problem] = []
+    try:
+        load(source=str(item.absolute))
+    except Exception as exc:  # noqa: BLE001 - every loader error, whatever its class, is the team's to fix
+        problems = problems_of(exc)
+    if item.kind == "data":
+        problems += _missing_local_path(item)
+    node = _compose(item.text)
+    lines = []
+    for path, message in problems:
+        message = _relative(message, root)
+        line, shown = locate(node, path) if path else _mentioned(node, message)
+        where = f"{item.path}:{line}: "
+        lines.append(f"{where}{'.'.join(shown)}: {message}" if shown else f"{where}{message}")
+    return list(dict.fromkeys(lines))
+
+
+def problems_of(exc: BaseException) -> list[Problem]:
+    """The (field path, message) pairs of a loader's exception."""
+    from marshmallow import ValidationError
+
+    if isinstance(exc, ValidationError):
+        found = _from_messages(exc.messages, ())
+    elif isinstance(exc, TypeError) and _MISSING_ARGUMENT.search(str(exc)):
+        # A schedule without `trigger:` reaches the entity's constructor: the SDK raises a bare TypeError.
+        names = re.findall(r"'([^']+)'", _MISSING_ARGUMENT.search(str(exc)).group(1))
+        found = [((name,), "Missing data for required field.") for name in names]
+    else:
+        found = _from_text(str(exc), ())
+        if not found or not any(m for _, m in found):
+            found = [((), f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}")]
+    return list(dict.fromkeys((p, _clip(m)) for p, m in found if m))
+
+
+def _from_messages(value: Any, prefix: tuple[str, ...]) -> list[Problem]:
+    if isinstance(value, str):
+        return _from_text(value, prefix)
+    if isinstance(value, dict):
+        found = []
+        for key, sub in value.items():
+            found += _from_messages(sub, prefix if str(key) == "_schema" else prefix + (str(key),))
+        return found
+    if isinstance(value, (list, tuple)):
+        if all(isinstance(v, str) for v in value):
+            return [p for v in value for p in _from_text(v, prefix)]
+        return _pick_alternative([_from_messages(v, prefix) for v in value], prefix)
+    return [(prefix, str(value))]
+
+
+def _from_text(text: str, prefix: tuple[str, ...]) -> list[Problem]:
+    """A message, or the SDK's "Validation for X failed: {json}" wrapping more of them."""
+    match = _VALIDATION.search(text)
+    if match:
+        try:
+            dumped, _ = json.JSONDecoder().raw_decode(text, match.end())
+        except ValueError:
+            dumped = None
+        if isinstance(dumped, dict) and "errors" in dumped and "result" in dumped:
+            found = []
+            for error in dumped.get("errors") or []:
+                path = str(error.get("path") or "*")
+                where = prefix if path == "*" else prefix + tuple(path.split("."))
+                found += _from_text(str(error.get("message") or ""), where)
+            return found
+        if dumped is not None:
+            return _from_messages(dumped, prefix)
+    # Pipelines join the alternatives of a component reference with "; ".
+    parts = [_unwrap(p.strip()) for p in text.strip().split("; ")]
+    kept = [p for p in parts if p and not p.startswith(_NOISE)]
+    message = "; ".join(kept) if kept else (parts[0] if parts else "")
+    return [(prefix, message.split("\n\n")[0].strip())] if message else []
+
+
+def _unwrap(part: str) -> str:
+    """`['No such file or directory: x']` (a list printed into the message) → its one message."""
+    if len(part) > 4 and part[:2] in ("['", '["') and part[-2:] in ("']", '"]'):
+        return part[2:-2]
+    return part
+
+
+def _pick_alternative(alternatives: list[list[Problem]], prefix: tuple[str, ...]) -> list[Problem]:
+    """The most specific failed alternative of a union field."""
+    meaningful = [[(p, m) for p, m in alt if not m.startswith(_NOISE)] for alt in alternatives]
+    meaningful = [alt for alt in meaningful if alt] or [alt for alt in alternatives if alt][:1]
+    if not meaningful:
+        return []
+    for alt in meaningful:
+        if any("No such file" in m or "Can't find" in m for _, m in alt):
+            return alt
+    if all(len(alt) == 1 and alt[0][0] == prefix for alt in meaningful):
+        return [(prefix, " or ".join(dict.fromkeys(alt[0][1].rstrip(".") for alt in meaningful)) + ".")]
+    return min(meaningful, key=lambda alt: (sum(m == "Unknown field." for _, m in alt), len(alt)))
+
+
+def _missing_local_path(item: YamlFile) -> list[Problem]:
+    path = item.get("path")
+    if not isinstance(path, str) or not path or re.match(r"^[a-z][a-z0-9+.-]*:", path, re.IGNORECASE):
+        return []  # azureml:, https://, wasbs://, abfss:// ... are Azure's to resolve
+    if (item.absolute.parent / path).exists():
+        return []
+    return [(("path",), f"{path} does not exist (a data asset's local path is relative to its YAML file)")]
+
+
+def _compose(text: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+
+
+def locate(node: yaml.Node | None, path: tuple[str, ...]) -> tuple[int, list[str]]:
+    """The 1-based line of the field at `path` (or of its nearest parent) and the path as shown."""
+    if node is None:
+        return 1, [p for p in path if p not in _FIELD_WRAPPERS]
+    line = node.start_mark.line + 1
+    shown: list[str] = []
+    for index, part in enumerate(path):
+        rest = [p for p in path[index:] if p not in _FIELD_WRAPPERS]
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part), None)
+            if pair is None:
+                if part in _FIELD_WRAPPERS:
+                    continue
+                return line, shown + rest
+            line, node = pair[0].start_mark.line + 1, pair[1]
+        elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+            node = node.value[int(part)]
+            line = node.start_mark.line + 1
+        else:
+            return line, shown + rest
+        shown.append(part)
+    return line, shown
+
+
+def _mentioned(node: yaml.Node | None, message: str) -> tuple[int, list[str]]:
+    """Where a problem that names no field belongs: the value it mentions, else the first line."""
+    if node is None:
+        return 1, []
+    for path, value, line in _scalars(node, ()):
+        if len(value) >= 3 and ("/" in value or "." in value):
+            name = PurePosixPath(value).name
+            if value in message or (len(name) >= 3 and re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", message)):
+                return line, list(path)
+    return node.start_mark.line + 1, []
+
+
+def _scalars(node: yaml.Node, path: tuple[str, ...]):
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                yield from _scalars(value, path + (key.value,))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, value in enumerate(node.value):
+            yield from _scalars(value, path + (str(index),))
+    elif isinstance(node, yaml.ScalarNode) and isinstance(node.value, str):
+        yield path, node.value, node.start_mark.line + 1
+
+
+def _relative(message: str, root: Path) -> str:
+    """Paths in the SDK's messages are absolute: show them relative to the repo."""
+    return message.replace(str(root) + "/", "").replace(str(root), ".")
+
+
+def _clip(message: str) -> str:
+    message = " ".join(message.split())
+    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 3] + "..."

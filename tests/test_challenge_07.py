@@ -1,0 +1,457 @@
+"""Challenge 07 as teams get it wrong and right: the YAML, its $schema, the SDK's loaders, apply.sh.
+
+Each test builds the repo a team has at challenge 07 in tmp_path: the YAML of
+challenges 02-05 (tests/fixtures/cli_yaml), the three CSVs, an ohcheck.yaml
+from `ohcheck init --team t`, then `ohcheck start challenge-07` (and the
+solution's files over it). Then it runs `ohcheck verify` as a team would.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ohcheck.starter import copy_files
+
+from .checks_helpers import verify_json
+
+FIXTURE = Path(__file__).parent / "fixtures" / "cli_yaml"
+SCHEMA = "https://azuremlschemas.azureedge.net/latest/"
+
+
+@pytest.fixture
+def repo07(tmp_path, cli, pack):
+    """make(solved) → a team repo at challenge 07, just started or solved."""
+
+    def make(solved: bool = False) -> Path:
+        repo = tmp_path / ("solved-07" if solved else "starting-07")
+        shutil.copytree(FIXTURE, repo, ignore=shutil.ignore_patterns("README.md"))
+        (repo / "data").mkdir()
+        for suffix in ("", "2013", "2014"):
+            (repo / "data" / f"mlops_forecast_data{suffix}.csv").write_text("TransactionDate,PaidAmount\n")
+        assert cli("init", "--team", "t", "--target", "local", cwd=repo).exit_code == 0
+        started = cli("start", "challenge-07", cwd=repo)
+        assert started.exit_code == 0, started.output
+        if solved:
+            copy_files(pack.challenge("07").solution, repo, overwrite=True)
+        return repo
+
+    return make
+
+
+def _line_of(path: Path, text: str) -> int:
+    """The 1-based line of the first line of `path` that starts with `text` (after indentation)."""
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if line.strip().startswith(text):
+            return number
+    raise AssertionError(f"{text!r} is not in {path}")
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} is not in {path}"
+    path.write_text(text.replace(old, new))
+
+
+def test_the_starter_fails_what_the_team_has_to_do(cli, repo07):
+    repo = repo07()
+    code, results = verify_json(cli, repo, "07")
+    assert code == 1
+    assert {k: r["status"] for k, r in results.items()} == {
+        "07.1": "failed", "07.2": "failed", "07.3": "failed", "07.4": "failed", "07.5": "skipped",
+    }
+    assert results["07.1"]["message"] == "no YAML for the data asset transaction_ts2014"
+    assert results["07.2"]["message"] == (
+        f"data-assets/transaction_ts2013.yml has no $schema (for a data asset: {SCHEMA}data.schema.json)"
+    )
+    started = repo / "data-assets" / "transaction_ts2013.yml"
+    assert results["07.3"]["message"] == (
+        f"data-assets/transaction_ts2013.yml:{_line_of(started, 'name:')}: path: Missing data for required field."
+    )
+    apply_sh = repo / "scripts" / "apply.sh"
+    deployment = _line_of(apply_sh, "az ml online-deployment create")
+    endpoint = _line_of(apply_sh, "az ml online-endpoint create")
+    assert results["07.4"]["message"] == (
+        "scripts/apply.sh: nothing applies the data asset transaction_ts2013 (data-assets/transaction_ts2013.yml); "
+        "nothing applies the data asset transaction_ts2014 (there is no YAML for it yet); "
+        f"scripts/apply.sh:{deployment} applies the online deployment (endpoints/deployment.yml) before the "
+        f"online endpoint (endpoints/endpoint.yml, line {endpoint}): a deployment is created under its endpoint"
+    )
+    assert results["07.5"]["message"].startswith("needs 07.1")
+
+
+def test_the_solution_passes_and_the_workspace_criterion_is_skipped_locally(cli, repo07):
+    repo = repo07(solved=True)
+    code, results = verify_json(cli, repo, "07")
+    assert code == 0, results
+    assert {k: r["status"] for k, r in results.items()} == {
+        "07.1": "passed", "07.2": "passed", "07.3": "passed", "07.4": "passed", "07.5": "skipped",
+    }
+    assert results["07.1"]["message"] == (
+        "found 3 data assets, 1 environment, 1 command job, 1 pipeline job, 3 command components, "
+        "1 online endpoint, 1 online deployment, 1 schedule"
+    )
+    assert results["07.1"]["evidence"]["data asset"] == [
+        "data-assets/transaction_ts.yml", "data-assets/transaction_ts2013.yml", "data-assets/transaction_ts2014.yml",
+    ]
+    assert results["07.3"]["message"].startswith("all 12 files load with azure-ai-ml ")
+    applies = results["07.4"]["evidence"]["applies"]
+    assert [a.split(": ", 1)[1] for a in applies][:4] == [
+        "az ml data create --file data-assets/transaction_ts.yml",
+        "az ml data create --file data-assets/transaction_ts2013.yml",
+        "az ml data create --file data-assets/transaction_ts2014.yml",
+        "az ml environment create --file environment/adventureworks-env.yml",
+    ]
+    assert results["07.5"]["message"].startswith("the resources live in an Azure ML workspace")
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new", "expected"),
+    [
+        (
+            "jobs/train-job.yml", "commandJob.schema.json", "pipelineJob.schema.json",
+            (f"jobs/train-job.yml looks like a command job but names the pipelineJob schema (pipeline job); "
+             f"expected {SCHEMA}commandJob.schema.json"),
+        ),
+        (
+            "components/train.yml", "commandComponent.schema.json", "commandJob.schema.json",
+            (f"components/train.yml looks like a command component but names the commandJob schema (command job); "
+             f"expected {SCHEMA}commandComponent.schema.json"),
+        ),
+        (
+            "endpoints/endpoint.yml", "managedOnlineEndpoint.schema.json", "kubernetesOnlineEndpoint.schema.json",
+            (f"endpoints/endpoint.yml looks like an online endpoint but names the kubernetesOnlineEndpoint schema "
+             f"(Kubernetes online endpoint); expected {SCHEMA}managedOnlineEndpoint.schema.json"),
+        ),
+        (
+            "schedules/retrain-schedule.yml", f"{SCHEMA}schedule.schema.json", "https://example.com/schedule.json",
+            ("schedules/retrain-schedule.yml names $schema https://example.com/schedule.json, which is not an "
+             f"Azure ML CLI v2 schema (expected {SCHEMA}schedule.schema.json)"),
+        ),
+        (
+            "environment/adventureworks-env.yml", f"$schema: {SCHEMA}environment.schema.json\n", "",
+            f"environment/adventureworks-env.yml has no $schema (for an environment: {SCHEMA}environment.schema.json)",
+        ),
+    ],
+)
+def test_a_wrong_schema_fails_naming_the_file_and_the_schema_expected(cli, repo07, path, old, new, expected):
+    repo = repo07(solved=True)
+    _replace(repo / path, old, new)
+    code, results = verify_json(cli, repo, "07")
+    assert code == 1
+    assert results["07.2"]["status"] == "failed"
+    assert results["07.2"]["message"] == expected
+    assert results["07.1"]["status"] == "passed"  # the content still says what the file is
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new", "at", "expected"),
+    [
+        ("endpoints/deployment.yml", "instance_count: 1", "instance_count: many", "instance_count:",
+         "instance_count: Not a valid integer."),
+        ("endpoints/deployment.yml", "instance_count: 1", "instance_count: 1\nreplicas: 2", "replicas:",
+         "replicas: Unknown field."),
+        ("endpoints/endpoint.yml", "auth_mode: key", "auth_mode: password", "auth_mode:",
+         "auth_mode: Value 'password' passed is not in set ['aml_token', 'key', 'aad_token']"),
+        ("jobs/train-job.yml", "    type: uri_file", "    type: uri_fle", "type: uri_fle",
+         "inputs.data.type: Value 'uri_fle' passed is not in set ['uri_file', 'uri_folder']"),
+        ("jobs/train-job.yml", "code: ../src", "code: ../source", "code:",
+         "code: Can't find directory or file in resolved absolute path: source."),
+        ("environment/adventureworks-env.yml", "conda_file: conda.yml", "conda_file: condo.yml", "conda_file:",
+         "conda_file: No such file or directory: environment/condo.yml"),
+        ("pipelines/train-deploy.yml", "component: ../components/register.yml",
+         "component: ../components/registr.yml", "component: ../components/registr.yml",
+         "jobs.register.component: No such file or directory: pipelines/../components/registr.yml"),
+        ("schedules/retrain-schedule.yml", "type: cron", "type: cronjob", "type: cronjob",
+         "trigger.type: Value 'cronjob' passed is not in set ['cron']"),
+        ("data-assets/transaction_ts2014.yml", "path: ../data/", "path: data/", "path:",
+         "path: data/mlops_forecast_data2014.csv does not exist (a data asset's local path is relative to its YAML file)"),
+    ],
+)
+def test_an_invalid_field_fails_on_its_line(cli, repo07, path, old, new, at, expected):
+    repo = repo07(solved=True)
+    _replace(repo / path, old, new)
+    _, results = verify_json(cli, repo, "07")
+    assert results["07.3"]["status"] == "failed"
+    # The first problem; a pipeline's also makes the schedule that submits it fail, on its create_job line.
+    assert results["07.3"]["evidence"]["problems"][0] == f"{path}:{_line_of(repo / path, at)}: {expected}"
+
+
+def test_a_problem_that_names_no_field_is_on_the_first_line_of_yaml(cli, repo07):
+    repo = repo07(solved=True)
+    schedule = repo / "schedules" / "retrain-schedule.yml"
+    text = schedule.read_text()
+    trigger = text[text.index("trigger:"):text.index("create_job:")]
+    schedule.write_text("# The weekly retraining.\n" + text.replace(trigger, ""))
+    _, results = verify_json(cli, repo, "07")
+    # The SDK raises a bare TypeError for a schedule without a trigger: still one line, on the file's first YAML line.
+    assert results["07.3"]["message"] == "schedules/retrain-schedule.yml:2: trigger: Missing data for required field."
+
+
+def test_malformed_yaml_fails_with_its_file_and_line_and_no_traceback(cli, repo07):
+    repo = repo07(solved=True)
+    endpoint = repo / "endpoints" / "endpoint.yml"
+    endpoint.write_text(endpoint.read_text() + "tags: {team: t\n")
+    code, results = verify_json(cli, repo, "07")
+    assert code == 1
+    assert results["07.1"]["status"] == "passed"  # its $schema still says it is the endpoint
+    assert results["07.3"]["status"] == "failed"
+    assert results["07.3"]["message"].startswith("endpoints/endpoint.yml:5: not valid YAML: ")
+    shown = cli("verify", "07", cwd=repo)
+    assert shown.exit_code == 1
+    assert "endpoints/endpoint.yml:5: not valid YAML" in shown.output
+    assert "Traceback" not in shown.output
+
+
+def test_a_malformed_file_with_no_schema_is_named_when_its_kind_is_missing(cli, repo07):
+    repo = repo07(solved=True)
+    deployment = repo / "endpoints" / "deployment.yml"
+    deployment.write_text(deployment.read_text().replace(f"$schema: {SCHEMA}managedOnlineDeployment.schema.json\n", "")
+                          + "tags: [unclosed\n")
+    _, results = verify_json(cli, repo, "07")
+    assert results["07.1"]["status"] == "failed"
+    assert results["07.1"]["message"].startswith("no YAML for the online deployment (endpoints/deployment.yml:")
+    assert results["07.1"]["message"].endswith(": not valid YAML, so ohcheck cannot tell what it is)")
+
+
+def _apply(repo: Path, body: str) -> Path:
+    script = repo / "scripts" / "apply.sh"
+    script.write_text("#!/usr/bin/env bash\nset -euo pipefail\n" + body)
+    return script
+
+
+IN_ORDER = """\
+az ml data create --file data-assets/transaction_ts.yml
+az ml data create --file data-assets/transaction_ts2013.yml
+az ml data create --file data-assets/transaction_ts2014.yml
+az ml environment create --file environment/adventureworks-env.yml
+az ml online-endpoint create --file endpoints/endpoint.yml
+az ml online-deployment create --file endpoints/deployment.yml --all-traffic
+az ml job create --file jobs/train-job.yml
+az ml job create --file pipelines/train-deploy.yml
+az ml schedule create --file schedules/retrain-schedule.yml
+"""
+
+
+def test_the_deployment_before_its_endpoint_fails_saying_why(cli, repo07):
+    repo = repo07(solved=True)
+    lines = IN_ORDER.splitlines()
+    lines[4], lines[5] = lines[5], lines[4]
+    _apply(repo, "\n".join(lines) + "\n")
+    _, results = verify_json(cli, repo, "07")
+    assert results["07.4"]["status"] == "failed"
+    assert results["07.4"]["message"] == (
+        "scripts/apply.sh: scripts/apply.sh:7 applies the online deployment (endpoints/deployment.yml) before "
+        "the online endpoint (endpoints/endpoint.yml, line 8): a deployment is created under its endpoint"
+    )
+
+
+def test_jobs_before_their_data_and_environment_fail(cli, repo07):
+    repo = repo07(solved=True)
+    lines = IN_ORDER.splitlines()
+    _apply(repo, "\n".join([lines[6], *lines[:6], *lines[7:]]) + "\n")
+    _, results = verify_json(cli, repo, "07")
+    message = results["07.4"]["message"]
+    assert "scripts/apply.sh:3 applies the command job (jobs/train-job.yml) before the data asset transaction_ts " \
+           "(data-assets/transaction_ts.yml, line 4): the job reads that data asset" in message
+    assert "before the environment adventureworks-env (environment/adventureworks-env.yml, line 7): " \
+           "the job runs in that environment" in message
+
+
+def test_a_file_applied_that_does_not_exist_fails(cli, repo07):
+    repo = repo07(solved=True)
+    _apply(repo, IN_ORDER + "az ml data create -f data-assets/transaction_ts2015.yml\n")
+    _, results = verify_json(cli, repo, "07")
+    assert results["07.4"]["status"] == "failed"
+    assert results["07.4"]["message"] == (
+        "scripts/apply.sh: scripts/apply.sh:12: az ml data create --file data-assets/transaction_ts2015.yml: "
+        "data-assets/transaction_ts2015.yml does not exist"
+    )
+
+
+def test_a_file_applied_with_the_wrong_group_fails(cli, repo07):
+    repo = repo07(solved=True)
+    _apply(repo, IN_ORDER.replace("az ml environment create", "az ml data create"))
+    _, results = verify_json(cli, repo, "07")
+    message = results["07.4"]["message"]
+    assert message.startswith(
+        "scripts/apply.sh: scripts/apply.sh:6: az ml data create --file environment/adventureworks-env.yml: "
+        "that file is an environment, which `az ml environment create` applies; "
+        "nothing applies the environment adventureworks-env (environment/adventureworks-env.yml)"
+    )
+
+
+def test_a_deployment_sent_to_another_endpoint_than_the_one_created_fails(cli, repo07):
+    repo = repo07(solved=True)
+    _apply(repo, 'ENDPOINT="${1:-aw-forecast-other}"\n'
+           + IN_ORDER.replace("--file endpoints/endpoint.yml", '--file endpoints/endpoint.yml --name "$ENDPOINT"'))
+    _, results = verify_json(cli, repo, "07")
+    assert results["07.4"]["message"] == (
+        "scripts/apply.sh: scripts/apply.sh:9: the deployment goes to endpoint aw-forecast-t, but the endpoint "
+        "created is aw-forecast-other (scripts/apply.sh:8): pass the same name (--endpoint-name / --name) to both"
+    )
+
+
+def test_loops_variables_continuations_and_cd_are_followed(cli, repo07):
+    repo = repo07(solved=True)
+    _apply(repo, """\
+cd "$(dirname "$0")/.."
+EP_DIR=endpoints
+for asset in data-assets/*.yml; do az ml data create --file "$asset"; done
+az ml environment create \\
+    --file environment/adventureworks-env.yml   # every job runs in it
+if ! az ml online-endpoint show --name x >/dev/null 2>&1; then
+  az ml online-endpoint create -f "${EP_DIR}/endpoint.yml"
+fi
+cat <<EOF
+az ml online-deployment create --file nowhere.yml
+EOF
+echo "Deploying to the endpoint;
+this message spans two lines"
+az ml online-deployment create --file=$EP_DIR/deployment.yml --all-traffic && echo deployed
+cd jobs
+az ml job create -f train-job.yml
+az ml job create -f "$PWD/../pipelines/train-deploy.yml"
+az ml schedule create --file ../schedules/retrain-schedule.yml
+""")
+    _, results = verify_json(cli, repo, "07")
+    assert results["07.4"]["status"] == "passed", results["07.4"]["message"]
+    assert [a.split(": ", 1)[1] for a in results["07.4"]["evidence"]["applies"]] == [
+        "az ml data create --file data-assets/transaction_ts.yml",
+        "az ml data create --file data-assets/transaction_ts2013.yml",
+        "az ml data create --file data-assets/transaction_ts2014.yml",
+        "az ml environment create --file environment/adventureworks-env.yml",
+        "az ml online-endpoint create --file endpoints/endpoint.yml",
+        "az ml online-deployment create --file endpoints/deployment.yml",
+        "az ml job create --file jobs/train-job.yml",
+        "az ml job create --file pipelines/train-deploy.yml",
+        "az ml schedule create --file schedules/retrain-schedule.yml",
+    ]
+
+
+def test_a_workflow_can_apply_them_instead_of_a_script(cli, repo07):
+    repo = repo07(solved=True)
+    (repo / "scripts" / "apply.sh").unlink()
+    workflows = repo / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    lines = IN_ORDER.splitlines()
+    (workflows / "apply.yml").write_text(f"""\
+name: apply
+on:
+  push:
+    branches: [main]
+permissions:
+  id-token: write
+jobs:
+  serve:
+    needs: assets
+    runs-on: ubuntu-latest
+    steps:
+      - uses: azure/cli@v2
+        with:
+          inlineScript: |
+            {lines[4]}
+            {lines[5]} --endpoint-name ${{{{ vars.ENDPOINT }}}}
+  assets:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - shell: pwsh
+        run: az ml data create --file $env:NOWHERE  # PowerShell: not read
+      - run: |
+          {lines[0]}
+          {lines[1]}
+          {lines[2]}
+      - run: {lines[3]}
+  train:
+    needs: [serve]
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          {lines[6]}
+          {lines[7]}
+          {lines[8]}
+""")
+    _, results = verify_json(cli, repo, "07")
+    assert results["07.4"]["status"] == "passed", results["07.4"]["message"]
+    assert results["07.4"]["evidence"]["applies"][0] == (
+        ".github/workflows/apply.yml:24: az ml data create --file data-assets/transaction_ts.yml"
+    )
+
+
+def test_a_workflow_that_runs_the_script_stands_for_it(cli, repo07):
+    repo = repo07(solved=True)
+    (repo / "scripts" / "apply.sh").rename(repo / "scripts" / "deploy-all.sh")
+    workflows = repo / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "apply.yml").write_text(
+        "on: workflow_dispatch\njobs:\n  apply:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: bash scripts/deploy-all.sh aw-forecast-t\n"
+    )
+    _, results = verify_json(cli, repo, "07")
+    assert results["07.4"]["status"] == "passed", results["07.4"]["message"]
+    assert results["07.4"]["message"].startswith(".github/workflows/apply.yml applies 9 YAML files")
+
+
+def test_no_script_and_no_workflow_fails_saying_what_to_write(cli, repo07):
+    repo = repo07(solved=True)
+    (repo / "scripts" / "apply.sh").unlink()
+    _, results = verify_json(cli, repo, "07")
+    assert results["07.4"]["status"] == "failed"
+    assert results["07.4"]["message"] == (
+        "there is no scripts/apply.sh, and no workflow in .github/workflows runs `az ml <group> create --file <yaml>`"
+    )
+    _apply(repo, "echo 'TODO: az ml data create --file data-assets/transaction_ts.yml'\n")
+    _, results = verify_json(cli, repo, "07")
+    assert results["07.4"]["message"] == (
+        "scripts/apply.sh runs no `az ml <group> create --file <yaml>`, and no workflow in .github/workflows does"
+    )
+
+
+def test_a_script_that_cannot_be_read_says_where(cli, repo07):
+    repo = repo07(solved=True)
+    _apply(repo, IN_ORDER + 'echo "unclosed\n')
+    _, results = verify_json(cli, repo, "07")
+    assert results["07.4"]["status"] == "failed"
+    assert results["07.4"]["message"] == "scripts/apply.sh: scripts/apply.sh:12: cannot be read (No closing quotation)"
+
+
+@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("sed") is None, reason="needs bash and sed")
+def test_the_solutions_script_runs_and_calls_az_in_the_order_ohcheck_read(cli, repo07, tmp_path):
+    """The reference apply.sh under bash, with a stand-in `az` that records its arguments."""
+    repo = repo07(solved=True)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "az.log"
+    fake = bin_dir / "az"
+    # `show` answers "not found", as for a new workspace: the script then creates.
+    fake.write_text(f'#!/usr/bin/env bash\necho "$*" >> "{log}"\n[[ "$3" != show ]]\n')
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    # Run from another folder: the script's `cd "$(dirname "$0")/.."` finds the repo.
+    done = subprocess.run(["bash", str(repo / "scripts" / "apply.sh"), "aw-forecast-t"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    calls = [line.split() for line in log.read_text().splitlines()]
+    created = [(c[1], c[c.index("--file") + 1]) for c in calls if c[2] == "create"]  # c[0] is "ml"
+    assert created == [
+        ("data", "data-assets/transaction_ts.yml"),
+        ("data", "data-assets/transaction_ts2013.yml"),
+        ("data", "data-assets/transaction_ts2014.yml"),
+        ("environment", "environment/adventureworks-env.yml"),
+        ("online-endpoint", "endpoints/endpoint.yml"),
+        ("online-deployment", "endpoints/deployment.yml"),
+        ("job", "jobs/train-job.yml"),
+        ("job", "pipelines/train-deploy.yml"),
+        ("schedule", "schedules/retrain-schedule.yml"),
+    ]
+    deployment = next(c for c in calls if c[1] == "online-deployment" and c[2] == "create")
+    assert deployment[deployment.index("--endpoint-name") + 1] == "aw-forecast-t" and "--all-traffic" in deployment
+    _, results = verify_json(cli, repo, "07")
+    read = [a.split(": ", 1)[1] for a in results["07.4"]["evidence"]["applies"] if " create " in a]
+    assert read == [f"az ml {group} create --file {file}" for group, file in created]
