@@ -69,6 +69,7 @@ def _built(tmp_path_factory: pytest.TempPathFactory, pack: HackPack) -> Iterator
         ("solved-04", "04", True, "solved-03"),
         ("starting-06", "06", False, "solved-04 moved"),
         ("solved-06", "06", True, "solved-04 moved"),
+        ("solved-07", "07", True, "solved-06 moved"),
     ]
     bases = {base for *_, base in chain if base}
     built = {}
