@@ -416,3 +416,193 @@ def test_half_named_workspace_in_ohcheck_yaml_is_a_clear_error(tmp_path, monkeyp
     with pytest.raises(ConfigError) as caught:
         azure_target.resolve_workspace(_config("azure:\n  workspace: w\n"), tmp_path)
     assert "needs subscription_id, resource_group and workspace together" in caught.value.message
+
+
+# -- pipelines, schedules and metric histories: the target's own answers ----------------------------
+
+
+@pytest.fixture
+def target(fake):
+    """The azure target on the fake workspace, asked directly (the checks of 04-07 ask it the same way)."""
+    from pathlib import Path
+
+    from ohcheck.config import parse_config
+
+    ws = fake.workspace
+    config = parse_config(
+        f"team: {TEAM}\nazure:\n  subscription_id: {ws.subscription_id}\n  resource_group: {ws.resource_group}\n"
+        f"  workspace: {ws.name}\n  request_timeout: 3\n"
+    )
+    made = azure_target.AzureTarget(config, Path("."))
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def pipeline_seeded(fake):
+    from .fake_azureml import seed_pipeline_workspace
+
+    return seed_pipeline_workspace(fake, endpoint=ENDPOINT)
+
+
+def test_one_job_by_name_with_its_tags_and_properties(fake, target, seeded):
+    name = fake.workspace.add_command_job(
+        experiment="e", tags={"purpose": "retrain"}, properties={"stage": "dev"}, inputs={"days": 28},
+        display_name="nightly")
+    job = target.job(name)
+    assert (job.name, job.type, job.experiment, job.status, job.display_name) == (name, "command", "e", "Completed", "nightly")
+    assert job.tags == {"purpose": "retrain"}
+    assert job.properties["stage"] == "dev" and job.properties["mlflow.source.type"] == "JOB"  # the service's too
+    assert job.inputs["days"] == azure_target.JobIO("string", "28")  # a literal input: its value as the path
+    assert target.job(seeded["job_name"]).inputs["data"].path == f"azureml:{seeded['training_data']}:1"
+    assert target.job("no_such_job") is None
+
+
+def test_a_missing_job_is_none_but_a_missing_workspace_is_not_found(fake, target):
+    assert target.job("no_such_job") is None
+    fake.workspace.exists = False
+    fresh = azure_target.AzureTarget(target.config, target.repo_root)
+    with pytest.raises(azure_target.NotFound, match="workspace mlw-team1 was not found"):
+        fresh.job("no_such_job")
+    with pytest.raises(azure_target.NotFound):
+        fresh.pipeline_steps("no_such_job")
+
+
+def test_the_pipeline_steps_as_the_pipeline_defined_them_with_the_jobs_that_ran_them(fake, target, pipeline_seeded):
+    info = pipeline_seeded
+    pipeline = target.job(info["pipeline_job"])
+    assert (pipeline.type, pipeline.status, pipeline.display_name, pipeline.experiment) == (
+        "pipeline", "Completed", "train-register-deploy", "adventureworks-forecast")
+    assert pipeline.inputs["data"] == azure_target.JobIO("uri_file", "azureml:transaction_ts2013@latest")
+    fake.requests.clear()
+    steps = target.pipeline_steps(info["pipeline_job"])
+    assert [s.name for s in steps] == ["train", "register", "deploy"]  # in dependency order
+    train, register, deploy = steps
+    # Components from files are registered anonymously; their YAML names still come back.
+    assert [s.component for s in steps] == [info["components"][s.name] for s in steps]
+    assert train.command == "python train.py --data ${{inputs.data}} --model-output ${{outputs.model}}"
+    assert train.inputs == {"data": "${{parent.inputs.data}}"}
+    assert register.inputs == {"model": "${{parent.jobs.train.outputs.model}}"}
+    assert deploy.inputs == {"model_info": "${{parent.jobs.register.outputs.model_info}}", "endpoint": "${{parent.inputs.endpoint}}"}
+    assert (train.outputs, register.outputs, deploy.outputs) == (("model",), ("model_info",), ())
+    assert (train.upstream, register.upstream, deploy.upstream) == (set(), {"train"}, {"register"})
+    assert {s.name: s.job.name for s in steps} == info["step_jobs"]
+    assert [s.status for s in steps] == ["Completed"] * 3
+    assert train.job.experiment == "adventureworks-forecast" and train.job.type == "command"
+    assert train.job.properties["azureml.pipelinerunid"] == info["pipeline_job"]
+    assert target.run(train.job.name).metrics == info["metrics"]
+    assert target.run(train.job.name).parent_id == info["pipeline_job"]
+    assert {r.method for r in fake.requests} == {"GET"}
+
+
+def test_every_kind_of_step_input_and_a_step_that_never_started(fake, target, seeded):
+    from .fake_azureml import PipelineStep
+
+    name = fake.workspace.add_pipeline_job(
+        experiment="adventureworks-forecast", status="Failed",
+        inputs={"data": ("uri_file", "azureml:transaction_ts2013@latest")},
+        steps=[
+            PipelineStep("prep", command="python prep.py", display_name="Prepare the data", outputs=("prepared",),
+                         inputs={"raw": ("uri_file", "azureml:transaction_ts2014:1"), "days": 28,
+                                 "data": "${{parent.inputs.data}}"}),
+            PipelineStep("train", component="train", command="python train.py", status="Failed",
+                         inputs={"prepared": "${{parent.jobs.prep.outputs.prepared}}"}, outputs=("model",)),
+            PipelineStep("register", component="register", command="python register.py", status=None,
+                         inputs={"model": "${{parent.jobs.train.outputs.model}}"}, outputs=("model_info",)),
+        ],
+    )
+    prep, train, register = target.pipeline_steps(name)
+    assert prep.component == ""  # an inline command: an anonymous component
+    assert prep.inputs == {"raw": "azureml:transaction_ts2014:1", "days": "28", "data": "${{parent.inputs.data}}"}
+    assert prep.job.display_name == "Prepare the data" and prep.status == "Completed"  # matched on the node's display name
+    assert (train.component, train.status) == ("train", "Failed")
+    # Never started: no job, but the pipeline still says what it would have run.
+    assert (register.job, register.status) == (None, "NotStarted")
+    assert (register.component, register.command, register.outputs) == ("register", "python register.py", ("model_info",))
+    assert register.upstream == {"train"}
+
+
+def test_not_a_pipeline_or_no_such_job_has_no_steps(target, seeded):
+    assert target.pipeline_steps(seeded["job_name"]) == []
+    assert target.pipeline_steps("no_such_job") == []
+
+
+def test_schedules_enabled_or_not_cron_or_recurrence(fake, target, pipeline_seeded, capsys):
+    ws = fake.workspace
+    ws.add_schedule("retrain-weekly", cron="0 2 * * 1", experiment="adventureworks-forecast")
+    ws.add_schedule("retrain-daily", frequency="day", interval=2, enabled=False, time_zone="W. Europe Standard Time")
+    ws.add_schedule("rerun", cron="0 3 * * *", source_job=pipeline_seeded["pipeline_job"])
+    ws.add_schedule("rerun-gone", cron="0 3 * * *", source_job="no_such_job")
+    ws.add_schedule("train-only", cron="0 4 * * *", job_type="command", experiment="e")
+    ws.add_schedule("drift", cron="0 5 * * *", monitor=True)  # a monitoring schedule: no job, left out
+    # A schedule the SDK cannot read: it prints a line to stdout and leaves it out; ohcheck's stdout stays clean.
+    ws.add_schedule("sweep", cron="0 6 * * *").action["jobDefinition"]["jobType"] = "Sweep"
+    found = {s.name: s for s in target.schedules()}
+    assert capsys.readouterr().out == ""
+    assert sorted(found) == ["rerun", "rerun-gone", "retrain-daily", "retrain-weekly", "train-only"]
+    Schedule = azure_target.Schedule
+    assert found["retrain-weekly"] == Schedule("retrain-weekly", True, "cron", cron="0 2 * * 1", time_zone="UTC",
+                                               job_type="pipeline", experiment="adventureworks-forecast")
+    assert found["retrain-daily"] == Schedule("retrain-daily", False, "recurrence", frequency="day", interval=2,
+                                              time_zone="W. Europe Standard Time", job_type="pipeline",
+                                              experiment="adventureworks-forecast")
+    # create_job: <an existing job>: its type and experiment are the job's, read by name.
+    assert (found["rerun"].job_type, found["rerun"].experiment) == ("pipeline", "adventureworks-forecast")
+    assert (found["rerun-gone"].job_type, found["rerun-gone"].experiment) == ("", "")
+    assert (found["train-only"].job_type, found["train-only"].experiment) == ("command", "e")
+
+
+def test_no_schedule_is_an_empty_list(target, seeded):
+    assert target.schedules() == []
+
+
+def test_a_metric_history_in_step_order(fake, target, seeded):
+    name = fake.workspace.add_command_job(experiment="e", metric_history={"forecast": [610.0, 598.5, 640.25]},
+                                          metrics={"rmse": 1.5})
+    assert target.metric_history(name, "forecast") == [610.0, 598.5, 640.25]
+    assert target.metric_history(name, "rmse") == [1.5]
+    assert target.metric_history(name, "no_such_metric") == []
+    assert target.metric_history("no_such_run", "forecast") == []
+
+
+def test_azure_saying_no_to_the_new_questions_is_an_error_naming_what_to_do(fake, target, pipeline_seeded):
+    target.workspace()  # read once: what follows fails on the question itself
+    fake.deny(403)
+    with pytest.raises(azure_target.AccessDenied) as denied:
+        target.schedules()
+    assert str(denied.value).startswith("the credential may not list the schedules (403 AuthorizationFailed)")
+    assert "give it the Reader (or AzureML Data Scientist) role on workspace mlw-team1" in str(denied.value)
+    # An error (never a failure), translated as run() translates MLflow's: its 403 arrives as
+    # "INTERNAL_ERROR: Response: {...AuthorizationFailed...}", which that translation keeps as it is.
+    with pytest.raises(azure_target.TargetError, match="AuthorizationFailed"):
+        target.metric_history(pipeline_seeded["train_job"], "rmse")
+    fake.deny(None)
+    # 501 is not retried by azure-core or MLflow: one answer (retried 5xx are covered above).
+    fake.inject(r"/runs/[^/]+/children$", Fault.server_error(501))
+    with pytest.raises(azure_target.TargetError, match="Azure ML answered 501 InternalServerError while it listed the steps"):
+        target.pipeline_steps(pipeline_seeded["pipeline_job"])
+    fake.inject(r"/schedules$", Fault.server_error(501))
+    with pytest.raises(azure_target.TargetError, match="answered 501"):
+        target.schedules()
+    fake.inject(r"/metrics/get-history$", Fault.server_error(501))
+    with pytest.raises(azure_target.TargetError, match="while it tried to read metric rmse"):
+        target.metric_history(pipeline_seeded["train_job"], "rmse")
+
+
+def test_no_key_or_token_in_any_answer_or_error(fake, target, pipeline_seeded):
+    fake.workspace.add_schedule("retrain", cron="0 2 * * 1")
+    answers = [
+        target.job(pipeline_seeded["pipeline_job"]),
+        target.pipeline_steps(pipeline_seeded["pipeline_job"]),
+        target.schedules(),
+        target.metric_history(pipeline_seeded["train_job"], "rmse"),
+    ]
+    fake.deny(401)
+    for question in (lambda: target.pipeline_steps(pipeline_seeded["pipeline_job"]), target.schedules,
+                     lambda: target.metric_history(pipeline_seeded["train_job"], "rmse")):
+        with pytest.raises(azure_target.TargetError) as raised:
+            question()
+        answers.append(str(raised.value))
+    text = repr(answers)
+    for secret in (fake.token, pipeline_seeded["primary_key"], pipeline_seeded["secondary_key"]):
+        assert secret not in text

@@ -21,7 +21,14 @@ import jwt
 import pytest
 import requests
 from azure.ai.ml import MLClient
-from azure.ai.ml.entities import AmlCompute, Command, CommandJob, ComputeInstance, Job, ManagedOnlineDeployment
+from azure.ai.ml.entities import (
+    AmlCompute,
+    Command,
+    CommandJob,
+    ComputeInstance,
+    Job,
+    ManagedOnlineDeployment,
+)
 from azure.core.exceptions import (
     ClientAuthenticationError,
     HttpResponseError,
@@ -30,7 +37,15 @@ from azure.core.exceptions import (
     ServiceResponseTimeoutError,
 )
 
-from tests.fake_azureml import PINNED_CONDA_FILE, FakeAzureML, Fault, WorkspaceState, seed_passing_workspace
+from tests.fake_azureml import (
+    PINNED_CONDA_FILE,
+    FakeAzureML,
+    Fault,
+    PipelineStep,
+    WorkspaceState,
+    seed_passing_workspace,
+    seed_pipeline_workspace,
+)
 
 ENDPOINT = "aw-forecast-testers"
 WS_PATH = (
@@ -537,3 +552,168 @@ def test_exit_frees_the_port(tmp_path):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", port))
+
+
+# -- pipelines, schedules, metric histories -----------------------------------------------------
+
+
+def _pipeline(fake: FakeAzureML) -> str:
+    """A pipeline whose steps use every kind of node input, a node display name and a step that never ran."""
+    return fake.workspace.add_pipeline_job(
+        experiment="e", display_name="p", tags={"team": "t1"}, properties={"stage": "dev"},
+        inputs={"data": ("uri_file", "azureml:transaction_ts2013@latest"), "endpoint": "ep"},
+        steps=[
+            PipelineStep("train", component="train_forecast", from_file=True, command="python train.py",
+                         inputs={"data": "${{parent.inputs.data}}", "days": 28,
+                                 "extra": ("uri_file", "azureml:transaction_ts2014:1")},
+                         outputs=("model",), metrics={"rmse": 2.0}, metric_history={"loss": [3.0, 2.0, 1.5]}),
+            PipelineStep("register", command="python register.py", display_name="Register it",
+                         inputs={"model": "${{parent.jobs.train.outputs.model}}"}, outputs=("model_info",)),
+            PipelineStep("deploy", component="deploy", command="python deploy.py", status=None,
+                         inputs={"model_info": "${{parent.jobs.register.outputs.model_info}}"}),
+        ],
+    )
+
+
+def test_pipeline_job_as_the_sdk_sees_it(fake, monkeypatch):
+    from azure.ai.ml.entities import PipelineJob
+
+    name = _pipeline(fake)
+    job = make_client(fake, monkeypatch).jobs.get(name)
+    assert isinstance(job, PipelineJob) and job.type == "pipeline" and job.status == "Completed"
+    assert (job.display_name, job.experiment_name, job.tags["team"], job.properties["stage"]) == ("p", "e", "t1", "dev")
+    assert job.inputs["data"]._data.path == "azureml:transaction_ts2013@latest"
+    train, register, deploy = job.jobs["train"], job.jobs["register"], job.jobs["deploy"]
+    # A node from the service holds only a reference to its component ("name:version" once the SDK
+    # resolved the ARM id): no command. A component from a file is registered anonymously.
+    assert isinstance(train, Command) and train.command is None
+    assert train.component.startswith("azureml_anonymous:") and deploy.component == "deploy:1"
+    # Bindings and literals come back as text in NodeInput._data; .path of one raises.
+    assert train.inputs["data"]._data == "${{parent.inputs.data}}"
+    assert train.inputs["days"]._data == "28"
+    assert register.inputs["model"]._data == "${{parent.jobs.train.outputs.model}}"
+    # A data input on a node stays the ARM id the service stored.
+    assert train.inputs["extra"]._data.path == f"{WS_PATH}/data/transaction_ts2014/versions/1"
+    assert register.display_name == "Register it" and train.display_name is None
+    assert list(train.outputs) == ["model"]
+
+
+def test_pipeline_children_come_from_run_history_and_read_in_full_from_arm(fake, monkeypatch):
+    name = _pipeline(fake)
+    steps = {s.name: s for s in fake.workspace.jobs[name].steps}
+    ml = make_client(fake, monkeypatch)
+    fake.requests.clear()
+    children = list(ml.jobs.list(parent_job_name=name))
+    # jobs.list(parent_job_name=) reads the pipeline, the workspace (for its discovery URL), the
+    # discovery document (for the run-history API's URL), then run history.
+    assert [(m, p.removeprefix("/history/v1.0").removeprefix(WS_PATH)) for m, p, _ in paths(fake)] == [
+        ("GET", f"/jobs/{name}"), ("GET", ""), ("GET", ""), ("GET", "/discovery"), ("GET", f"/runs/{name}/children")]
+    assert not fake.requests[3].authorized  # discovery is anonymous, as Azure's is
+    assert [c.name for c in children] == [steps["train"].job, steps["register"].job]  # deploy never started
+    assert [c.type for c in children] == ["base", "base"]  # _BaseJob: run history's view of a job
+    assert [c.display_name for c in children] == ["train", "Register it"]
+    assert children[0].experiment_name != "e"  # run history names the experiment by its id
+    child = ml.jobs.get(steps["train"].job)
+    assert isinstance(child, Command) and child.display_name == "train" and child.experiment_name == "e"
+    assert child.inputs["data"].path == "azureml:transaction_ts2013@latest"  # the pipeline input it was bound to
+    assert ml.jobs.get(steps["register"].job).inputs["model"].path == f"azureml://jobs/{steps['train'].job}/outputs/model"
+    assert child.properties["azureml.pipelinerunid"] == name
+    # The workspace's job list shows the pipeline, not its steps.
+    assert [j.name for j in ml.jobs.list()] == [name]
+
+
+def test_components_keep_their_yaml_name_even_when_anonymous(fake, monkeypatch):
+    name = _pipeline(fake)
+    ml = make_client(fake, monkeypatch)
+    nodes = ml.jobs.get(name).jobs
+    from_file = ml.components.get(*nodes["train"].component.split(":"))
+    inline = ml.components.get(*nodes["register"].component.split(":"))
+    registered = ml.components.get("deploy", version="1")
+    assert (from_file.name, from_file.command, list(from_file.outputs)) == ("train_forecast", "python train.py", ["model"])
+    assert (inline.name, inline.command) == ("azureml_anonymous", "python register.py")
+    assert (registered.name, registered.version, registered.command) == ("deploy", "1", "python deploy.py")
+
+
+def test_run_history_errors(fake, monkeypatch):
+    name = _pipeline(fake)
+    ml = make_client(fake, monkeypatch)
+    fake.inject(r"/children$", Fault.server_error(501))  # 501 is not retried: one answer
+    with pytest.raises(HttpResponseError) as raised:
+        list(ml.jobs.list(parent_job_name=name))
+    assert raised.value.status_code == 501
+    auth = {"Authorization": f"Bearer {fake.token}"}
+    missing = requests.get(f"{fake.url}/history/v1.0{WS_PATH}/runs/nope/children", headers=auth, verify=fake.ca_bundle, timeout=5)
+    assert missing.status_code == 404 and "Run nope was not found" in missing.json()["error"]["message"]
+    fake.deny(403)
+    denied = requests.get(f"{fake.url}/history/v1.0{WS_PATH}/runs/{name}/children", headers=auth, verify=fake.ca_bundle, timeout=5)
+    assert denied.status_code == 403 and "workspaces/experiments/runs/read" in denied.json()["error"]["message"]
+
+
+def test_schedules_enabled_by_default_all_with_the_view_type(fake, monkeypatch):
+    from azure.ai.ml._restclient.arm_ml_service.models import ScheduleListViewType
+    from azure.ai.ml.entities import (
+        CronTrigger,
+        JobSchedule,
+        MonitorSchedule,
+        PipelineJob,
+        RecurrenceTrigger,
+    )
+
+    ws = fake.workspace
+    job = ws.add_command_job(experiment="e")
+    ws.add_schedule("weekly", cron="0 2 * * 1", experiment="adventureworks-forecast")
+    ws.add_schedule("daily", frequency="day", interval=2, enabled=False, time_zone="W. Europe Standard Time")
+    ws.add_schedule("again", cron="0 3 * * *", source_job=f"{WS_PATH}/jobs/{job}")
+    ws.add_schedule("monitor", cron="0 4 * * *", monitor=True)
+    ml = make_client(fake, monkeypatch)
+    assert sorted(s.name for s in ml.schedules.list()) == ["again", "monitor", "weekly"]
+    assert fake.requests[-1].query["listViewType"] == "EnabledOnly"
+    found = {s.name: s for s in ml.schedules.list(list_view_type=ScheduleListViewType.ALL)}
+    assert fake.requests[-1].query["listViewType"] == "All"
+    assert sorted(found) == ["again", "daily", "monitor", "weekly"]
+    weekly, daily, again = found["weekly"], found["daily"], found["again"]
+    assert isinstance(weekly, JobSchedule) and weekly.is_enabled
+    assert isinstance(weekly.trigger, CronTrigger) and weekly.trigger.expression == "0 2 * * 1"
+    assert isinstance(weekly.create_job, PipelineJob) and weekly.create_job.experiment_name == "adventureworks-forecast"
+    assert isinstance(daily.trigger, RecurrenceTrigger) and not daily.is_enabled
+    assert (daily.trigger.frequency, daily.trigger.interval, daily.trigger.time_zone) == ("day", 2, "W. Europe Standard Time")
+    # create_job: <a job>: the service keeps its id; the SDK makes an empty PipelineJob with that id.
+    assert isinstance(again.create_job, PipelineJob) and again.create_job.id == f"{WS_PATH}/jobs/{job}"
+    assert not again.create_job.jobs
+    assert isinstance(found["monitor"], MonitorSchedule)
+    assert ml.schedules.get("daily").trigger.interval == 2
+    with pytest.raises(ValueError):
+        ws.add_schedule("both", cron="* * * * *", frequency="day")
+
+
+def test_metric_histories_through_mlflow_rest(fake):
+    from mlflow.store.tracking.rest_store import RestStore
+    from mlflow.utils.rest_utils import MlflowHostCreds
+
+    name = fake.workspace.add_command_job(experiment="e", metrics={"rmse": 1.0}, metric_history={"forecast": [5.0, 6.0, 7.0]})
+    store = RestStore(lambda: MlflowHostCreds(host=fake.mlflow_tracking_url, token=fake.token, server_cert_path=fake.ca_bundle))
+    history = store.get_metric_history(name, "forecast")
+    assert [(m.step, m.value) for m in history] == [(0, 5.0), (1, 6.0), (2, 7.0)]
+    assert [m.value for m in store.get_metric_history(name, "rmse")] == [1.0]
+    pipeline = _pipeline(fake)
+    train = fake.workspace.jobs[pipeline].steps[0].job
+    run = store.get_run(train)
+    assert run.data.tags["mlflow.parentRunId"] == pipeline
+    assert [m.value for m in store.get_metric_history(train, "loss")] == [3.0, 2.0, 1.5]
+
+
+def test_seed_pipeline_workspace(tmp_path, monkeypatch):
+    with FakeAzureML(tmp_path) as fake:
+        info = seed_pipeline_workspace(fake, endpoint=ENDPOINT)
+        ml = make_client(fake, monkeypatch)
+        pipeline = ml.jobs.get(info["pipeline_job"])
+        assert (pipeline.display_name, pipeline.experiment_name, pipeline.status) == (
+            "train-register-deploy", "adventureworks-forecast", "Completed")
+        assert sorted(pipeline.jobs) == ["deploy", "register", "train"]
+        children = {c.display_name: c.name for c in ml.jobs.list(parent_job_name=info["pipeline_job"])}
+        assert children == info["step_jobs"]
+        model = ml.models.get("adventureworks-forecast", version="2")
+        assert model.job_name == info["train_job"] and model.tags["rmse"] == "441.2"
+        [deployment] = ml.online_deployments.list(ENDPOINT)
+        assert deployment.model == f"{WS_PATH}/models/adventureworks-forecast/versions/2"
+        assert ml.online_endpoints.get(ENDPOINT).traffic == {"blue": 100}

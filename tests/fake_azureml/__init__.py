@@ -11,25 +11,35 @@
 
 What it serves (https on 127.0.0.1, a trustme certificate, any api-version):
 * the ARM routes azure-ai-ml reads: workspace, computes, data / environments /
-  models (containers and versions), jobs (paged), online endpoints and their
+  models / components (containers and versions), jobs (paged; command and
+  pipeline jobs, a pipeline's step jobs), schedules, online endpoints and their
   deployments, listKeys, regional usages and VM sizes (arm.py, bodies.py);
+* the run-history routes that list a pipeline's child jobs, and the
+  workspace's discovery document that points the SDK at them;
 * MLflow's REST API under the workspace's tracking URI, from MLflow's own
   server app over a SQLite store (mlflow_backend.py);
 * scoring URIs `POST /score/<endpoint>` with key auth (scoring.py).
 
-What it lets a test do: seed and change the workspace (state.py), inject
+What it lets a test do: seed and change the workspace (state.py: `ws.add_*`,
+`ws.add_pipeline_job(steps=[PipelineStep(...)])`, `ws.add_schedule`), inject
 throttling / 5xx / dropped connections / slow answers (faults.py), deny
 access (401/403), add latency, and read every request it got (`fake.requests`).
 """
 
 from .faults import Fault, Injection
-from .identity import TENANT_ID, USER_DISPLAY_NAME, USER_OBJECT_ID, USER_PRINCIPAL_NAME, FakeCredential
+from .identity import (
+    TENANT_ID,
+    USER_DISPLAY_NAME,
+    USER_OBJECT_ID,
+    USER_PRINCIPAL_NAME,
+    FakeCredential,
+)
 from .mlflow_backend import warm_up as warm_up_mlflow
 from .quota import usage, vm_size
 from .scoring import default_behaviour as default_scoring_behaviour
-from .seed import PINNED_CONDA_FILE, seed_passing_workspace
+from .seed import PINNED_CONDA_FILE, seed_passing_workspace, seed_pipeline_workspace
 from .server import FakeAzureML, Recorded
-from .state import WorkspaceState
+from .state import PipelineStep, WorkspaceState
 
 __all__ = [
     "PINNED_CONDA_FILE",
@@ -41,10 +51,12 @@ __all__ = [
     "FakeCredential",
     "Fault",
     "Injection",
+    "PipelineStep",
     "Recorded",
     "WorkspaceState",
     "default_scoring_behaviour",
     "seed_passing_workspace",
+    "seed_pipeline_workspace",
     "usage",
     "vm_size",
     "warm_up_mlflow",

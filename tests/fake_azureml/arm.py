@@ -1,5 +1,8 @@
 """The Azure Resource Manager routes azure-ai-ml calls, as one Flask app per fake.
 
+Also the two run-history routes (`/history/v1.0/<workspace id>/runs/...`) the
+SDK reads a pipeline's child jobs from: same host, another API.
+
 Only reads (GET) are served, plus the two POSTs a reader needs:
 `onlineEndpoints/{name}/listKeys` (and `/token`). Any other method or path
 answers an ARM error body, so a checker that tried to write would fail loudly
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
     from .server import FakeAzureML
 
 WS = "/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<ws>"
+HISTORY = "/history/v1.0" + WS
 LOCATION = "/subscriptions/<sub>/providers/Microsoft.MachineLearningServices/locations/<location>"
 
 
@@ -38,6 +42,9 @@ def rbac_action(method: str, path: str) -> tuple[str, str]:
     """(action, scope) Azure would name in an AuthorizationFailed message for this request."""
     if path.startswith("/mlflow/"):
         scope = re.sub(r"^/mlflow/v1\.0", "", path).split("/api/", 1)[0]
+        return "Microsoft.MachineLearningServices/workspaces/experiments/runs/read", scope
+    if path.startswith("/history/"):
+        scope = re.sub(r"^/history/v1\.0", "", path).split("/runs/", 1)[0]
         return "Microsoft.MachineLearningServices/workspaces/experiments/runs/read", scope
     segments = [s for s in path.split("/") if s]
     try:
@@ -70,6 +77,11 @@ def _order_versions(versions: list[Any]) -> list[Any]:
     return ordered
 
 
+def _run_number(ws: WorkspaceState, job: Any) -> int:
+    """Run history numbers runs in the order they were created."""
+    return 1 + sum(1 for j in ws.jobs.values() if j.created < job.created)
+
+
 def build_arm_app(fake: FakeAzureML) -> Flask:
     app = Flask("fake_azureml.arm")
 
@@ -83,7 +95,7 @@ def build_arm_app(fake: FakeAzureML) -> Flask:
             return ws, json_response(404, errors.workspace_not_found(ws_name, rg))
         return ws, None
 
-    def in_workspace(rule: str, methods: tuple[str, ...] = ("GET",)) -> Callable:
+    def in_workspace(rule: str, methods: tuple[str, ...] = ("GET",), prefix: str = WS) -> Callable:
         """Register a route under the workspace; the view gets the WorkspaceState first."""
 
         def register(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -91,7 +103,7 @@ def build_arm_app(fake: FakeAzureML) -> Flask:
                 state, problem = workspace_or_error(sub, rg, ws)
                 return problem or view(state, **kwargs)
 
-            app.add_url_rule(WS + rule, view.__name__, checked, methods=list(methods))
+            app.add_url_rule(prefix + rule, view.__name__, checked, methods=list(methods))
             return view
 
         return register
@@ -150,13 +162,15 @@ def build_arm_app(fake: FakeAzureML) -> Flask:
               lambda versions: {"dataType": max(versions.values(), key=lambda v: v.created).type})
     versioned("environments", "Environment", lambda ws: ws.environments, bodies.environment_version, lambda _: {})
     versioned("models", "Model", lambda ws: ws.models, bodies.model_version, lambda _: {})
+    versioned("components", "Component", lambda ws: ws.components, bodies.component_version, lambda _: {})
 
     # -- jobs -----------------------------------------------------------------------------------
 
     @in_workspace("/jobs")
     def list_jobs(ws: WorkspaceState) -> Response:
         # Newest first, as Azure lists them; paged by fake.page_size with a $skipToken nextLink.
-        jobs = sorted(ws.jobs.values(), key=lambda j: j.created, reverse=True)
+        # A pipeline's step jobs are not listed (as in the studio's job list): they are its children.
+        jobs = sorted((j for j in ws.jobs.values() if not j.parent), key=lambda j: j.created, reverse=True)
         if request.args.get("listViewType", "ActiveOnly") == "ArchivedOnly":
             jobs = []
         token = request.args.get("$skipToken", "0")
@@ -174,6 +188,39 @@ def build_arm_app(fake: FakeAzureML) -> Flask:
     def get_job(ws: WorkspaceState, name: str) -> Response:
         record = ws.jobs.get(name)
         return json_response(200, bodies.job(ws, record, host=fake.host)) if record else not_found("Job", name, ws)
+
+    # -- run history: a pipeline's child jobs ---------------------------------------------------
+
+    @in_workspace("/runs/<run_id>", prefix=HISTORY)
+    def get_run(ws: WorkspaceState, run_id: str) -> Response:
+        record = ws.jobs.get(run_id)
+        if record is None:
+            return json_response(404, errors.run_not_found(run_id))
+        return json_response(200, bodies.run(ws, record, _run_number(ws, record)))
+
+    @in_workspace("/runs/<run_id>/children", prefix=HISTORY)
+    def get_children(ws: WorkspaceState, run_id: str) -> Response:
+        if run_id not in ws.jobs:
+            return json_response(404, errors.run_not_found(run_id))
+        children = sorted((j for j in ws.jobs.values() if j.parent == run_id), key=lambda j: j.created)
+        # One page: azure-ai-ml 1.35 reads only the first page of children (it ignores the
+        # continuation token), so a fake that paged would hide steps the SDK never asks for.
+        items = [bodies.run(ws, j, _run_number(ws, j)) for j in children]
+        return json_response(200, {"value": items, "continuationToken": None, "count": len(items), "nextLink": None})
+
+    # -- schedules ------------------------------------------------------------------------------
+
+    @in_workspace("/schedules")
+    def list_schedules(ws: WorkspaceState) -> Response:
+        view = request.args.get("listViewType", "EnabledOnly").lower()
+        wanted = {"enabledonly": (True,), "disabledonly": (False,), "all": (True, False)}.get(view, (True,))
+        items = [bodies.schedule(ws, sc) for sc in ws.schedules.values() if sc.enabled in wanted]
+        return json_response(200, _page(items))
+
+    @in_workspace("/schedules/<name>")
+    def get_schedule(ws: WorkspaceState, name: str) -> Response:
+        record = ws.schedules.get(name)
+        return json_response(200, bodies.schedule(ws, record)) if record else not_found("Schedule", name, ws)
 
     # -- online endpoints -----------------------------------------------------------------------
 

@@ -17,8 +17,10 @@ from typing import Any
 
 import yaml
 
-from .identity import TENANT_ID, USER_DISPLAY_NAME, USER_OBJECT_ID
+from .identity import TENANT_ID, USER_DISPLAY_NAME, USER_OBJECT_ID, USER_PRINCIPAL_NAME
 from .state import (
+    ANONYMOUS_COMPONENT,
+    ComponentRecord,
     ComputeRecord,
     DataRecord,
     DeploymentRecord,
@@ -26,6 +28,8 @@ from .state import (
     EnvironmentRecord,
     JobRecord,
     ModelRecord,
+    ScheduleRecord,
+    StepRecord,
     WorkspaceState,
 )
 
@@ -286,7 +290,32 @@ def _job_output(value: tuple[str, str | None]) -> dict[str, Any]:
     return {"jobOutputType": kind, "mode": "ReadWriteMount", "uri": path, "description": None}
 
 
+def _service_properties(ws: WorkspaceState, j: JobRecord) -> dict[str, str]:
+    """The properties Azure ML sets on a job, then the user's (the user's win, as they are set later)."""
+    props = {
+        "_azureml.ComputeTargetType": "amlctrain",
+        "ContentSnapshotId": str(uuid.uuid5(uuid.NAMESPACE_OID, j.name)),
+        "mlflow.source.type": "JOB",
+    }
+    if j.job_type == "Pipeline":
+        props = {"azureml.runsource": "azureml.PipelineRun", "runSource": "MFE", "runType": "HTTP",
+                 "azureml.parameters": "{}", "azureml.continue_on_step_failure": "False",
+                 "azureml.pipelineComponent": "pipelinerun"}
+    elif j.parent:
+        props.update({"azureml.nodeid": str(uuid.uuid5(uuid.NAMESPACE_OID, j.name))[:8], "azureml.pipeline": j.parent,
+                      "azureml.pipelinerunid": j.parent, "azureml.pipelineComponent": "masterescloud",
+                      "StepType": "PythonScriptStep"})
+    return {**props, **j.properties}
+
+
+def _component_id(ws: WorkspaceState, reference: str) -> str:
+    name, _, version = reference.partition(":")
+    return asset_id(ws, "components", name, version)
+
+
 def job(ws: WorkspaceState, j: JobRecord, *, host: str) -> dict[str, Any]:
+    if j.job_type == "Pipeline":
+        return pipeline_job(ws, j, host=host)
     outputs = {name: _job_output(value) for name, value in j.outputs.items()}
     # Every Azure ML job has this output: the run's artifact folder.
     outputs.setdefault(
@@ -307,11 +336,7 @@ def job(ws: WorkspaceState, j: JobRecord, *, host: str) -> dict[str, Any]:
             "displayName": j.display_name or j.name,
             "description": j.description,
             "tags": j.tags,
-            "properties": {
-                "_azureml.ComputeTargetType": "amlctrain",
-                "ContentSnapshotId": str(uuid.uuid5(uuid.NAMESPACE_OID, j.name)),
-                "mlflow.source.type": "JOB",
-            },
+            "properties": _service_properties(ws, j),
             "status": j.status,
             "experimentName": j.experiment,
             "isArchived": False,
@@ -327,24 +352,230 @@ def job(ws: WorkspaceState, j: JobRecord, *, host: str) -> dict[str, Any]:
             "distribution": None,
             "identity": None,
             "parameters": {},
-            "services": {
-                "Tracking": {
-                    "jobServiceType": "Tracking",
-                    "endpoint": mlflow_tracking_uri(ws, host),
-                    "status": None,
-                    "errorMessage": None,
-                    "properties": None,
-                },
-                "Studio": {
-                    "jobServiceType": "Studio",
-                    "endpoint": f"https://ml.azure.com/runs/{j.name}?wsid={workspace_id(ws)}",
-                    "status": None,
-                    "errorMessage": None,
-                    "properties": None,
-                },
-            },
+            "componentId": _component_id(ws, j.component) if j.component else None,
+            "services": _services(ws, j, host),
         },
         "systemData": system_data(j.created),
+    }
+
+
+def _services(ws: WorkspaceState, j: JobRecord, host: str) -> dict[str, Any]:
+    return {
+        "Tracking": {
+            "jobServiceType": "Tracking",
+            "endpoint": mlflow_tracking_uri(ws, host),
+            "status": None,
+            "errorMessage": None,
+            "properties": None,
+        },
+        "Studio": {
+            "jobServiceType": "Studio",
+            "endpoint": f"https://ml.azure.com/runs/{j.name}?wsid={workspace_id(ws)}",
+            "status": None,
+            "errorMessage": None,
+            "properties": None,
+        },
+    }
+
+
+# -- pipeline jobs --------------------------------------------------------------------------
+# A pipeline job's nodes (`jobs`) keep the dict shape the SDK submitted them in: snake_case
+# keys inside a node (job_input_type, display_name), bindings as literal inputs whose value
+# is the ${{...}} expression, and the component as the ARM id it was registered under.
+
+
+def _node_input(ws: WorkspaceState, value: Any) -> dict[str, Any]:
+    if isinstance(value, tuple):
+        kind, path = value
+        return {"job_input_type": kind, "uri": resolve_reference(ws, "data", path), "mode": "ReadOnlyMount"}
+    return {"job_input_type": "literal", "value": str(value)}
+
+
+def _node(ws: WorkspaceState, step: StepRecord) -> dict[str, Any]:
+    node: dict[str, Any] = {
+        "name": step.name,
+        "type": "command",
+        "_source": "YAML.COMPONENT" if step.component.startswith(ANONYMOUS_COMPONENT + ":") else "REMOTE.WORKSPACE.COMPONENT",
+        "componentId": _component_id(ws, step.component),
+        "computeId": asset_id(ws, "computes", step.compute) if step.compute else None,
+        "inputs": {name: _node_input(ws, value) for name, value in step.inputs.items()},
+        "outputs": {name: {"job_output_type": kind, **({"uri": path} if path else {})}
+                    for name, (kind, path) in step.outputs.items()},
+    }
+    if step.display_name:
+        node["display_name"] = step.display_name
+    return node
+
+
+def pipeline_job(ws: WorkspaceState, j: JobRecord, *, host: str) -> dict[str, Any]:
+    settings = {"_source": "YAML.JOB", **j.settings}
+    if j.compute:
+        settings.setdefault("default_compute", asset_id(ws, "computes", j.compute))
+    return {
+        "id": asset_id(ws, "jobs", j.name),
+        "name": j.name,
+        "type": f"{PROVIDER}/workspaces/jobs",
+        "properties": {
+            "jobType": "Pipeline",
+            "displayName": j.display_name or j.name,
+            "description": j.description,
+            "tags": j.tags,
+            "properties": _service_properties(ws, j),
+            "status": j.status,
+            "experimentName": j.experiment,
+            "isArchived": False,
+            "computeId": None,
+            "componentId": None,
+            "identity": None,
+            "notificationSetting": None,
+            "sourceJobId": None,
+            "inputs": {name: _job_input(value) for name, value in j.inputs.items()},
+            "outputs": {name: _job_output(value) for name, value in j.outputs.items()},
+            "jobs": {step.name: _node(ws, step) for step in j.steps},
+            "settings": settings,
+            "services": _services(ws, j, host),
+        },
+        "systemData": system_data(j.created),
+    }
+
+
+def _user() -> dict[str, Any]:
+    return {"userObjectId": USER_OBJECT_ID, "userPuId": "100320000F0AB1C2", "userIdp": None, "userAltSecId": None,
+            "userIss": f"https://sts.windows.net/{TENANT_ID}/", "userTenantId": TENANT_ID,
+            "userName": USER_DISPLAY_NAME, "upn": USER_PRINCIPAL_NAME}
+
+
+_FINISHED = {"Completed", "Failed", "Canceled", "NotResponding"}
+
+
+def run(ws: WorkspaceState, j: JobRecord, number: int) -> dict[str, Any]:
+    """A job as the run-history service (/history/v1.0/...) answers it: the shape pipeline children come in."""
+    ended = iso(j.created + dt.timedelta(minutes=1)) if j.status in _FINISHED else None
+    compute = ws.computes.get(j.compute) if j.compute else None
+    return {
+        "runNumber": number,
+        "rootRunId": j.parent or j.name,
+        "createdUtc": iso(j.created),
+        "createdBy": _user(),
+        "userId": USER_OBJECT_ID,
+        "token": None,
+        "tokenExpiryTimeUtc": None,
+        "error": None,
+        "warnings": None,
+        "revision": 7,
+        "statusRevision": 3,
+        "runUuid": str(uuid.uuid5(uuid.NAMESPACE_OID, "run:" + j.name)),
+        "parentRunUuid": str(uuid.uuid5(uuid.NAMESPACE_OID, "run:" + j.parent)) if j.parent else None,
+        "rootRunUuid": str(uuid.uuid5(uuid.NAMESPACE_OID, "run:" + (j.parent or j.name))),
+        "lastStartTimeUtc": None,
+        "currentComputeTime": None,
+        "computeDuration": "00:01:00" if ended else None,
+        "effectiveStartTimeUtc": None,
+        "lastModifiedBy": _user(),
+        "lastModifiedUtc": ended or iso(j.created),
+        "duration": "00:01:00" if ended else None,
+        "cancelationReason": None,
+        "runId": j.name,
+        "parentRunId": j.parent,
+        "experimentId": str(uuid.uuid5(uuid.NAMESPACE_OID, "experiment:" + j.experiment)),
+        "status": j.status,
+        "startTimeUtc": iso(j.created),
+        "endTimeUtc": ended,
+        "options": {"generateDataContainerIdIfNotSpecified": True},
+        "isVirtual": False,
+        "displayName": j.display_name or j.name,
+        "name": None,
+        "dataContainerId": f"dcid.{j.name}",
+        "description": j.description,
+        "hidden": False,
+        "runType": "azureml.StepRun" if j.parent else "azureml.PipelineRun" if j.job_type == "Pipeline" else "azureml.scriptrun",
+        "runTypeV2": {"orchestrator": "Execution", "traits": ["azureml.StepRun"] if j.parent else [],
+                      "attribution": "Aether" if j.parent else None, "computeType": "AmlcCompute"},
+        "properties": _service_properties(ws, j),
+        "parameters": {},
+        "actionUris": {},
+        "scriptName": None,
+        "target": j.compute,
+        "uniqueChildRunComputeTargets": [],
+        "tags": j.tags,
+        "settings": {},
+        "services": {},
+        "inputDatasets": [],
+        "outputDatasets": [],
+        "runDefinition": None,
+        "jobSpecification": None,
+        "primaryMetricName": None,
+        "createdFrom": None,
+        "cancelUri": None,
+        "completeUri": None,
+        "diagnosticsUri": None,
+        "computeRequest": None,
+        "compute": {"target": j.compute, "targetType": "AmlCompute",
+                    "vmSize": compute.vm_size if compute else None, "instanceCount": 1, "gpuCount": 0,
+                    "priority": None, "region": ws.location} if j.compute else None,
+        "retainForLifetimeOfWorkspace": False,
+        "queueingInfo": None,
+        "activeChildRunId": None,
+        "inputs": None,
+        "outputs": None,
+    }
+
+
+# -- components -----------------------------------------------------------------------------
+
+
+def component_version(ws: WorkspaceState, c: ComponentRecord) -> dict[str, Any]:
+    spec = {
+        "$schema": "https://azuremlschemas.azureedge.net/latest/commandComponent.schema.json",
+        "name": c.spec_name or c.name,
+        "version": c.version,
+        "display_name": c.display_name,
+        "is_deterministic": True,
+        "type": "command",
+        "inputs": {name: {"type": kind, "optional": False} for name, kind in c.inputs.items()},
+        "outputs": {name: {"type": kind} for name, kind in c.outputs.items()},
+        # A component stores its references as azureml:<ARM id>, as the SDK registered them.
+        "code": "azureml:" + asset_id(ws, "codes", str(uuid.uuid5(uuid.NAMESPACE_URL, c.name + c.version)), "1"),
+        "environment": "azureml:" + str(resolve_reference(ws, "environments", c.environment)).removeprefix("azureml:"),
+        "command": c.command,
+        "_source": "YAML.COMPONENT",
+    }
+    return {
+        "id": asset_id(ws, "components", c.name, c.version),
+        "name": c.version,
+        "type": f"{PROVIDER}/workspaces/components/versions",
+        "properties": {
+            "componentSpec": {k: v for k, v in spec.items() if v is not None},
+            "description": None,
+            "tags": {},
+            "properties": {},
+            "isAnonymous": c.name == ANONYMOUS_COMPONENT,
+            "isArchived": False,
+            "provisioningState": "Succeeded",
+        },
+        "systemData": system_data(c.created),
+    }
+
+
+# -- schedules ------------------------------------------------------------------------------
+
+
+def schedule(ws: WorkspaceState, sc: ScheduleRecord) -> dict[str, Any]:
+    return {
+        "id": asset_id(ws, "schedules", sc.name),
+        "name": sc.name,
+        "type": f"{PROVIDER}/workspaces/schedules",
+        "properties": {
+            "displayName": sc.display_name,
+            "description": sc.description,
+            "tags": sc.tags,
+            "properties": {},
+            "isEnabled": sc.enabled,
+            "trigger": sc.trigger,
+            "action": sc.action,
+            "provisioningState": "Succeeded",
+        },
+        "systemData": system_data(sc.created),
     }
 
 

@@ -39,6 +39,13 @@ def child_not_found(kind: str, name: str, workspace: str) -> dict[str, Any]:
     return body
 
 
+def run_not_found(run_id: str) -> dict[str, Any]:
+    """The run-history service's 404 (its own error contract, close to ARM's)."""
+    body = error_body("UserError", f"Run {run_id} was not found")
+    body["error"]["innerError"] = {"code": "NotFoundError"}
+    return body
+
+
 def no_route(method: str, path: str) -> dict[str, Any]:
     return error_body(
         "NoRegisteredProviderFound" if "/providers/" not in path else "ResourceNotFound",

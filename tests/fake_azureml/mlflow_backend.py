@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -53,7 +54,9 @@ _RUN_STATUS = {
 @functools.lru_cache(maxsize=1)
 def _template_database() -> Path:
     """An empty, fully migrated MLflow SQLite database, made once per process."""
-    from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore as RegistryStore
+    from mlflow.store.model_registry.sqlalchemy_store import (
+        SqlAlchemyStore as RegistryStore,
+    )
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
     # MLflow announces every migration at INFO; that is noise in a test run.
@@ -90,7 +93,9 @@ class MlflowBackend:
         with self._lock:
             if self._tracking is not None:
                 return
-            from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore as RegistryStore
+            from mlflow.store.model_registry.sqlalchemy_store import (
+                SqlAlchemyStore as RegistryStore,
+            )
             from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
             self.root.mkdir(parents=True, exist_ok=True)
@@ -120,17 +125,21 @@ class MlflowBackend:
             RunTag("mlflow.runName", job.display_name or job.name),
             RunTag("mlflow.user", "Team Student"),
             RunTag("mlflow.source.type", "JOB"),
-            RunTag("mlflow.source.name", "train.py"),
             *(RunTag(k, v) for k, v in job.tags.items()),
         ]
+        if job.job_type != "Pipeline":
+            script = re.search(r"([\w.-]+\.py)\b", job.command)
+            tags.append(RunTag("mlflow.source.name", script[1] if script else "train.py"))
+        if job.parent:
+            tags.append(RunTag("mlflow.parentRunId", job.parent))  # as Azure ML tags a pipeline step's run
         run = store.create_run(experiment_id, "Team Student", start_ms, tags, job.display_name or job.name)
         self._rename_run(run.info.run_id, job.name)
-        store.log_batch(
-            job.name,
-            metrics=[Metric(k, v, start_ms + 1000, 0) for k, v in job.metrics.items()],
-            params=[Param(k, v) for k, v in job.params.items()],
-            tags=[],
-        )
+        metrics = [Metric(k, v, start_ms + 1000, 0) for k, v in job.metrics.items()]
+        for key, values in job.metric_history.items():
+            metrics += [Metric(key, v, start_ms + 1000 + step, step) for step, v in enumerate(values)]
+        store.log_batch(job.name, metrics=[], params=[Param(k, v) for k, v in job.params.items()], tags=[])
+        for start in range(0, len(metrics), 1000):  # log_batch takes at most 1000 metrics a call
+            store.log_batch(job.name, metrics=metrics[start:start + 1000], params=[], tags=[])
         status = _RUN_STATUS.get(job.status, "RUNNING")
         finished = status in ("FINISHED", "FAILED", "KILLED")
         store.update_run_info(

@@ -1,4 +1,4 @@
-"""A workspace where a team has done challenges 00-03, seeded in one call."""
+"""Workspaces where a team has done challenges 00-03 (and 04), each seeded in one call."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from .server import FakeAzureML
+from .state import PipelineStep
 
 PINNED_CONDA_FILE: dict[str, Any] = {
     "name": "adventureworks-env",
@@ -95,4 +96,71 @@ def seed_passing_workspace(
         "primary_key": keys[0],
         "secondary_key": keys[1],
         "scoring_uri": f"{fake.url}/score/{endpoint}",
+    }
+
+
+TRAIN_COMMAND = "python train.py --data ${{inputs.data}} --model-output ${{outputs.model}}"
+REGISTER_COMMAND = ("python register.py --model ${{inputs.model}} --model-name ${{inputs.model_name}} "
+                    "--model-info ${{outputs.model_info}}")
+DEPLOY_COMMAND = ("python deploy.py --model-info ${{inputs.model_info}} --endpoint ${{inputs.endpoint}} "
+                  "--deployment ${{inputs.deployment}}")
+
+
+def seed_pipeline_workspace(
+    fake: FakeAzureML,
+    *,
+    endpoint: str,
+    model: str = "adventureworks-forecast",
+    experiment: str = "adventureworks-forecast",
+    display_name: str = "train-register-deploy",
+) -> dict[str, Any]:
+    """seed_passing_workspace, then challenge 04 done: the pipeline ran train -> register -> deploy.
+
+    The pipeline job (display name train-register-deploy) completed its three
+    steps; its components came from files (components/*.yml), so Azure ML
+    registered them anonymously under their YAML names. The train step logged
+    METRICS; its model output became version 2 of the model, which the
+    endpoint's deployment now serves with all the traffic.
+
+    Returns seed_passing_workspace's names and values, plus: pipeline_job,
+    pipeline_display_name, step_jobs (step name -> job name), components (step
+    name -> component name), train_job, model_version ("2"), previous_model_version ("1").
+    """
+    info = seed_passing_workspace(fake, endpoint=endpoint, model=model, experiment=experiment)
+    ws = fake.workspace
+    pipeline = ws.add_pipeline_job(
+        experiment=experiment,
+        display_name=display_name,
+        status="Completed",
+        compute=info["cluster"],
+        inputs={"data": ("uri_file", f"azureml:{info['training_data']}@latest"), "endpoint": endpoint},
+        steps=[
+            PipelineStep("train", component="train_adventureworks_forecast", from_file=True, command=TRAIN_COMMAND,
+                         inputs={"data": "${{parent.inputs.data}}"}, outputs={"model": ("uri_folder", None)},
+                         metrics=METRICS, params=info["params"]),
+            PipelineStep("register", component="register_adventureworks_forecast", from_file=True,
+                         command=REGISTER_COMMAND, inputs={"model": "${{parent.jobs.train.outputs.model}}"},
+                         outputs={"model_info": ("uri_folder", None)}),
+            PipelineStep("deploy", component="deploy_adventureworks_forecast", from_file=True, command=DEPLOY_COMMAND,
+                         inputs={"model_info": "${{parent.jobs.register.outputs.model_info}}",
+                                 "endpoint": "${{parent.inputs.endpoint}}"}),
+        ],
+    )
+    step_jobs = {step.name: step.job for step in ws.jobs[pipeline].steps}
+    train_job = step_jobs["train"]
+    ws.add_model_version(model, version="2", job_name=train_job, path=f"azureml://jobs/{train_job}/outputs/model",
+                         tags={k: str(v) for k, v in METRICS.items()}, type="custom_model")
+    deployment = ws.deployments[endpoint][info["deployment"]]
+    deployment.model = f"azureml:{model}:2"
+    ws.endpoints[endpoint].traffic = {info["deployment"]: 100}
+    return {
+        **info,
+        "pipeline_job": pipeline,
+        "pipeline_display_name": display_name,
+        "step_jobs": step_jobs,
+        "components": {"train": "train_adventureworks_forecast", "register": "register_adventureworks_forecast",
+                       "deploy": "deploy_adventureworks_forecast"},
+        "train_job": train_job,
+        "model_version": "2",
+        "previous_model_version": "1",
     }

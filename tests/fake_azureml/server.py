@@ -10,13 +10,13 @@ or the ARM routes of arm.py. See __init__.py for the public interface.
 from __future__ import annotations
 
 import json
-from http import HTTPStatus
 import re
 import socket
 import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +167,12 @@ class FakeAzureML:
     def url(self) -> str:
         return f"https://{self.host}"
 
+    def discovery(self) -> dict[str, str]:
+        """The workspace's discovery document: every regional service at this fake's URL."""
+        keys = ("api", "catalog", "experimentation", "gallery", "history", "hyperdrive", "labeling",
+                "modelmanagement", "pipelines", "studiotrack")
+        return {key: self.url for key in keys}
+
     def env(self) -> dict[str, str]:
         """Environment variables that point azure-ai-ml (and requests) at this fake; set before MLClient()."""
         return {"AZUREML_DEV_URL_MFE": self.url, "REQUESTS_CA_BUNDLE": self.ca_bundle}
@@ -229,6 +235,11 @@ class FakeAzureML:
             answered = self._answer_fault(fault, environ, recording_start_response)
             if answered is not None:
                 return answered
+
+        if path == "/discovery":
+            # The workspace's discoveryUrl: where its other services live. Anonymous, as Azure's is.
+            # azure-ai-ml reads it before the run-history API (a pipeline's child jobs).
+            return _json(recording_start_response, 200, self.discovery())
 
         score = _SCORE.match(path)
         if score is not None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import string
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -84,6 +86,83 @@ class JobRecord:
     params: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     description: str | None = None
+    # Below: what pipelines need. A command job has job_type "Command", no steps and no parent.
+    job_type: str = "Command"  # the REST jobType: Command or Pipeline
+    properties: dict[str, str] = field(default_factory=dict)  # the user's; the service adds its own
+    metric_history: dict[str, list[float]] = field(default_factory=dict)  # key -> values at steps 0, 1, ...
+    parent: str | None = None  # a pipeline step's job: the pipeline job's name
+    component: str | None = None  # a pipeline step's job: "name:version" of the component it ran
+    steps: list[StepRecord] = field(default_factory=list)  # a pipeline job: its nodes, in order
+    settings: dict[str, Any] = field(default_factory=dict)  # a pipeline job: its settings block
+
+
+@dataclass
+class StepRecord:
+    """A node of a pipeline job as the pipeline defined it, and the name of the child job that ran it."""
+
+    name: str
+    component: str  # "name:version" of a registered component (azureml_anonymous:<hash> for an inline one)
+    inputs: dict[str, Any]  # binding strings (${{parent...}}), (type, path) data inputs, or literals
+    outputs: dict[str, JobIO]
+    display_name: str | None = None  # set on the node: the child job is then named after it
+    compute: str | None = None
+    job: str | None = None  # the child job's name; None while the step has not started
+
+
+@dataclass
+class ComponentRecord:
+    name: str  # the registered name: azureml_anonymous for a component defined inline in a pipeline
+    version: str
+    command: str
+    inputs: dict[str, str]  # input name -> type
+    outputs: dict[str, str]
+    environment: str
+    created: dt.datetime
+    spec_name: str | None = None  # the name in the component's YAML (kept for an anonymous one)
+    display_name: str | None = None
+
+
+@dataclass
+class ScheduleRecord:
+    name: str
+    enabled: bool
+    trigger: dict[str, Any]  # the REST trigger body (triggerType Cron or Recurrence)
+    action: dict[str, Any]  # the REST action body (actionType CreateJob or CreateMonitor)
+    created: dt.datetime
+    display_name: str | None = None
+    description: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PipelineStep:
+    """How a test describes one step of a pipeline job to `WorkspaceState.add_pipeline_job`.
+
+    `component` is the registered component's name ("" for an inline command: the
+    service registers it as an anonymous component). `inputs` are the node's
+    bindings (`${{parent.jobs.train.outputs.model}}`, `${{parent.inputs.data}}`),
+    data inputs as (type, path), or literals. `status` None: the step never
+    started (no child job). The rest is the child job's MLflow run.
+    """
+
+    name: str
+    component: str = ""
+    command: str = "python run.py"
+    inputs: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, JobIO] | tuple[str, ...] = ()
+    status: str | None = "Completed"
+    metrics: dict[str, float] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    metric_history: dict[str, list[float]] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    display_name: str | None = None  # a node-level display name (the child job takes it)
+    # A component the pipeline loaded from a file (component: ../components/train.yml): the SDK
+    # registers it anonymously, keeping `component` as the name inside its specification only.
+    from_file: bool = False
+    component_version: str = "1"
+    compute: str | None = None  # None: the pipeline's default compute
+    environment: str = "azureml:adventureworks-env:1"
+    job_name: str | None = None  # the child job's name; made up when None
 
 
 @dataclass
@@ -122,6 +201,27 @@ class DeploymentRecord:
     environment: str | None = None
 
 
+ANONYMOUS_COMPONENT = "azureml_anonymous"  # the name Azure ML registers inline components under
+_UPSTREAM_OUTPUT = re.compile(r"^\$\{\{\s*parent\.jobs\.([\w-]+)\.outputs\.([\w-]+)\s*\}\}$")
+_PIPELINE_INPUT = re.compile(r"^\$\{\{\s*parent\.inputs\.([\w-]+)\s*\}\}$")
+
+
+def _resolve_binding(value: Any, pipeline: JobRecord, steps: dict[str, StepRecord]) -> Any:
+    """What a step's job gets for one node input: the pipeline input's value, or the upstream job's output."""
+    if not isinstance(value, str):
+        return value
+    match = _PIPELINE_INPUT.match(value)
+    if match:
+        return pipeline.inputs.get(match[1], value)
+    match = _UPSTREAM_OUTPUT.match(value)
+    if match and match[1] in steps:
+        upstream = steps[match[1]]
+        kind = upstream.outputs.get(match[2], ("uri_folder", None))[0]
+        path = f"azureml://jobs/{upstream.job}/outputs/{match[2]}" if upstream.job else None
+        return (kind, path)
+    return value
+
+
 _ADJECTIVES = ("sleepy", "brave", "calm", "eager", "jolly", "lucid", "quirky", "witty", "zen", "bold")
 _NOUNS = ("kettle", "lemon", "river", "piano", "cactus", "comet", "lantern", "walrus", "pebble", "tulip")
 
@@ -142,6 +242,8 @@ class WorkspaceState:
     models: dict[str, dict[str, ModelRecord]] = field(default_factory=dict)
     endpoints: dict[str, EndpointRecord] = field(default_factory=dict)
     deployments: dict[str, dict[str, DeploymentRecord]] = field(default_factory=dict)  # endpoint -> name -> record
+    components: dict[str, dict[str, ComponentRecord]] = field(default_factory=dict)  # name -> version -> record
+    schedules: dict[str, ScheduleRecord] = field(default_factory=dict)
     # endpoint name -> callable(payload) -> (status, json body); missing: the default forecast behaviour.
     scoring_behaviour: dict[str, ScoringBehaviour] = field(default_factory=dict)
     run_logger: RunLogger | None = field(default=None, repr=False)
@@ -294,8 +396,13 @@ class WorkspaceState:
         name: str | None = None,
         tags: dict[str, str] | None = None,
         description: str | None = None,
+        properties: dict[str, str] | None = None,
+        metric_history: dict[str, list[float]] | None = None,
     ) -> str:
-        """Add a command job and its MLflow run (run id == job name, as in Azure ML). Returns the name."""
+        """Add a command job and its MLflow run (run id == job name, as in Azure ML). Returns the name.
+
+        `metric_history` logs every value of a metric, at steps 0, 1, ...; `metrics` logs one value each.
+        """
         job = JobRecord(
             name=name or self.new_job_name(),
             experiment=experiment,
@@ -311,11 +418,174 @@ class WorkspaceState:
             params={k: str(v) for k, v in (params or {}).items()},
             tags=dict(tags or {}),
             description=description,
+            properties=dict(properties or {}),
+            metric_history={k: [float(v) for v in values] for k, values in (metric_history or {}).items()},
         )
+        return self._add_job(job)
+
+    def _add_job(self, job: JobRecord) -> str:
         if self.run_logger is not None:
             self.run_logger.log_job(job)
         self.jobs[job.name] = job
         return job.name
+
+    def add_pipeline_job(
+        self,
+        *,
+        experiment: str,
+        steps: list[PipelineStep | dict[str, Any]],
+        status: str = "Completed",
+        display_name: str | None = None,
+        tags: dict[str, str] | None = None,
+        properties: dict[str, str] | None = None,
+        inputs: dict[str, Any] | None = None,
+        outputs: dict[str, JobIO] | None = None,
+        compute: str | None = "cpu-cluster",
+        settings: dict[str, Any] | None = None,
+        description: str | None = None,
+        created: dt.datetime | None = None,
+        name: str | None = None,
+    ) -> str:
+        """Add a pipeline job, its components, and one child job (with its MLflow run) per started step.
+
+        Each step is a PipelineStep (or a dict of its fields). A child job is named
+        like any job, shown under the step's name (or the node's display_name), in
+        the pipeline's experiment; its inputs are the node's bindings resolved
+        (a pipeline input's value, an upstream step's output). Returns the pipeline
+        job's name; `jobs[name].steps[i].job` names each child job.
+        """
+        specs = [s if isinstance(s, PipelineStep) else PipelineStep(**s) for s in steps]
+        if len({s.name for s in specs}) != len(specs):
+            raise ValueError("two steps of a pipeline cannot have the same name")
+        pipeline = JobRecord(
+            name=name or self.new_job_name(),
+            experiment=experiment,
+            status=status,
+            compute=compute,
+            command="",
+            inputs=dict(inputs or {}),
+            outputs=dict(outputs or {}),
+            environment="",
+            created=self._created(created),
+            display_name=display_name,
+            tags=dict(tags or {}),
+            description=description,
+            job_type="Pipeline",
+            properties=dict(properties or {}),
+            settings=dict(settings or {}),
+        )
+        for spec in specs:
+            outputs_of = spec.outputs if isinstance(spec.outputs, dict) else {o: ("uri_folder", None) for o in spec.outputs}
+            pipeline.steps.append(StepRecord(
+                name=spec.name,
+                component=self._component_of(spec, outputs_of),
+                inputs=dict(spec.inputs),
+                outputs=dict(outputs_of),
+                display_name=spec.display_name,
+                compute=spec.compute,
+                job=None if spec.status is None else (spec.job_name or self.new_job_name()),
+            ))
+        self._add_job(pipeline)
+        by_name = {step.name: step for step in pipeline.steps}
+        for index, (spec, step) in enumerate(zip(specs, pipeline.steps), start=1):
+            if step.job is None:
+                continue
+            self._add_job(JobRecord(
+                name=step.job,
+                experiment=experiment,
+                status=spec.status or "NotStarted",
+                compute=spec.compute or compute,
+                command=spec.command,
+                inputs={k: _resolve_binding(v, pipeline, by_name) for k, v in step.inputs.items()},
+                outputs=dict(step.outputs),
+                environment=spec.environment,
+                # Steps start after their pipeline, in order (a pipeline seeded in the past stays there).
+                created=self._created(pipeline.created + dt.timedelta(seconds=index)),
+                display_name=spec.display_name or spec.name,
+                metrics={k: float(v) for k, v in spec.metrics.items()},
+                params={k: str(v) for k, v in spec.params.items()},
+                tags=dict(spec.tags),
+                metric_history={k: [float(v) for v in values] for k, values in spec.metric_history.items()},
+                parent=pipeline.name,
+                component=step.component,
+            ))
+        return pipeline.name
+
+    def _component_of(self, spec: PipelineStep, outputs: dict[str, JobIO]) -> str:
+        """Register the step's component as submitting the pipeline would; its "name:version"."""
+        if spec.component and not spec.from_file:
+            name, version = spec.component, spec.component_version
+        else:
+            # An inline command, or a component from a file: the SDK registers it as an anonymous
+            # component, versioned by a hash of its definition.
+            name = ANONYMOUS_COMPONENT
+            version = uuid.uuid5(uuid.NAMESPACE_OID, f"{spec.component}/{spec.name}/{spec.command}").hex
+        versions = self.components.setdefault(name, {})
+        if version not in versions:
+            versions[version] = ComponentRecord(
+                name=name,
+                version=version,
+                command=spec.command,
+                inputs={k: (v[0] if isinstance(v, tuple) else "uri_folder" if "outputs." in str(v) else "string")
+                        for k, v in spec.inputs.items()},
+                outputs={k: v[0] for k, v in outputs.items()},
+                environment=spec.environment,
+                created=self._created(None),
+                spec_name=spec.component or None,
+            )
+        return f"{name}:{version}"
+
+    # -- schedules --------------------------------------------------------------------------
+
+    def add_schedule(
+        self,
+        name: str,
+        *,
+        cron: str | None = None,
+        frequency: str | None = None,
+        interval: int = 1,
+        enabled: bool = True,
+        job_type: str = "pipeline",
+        experiment: str | None = "adventureworks-forecast",
+        time_zone: str = "UTC",
+        source_job: str | None = None,
+        monitor: bool = False,
+        display_name: str | None = None,
+        description: str | None = None,
+        tags: dict[str, str] | None = None,
+        created: dt.datetime | None = None,
+    ) -> ScheduleRecord:
+        """Add a schedule: a cron expression or a recurrence (frequency minute/hour/day/week/month, interval).
+
+        It submits a job of `job_type` (pipeline or command) to `experiment`; with
+        `source_job` it names an existing job instead of defining one (as
+        `create_job: <job name>` does); `monitor=True` makes a model-monitoring schedule.
+        """
+        if (cron is None) == (frequency is None):
+            raise ValueError("a schedule has either a cron expression or a recurrence frequency")
+        if cron is not None:
+            trigger: dict[str, Any] = {"triggerType": "Cron", "expression": cron}
+        else:
+            trigger = {"triggerType": "Recurrence", "frequency": frequency.capitalize(), "interval": interval,
+                       "schedule": {"hours": [2], "minutes": [0], "weekDays": None, "monthDays": None}}
+        trigger.update({"timeZone": time_zone, "startTime": None, "endTime": None})
+        if monitor:
+            action: dict[str, Any] = {"actionType": "CreateMonitor", "monitorDefinition": {
+                "computeConfiguration": {"computeType": "ServerlessSpark", "instanceType": "standard_e4s_v3",
+                                         "runtimeVersion": "3.3", "computeIdentity": {"computeIdentityType": "AmlToken"}},
+                "signals": {}}}
+        elif source_job is not None:
+            action = {"actionType": "CreateJob", "jobDefinition": {"jobType": "Pipeline", "experimentName": "",
+                                                                   "sourceJobId": source_job, "isArchived": False}}
+        else:
+            definition: dict[str, Any] = {"jobType": job_type.capitalize(), "isArchived": False}
+            if experiment is not None:
+                definition["experimentName"] = experiment
+            action = {"actionType": "CreateJob", "jobDefinition": definition}
+        record = ScheduleRecord(name, enabled, trigger, action, self._created(created), display_name, description,
+                                dict(tags or {}))
+        self.schedules[name] = record
+        return record
 
     # -- endpoints --------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ import json
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -53,6 +54,7 @@ from ohcheck.targets.base import (
     Step,
     TargetError,
     Workspace,
+    in_dependency_order,
 )
 from ohcheck.targets.mlflow_runs import to_run
 from ohcheck.workspace_config import WorkspaceRef, find_config_json, read_config_json
@@ -327,18 +329,144 @@ class AzureTarget:
     def data_asset_of(self, io: JobIO) -> str | None:
         return asset_name_of(io.path, "data")
 
-    # Pipelines, schedules and metric histories: being built (issue 4) — see tests/fake_azureml.
+    # -- pipelines, schedules and metric histories ------------------------------------------
     def job(self, name: str) -> Job | None:
-        raise TargetError("reading one job is not built yet on the azure target")
+        found = self._missing(f"read job {name}", lambda: self._ml().jobs.get(name))
+        return _job(found) if found is not None else None
 
     def pipeline_steps(self, job_name: str) -> list[Step]:
-        raise TargetError("reading a pipeline's steps is not built yet on the azure target")
+        """The nodes of a pipeline job, each with the component it runs and the child job that ran it.
+
+        Three sources: the pipeline job (its nodes and their input bindings), the
+        components the nodes reference (name, command, outputs: a node loaded from
+        the service holds only a reference), and the child jobs, listed by the
+        run-history service and each read in full with jobs.get.
+
+        Assumed of the real service, not verifiable offline (tested against the fake only):
+        * jobs.get(<step job>) answers a full command job. If the service answers it
+          without properties, the SDK reads it from run history instead: the Step's
+          job then has type "base" and no command, inputs or outputs.
+        * A step's job is shown under its node's name, or the node's display_name.
+        * Run history lists all children in its first page: azure-ai-ml 1.35 reads no
+          further page, so a pipeline with more steps than a page would lose some.
+        * A component from a file (or an inline command) is registered as
+          azureml_anonymous, keeping the YAML's name in its specification, which the
+          SDK gives back as the component's name (an inline command has none: "").
+        """
+        ml = self._ml()
+        pipeline = self._missing(f"read job {job_name}", lambda: ml.jobs.get(job_name))
+        if pipeline is None or _text(pipeline.type) != "pipeline":
+            return []
+        children = self._call(
+            f"listed the steps of pipeline job {job_name}",
+            # The SDK yields None for a child it cannot parse: skip those.
+            lambda: [c for c in ml.jobs.list(parent_job_name=job_name) if c is not None],
+        )
+        ran = self._step_jobs(children, pipeline.experiment_name or "")
+        components: dict[str, Any] = {}
+        steps = []
+        for node_name, node in (getattr(pipeline, "jobs", None) or {}).items():
+            # Azure ML shows a step's job under the node's name, unless the node sets a display_name.
+            child = ran.get(str(getattr(node, "display_name", None) or node_name))
+            component = self._node_component(getattr(node, "component", None), components)
+            steps.append(_step(node_name, node, component, child))
+        return in_dependency_order(steps)
+
+    def _step_jobs(self, children: list[Any], experiment: str) -> dict[str, Job]:
+        """Each child job read in full, by the name it is shown under; the newest wins a tie (a rerun)."""
+        ml = self._ml()
+        ran: dict[str, Job] = {}
+        for child in sorted(children, key=_created_at):
+            full = self._missing(f"read step job {child.name}", lambda name=child.name: ml.jobs.get(name))
+            if full is None:
+                continue
+            # A step's job is in its pipeline's experiment; one read back through run history
+            # (type "base") names the experiment by its id instead.
+            job = replace(_job(full), experiment=experiment) if experiment else _job(full)
+            shown = job.display_name or str(getattr(child, "display_name", "") or "")
+            ran[shown or job.name] = job
+        return ran
+
+    def _node_component(self, component: Any, cache: dict[str, Any]) -> Any:
+        """The component a node runs: the object itself, or the registered version its reference names."""
+        if component is None or not isinstance(component, str):
+            return component
+        if component not in cache:
+            name, version = _component_reference(component)
+            cache[component] = None
+            if name and version:  # a workspace component; a registry one (azureml://registries/...) is not read
+                cache[component] = self._optional(
+                    f"read component {name}:{version}", lambda: self._ml().components.get(name, version=version)
+                )
+        return cache[component] or component
+
+    def _optional(self, what: str, operation: Callable[[], T]) -> T | None:
+        """A lookup that only adds detail: None when the thing is missing or the SDK cannot parse it.
+
+        Azure saying no (401/403, throttling, 5xx, no network) is still an error.
+        """
+        from azure.core.exceptions import (
+            ClientAuthenticationError,
+            HttpResponseError,
+            ResourceNotFoundError,
+            ServiceRequestError,
+            ServiceResponseError,
+        )
+
+        try:
+            return operation()
+        except ResourceNotFoundError:
+            return None
+        except (ClientAuthenticationError, HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise self._translate(exc, what, READ_ROLE) from None
+        except Exception:  # noqa: BLE001 - an entity the SDK cannot load: the step keeps what the node says
+            return None
 
     def schedules(self) -> list[Schedule]:
-        raise TargetError("reading schedules is not built yet on the azure target")
+        self._ensure_workspace()
+        from azure.ai.ml.entities import JobSchedule
+        from azure.ai.ml.operations import _schedule_operations
+
+        # The SDK prints (to stdout) each schedule it cannot parse and leaves it out; stdout is the
+        # --json report's, so that message goes to the log instead. Process-wide and idempotent.
+        _schedule_operations.print = _log_sdk_print  # type: ignore[attr-defined]
+        ml = self._ml()
+        found = self._call(
+            "listed the schedules",
+            # "All": the default lists enabled schedules only, and a disabled one is worth reporting.
+            # The enum is the one ScheduleOperations.list is typed with (azure-ai-ml exports no other).
+            lambda: list(ml.schedules.list(list_view_type=_schedule_operations.ScheduleListViewType.ALL)),
+        )
+        schedules = []
+        for entity in found:
+            if not isinstance(entity, JobSchedule):  # a monitoring or data-import schedule: it submits no job
+                continue
+            job_type, experiment = self._scheduled_job(entity.create_job)
+            schedules.append(_schedule(entity, job_type, experiment))
+        return sorted(schedules, key=lambda s: s.name)
+
+    def _scheduled_job(self, create_job: Any) -> tuple[str, str]:
+        """(type, experiment) of the job a schedule submits; an existing job it names is read for them."""
+        reference = create_job if isinstance(create_job, str) else None
+        if reference is None and not getattr(create_job, "jobs", None) and getattr(create_job, "id", None):
+            # create_job: <a job's name or id>: the SDK sends a pipeline definition holding only the
+            # job's id (sourceJobId); assumed kept as sent by the service (not verifiable offline).
+            reference = str(create_job.id)
+        if reference is None:
+            return _text(getattr(create_job, "type", None)), str(getattr(create_job, "experiment_name", "") or "")
+        name = reference.rstrip("/").rsplit("/", 1)[-1].removeprefix("azureml:")
+        job = self.job(name) if name else None
+        return (job.type, job.experiment) if job else ("", "")
 
     def metric_history(self, run_id: str, key: str) -> list[float]:
-        raise TargetError("reading a metric's history is not built yet on the azure target")
+        store = self._mlflow_store()
+        try:
+            history = store.get_metric_history(run_id, key)
+        except Exception as exc:  # noqa: BLE001
+            if "RESOURCE_DOES_NOT_EXIST" in str(exc) or "404" in str(exc):
+                return []
+            raise self._translate_mlflow(exc, f"read metric {key} of job {run_id}") from None
+        return [m.value for m in sorted(history, key=lambda m: (m.step, m.timestamp))]
 
     def models(self, name: str) -> list[ModelVersion]:
         found = self._missing(f"listed the versions of model {name}", lambda: list(self._ml().models.list(name=name)))
@@ -458,27 +586,151 @@ def _compute(c: Any) -> Compute:
     )
 
 
-def _job(j: Any) -> Job:
-    def io(values: Any) -> dict[str, JobIO]:
-        out = {}
-        for key, value in (values or {}).items():
-            # NodeInput / NodeOutput: read attributes; str() on one raises.
-            out[key] = JobIO(type=_text(getattr(value, "type", None)), path=_text(getattr(value, "path", None)))
-        return out
+def _safe(obj: Any, name: str) -> Any:
+    """An attribute, or None: NodeInput raises ValidationException (not AttributeError) for .path of a literal."""
+    try:
+        return getattr(obj, name, None)
+    except Exception:  # noqa: BLE001
+        return None
 
-    created = getattr(getattr(j, "creation_context", None), "created_at", None)
+
+def _io(value: Any) -> JobIO:
+    # NodeInput / NodeOutput: read attributes; str() on one raises. A literal input has a type
+    # (string, integer...) and its value in _data.
+    data = _safe(value, "_data")
+    path = _safe(value, "path") or _safe(data, "path")
+    if path is None and isinstance(data, (str, int, float, bool)):
+        path = data
+    return JobIO(type=_text(_safe(value, "type") or _safe(data, "type")), path=_text(path))
+
+
+def _strings(values: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (values or {}).items()}
+
+
+def _created_at(entity: Any) -> float:
+    created = getattr(getattr(entity, "creation_context", None), "created_at", None)
+    return created.timestamp() if created else 0.0
+
+
+def _job(j: Any) -> Job:
     return Job(
         name=j.name,
         type=_text(j.type),
         experiment=j.experiment_name or "",
         status=_text(j.status),
-        created=created.timestamp() if created else None,
+        created=_created_at(j) or None,
         command=str(getattr(j, "command", "") or ""),
         compute=str(getattr(j, "compute", "") or ""),
         environment=str(getattr(j, "environment", "") or ""),
-        inputs=io(getattr(j, "inputs", None)),
-        outputs=io(getattr(j, "outputs", None)),
+        inputs={str(k): _io(v) for k, v in (getattr(j, "inputs", None) or {}).items()},
+        outputs={str(k): _io(v) for k, v in (getattr(j, "outputs", None) or {}).items()},
         display_name=str(getattr(j, "display_name", "") or ""),
+        tags=_strings(getattr(j, "tags", None)),
+        properties=_strings(getattr(j, "properties", None)),
+    )
+
+
+# -- pipeline nodes ---------------------------------------------------------------------------
+ANONYMOUS_COMPONENT = "azureml_anonymous"  # what Azure ML registers an inline (or file) component as
+
+
+def _step(name: str, node: Any, component: Any, child: Job | None) -> Step:
+    """A node as a Step: its component's name, command and outputs, its bindings, the job that ran it."""
+    is_object = component is not None and not isinstance(component, str)
+    if is_object:
+        component_name = str(getattr(component, "name", "") or "")
+    else:
+        component_name = _component_reference(component or "")[0] or ""
+    if component_name == ANONYMOUS_COMPONENT:
+        component_name = ""
+    command = (str(_safe(component, "command") or "") if is_object else "") or str(_safe(node, "command") or "")
+    outputs = list((_safe(component, "outputs") or {}) if is_object else {})
+    outputs += [o for o in (_safe(node, "outputs") or {}) if o not in outputs]
+    if child is not None:
+        command = command or child.command
+        if not is_object:  # without the component, the outputs its job had are the best account
+            outputs += [o for o in child.outputs if o != "default" and o not in outputs]
+    inputs = {str(k): _binding(v) for k, v in (_safe(node, "inputs") or {}).items()}
+    return Step(name=name, component=component_name, command=command, inputs=inputs, outputs=tuple(outputs), job=child)
+
+
+def _binding(value: Any) -> str:
+    """A node input as the pipeline wrote it: a ${{...}} binding, a data reference, or a literal's text."""
+    data = _safe(value, "_data")
+    if data is None and not hasattr(value, "_data"):
+        data = value
+    if isinstance(data, (str, int, float, bool)):
+        return str(data)  # a binding (${{parent.inputs.data}}) or a literal: loaded from REST as text
+    path = _safe(data, "path")
+    if path is None:
+        return ""
+    return _data_reference(str(path))
+
+
+def _data_reference(path: str) -> str:
+    """A data input's path in the pipeline YAML's own words: azureml:NAME:VERSION or azureml:NAME@LABEL.
+
+    The SDK gives a node's data input back as the ARM id the service stored
+    (/subscriptions/.../data/NAME/versions/1), sometimes as NAME:1 or NAME@latest;
+    a datastore path or a URL is kept as it is.
+    """
+    bare = path.removeprefix("azureml:")
+    if bare.startswith("/subscriptions/"):
+        parts = [p for p in bare.split("/") if p]
+        if "data" in parts and parts.index("data") + 1 < len(parts):
+            at = parts.index("data")
+            rest = parts[at + 1:]
+            if len(rest) >= 3 and rest[1] == "versions":
+                return f"azureml:{rest[0]}:{rest[2]}"
+            if len(rest) >= 3 and rest[1] == "labels":
+                return f"azureml:{rest[0]}@{rest[2]}"
+            return f"azureml:{rest[0]}"
+        return path
+    if "://" in path or path.startswith("${{") or "/" in bare:
+        return path
+    if ":" in bare or "@" in bare:
+        return f"azureml:{bare}"
+    return path
+
+
+def _component_reference(reference: str) -> tuple[str | None, str | None]:
+    """(name, version) of a component reference: name:version, azureml:name:version, an ARM id; a registry's too."""
+    bare = reference.removeprefix("azureml:")
+    if "/" in bare:
+        parts = [p for p in bare.split("/") if p]
+        if "components" not in parts:
+            return None, None
+        at = parts.index("components")
+        name = parts[at + 1] if at + 1 < len(parts) else None
+        version = parts[at + 3] if at + 3 < len(parts) and parts[at + 2] == "versions" else None
+        # A registry component (azureml://registries/R/components/...) cannot be read from the workspace.
+        return name, (version if "registries" not in parts else None)
+    name, _, version = bare.partition(":")
+    return (name or None), (version or None)
+
+
+# -- schedules --------------------------------------------------------------------------------
+def _log_sdk_print(*args: Any, **_: Any) -> None:
+    import logging
+
+    logging.getLogger("ohcheck.azure").debug(" ".join(str(a) for a in args))
+
+
+def _schedule(entity: Any, job_type: str, experiment: str) -> Schedule:
+    trigger = getattr(entity, "trigger", None)
+    kind = _text(getattr(trigger, "type", None)).lower()
+    interval = getattr(trigger, "interval", None)
+    return Schedule(
+        name=entity.name,
+        enabled=bool(getattr(entity, "is_enabled", True)),
+        trigger="cron" if kind == "cron" else "recurrence",
+        cron=str(getattr(trigger, "expression", "") or "") if kind == "cron" else "",
+        frequency=_text(getattr(trigger, "frequency", None)).lower() if kind != "cron" else "",
+        interval=int(interval) if kind != "cron" and interval is not None else None,
+        time_zone=_text(getattr(trigger, "time_zone", None)) or "UTC",
+        job_type=job_type,
+        experiment=experiment,
     )
 
 
