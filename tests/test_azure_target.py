@@ -572,9 +572,8 @@ def test_azure_saying_no_to_the_new_questions_is_an_error_naming_what_to_do(fake
         target.schedules()
     assert str(denied.value).startswith("the credential may not list the schedules (403 AuthorizationFailed)")
     assert "give it the Reader (or AzureML Data Scientist) role on workspace mlw-team1" in str(denied.value)
-    # An error (never a failure), translated as run() translates MLflow's: its 403 arrives as
-    # "INTERNAL_ERROR: Response: {...AuthorizationFailed...}", which that translation keeps as it is.
-    with pytest.raises(azure_target.TargetError, match="AuthorizationFailed"):
+    # MLflow's 403 arrives as "INTERNAL_ERROR: Response: {...AuthorizationFailed...}": still the role to grant.
+    with pytest.raises(azure_target.AccessDenied, match="may not read MLflow runs \\(403\\): give it the Reader"):
         target.metric_history(pipeline_seeded["train_job"], "rmse")
     fake.deny(None)
     # 501 is not retried by azure-core or MLflow: one answer (retried 5xx are covered above).

@@ -556,6 +556,8 @@ class AzureTarget:
         if isinstance(exc, TargetError):
             return exc
         text = str(exc)
+        if "AuthorizationFailed" in text:  # MLflow wraps Azure's 403 body as INTERNAL_ERROR
+            return AccessDenied(f"the credential may not read MLflow runs (403): give it the {READ_ROLE} role on workspace {self.ref.workspace}")
         for status, role in (("403", READ_ROLE), ("401", None)):
             if f"{status}" in text and ("Forbidden" in text or "Unauthorized" in text or f"status code {status}" in text):
                 if role:
