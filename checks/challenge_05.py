@@ -363,11 +363,25 @@ def schedule_in_workspace(ctx):
                         f"'{written.get('expression')}': create it again from the file")
     if found.experiment and found.experiment != ctx.config.experiment:
         warnings.append(f"its jobs go to experiment {found.experiment}, not {ctx.config.experiment}")
+    firing = _workspace_firing(found)
+    if firing is not None and firing.minutes < HOURLY:
+        # The cost flag is about what runs in the workspace, whatever the file says.
+        warnings.append(_too_often(f"the workspace's schedule {found.name}", "it", firing))
     if warnings:
         evidence["warnings"] = warnings
     when = f"cron '{found.cron}'" if found.trigger == "cron" else f"every {_every(found.interval, found.frequency)}"
     return passed(f"schedule {found.name} is enabled ({when}, {found.time_zone}) and submits a pipeline job",
                   evidence=evidence)
+
+
+def _workspace_firing(found):
+    """How often a schedule in the workspace fires (as Azure ML reads its cron); None if that cannot be told."""
+    if found.trigger == "cron" and found.cron and cron_problem(found.cron) is None:
+        return cron_firing(azureml_effective_cron(found.cron))
+    if found.trigger == "recurrence" and found.frequency and isinstance(found.interval, int) \
+            and recurrence_problem(found.frequency, found.interval, None) is None:
+        return recurrence_firing(found.frequency, found.interval, None)
+    return None
 
 
 # -- 05.6 ------------------------------------------------------------------------------
