@@ -16,7 +16,7 @@ from .checks_helpers import verify_json
 from .fake_azureml import seed_pipeline_workspace
 from .fake_azureml.scoring import default_behaviour
 from .fake_azureml.state import PipelineStep
-from .test_azure_target import ENDPOINT, TEAM, fake  # noqa: F401 - the fake server fixture
+from .test_azure_target import ENDPOINT, fake, point_at  # noqa: F401 - fake: the fake server fixture
 
 MODEL = "adventureworks-forecast"
 EXPERIMENT = "adventureworks-forecast"
@@ -26,21 +26,7 @@ SCHEDULE = "retrain-adventureworks"  # the name challenge 05's solution gives it
 @pytest.fixture
 def azure_team(fake, team_repo, cli):  # noqa: F811 - the fixture imported above
     """A copy of a built team repo, checking the fake workspace."""
-
-    def make(name: str):
-        repo = team_repo(name)
-        ws = fake.workspace
-        result = cli(
-            "init", "--force", "--team", TEAM, "--target", "azure",
-            "--subscription", ws.subscription_id, "--resource-group", ws.resource_group, "--workspace", ws.name,
-            cwd=repo,
-        )
-        assert result.exit_code == 0, result.output
-        config = repo / "ohcheck.yaml"
-        config.write_text(config.read_text().replace("  # request_timeout: 60", "  request_timeout: 3"))
-        return repo
-
-    return make
+    return lambda name: point_at(fake, cli, team_repo(name))
 
 
 def _not_passed(results):

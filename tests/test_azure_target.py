@@ -34,10 +34,8 @@ def fake(tmp_path, monkeypatch):
         yield server
 
 
-@pytest.fixture
-def azure_repo(fake, team_repo, cli):
-    """A team repo whose local work (data, model) is done, checking the fake workspace."""
-    repo = team_repo("solved-01")
+def point_at(fake, cli, repo):
+    """Make a team repo check the fake workspace, as `ohcheck init --target azure` does."""
     ws = fake.workspace
     result = cli(
         "init", "--force", "--team", TEAM, "--target", "azure",
@@ -49,6 +47,12 @@ def azure_repo(fake, team_repo, cli):
     # Short waits: a slow answer should end the test in seconds.
     config.write_text(config.read_text().replace("  # request_timeout: 60", "  request_timeout: 3"))
     return repo
+
+
+@pytest.fixture
+def azure_repo(fake, team_repo, cli):
+    """A team repo whose local work (data, model) is done, checking the fake workspace."""
+    return point_at(fake, cli, team_repo("solved-01"))
 
 
 @pytest.fixture
@@ -238,6 +242,7 @@ def test_no_credential_fails_00_7_and_makes_the_rest_errors(cli, fake, azure_rep
     assert "AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET" in results["00.7"]["message"]
     assert results["00.1"]["status"] == "error" and "az login" in results["00.1"]["message"]
     assert results["00.5"]["status"] == "passed"
+    assert code == 1  # a failure (00.7) outweighs the errors
 
 
 def test_a_403_names_the_role_to_grant(cli, fake, azure_repo, seeded):
