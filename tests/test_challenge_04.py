@@ -152,3 +152,13 @@ def test_pipeline_run_refuses_what_is_not_a_pipeline_in_one_sentence(cli, team_r
     assert run.exit_code == 2, run.output
     assert expected in run.stderr and "Traceback" not in run.output
     assert run.stderr.count("error:") == 1
+
+
+def test_the_sdk_starter_fails_04_1_the_same_way(cli, team_repo):
+    repo = team_repo("starting-04")
+    (repo / "pipelines" / "train-deploy.yml").unlink()  # the team took the SDK route
+    _, results = verify_json(cli, repo, "04")
+    assert results["04.1"]["status"] == "failed"
+    assert results["04.1"]["message"] == (
+        "pipelines/train_deploy.py: no register step (the steps: train); no deploy step (the steps: train)"
+    )
