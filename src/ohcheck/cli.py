@@ -21,7 +21,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ohcheck import __version__
-from ohcheck.errors import EXIT_FAILED, EXIT_OK, UserError
+from ohcheck.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, UserError
 
 EXIT_INTERNAL = 4
 
@@ -36,6 +36,10 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Prepare the hack's data: Adventure Works daily transactions.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+coach_app = typer.Typer(
+    help="For coaches: verify every team yourself, and sign challenges off.", no_args_is_help=True
+)
+app.add_typer(coach_app, name="coach")
 pipeline_app = typer.Typer(help="Run your Azure ML pipeline on this machine (the local target).", no_args_is_help=True)
 app.add_typer(pipeline_app, name="pipeline")
 
@@ -532,6 +536,183 @@ def serve(
     serving.start(config, root, model_dir=model_dir, version=model_version, detach=detach, on_ready=ready)
     if not detach:
         console.print("Stopped.")
+
+
+# -- coach ---------------------------------------------------------------------------
+EventOption = Annotated[
+    Optional[Path],
+    typer.Option("--event", help="The event file. Default: the nearest event.yaml, here or above.", dir_okay=False),
+]
+StoreOption = Annotated[
+    Optional[Path],
+    typer.Option("--store", help="The coach store. Default: .ohcheck-coach/coach.db beside the event file.",
+                 dir_okay=False),
+]
+CoachOption = Annotated[
+    Optional[str],
+    typer.Option("--coach", help="Your name, recorded with what you do. Default: $OHCHECK_COACH, else your login."),
+]
+
+
+def _coach_name(coach: Optional[str]) -> str:
+    import getpass
+
+    return coach or os.environ.get("OHCHECK_COACH") or getpass.getuser()
+
+
+def _coach_store(loaded: Any, store: Optional[Path]) -> Path:
+    from ohcheck.coach_store import coach_store_path
+
+    return store if store is not None else coach_store_path(loaded.folder)
+
+
+@_command(coach_app, "collect")
+def coach_collect(
+    event: EventOption = None,
+    team: Annotated[Optional[list[str]], typer.Option("--team", help="Only this team (repeat for more).")] = None,
+    challenge: Annotated[
+        Optional[list[str]], typer.Option("--challenge", help="Only this challenge (repeat for more). Default: all.")
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, max=32, help="How many teams to verify at once.")] = 4,
+    store: StoreOption = None,
+    coach: CoachOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Verify every team's repo and target yourself: the trusted, coach-verified record.
+
+    Each team is verified on its own target (the event's `target`), read-only.
+    One team that cannot be verified (no repo, no credential) is that team's
+    error; the others go on. Exit code 3 when some team could not be verified.
+    """
+    from ohcheck.coach_collect import collect
+    from ohcheck.event import load_event
+
+    loaded = load_event(event)
+    pack = _pack()
+    teams = [loaded.event.team(name) for name in team] if team else list(loaded.event.teams)
+    challenges = [pack.challenge(c) for c in challenge] if challenge else [c for c in pack.challenges if pack.criteria(c)]
+    err = _stderr()
+    with _TeamsProgress(err, len(teams), enabled=err.is_terminal and not as_json) as done:
+        outcomes = collect(loaded, pack, _coach_store(loaded, store), teams=teams, challenges=challenges,
+                           coach=_coach_name(coach), jobs=jobs, on_team_done=done)
+    if as_json:
+        _echo_json({"event": loaded.event.event.name, "teams": [o.to_dict() for o in outcomes]})
+    else:
+        _print_collected(outcomes, [c.id for c in challenges])
+    if any(c.verdict == "error" for o in outcomes for c in o.challenges):
+        raise typer.Exit(EXIT_UNDECIDED)
+
+
+class _TeamsProgress:
+    """A bar of teams verified (stderr, terminals only)."""
+
+    def __init__(self, console: Any, total: int, *, enabled: bool) -> None:
+        self.console, self.total, self.enabled = console, total, enabled
+        self.progress: Any = None
+
+    def __enter__(self) -> Callable[[Any], None]:
+        if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+            self.progress = Progress(SpinnerColumn(), TextColumn("collecting"), BarColumn(), MofNCompleteColumn(),
+                                     TextColumn("{task.description}"), console=self.console, transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task("", total=self.total)
+
+        def done(outcome: Any) -> None:
+            if self.progress is not None:
+                self.progress.update(self.task, advance=1, description=_esc(f"{outcome.team} done"))
+
+        return done
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+_VERDICT_STYLE = {"passed": "green", "failed": "red", "error": "yellow", "skipped": "dim"}
+
+
+def _print_collected(outcomes: list, challenge_ids: list[str]) -> None:
+    from rich.table import Table
+
+    console = _stdout()
+    table = Table(title="Coach-verified", title_justify="left")
+    table.add_column("team")
+    for cid in challenge_ids:
+        table.add_column(cid.removeprefix("challenge-"))
+    for outcome in outcomes:
+        by = {c.challenge: c for c in outcome.challenges}
+        cells = []
+        for cid in challenge_ids:
+            verdict = by[cid].verdict if cid in by else ""
+            cells.append(f"[{_VERDICT_STYLE.get(verdict, 'white')}]{verdict}[/]")
+        table.add_row(_esc(outcome.team), *cells)
+    console.print(table)
+    for outcome in outcomes:
+        problems = sorted({c.problem for c in outcome.challenges if c.problem})
+        for problem in problems:
+            console.print(_esc(f"{outcome.team}: {problem}"))
+
+
+@_command(coach_app, "approve")
+def coach_approve(
+    team: Annotated[str, typer.Argument(help="The team, as the event file names it.")],
+    challenge: Annotated[str, typer.Argument(help="The challenge: challenge-03, 03 or 3.")],
+    note: Annotated[str, typer.Option("--note", help="What you checked, for the record.")] = "",
+    force: Annotated[bool, typer.Option("--force", help="Approve although your own verification did not pass "
+                                        "every criterion (recorded as forced).")] = False,
+    event: EventOption = None,
+    store: StoreOption = None,
+    coach: CoachOption = None,
+) -> None:
+    """Sign a challenge off for a team, on the strength of your own (coach-verified) results."""
+    from ohcheck.coach_store import CoachStore
+    from ohcheck.event import load_event
+
+    loaded = load_event(event)
+    name = loaded.event.team(team).name
+    cid = _pack().challenge(challenge).id
+    with CoachStore(_coach_store(loaded, store)) as coach_store:
+        latest = coach_store.latest(trust="coach").get((name, cid))
+        problem = None
+        if latest is None:
+            problem = f"you have not verified {cid} for {name} yet (`ohcheck coach collect --team {name}`)"
+        elif latest.verdict != "passed":
+            problem = (f"your latest verification of {cid} for {name} ({latest.started_at}) is {latest.verdict}: "
+                       f"{latest.passed} passed, {latest.failed} failed, {latest.error} errors")
+        forced = False
+        if problem:
+            if not force:
+                if not (sys.stdin.isatty() and typer.confirm(f"{problem[:1].upper()}{problem[1:]}. Approve anyway?")):
+                    raise UserError(f"Not approved: {problem}.", hint="Approve anyway with --force (it is recorded).")
+            forced = True
+        signed = coach_store.sign(name, cid, action="approve", coach=_coach_name(coach), note=note, forced=forced)
+    _stdout().print(_esc(f"Approved {cid} for {name} ({signed.coach}, {signed.time})" + (" — forced" if forced else "") + "."))
+
+
+@_command(coach_app, "revoke")
+def coach_revoke(
+    team: Annotated[str, typer.Argument(help="The team, as the event file names it.")],
+    challenge: Annotated[str, typer.Argument(help="The challenge: challenge-03, 03 or 3.")],
+    note: Annotated[str, typer.Option("--note", help="Why, for the record.")] = "",
+    event: EventOption = None,
+    store: StoreOption = None,
+    coach: CoachOption = None,
+) -> None:
+    """Take a sign-off back (the approval stays in the record, with this revocation after it)."""
+    from ohcheck.coach_store import CoachStore
+    from ohcheck.event import load_event
+
+    loaded = load_event(event)
+    name = loaded.event.team(team).name
+    cid = _pack().challenge(challenge).id
+    with CoachStore(_coach_store(loaded, store)) as coach_store:
+        current = coach_store.signoffs(team=name).get((name, cid))
+        if current is None or not current.approved:
+            raise UserError(f"{cid} is not signed off for {name}: there is nothing to revoke.")
+        signed = coach_store.sign(name, cid, action="revoke", coach=_coach_name(coach), note=note)
+    _stdout().print(_esc(f"Revoked the sign-off of {cid} for {name} ({signed.coach}, {signed.time})."))
 
 
 # -- pipeline -----------------------------------------------------------------------

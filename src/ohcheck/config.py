@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ohcheck.errors import ConfigError
+from ohcheck.yaml_model import explain, key_path, line_of, load_mapping
 
 CONFIG_NAME = "ohcheck.yaml"
 TARGETS = ("local", "azure")
@@ -125,18 +125,11 @@ def load_config(path: Path) -> Config:
 
 def parse_config(text: str, *, source: str = CONFIG_NAME) -> Config:
     try:
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f", line {mark.line + 1}" if mark else ""
-        problem = exc.problem or exc.context or "malformed YAML"
-        raise ConfigError(f"{source}{where}: this is not valid YAML ({problem}).") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: this is not valid YAML ({exc}).") from None
-    if data is None:
-        raise ConfigError(f"{source} is empty.", hint="Run `ohcheck init --force` to write a fresh one.")
-    if not isinstance(data, dict):
-        raise ConfigError(f"{source}: expected keys such as `team:` and `target:`, found a {type(data).__name__}.")
+        data = load_mapping(text, source, expected="`team:` and `target:`")
+    except ConfigError as exc:
+        if exc.message == f"{source} is empty.":
+            raise ConfigError(exc.message, hint="Run `ohcheck init --force` to write a fresh one.") from None
+        raise
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
@@ -146,42 +139,15 @@ def parse_config(text: str, *, source: str = CONFIG_NAME) -> Config:
 def _explain(exc: ValidationError, text: str, source: str) -> str:
     first = exc.errors()[0]
     loc = tuple(first["loc"])
-    key = ".".join(str(part) for part in loc)
-    line = _line_of(text, loc)
-    where = f"{source}, line {line}" if line else source
-    kind = first["type"]
-    if kind == "extra_forbidden":
-        return f"{where}: unknown key `{key}` (a typo? see the comments `ohcheck init` writes)."
-    if kind == "missing":
-        return f"{where}: the key `{key}` is required."
-    if kind == "literal_error" and loc == ("target",):
+    if first["type"] == "extra_forbidden":
+        line = line_of(text, loc)
+        where = f"{source}, line {line}" if line else source
+        return f"{where}: unknown key `{key_path(loc)}` (a typo? see the comments `ohcheck init` writes)."
+    if first["type"] == "literal_error" and loc == ("target",):
+        line = line_of(text, loc)
+        where = f"{source}, line {line}" if line else source
         return f"{where}: `target` must be one of {', '.join(TARGETS)}, not {first.get('input')!r}."
-    message = first["msg"].removeprefix("Value error, ")
-    return f"{where}: `{key}` {_lower_first(message)} (found {first.get('input')!r})."
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
-
-
-def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
-    """1-based line of the key at `loc` in the YAML text, or of its nearest parent."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return None
-    line = None
-    for part in loc:
-        if not isinstance(node, yaml.MappingNode):
-            break
-        for key_node, value_node in node.value:
-            if key_node.value == str(part):
-                line = key_node.start_mark.line + 1
-                node = value_node
-                break
-        else:
-            break
-    return line
+    return explain(exc, text, source)
 
 
 def with_overrides(config: Config, *, target: str | None = None) -> Config:

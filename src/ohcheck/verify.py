@@ -43,13 +43,20 @@ def verify(
     repo_root: Path,
     *,
     target: str | None = None,
+    workspace: dict[str, str] | None = None,
     store: bool = True,
     settings: RunnerSettings = RunnerSettings(),
     on_start: Callable[[Criterion], None] | None = None,
     on_result: Callable[[Result], None] | None = None,
 ) -> VerifyRun:
-    """Check every criterion of `challenge` against the team repo at `repo_root`."""
+    """Check every criterion of `challenge` against the team repo at `repo_root`.
+
+    `workspace` (subscription_id, resource_group, workspace) names the Azure ML
+    workspace instead of ohcheck.yaml: what the event file says for the team.
+    """
     config = with_overrides(load_config(repo_root / CONFIG_NAME), target=target)
+    if workspace:
+        config = config.model_copy(update={"azure": config.azure.model_copy(update=workspace)})
     criteria = pack.criteria(challenge)
     with contextlib.ExitStack() as stack:
         # The target first (a bad target writes nothing), then the store: opened

@@ -1,0 +1,280 @@
+"""The coach's store: every team's results, who vouches for them, and the sign-offs.
+
+A SQLite file (by default `.ohcheck-coach/coach.db` beside event.yaml), WAL
+mode, append-only. Each attempt says how far it can be trusted:
+
+* `coach`  — the coach's own ohcheck verified it (`ohcheck coach collect`);
+* `self`   — the team verified it and sent the result (`ohcheck coach import`):
+  convenient, but the team could have edited it.
+
+The two are never merged: every query takes the trust it wants. Sign-offs
+(approve / revoke) are rows too, with the coach's name and the time; the latest
+one for a team and challenge decides.
+
+Several writers at once (a collect and a few imports) each hold their own
+connection; SQLite's lock with a generous busy timeout orders them, and each
+attempt is written in one transaction, so none is lost or half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ohcheck.criteria import Result, Summary, utc_now
+from ohcheck.errors import StoreError
+from ohcheck.redaction import Redactor
+
+COACH_DIR = ".ohcheck-coach"
+COACH_DB = "coach.db"
+SCHEMA_VERSION = 1
+TRUSTS = ("coach", "self")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    team TEXT NOT NULL,
+    challenge TEXT NOT NULL,
+    target TEXT NOT NULL,
+    trust TEXT NOT NULL CHECK (trust IN ('coach', 'self')),
+    source TEXT NOT NULL,            -- who verified: the coach's ohcheck, or the bundle it came in
+    started_at TEXT NOT NULL,
+    duration REAL NOT NULL,
+    verdict TEXT NOT NULL,           -- passed, failed, error, skipped
+    passed INTEGER NOT NULL,
+    failed INTEGER NOT NULL,
+    error INTEGER NOT NULL,
+    skipped INTEGER NOT NULL,
+    problem TEXT,                    -- why nothing could be verified (an unreachable repo...), else NULL
+    digest TEXT UNIQUE,              -- an imported bundle's digest: the same bundle twice is one attempt
+    recorded_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS results (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    attempt_id INTEGER NOT NULL REFERENCES attempts(id),
+    criterion TEXT NOT NULL,
+    title TEXT NOT NULL,
+    status TEXT NOT NULL,
+    message TEXT NOT NULL,
+    hint TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    duration REAL NOT NULL,
+    time TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS signoffs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    team TEXT NOT NULL,
+    challenge TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('approve', 'revoke')),
+    coach TEXT NOT NULL,
+    note TEXT NOT NULL,
+    forced INTEGER NOT NULL,         -- approved although not every criterion passed
+    time TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attempts_by_team ON attempts(team, challenge, id);
+CREATE INDEX IF NOT EXISTS results_by_attempt ON results(attempt_id);
+CREATE INDEX IF NOT EXISTS signoffs_by_team ON signoffs(team, challenge, id);
+"""
+
+_ATTEMPT_COLUMNS = ("id, team, challenge, target, trust, source, started_at, duration, verdict, "
+                    "passed, failed, error, skipped, problem, recorded_at")
+
+
+@dataclass(frozen=True)
+class StoredAttempt:
+    id: int
+    team: str
+    challenge: str
+    target: str
+    trust: str
+    source: str
+    started_at: str
+    duration: float
+    verdict: str
+    passed: int
+    failed: int
+    error: int
+    skipped: int
+    problem: str | None
+    recorded_at: str
+    results: tuple[Result, ...] = field(default=(), compare=False)
+
+    def to_dict(self) -> dict:
+        data = {k: v for k, v in self.__dict__.items() if k != "results"}
+        data["results"] = [r.to_dict() for r in self.results]
+        return data
+
+
+@dataclass(frozen=True)
+class SignOff:
+    team: str
+    challenge: str
+    action: str
+    coach: str
+    note: str
+    forced: bool
+    time: str
+
+    @property
+    def approved(self) -> bool:
+        return self.action == "approve"
+
+
+def coach_store_path(event_folder: Path) -> Path:
+    return event_folder / COACH_DIR / COACH_DB
+
+
+class CoachStore:
+    """Use as a context manager; one per thread (SQLite connections are not shared)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(str(path), timeout=30.0)
+            conn.execute("PRAGMA busy_timeout = 30000")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if version == 0 and not tables - {"sqlite_sequence"}:
+                conn.execute("PRAGMA journal_mode = WAL")
+                with conn:
+                    conn.executescript(_SCHEMA)
+                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif version != SCHEMA_VERSION or not {"attempts", "results", "signoffs"} <= tables:
+                conn.close()
+                raise StoreError(
+                    f"{path} is not a coach store this version of ohcheck understands (schema {version}); "
+                    "it was left as it is.",
+                    hint="Point --store at another file, or use the ohcheck version that wrote it.",
+                )
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"The coach store {path} cannot be read ({exc}); it was left as it is.") from None
+        self._conn = conn
+
+    def __enter__(self) -> CoachStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # -- writing ----------------------------------------------------------------------
+    def record(
+        self,
+        *,
+        team: str,
+        challenge: str,
+        target: str,
+        trust: str,
+        source: str,
+        started_at: str,
+        results: Iterable[Result] = (),
+        summary: Summary | None = None,
+        problem: str | None = None,
+        digest: str | None = None,
+    ) -> int | None:
+        """Append one attempt with its results, all or nothing; None if this bundle was already imported."""
+        if trust not in TRUSTS:
+            raise ValueError(f"trust must be one of {TRUSTS}")
+        results = list(results)
+        summary = summary or Summary.of(results, 0.0)
+        redactor = Redactor()  # results arrive redacted; this catches credential-shaped text once more
+        verdict = "error" if problem else summary.verdict
+        try:
+            with self._conn:
+                cursor = self._conn.execute(
+                    "INSERT OR IGNORE INTO attempts (team, challenge, target, trust, source, started_at, duration,"
+                    " verdict, passed, failed, error, skipped, problem, digest, recorded_at)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (team, challenge, target, trust, source, started_at, summary.duration, verdict,
+                     summary.passed, summary.failed, summary.error, summary.skipped,
+                     redactor.text(problem) if problem else None, digest, utc_now()),
+                )
+                if cursor.rowcount == 0:
+                    return None
+                attempt_id = int(cursor.lastrowid)
+                self._conn.executemany(
+                    "INSERT INTO results (attempt_id, criterion, title, status, message, hint, evidence, duration, time)"
+                    " VALUES (?,?,?,?,?,?,?,?,?)",
+                    [(attempt_id, r.criterion, r.title, r.status.value, redactor.text(r.message), r.hint,
+                      json.dumps(redactor.value(r.evidence), sort_keys=True), r.duration, r.time) for r in results],
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"Could not write to the coach store {self.path}: {exc}.") from None
+        return attempt_id
+
+    def sign(self, team: str, challenge: str, *, action: str, coach: str, note: str = "", forced: bool = False) -> SignOff:
+        signoff = SignOff(team, challenge, action, coach, note, forced, utc_now())
+        try:
+            with self._conn:
+                self._conn.execute(
+                    "INSERT INTO signoffs (team, challenge, action, coach, note, forced, time) VALUES (?,?,?,?,?,?,?)",
+                    (team, challenge, action, coach, note, int(forced), signoff.time),
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"Could not write to the coach store {self.path}: {exc}.") from None
+        return signoff
+
+    # -- reading ----------------------------------------------------------------------
+    def attempts(self, *, team: str | None = None, challenge: str | None = None, trust: str | None = None,
+                 with_results: bool = False) -> list[StoredAttempt]:
+        """Attempts, oldest first, filtered as asked."""
+        where, args = [], []
+        for column, value in (("team", team), ("challenge", challenge), ("trust", trust)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        sql = f"SELECT {_ATTEMPT_COLUMNS} FROM attempts"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self._read(sql + " ORDER BY id", args)
+        attempts = [StoredAttempt(*row) for row in rows]
+        if with_results:
+            attempts = [self._with_results(a) for a in attempts]
+        return attempts
+
+    def latest(self, *, trust: str) -> dict[tuple[str, str], StoredAttempt]:
+        """The newest attempt of each (team, challenge) with this trust, with its results."""
+        rows = self._read(
+            f"SELECT {_ATTEMPT_COLUMNS} FROM attempts WHERE id IN "
+            "(SELECT MAX(id) FROM attempts WHERE trust = ? GROUP BY team, challenge)",
+            [trust],
+        )
+        return {(row[1], row[2]): self._with_results(StoredAttempt(*row)) for row in rows}
+
+    def signoffs(self, *, team: str | None = None) -> dict[tuple[str, str], SignOff]:
+        """The latest sign-off of each (team, challenge): it decides."""
+        sql = ("SELECT team, challenge, action, coach, note, forced, time FROM signoffs WHERE id IN "
+               "(SELECT MAX(id) FROM signoffs GROUP BY team, challenge)")
+        args: list = []
+        if team is not None:
+            sql += " AND team = ?"
+            args.append(team)
+        return {(r[0], r[1]): SignOff(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in self._read(sql, args)}
+
+    def signoff_history(self, team: str) -> list[SignOff]:
+        rows = self._read("SELECT team, challenge, action, coach, note, forced, time FROM signoffs WHERE team = ? "
+                          "ORDER BY id", [team])
+        return [SignOff(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in rows]
+
+    def _with_results(self, attempt: StoredAttempt) -> StoredAttempt:
+        rows = self._read("SELECT criterion, title, status, message, hint, evidence, duration, time FROM results "
+                          "WHERE attempt_id = ? ORDER BY id", [attempt.id])
+        results = tuple(
+            Result.from_dict({"challenge": attempt.challenge, "criterion": r[0], "title": r[1], "status": r[2],
+                              "message": r[3], "hint": r[4], "evidence": json.loads(r[5] or "{}"),
+                              "duration": r[6], "target": attempt.target, "team": attempt.team, "time": r[7]})
+            for r in rows
+        )
+        return StoredAttempt(*[getattr(attempt, k) for k in _ATTEMPT_COLUMNS.split(", ")], results=results)
+
+    def _read(self, sql: str, args: list) -> list[tuple]:
+        try:
+            return self._conn.execute(sql, args).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"The coach store {self.path} cannot be read ({exc}); it was left as it is.") from None

@@ -1,0 +1,98 @@
+"""Reading a YAML file into a pydantic model, with errors a person can act on.
+
+ohcheck.yaml (a team's) and event.yaml (the facilitator's) are both read here:
+every problem ends as one sentence naming the file, the line and the key,
+never as a validation dump.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ohcheck.errors import ConfigError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_mapping(text: str, source: str, *, expected: str) -> dict[str, Any]:
+    """The YAML text as a mapping; `expected` names the keys it should have, for the message."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f", line {mark.line + 1}" if mark else ""
+        problem = exc.problem or exc.context or "malformed YAML"
+        raise ConfigError(f"{source}{where}: this is not valid YAML ({problem}).") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: this is not valid YAML ({exc}).") from None
+    if data is None:
+        raise ConfigError(f"{source} is empty.")
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected keys such as {expected}, found a {type(data).__name__}.")
+    return data
+
+
+def validate(model: type[M], data: dict[str, Any], text: str, source: str) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(explain(exc, text, source)) from None
+
+
+def explain(exc: ValidationError, text: str, source: str) -> str:
+    """The first validation error as `file, line N: what is wrong with which key`."""
+    first = exc.errors()[0]
+    loc = tuple(part for part in first["loc"] if not isinstance(part, str) or not part.startswith("function-"))
+    key = key_path(loc)
+    line = line_of(text, loc)
+    where = f"{source}, line {line}" if line else source
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        return f"{where}: unknown key `{key}` (a typo?)."
+    if kind == "missing":
+        return f"{where}: the key `{key}` is required."
+    message = first["msg"].removeprefix("Value error, ")
+    if not key:
+        return f"{where}: {lower_first(message)}."
+    if isinstance(first.get("input"), (dict, list)):  # a whole section is wrong: its value says nothing
+        return f"{where}: in `{key}`, {lower_first(message)}."
+    return f"{where}: `{key}` {lower_first(message)} (found {first.get('input')!r})."
+
+
+def key_path(loc: tuple[Any, ...]) -> str:
+    """("teams", 2, "name") as `teams[2].name`."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the key (or list item) at `loc` in the YAML text, or of its nearest parent."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == str(part):
+                    line = key_node.start_mark.line + 1
+                    node = value_node
+                    break
+            else:
+                break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line

@@ -1,0 +1,174 @@
+"""The coach tools as a coach runs them: event.yaml, collect, approve and revoke, the coach store."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from ohcheck.coach_store import CoachStore
+from ohcheck.criteria import Result, Status
+
+EVENT = """\
+event:
+  name: OpenHack for MLOps, test
+  starts: 2026-12-01
+  ends: 2026-12-03
+teams:
+  - name: team-a
+    members: [Alice, Bob]
+    repo: team-a
+    target: local
+  - name: team-b
+    repo: nowhere
+    target: local
+  - name: team-c
+    repo: {url}
+    target: local
+coaches:
+  - name: Carol
+    teams: [team-a, team-b]
+"""
+
+
+@pytest.fixture
+def event_dir(tmp_path, team_repo):
+    folder = tmp_path / "event"
+    folder.mkdir()
+    repo = team_repo("solved-01")
+    repo.rename(folder / "team-a")
+    (folder / "event.yaml").write_text(EVENT.format(url="https://coach:s3cr3t-token@127.0.0.1:9/team-c.git"))
+    return folder
+
+
+def test_collect_verifies_each_team_itself_and_one_teams_trouble_is_only_its_own(cli, event_dir):
+    result = cli("coach", "collect", "--challenge", "01", "--json", "--coach", "Carol", cwd=event_dir)
+    assert result.exit_code == 3, result.output  # some team could not be verified
+    document = json.loads(result.stdout)
+    verdicts = {t["team"]: t["challenges"][0] for t in document["teams"]}
+    assert verdicts["team-a"]["verdict"] == "passed"
+    assert verdicts["team-b"]["verdict"] == "error"
+    assert verdicts["team-b"]["problem"] == f"team team-b's repo {event_dir / 'nowhere'} does not exist"
+    assert verdicts["team-c"]["verdict"] == "error"
+    assert verdicts["team-c"]["problem"].startswith("cannot fetch https://127.0.0.1:9/team-c.git: ")
+    assert "s3cr3t-token" not in result.output
+    # The coach store holds them, coach-verified; the team's repo got nothing written into it.
+    with CoachStore(event_dir / ".ohcheck-coach" / "coach.db") as store:
+        attempts = store.attempts(with_results=True)
+    assert {(a.team, a.challenge, a.trust, a.verdict) for a in attempts} == {
+        ("team-a", "challenge-01", "coach", "passed"),
+        ("team-b", "challenge-01", "coach", "error"),
+        ("team-c", "challenge-01", "coach", "error"),
+    }
+    assert all(a.source == "collected by Carol" for a in attempts)
+    assert len(next(a for a in attempts if a.team == "team-a").results) == 7
+    assert "s3cr3t-token" not in (event_dir / ".ohcheck-coach" / "coach.db").read_bytes().decode("latin-1")
+    assert not (event_dir / "team-a" / ".ohcheck" / "results.db").exists()
+
+
+def test_collect_fetches_a_repo_by_url_and_pulls_it_again(cli, event_dir, tmp_path):
+    source = tmp_path / "team-c-source"
+    (source / "src").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(source)], check=True)
+    cli("init", "--team", "team-c", "--dir", source)
+    subprocess.run(["git", "-C", str(source), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(source), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init"],
+                   check=True)
+    (event_dir / "event.yaml").write_text(EVENT.format(url=source.as_uri()))
+    for _ in range(2):  # a clone, then a pull
+        result = cli("coach", "collect", "--team", "team-c", "--challenge", "01", "--json", cwd=event_dir)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["teams"][0]["challenges"][0]["verdict"] == "failed"  # no data yet
+    assert (event_dir / ".ohcheck-coach" / "repos" / "team-c" / "ohcheck.yaml").is_file()
+
+
+def test_approve_rests_on_the_coachs_own_results_and_revoke_takes_it_back(cli, event_dir):
+    cli("coach", "collect", "--challenge", "01", "--team", "team-a", "--team", "team-b", cwd=event_dir)
+    approved = cli("coach", "approve", "team-a", "01", "--note", "demoed the forecast", "--coach", "Carol", cwd=event_dir)
+    assert approved.exit_code == 0, approved.output
+    assert approved.stdout.startswith("Approved challenge-01 for team-a (Carol, ")
+    refused = cli("coach", "approve", "team-b", "01", cwd=event_dir)
+    assert refused.exit_code == 2
+    assert "Not approved: your latest verification of challenge-01 for team-b" in refused.stderr
+    assert "--force" in refused.stderr
+    never = cli("coach", "approve", "team-a", "02", cwd=event_dir)
+    assert "you have not verified challenge-02 for team-a yet" in never.stderr
+    forced = cli("coach", "approve", "team-b", "01", "--force", "--note", "verified by hand", cwd=event_dir)
+    assert forced.exit_code == 0 and "— forced" in forced.stdout
+    revoked = cli("coach", "revoke", "team-a", "01", "--note", "wrong data", cwd=event_dir)
+    assert revoked.exit_code == 0, revoked.output
+    again = cli("coach", "revoke", "team-a", "01", cwd=event_dir)
+    assert again.exit_code == 2 and "nothing to revoke" in again.stderr
+    with CoachStore(event_dir / ".ohcheck-coach" / "coach.db") as store:
+        latest = store.signoffs()
+        history = store.signoff_history("team-a")
+    assert not latest[("team-a", "challenge-01")].approved
+    assert latest[("team-b", "challenge-01")].forced and latest[("team-b", "challenge-01")].note == "verified by hand"
+    assert [(s.action, s.coach, s.note) for s in history] == [
+        ("approve", "Carol", "demoed the forecast"), ("revoke", history[1].coach, "wrong data")
+    ]
+
+
+def test_unknown_teams_and_challenges_are_one_sentence(cli, event_dir):
+    result = cli("coach", "approve", "team-z", "01", cwd=event_dir)
+    assert result.exit_code == 2
+    assert "There is no team 'team-z' in the event (its teams: team-a, team-b, team-c)." in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda t: t.replace("  ends: 2026-12-03\n", ""), "event.yaml, line 1: the key `event.ends` is required."),
+        (lambda t: t.replace("repo: nowhere", "repo: nowhere\n    colour: blue"),
+         "event.yaml, line 12: unknown key `teams[1].colour` (a typo?)."),
+        (lambda t: t.replace("target: local\n  - name: team-c", "target: cloud\n  - name: team-c"),
+         "event.yaml, line 12: `teams[1].target` input should be 'local' or 'azure' (found 'cloud')."),
+        (lambda t: t.replace("name: team-b", "name: team-a"), "event.yaml: two teams are named team-a."),
+        (lambda t: t.replace("teams: [team-a, team-b]", "teams: [team-a, team-x]"),
+         "event.yaml: coach Carol looks after team-x, which is not a team of the event."),
+        (lambda t: t.replace("ends: 2026-12-03", "ends: 2026-11-30"),
+         "event.yaml, line 1: in `event`, the event ends (2026-11-30) before it starts (2026-12-01)."),
+        (lambda t: t + "  - [\n", "event.yaml, line "),
+        (lambda t: "", "event.yaml is empty."),
+    ],
+)
+def test_a_bad_event_file_is_one_sentence_naming_the_line_and_key(cli, tmp_path, edit, expected):
+    (tmp_path / "event.yaml").write_text(edit(EVENT.format(url="https://example.com/c.git")))
+    result = cli("coach", "collect", cwd=tmp_path)
+    assert result.exit_code == 2, result.output
+    assert expected in result.stderr
+    assert result.stderr.count("error:") == 1 and "Traceback" not in result.output
+
+
+def test_no_event_file_says_where_it_looked(cli, tmp_path):
+    result = cli("coach", "collect", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "No event.yaml here or in any parent folder." in result.stderr
+
+
+def _write_attempts(args: tuple[str, int]) -> None:
+    path, writer = args
+    with CoachStore(Path(path)) as store:
+        for i in range(40):
+            result = Result("challenge-01", "01.1", "t", Status.PASSED, "ok", time="2026-12-01T00:00:00Z")
+            store.record(team=f"team-{writer}", challenge="challenge-01", target="local", trust="self",
+                         source=f"bundle {i}", started_at="2026-12-01T00:00:00Z", results=[result],
+                         digest=f"{writer}-{i}")
+
+
+def test_concurrent_writers_lose_no_record(tmp_path):
+    path = tmp_path / "coach.db"
+    CoachStore(path).close()
+    with ProcessPoolExecutor(max_workers=4) as pool:
+        list(pool.map(_write_attempts, [(str(path), w) for w in range(4)]))
+    with CoachStore(path) as store:
+        attempts = store.attempts(with_results=True)
+    assert len(attempts) == 160 and all(len(a.results) == 1 for a in attempts)
+    # The same bundle twice is one attempt.
+    with CoachStore(path) as store:
+        assert store.record(team="team-0", challenge="challenge-01", target="local", trust="self", source="again",
+                            started_at="2026-12-01T00:00:00Z", digest="0-0") is None
