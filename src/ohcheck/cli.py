@@ -715,6 +715,62 @@ def coach_revoke(
     _stdout().print(_esc(f"Revoked the sign-off of {cid} for {name} ({signed.coach}, {signed.time})."))
 
 
+class ReportFormat(str, enum.Enum):
+    md = "md"
+    html = "html"
+
+
+@_command(coach_app, "report")
+def coach_report(
+    team: Annotated[str, typer.Argument(help="The team, as the event file names it.")],
+    fmt: Annotated[ReportFormat, typer.Option("--format", help="Markdown or a self-contained HTML page.")] = ReportFormat.md,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write it to this file (default: stdout).",
+                                                 dir_okay=False)] = None,
+    event: EventOption = None,
+    store: StoreOption = None,
+) -> None:
+    """A team's review: per challenge and criterion, what you verified, what the team reported, sign-offs."""
+    from ohcheck.coach_report import render_report
+    from ohcheck.event import load_event
+
+    loaded = load_event(event)
+    text = render_report(loaded, _coach_store(loaded, store), loaded.event.team(team).name, fmt.value)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    from ohcheck.atomic import write_text_atomic
+
+    write_text_atomic(out, text)
+    _stdout().print(_esc(f"Wrote the report of {team} to {out}."))
+
+
+@_command(coach_app, "dashboard")
+def coach_dashboard(
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.", dir_okay=False)] = Path("dashboard.html"),
+    serve: Annotated[bool, typer.Option("--serve", help="Serve it on 127.0.0.1, refreshed as results arrive.")] = False,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="The port for --serve (0: any free one).")] = 8765,
+    event: EventOption = None,
+    store: StoreOption = None,
+) -> None:
+    """The whole event on one self-contained page: teams × challenges, funnel, times, stuck teams."""
+    from ohcheck import coach_dashboard as dashboard
+    from ohcheck.event import load_event
+
+    loaded = load_event(event)
+    store_path = _coach_store(loaded, store)
+    console = _stdout()
+    if not serve:
+        written = dashboard.write_dashboard(loaded, store_path, out)
+        console.print(_esc(f"Wrote {out} ({written.teams} teams, {written.size_bytes / 1024:.0f} KiB)."))
+        return
+
+    def ready(url: str) -> None:
+        console.print(_esc(f"Serving the dashboard at {url} (refreshed as results arrive). Press Ctrl-C to stop."))
+
+    dashboard.serve_dashboard(loaded, store_path, port=port, on_ready=ready)
+    console.print("Stopped.")
+
+
 # -- pipeline -----------------------------------------------------------------------
 @_command(pipeline_app, "run")
 def pipeline_run(
