@@ -738,9 +738,9 @@ def coach_report(
     if out is None:
         typer.echo(text, nl=False)
         return
-    from ohcheck.atomic import write_text_atomic
+    from ohcheck.atomic import write_atomic
 
-    write_text_atomic(out, text)
+    write_atomic(out, text)
     _stdout().print(_esc(f"Wrote the report of {team} to {out}."))
 
 
