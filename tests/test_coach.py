@@ -40,6 +40,8 @@ def event_dir(tmp_path, team_repo):
     folder.mkdir()
     repo = team_repo("solved-01")
     repo.rename(folder / "team-a")
+    config = folder / "team-a" / "ohcheck.yaml"
+    config.write_text(config.read_text().replace('team: "testers"', 'team: "team-a"'))
     (folder / "event.yaml").write_text(EVENT.format(url="https://coach:s3cr3t-token@127.0.0.1:9/team-c.git"))
     return folder
 
@@ -172,3 +174,53 @@ def test_concurrent_writers_lose_no_record(tmp_path):
     with CoachStore(path) as store:
         assert store.record(team="team-0", challenge="challenge-01", target="local", trust="self", source="again",
                             started_at="2026-12-01T00:00:00Z", digest="0-0") is None
+
+
+def test_a_team_exports_signed_results_and_the_coach_imports_them_as_self_reported(cli, event_dir, tmp_path):
+    made = cli("coach", "key", cwd=event_dir)
+    assert made.exit_code == 0 and made.stdout.startswith("Made the event key: ")
+    key_file = event_dir / ".ohcheck-coach" / "event.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert "already has" in cli("coach", "key", cwd=event_dir).stdout
+    key = key_file.read_text().strip()
+    team = event_dir / "team-a"
+    (team / ".ohcheck").mkdir(exist_ok=True)
+    (team / ".ohcheck" / "event.key").write_text(key + "\n")  # what the team kit gives the team
+    bundle = tmp_path / "team-a-01.json"
+    exported = cli("verify", "01", "--export", bundle, cwd=team)
+    assert exported.exit_code == 0, exported.output
+    assert key not in bundle.read_text() and key not in exported.output
+    imported = cli("coach", "import", bundle, cwd=event_dir)
+    assert imported.exit_code == 0, imported.output
+    assert imported.stdout.startswith("team-a-01.json: imported — team-a, challenge-01, passed (self-reported, ")
+    assert "already imported" in cli("coach", "import", bundle, cwd=event_dir).stdout
+    # Edited after signing: refused, and nothing else is lost.
+    tampered = tmp_path / "tampered.json"
+    document = json.loads(bundle.read_text())
+    document["results"][0]["message"] = "all good, trust me"
+    tampered.write_text(json.dumps(document))
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text("{not json")
+    result = cli("coach", "import", tampered, garbage, bundle, cwd=event_dir)
+    assert result.exit_code == 2
+    assert "tampered.json was changed after it was signed, or signed with another event's key" in result.stderr
+    assert "garbage.json is not a result bundle (not JSON" in result.stderr
+    assert "team-a-01.json: already imported" in result.stdout
+    with CoachStore(event_dir / ".ohcheck-coach" / "coach.db") as store:
+        mine = store.attempts(trust="self", with_results=True)
+        assert store.latest(trust="coach") == {}  # a self-reported result is never the coach's
+    assert [(a.team, a.challenge, a.verdict, a.source) for a in mine] == [
+        ("team-a", "challenge-01", "passed", "bundle team-a-01.json")
+    ]
+    assert len(mine[0].results) == 7
+    assert key not in (event_dir / ".ohcheck-coach" / "coach.db").read_bytes().decode("latin-1")
+
+
+def test_export_without_an_event_key_says_so_before_verifying(cli, team_repo, tmp_path, monkeypatch):
+    monkeypatch.delenv("OHCHECK_EVENT_KEY", raising=False)
+    repo = team_repo("solved-01")
+    result = cli("verify", "01", "--export", tmp_path / "b.json", cwd=repo)
+    assert result.exit_code == 2
+    assert "There is no event key: --export needs" in result.stderr and "OHCHECK_EVENT_KEY" in result.stderr
+    assert not (tmp_path / "b.json").exists()
+    assert not (repo / ".ohcheck" / "results.db").exists()  # nothing was verified

@@ -21,7 +21,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ohcheck import __version__
-from ohcheck.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, UserError
+from ohcheck.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, EXIT_USAGE, UserError
 
 EXIT_INTERNAL = 4
 
@@ -326,6 +326,11 @@ def verify(
     junit_xml: Annotated[
         Optional[Path], typer.Option("--junit-xml", help="Also write the results as JUnit XML to FILE.", dir_okay=False)
     ] = None,
+    export: Annotated[
+        Optional[Path],
+        typer.Option("--export", help="Also write the results as a bundle signed with the event key, for your coach.",
+                     dir_okay=False),
+    ] = None,
     repo: RepoOption = None,
     store: Annotated[bool, typer.Option("--store/--no-store", help="Record the results in .ohcheck/results.db.")] = True,
     timeout: Annotated[float, typer.Option(help="Seconds each criterion may take.", min=1.0)] = 120.0,
@@ -341,6 +346,12 @@ def verify(
     pack = _pack()
     c = pack.challenge(challenge)
     root = _team_repo(repo)
+    key = None
+    if export is not None:  # before the run: no key means nothing to sign, so say so at once
+        from ohcheck.bundle import KEY_NAME, read_key
+        from ohcheck.store import STORE_DIR
+
+        key = read_key(root / STORE_DIR / KEY_NAME, who="--export")
     criteria = pack.criteria(c)
     settings = RunnerSettings(timeout=timeout)
     err = _stderr()
@@ -377,6 +388,12 @@ def verify(
         from ohcheck.render import junit
 
         write_atomic(junit_xml, junit.to_xml(c.id, c.title, run.results, run.summary, timestamp=run.started_at))
+    if export is not None and key is not None:
+        from ohcheck import bundle
+        from ohcheck.atomic import write_atomic
+
+        write_atomic(export, bundle.export(run, key))
+        _stderr().print(_esc(f"Wrote the signed results to {export}: send it to your coach."))
     raise typer.Exit(run.summary.exit_code)
 
 
@@ -713,6 +730,68 @@ def coach_revoke(
             raise UserError(f"{cid} is not signed off for {name}: there is nothing to revoke.")
         signed = coach_store.sign(name, cid, action="revoke", coach=_coach_name(coach), note=note)
     _stdout().print(_esc(f"Revoked the sign-off of {cid} for {name} ({signed.coach}, {signed.time})."))
+
+
+@_command(coach_app, "key")
+def coach_key(event: EventOption = None) -> None:
+    """Make the event's key (once): teams sign the results they export with it, you check them on import.
+
+    Give each team the file as .ohcheck/event.key in its repo (git ignores
+    .ohcheck/). The key itself is never printed.
+    """
+    from ohcheck.bundle import new_key
+    from ohcheck.coach_store import COACH_DIR
+    from ohcheck.event import load_event
+
+    loaded = load_event(event)
+    path = loaded.folder / COACH_DIR / "event.key"
+    made = new_key(path)
+    verb = "Made" if made else "The event already has"
+    _stdout().print(_esc(f"{verb} the event key: {path}. Give each team a copy as .ohcheck/event.key in its repo."))
+
+
+@_command(coach_app, "import")
+def coach_import(
+    files: Annotated[list[Path], typer.Argument(help="Result bundles teams exported (`ohcheck verify --export`).",
+                                                dir_okay=False)],
+    event: EventOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Load teams' own results, marked self-reported (never mixed with what you verified).
+
+    A bundle changed after it was signed, or from a team not in the event, is
+    refused with the reason; the others are imported. Importing a bundle twice
+    stores it once. Exit code 2 when any bundle was refused.
+    """
+    from ohcheck import bundle
+    from ohcheck.coach_store import COACH_DIR, CoachStore
+    from ohcheck.event import load_event
+
+    loaded = load_event(event)
+    key = bundle.read_key(loaded.folder / COACH_DIR / "event.key", who="ohcheck coach import")
+    names = {t.name for t in loaded.event.teams}
+    console, err = _stdout(), _stderr()
+    refused = 0
+    with CoachStore(_coach_store(loaded, store)) as coach_store:
+        for path in files:
+            try:
+                found = bundle.load(path, key)
+                if found.team not in names:
+                    raise UserError(f"{path} is from team {found.team!r}, which is not a team of the event.")
+            except UserError as exc:
+                refused += 1
+                err.print(f"[bold red]refused:[/] {_esc(exc.message)}")
+                continue
+            stored = coach_store.record(
+                team=found.team, challenge=found.challenge, target=found.target, trust="self",
+                source=f"bundle {path.name}", started_at=found.started_at, results=found.results,
+                summary=found.summary, digest=found.signature,
+            )
+            what = "imported" if stored is not None else "already imported"
+            console.print(_esc(f"{path.name}: {what} — {found.team}, {found.challenge}, {found.summary.verdict} "
+                               f"(self-reported, {found.started_at})"))
+    if refused:
+        raise typer.Exit(EXIT_USAGE)
 
 
 class ReportFormat(str, enum.Enum):
