@@ -34,7 +34,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ohcheck.errors import ConfigError
-from ohcheck.yaml_model import load_mapping, validate
+from ohcheck.yaml_model import line_of, load_mapping, validate
 
 EVENT_NAME = "event.yaml"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # a team name is also a folder name
@@ -93,19 +93,6 @@ class Event(_Section):
     teams: list[Team] = Field(min_length=1)
     coaches: list[Coach] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _names_agree(self) -> Event:
-        seen: set[str] = set()
-        for team in self.teams:
-            if team.name in seen:
-                raise ValueError(f"two teams are named {team.name}")
-            seen.add(team.name)
-        for coach in self.coaches:
-            unknown = [t for t in coach.teams if t not in seen]
-            if unknown:
-                raise ValueError(f"coach {coach.name} looks after {', '.join(unknown)}, which is not a team of the event")
-        return self
-
     def team(self, name: str) -> Team:
         for team in self.teams:
             if team.name == name:
@@ -158,4 +145,24 @@ def load_event(path: Path | None = None) -> LoadedEvent:
         raise ConfigError(f"Cannot read {path}: {exc}.") from None
     data = load_mapping(text, str(path), expected="`event:`, `teams:` and `coaches:`")
     event = validate(Event, data, text, str(path))
+    _names_agree(event, text, str(path))
     return LoadedEvent(path=path.resolve(), event=event)
+
+
+def _names_agree(event: Event, text: str, source: str) -> None:
+    """Team names are unique and coaches look after teams of the event; the message names the line."""
+
+    def at(*loc: str | int) -> str:
+        line = line_of(text, loc)
+        return f"{source}, line {line}" if line else source
+
+    seen: set[str] = set()
+    for i, team in enumerate(event.teams):
+        if team.name in seen:
+            raise ConfigError(f"{at('teams', i, 'name')}: two teams are named {team.name}.")
+        seen.add(team.name)
+    for i, coach in enumerate(event.coaches):
+        unknown = [t for t in coach.teams if t not in seen]
+        if unknown:
+            raise ConfigError(f"{at('coaches', i, 'teams')}: coach {coach.name} looks after "
+                              f"{', '.join(unknown)}, which is not a team of the event.")
