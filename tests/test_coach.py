@@ -12,6 +12,8 @@ import pytest
 from ohcheck.coach_store import CoachStore
 from ohcheck.criteria import Result, Status
 
+from .test_azure_target import fake  # noqa: F401 - the fake Azure ML server fixture
+
 EVENT = """\
 event:
   name: OpenHack for MLOps, test
@@ -224,3 +226,26 @@ def test_export_without_an_event_key_says_so_before_verifying(cli, team_repo, tm
     assert "There is no event key: --export needs" in result.stderr and "OHCHECK_EVENT_KEY" in result.stderr
     assert not (tmp_path / "b.json").exists()
     assert not (repo / ".ohcheck" / "results.db").exists()  # nothing was verified
+
+
+def test_collect_checks_an_azure_team_in_the_workspace_the_event_names(cli, fake, team_repo, tmp_path):  # noqa: F811
+    from .fake_azureml import seed_passing_workspace
+
+    seed_passing_workspace(fake, endpoint="aw-forecast-testers")
+    ws = fake.workspace
+    folder = tmp_path / "azure-event"
+    folder.mkdir()
+    team_repo("solved-03").rename(folder / "team-z")  # its ohcheck.yaml names no workspace: the event does
+    (folder / "event.yaml").write_text(f"""\
+event: {{name: azure, starts: 2026-12-01, ends: 2026-12-01}}
+teams:
+  - name: team-z
+    repo: team-z
+    target: azure
+    workspace: {{subscription_id: {ws.subscription_id}, resource_group: {ws.resource_group}, name: {ws.name}}}
+""")
+    result = cli("coach", "collect", "--challenge", "00", "--challenge", "02", "--json", cwd=folder)
+    assert result.exit_code == 0, result.output
+    verdicts = {c["challenge"]: c["verdict"] for c in json.loads(result.stdout)["teams"][0]["challenges"]}
+    assert verdicts == {"challenge-00": "passed", "challenge-02": "passed"}
+    assert [r for r in fake.requests if r.method not in ("GET", "POST")] == []
