@@ -1,12 +1,327 @@
-"""`ohcheck coach report TEAM`: being built (issue 5)."""
+"""`ohcheck coach report TEAM`: one team's review, for the coach who signs its challenges off.
+
+Per challenge of the hack, in order: each criterion's latest status, message,
+evidence and hint as the coach verified it (`coach collect`: the trusted
+record) and as the team reported it (`coach import`: self-reported) side by
+side, never merged; the first attempt, the first pass, the number of
+attempts and the time spent; the sign-off and its history. Where the team's
+model answers, a plot of its forecast against the held-out days.
+
+Time spent on a challenge runs from the team's first attempt at it, whoever
+verified it, to its first fully passed attempt (verdict `passed`: nothing
+failed or undecided, the way `coach approve` reads it), whoever verified that
+one — the report says which. A challenge not passed yet counts up to its last
+attempt ("so far"), not to the moment the report was made, so a report of the
+same store always says the same thing.
+
+The store already redacts results; what the report shows goes through a
+Redactor once more (sign-off notes too: a coach may paste anything) and
+through escaping (HTML autoescaped, Markdown table cells escaped).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from ohcheck.coach_store import TRUSTS, CoachStore, SignOff, StoredAttempt
+from ohcheck.criteria import Result
 from ohcheck.errors import UserError
-from ohcheck.event import LoadedEvent
+from ohcheck.event import LoadedEvent, Team
+from ohcheck.redaction import Redactor
+
+EVIDENCE_CHARS = 240  # evidence is shown compact: one line of JSON, cut here
+TRUST_LABELS = {"coach": "coach-verified", "self": "self-reported"}
+FORMATS = ("md", "html")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One criterion's latest result under one trust."""
+
+    status: str
+    message: str
+    evidence: str  # compact JSON, "" when there is none
+
+
+@dataclass(frozen=True)
+class CriterionRow:
+    id: str
+    title: str
+    hint: str
+    cells: dict[str, Cell | None]  # by trust; None: not in that trust's latest attempt
+
+
+@dataclass(frozen=True)
+class TrustRecord:
+    """What one trust says about a challenge: its attempts and the latest of them."""
+
+    trust: str
+    attempts: int
+    first_attempt: str | None = None
+    first_pass: str | None = None
+    latest: StoredAttempt | None = None
+
+    @property
+    def label(self) -> str:
+        return TRUST_LABELS[self.trust]
+
+
+@dataclass(frozen=True)
+class ChallengeReport:
+    id: str
+    title: str
+    criteria: list[CriterionRow]
+    records: dict[str, TrustRecord]  # by trust, "coach" first
+    attempts: int
+    first_attempt: str | None
+    first_pass: str | None
+    first_pass_trust: str | None
+    time_spent: str | None  # "1 h 20 min", or None before any attempt
+    time_spent_so_far: bool  # not passed yet: counted to the last attempt
+    signoff: SignOff | None
+    history: list[SignOff] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TeamHeader:
+    name: str
+    members: list[str]
+    target: str
+    repo: str
+    workspace: str
+    coaches: list[str]
 
 
 def render_report(loaded: LoadedEvent, store_path: Path, team: str, fmt: str) -> str:
-    raise UserError("ohcheck coach report is not built yet.")
+    """The team's report as Markdown (`md`) or a self-contained HTML page (`html`)."""
+    if fmt not in FORMATS:
+        raise UserError(f"Unknown report format {fmt!r}: choose one of {', '.join(FORMATS)}.")
+    member = loaded.event.team(team)
+    redactor = Redactor()
+    challenges = build_challenges(store_path, member.name, redactor)
+
+    from ohcheck.coach_forecast import forecast_plot  # pandas, matplotlib: only when a report is made
+
+    plot = forecast_plot(loaded, member)
+    return _render(
+        f"coach_report.{fmt}.j2",
+        fmt,
+        event=loaded.event.event,
+        team=_header(loaded, member),
+        challenges=challenges,
+        plot=plot,
+        generated=_when(dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")),
+        labels=TRUST_LABELS,
+        trusts=TRUSTS,
+    )
+
+
+def build_challenges(store_path: Path, team: str, redactor: Redactor | None = None) -> list[ChallengeReport]:
+    """Every challenge of the pack, in order, with what the store holds about it for `team`."""
+    from ohcheck.pack import HackPack
+
+    redactor = redactor or Redactor()
+    attempts, history = _read_store(store_path, team)
+    pack = HackPack()
+    known = {c.id for c in pack.challenges}
+    reports = [_challenge(c.id, c.title, pack.criteria(c), attempts, history, redactor) for c in pack.challenges]
+    # A challenge the store knows but this pack does not (another pack version): shown last, not lost.
+    for cid in sorted({a.challenge for a in attempts} - known):
+        reports.append(_challenge(cid, "(not in this hack pack)", [], attempts, history, redactor))
+    return reports
+
+
+def time_spent(attempts: list[StoredAttempt]) -> tuple[dt.timedelta | None, StoredAttempt | None]:
+    """From the first attempt (any trust) to the first fully passed one (any trust), else to the last attempt.
+
+    Returns the time and the first passed attempt (None when not passed yet).
+    """
+    ordered = _chronological(attempts)
+    timed = [a for a in ordered if _instant(a.started_at) is not None]
+    if not timed:
+        return None, next((a for a in ordered if a.verdict == "passed"), None)
+    first_pass = next((a for a in timed if a.verdict == "passed"), None)
+    end = first_pass or timed[-1]
+    return _instant(end.started_at) - _instant(timed[0].started_at), first_pass
+
+
+# -- reading the store --------------------------------------------------------------------
+
+def _read_store(store_path: Path, team: str) -> tuple[list[StoredAttempt], list[SignOff]]:
+    # A report only reads: with no store yet there is nothing to show, and none is created.
+    if not store_path.exists():
+        return [], []
+    with CoachStore(store_path) as store:
+        return store.attempts(team=team, with_results=True), store.signoff_history(team)
+
+
+def _challenge(cid: str, title: str, criteria: list, attempts: list[StoredAttempt], history: list[SignOff],
+               redactor: Redactor) -> ChallengeReport:
+    mine = [a for a in attempts if a.challenge == cid]
+    records = {trust: _record(trust, [a for a in mine if a.trust == trust]) for trust in TRUSTS}
+    spent, first_pass = time_spent(mine)
+    ordered = _chronological(mine)
+    signoffs = [s for s in history if s.challenge == cid]
+    signoffs = [SignOff(s.team, s.challenge, s.action, s.coach, redactor.text(s.note), s.forced, s.time)
+                for s in signoffs]
+    return ChallengeReport(
+        id=cid,
+        title=title,
+        criteria=_rows(criteria, records, redactor),
+        records=records,
+        attempts=len(mine),
+        first_attempt=_when(ordered[0].started_at) if ordered else None,
+        first_pass=_when(first_pass.started_at) if first_pass else None,
+        first_pass_trust=TRUST_LABELS[first_pass.trust] if first_pass else None,
+        time_spent=_duration(spent) if spent is not None else None,
+        time_spent_so_far=first_pass is None,
+        signoff=signoffs[-1] if signoffs else None,
+        history=signoffs,
+    )
+
+
+def _record(trust: str, attempts: list[StoredAttempt]) -> TrustRecord:
+    if not attempts:
+        return TrustRecord(trust, 0)
+    timed = _chronological(attempts)
+    first_pass = next((a for a in timed if a.verdict == "passed"), None)
+    return TrustRecord(
+        trust=trust,
+        attempts=len(attempts),
+        first_attempt=_when(timed[0].started_at),
+        first_pass=_when(first_pass.started_at) if first_pass else None,
+        latest=max(attempts, key=lambda a: a.id),  # the newest record, as the store's latest() has it
+    )
+
+
+def _rows(criteria: list, records: dict[str, TrustRecord], redactor: Redactor) -> list[CriterionRow]:
+    latest = {trust: {r.criterion: r for r in (rec.latest.results if rec.latest else ())}
+              for trust, rec in records.items()}
+    rows = []
+    seen = set()
+    for c in criteria:
+        seen.add(c.id)
+        found = {trust: latest[trust].get(c.id) for trust in TRUSTS}
+        hint = c.hint or next((r.hint for r in found.values() if r and r.hint), "")
+        rows.append(CriterionRow(c.id, c.title, hint, {t: _cell(r, redactor) for t, r in found.items()}))
+    # Results for criteria this pack no longer has: still the team's record.
+    extra = sorted({cid for by in latest.values() for cid in by} - seen)
+    for cid in extra:
+        found = {trust: latest[trust].get(cid) for trust in TRUSTS}
+        any_result = next(r for r in found.values() if r)
+        rows.append(CriterionRow(cid, any_result.title, any_result.hint,
+                                 {t: _cell(r, redactor) for t, r in found.items()}))
+    return rows
+
+
+def _cell(result: Result | None, redactor: Redactor) -> Cell | None:
+    if result is None:
+        return None
+    return Cell(result.status.value, redactor.text(result.message), _compact(redactor.value(result.evidence)))
+
+
+def _compact(evidence: Any) -> str:
+    if not evidence:
+        return ""
+    text = json.dumps(evidence, sort_keys=True, ensure_ascii=False, default=str, separators=(", ", ": "))
+    return text if len(text) <= EVIDENCE_CHARS else text[: EVIDENCE_CHARS - 1] + "…"
+
+
+def _header(loaded: LoadedEvent, team: Team) -> TeamHeader:
+    from ohcheck.coach_collect import shown
+
+    workspace = ""
+    if team.workspace is not None:
+        workspace = f"{team.workspace.name} (resource group {team.workspace.resource_group})"
+    return TeamHeader(
+        name=team.name,
+        members=list(team.members),
+        target=team.target,
+        repo=shown(team.repo),  # a URL's user and token never reach the page
+        workspace=workspace,
+        coaches=[c.name for c in loaded.event.coaches if team.name in c.teams],
+    )
+
+
+# -- times ------------------------------------------------------------------------------------
+
+_NEVER = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+
+
+def _chronological(attempts: list[StoredAttempt]) -> list[StoredAttempt]:
+    """By the time each attempt started (a self-reported one may arrive late); unreadable times last."""
+    return sorted(attempts, key=lambda a: (_instant(a.started_at) or _NEVER, a.id))
+
+
+def _instant(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _when(text: str | None) -> str:
+    """An ISO time as `2026-12-01 10:04 UTC`; text that is not one, as it is."""
+    moment = _instant(text)
+    if moment is None:
+        return text or ""
+    return f"{moment.astimezone(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
+
+
+def _duration(delta: dt.timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h {minutes:02d} min"
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min"
+
+
+# -- rendering --------------------------------------------------------------------------------
+
+def _render(template: str, fmt: str, **values: Any) -> str:
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(
+        loader=PackageLoader("ohcheck", "templates"),
+        undefined=StrictUndefined,
+        autoescape=fmt == "html",  # every value from a store or a team is escaped in HTML
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = _md
+    env.filters["mdcode"] = _md_code
+    env.filters["when"] = _when
+    env.filters["code_spans"] = _code_spans
+    return env.get_template(template).render(**values)
+
+
+def _code_spans(value: Any) -> Any:
+    """A pack's hint for HTML: escaped first, then its `backtick` spans shown as code."""
+    from markupsafe import Markup, escape
+
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(value))))
+
+
+def _md(value: Any) -> str:
+    """Text made safe for a Markdown table cell: one line, no `|` or raw HTML."""
+    text = " ".join(str(value).split())
+    for raw, safe in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("`", "'")):
+        text = text.replace(raw, safe)
+    return text
+
+
+def _md_code(value: Any) -> str:
+    """Text for a code span in a Markdown table cell: shown literally, so only `|` and backticks matter."""
+    return " ".join(str(value).split()).replace("`", "'").replace("|", "\\|")
