@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ohcheck.coach_dashboard_data import Cell, build_dashboard, parse_time
+from ohcheck.coach_dashboard_data import Cell, build_dashboard
+from ohcheck.coach_time import duration_text as _duration
+from ohcheck.coach_time import parse_time
 from ohcheck.errors import UserError
 from ohcheck.event import LoadedEvent
 
@@ -107,17 +109,6 @@ def _when(value: dt.datetime | None) -> str:
 def _when_text(text: str) -> str:
     value = parse_time(text)
     return f"{_when(value)} UTC" if value else text
-
-
-def _duration(value: dt.timedelta) -> str:
-    minutes = int(value.total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min"
 
 
 def _short(challenge: str) -> str:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ohcheck.coach_store import CoachStore, SignOff, StoredAttempt
+from ohcheck.coach_time import parse_time
 from ohcheck.event import LoadedEvent
 from ohcheck.redaction import Redactor
 
@@ -121,17 +122,6 @@ class Dashboard:
     @property
     def stuck(self) -> list[TeamRow]:
         return [t for t in self.teams if t.stuck_for is not None]
-
-
-def parse_time(text: str | None) -> dt.datetime | None:
-    """An attempt's ISO time, in UTC; None when it is not one (a hand-edited bundle, say)."""
-    if not text:
-        return None
-    try:
-        value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
 
 
 def build_dashboard(loaded: LoadedEvent, store_path: Path, challenge_titles: dict[str, str],

@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from ohcheck.coach_store import TRUSTS, CoachStore, SignOff, StoredAttempt
+from ohcheck.coach_time import duration_text as _duration
+from ohcheck.coach_time import parse_time as _instant
 from ohcheck.criteria import Result
 from ohcheck.errors import UserError
 from ohcheck.event import LoadedEvent, Team
@@ -258,33 +260,12 @@ def _chronological(attempts: list[StoredAttempt]) -> list[StoredAttempt]:
     return sorted(attempts, key=lambda a: (_instant(a.started_at) or _NEVER, a.id))
 
 
-def _instant(text: str | None) -> dt.datetime | None:
-    if not text:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
 def _when(text: str | None) -> str:
     """An ISO time as `2026-12-01 10:04 UTC`; text that is not one, as it is."""
     moment = _instant(text)
     if moment is None:
         return text or ""
     return f"{moment.astimezone(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
-
-
-def _duration(delta: dt.timedelta) -> str:
-    minutes = max(0, int(delta.total_seconds() // 60))
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days} d {hours} h {minutes:02d} min"
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min"
 
 
 # -- rendering --------------------------------------------------------------------------------

@@ -1,0 +1,28 @@
+"""Times as the coach tools read and show them: one reading, one wording, for report and dashboard."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def parse_time(text: str | None) -> dt.datetime | None:
+    """An attempt's ISO time, in UTC; None when it is not one (a hand-edited bundle, say)."""
+    if not text:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+def duration_text(delta: dt.timedelta) -> str:
+    """A duration as people say it: `45 min`, `2 h 30 min`, `1 d 3 h 05 min`."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h {minutes:02d} min"
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min"
