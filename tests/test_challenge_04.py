@@ -162,3 +162,15 @@ def test_the_sdk_starter_fails_04_1_the_same_way(cli, team_repo):
     assert results["04.1"]["message"] == (
         "pipelines/train_deploy.py: no register step (the steps: train); no deploy step (the steps: train)"
     )
+
+
+def test_a_missing_data_file_stops_the_pipeline_before_any_run_exists(cli, team_repo):
+    repo = _with_solution_files(team_repo("starting-04"))
+    (repo / "data" / "mlops_forecast_data2013.csv").unlink()
+    run = cli("pipeline", "run", cwd=repo)
+    assert run.exit_code == 2, run.output
+    assert ("pipeline input data: azureml:transaction_ts2013@latest stands for data/mlops_forecast_data2013.csv, "
+            "which does not exist.") in run.stderr
+    assert "ohcheck data prepare --out data" in run.stderr
+    _, results = verify_json(cli, repo, "04")
+    assert results["04.2"]["message"] == "experiment adventureworks-forecast has no pipeline job yet"

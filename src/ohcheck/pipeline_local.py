@@ -113,6 +113,7 @@ def run_pipeline(
     if not definition.steps:
         raise UserError(f"{path} has no steps (`jobs:`).")
     order = definition.order()
+    inputs = _resolved_inputs(definition, config, repo_root, path)  # a missing CSV stops us before any run exists
     client, experiment_id, experiment = _mlflow(config, repo_root, definition)
     parent = client.create_run(
         experiment_id,
@@ -122,12 +123,13 @@ def run_pipeline(
     parent_id = parent.info.run_id
     workdir = repo_root / STORE_DIR / RUNS_DIR / parent_id
     workdir.mkdir(parents=True, exist_ok=True)
-    _log_definition(client, parent_id, definition)
-    _log_inputs(client, parent_id, definition, config, repo_root, path)
     result = PipelineRun(parent_id, definition.display_name or path.stem, experiment, "Running")
     outputs: dict[tuple[str, str], str] = {}
     failed = False
     try:
+        _log_definition(client, parent_id, definition)
+        for name, value in inputs.items():  # the pipeline's inputs, as its steps get them
+            client.log_param(parent_id, name, value)
         for step in order:
             if failed:
                 result.steps.append(StepResult(step.name, "NotStarted"))
@@ -181,15 +183,15 @@ def _log_definition(client: Any, run_id: str, definition: PipelineDefinition) ->
         client.log_artifact(run_id, str(file))
 
 
-def _log_inputs(
-    client: Any, run_id: str, definition: PipelineDefinition, config: Config, repo_root: Path, path: Path
-) -> None:
-    """The pipeline's inputs as the parent run's params, resolved as the steps get them."""
+def _resolved_inputs(definition: PipelineDefinition, config: Config, repo_root: Path, path: Path) -> dict[str, str]:
+    """The pipeline's inputs as its steps get them locally (a data asset as its CSV)."""
+    resolved = {}
     for name, value in definition.inputs.items():
         if isinstance(value, dict):
             value = value.get("path", value.get("value"))
         if value is not None:
-            client.log_param(run_id, name, _local(str(value), config, repo_root, path, f"pipeline input {name}"))
+            resolved[name] = _local(str(value), config, repo_root, path, f"pipeline input {name}")
+    return resolved
 
 
 def _run_step(
@@ -226,11 +228,15 @@ def _run_step(
     run_id = child.info.run_id
     log = workdir / f"{step.name}.log"
     started = time.monotonic()
-    with open(log, "wb") as out:
-        done = subprocess.run(
-            [_shell(), "-c", command], cwd=code, stdout=out, stderr=subprocess.STDOUT, check=False,
-            env=_environment(config, repo_root, run_id, experiment_id),
-        )
+    try:
+        with open(log, "wb") as out:
+            done = subprocess.run(
+                [_shell(), "-c", command], cwd=code, stdout=out, stderr=subprocess.STDOUT, check=False,
+                env=_environment(config, repo_root, run_id, experiment_id),
+            )
+    except BaseException as exc:  # Ctrl-C in the middle of a step: the step's run ends too, not left Running
+        client.set_terminated(run_id, "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED")
+        raise
     seconds = time.monotonic() - started
     client.log_artifact(run_id, str(log), "user_logs")
     client.set_terminated(run_id, "FINISHED" if done.returncode == 0 else "FAILED")
