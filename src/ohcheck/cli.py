@@ -21,9 +21,9 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ohcheck import __version__
+from ohcheck.cli_common import EXIT_INTERNAL, _command, _echo_json, _esc, _say_error, _stderr, _stdout
 from ohcheck.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, EXIT_USAGE, UserError
 
-EXIT_INTERNAL = 4
 
 app = typer.Typer(
     name="ohcheck",
@@ -43,72 +43,14 @@ app.add_typer(coach_app, name="coach")
 pipeline_app = typer.Typer(help="Run your Azure ML pipeline on this machine (the local target).", no_args_is_help=True)
 app.add_typer(pipeline_app, name="pipeline")
 
+from ohcheck.cli_event import event_app  # noqa: E402 - its commands use the helpers above
+
+app.add_typer(event_app, name="event")
+
 
 class TargetName(str, enum.Enum):
     local = "local"
     azure = "azure"
-
-
-def _command(group: typer.Typer, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a command whose user errors end in one sentence and an exit code, never a traceback."""
-
-    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(func)
-        def wrapper(*a: Any, **k: Any) -> Any:
-            try:
-                return func(*a, **k)
-            except UserError as exc:
-                _say_error(exc.message, exc.hint)
-                raise typer.Exit(exc.exit_code) from None
-            except KeyboardInterrupt:
-                _say_error("Interrupted.")
-                raise typer.Exit(130) from None
-            except Exception as exc:  # noqa: BLE001
-                if type(exc).__module__.split(".")[0] in {"typer", "click"} or os.environ.get("OHCHECK_DEBUG"):
-                    raise
-                _say_error(
-                    f"ohcheck hit an internal error: {type(exc).__name__}: {exc}".splitlines()[0],
-                    "Run again with OHCHECK_DEBUG=1 for the traceback, and please report it.",
-                )
-                raise typer.Exit(EXIT_INTERNAL) from None
-
-        group.command(*args, **kwargs)(wrapper)
-        return func
-
-    return decorate
-
-
-def _stderr() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _stdout() -> Any:
-    from rich.console import Console
-
-    # soft_wrap: paths and messages stay on one line (greppable); tables still fit the width.
-    return Console(highlight=False, soft_wrap=True)
-
-
-def _esc(text: str) -> str:
-    """Text from users, files or services, made safe to print as rich markup."""
-    from rich.markup import escape
-
-    return escape(text)
-
-
-def _say_error(message: str, hint: Optional[str] = None) -> None:
-    console = _stderr()
-    console.print(f"[bold red]error:[/] {_esc(message)}")
-    if hint:
-        console.print(f"[cyan]hint:[/] {_esc(hint)}")
-
-
-def _echo_json(document: Any) -> None:
-    from ohcheck.render.json_report import dumps
-
-    typer.echo(dumps(document))
 
 
 def _version(value: bool) -> None:

@@ -166,7 +166,7 @@ def build_dashboard(loaded: LoadedEvent, store_path: Path, challenge_titles: dic
         mine = by_team.get(team.name, [])
         current, stuck_for = _stuck(history.get(team.name), cells, now, stuck_after)
         rows.append(TeamRow(
-            name=team.name, members=tuple(team.members), target=team.target, cells=cells,
+            name=team.name, members=tuple(team.member_names), target=team.target, cells=cells,
             last_verified=_latest_time(a for a in mine if a.trust == "coach"),
             last_reported=_latest_time(a for a in mine if a.trust == "self"),
             current=current, stuck_for=stuck_for,

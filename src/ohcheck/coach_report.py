@@ -242,7 +242,7 @@ def _header(loaded: LoadedEvent, team: Team) -> TeamHeader:
         workspace = f"{team.workspace.name} (resource group {team.workspace.resource_group})"
     return TeamHeader(
         name=team.name,
-        members=list(team.members),
+        members=list(team.member_names),
         target=team.target,
         repo=shown(team.repo),  # a URL's user and token never reach the page
         workspace=workspace,

@@ -1,25 +1,36 @@
-"""The event file, event.yaml: the event, its teams and its coaches.
+"""The event file, event.yaml: the event, its Azure settings, its teams and its coaches.
 
-One module reads it for everyone (the coach tools now, the facilitator's
-`ohcheck event` commands later). Example:
+One module reads it for everyone: the facilitator's `ohcheck event` commands
+and the coach tools. `ohcheck event init` writes a commented example; in short:
 
     event:
       name: OpenHack for MLOps, Contoso
       starts: 2026-12-01
       ends: 2026-12-03
       stuck_after_minutes: 90        # the dashboard's "stuck" flag
+      language: en                   # en or ja: the team kits and the summary page
+    azure:                           # optional: what `ohcheck event setup` provisions
+      subscriptions: [00000000-0000-0000-0000-000000000000]
+      region: japaneast
+      prefix: ohmlops                # every Azure name is derived from it and the team name
+      vm_size: Standard_DS3_v2
+      cluster_max_nodes: 2
     teams:
       - name: team1
-        members: [Alice, Bob]
-        repo: ../teams/team1         # a folder (relative to this file) or a git URL
+        members:
+          - name: Alice
+            user: alice@contoso.com  # gets AzureML Data Scientist on the team's workspace
+          - Bob                      # a name alone gets no role
+        repo: teams/team1            # default teams/<name>: a folder (relative to this file) or a git URL
         target: azure                # local or azure
-        workspace:                   # optional: else the team repo's ohcheck.yaml says
+        workspace:                   # default: the one derived from azure:, else the repo's ohcheck.yaml
           subscription_id: 00000000-0000-0000-0000-000000000000
           resource_group: rg-openhack-team1
           name: mlw-team1
     coaches:
       - name: Carol
-        teams: [team1]
+        user: carol@contoso.com      # Reader + AzureML Data Scientist on every team
+        teams: [team1]               # whom Carol looks after on the dashboard
 
 No secret belongs here: credentials come from `az login` like everywhere else.
 """
@@ -33,11 +44,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ohcheck.azure_catalog import REGIONS, VM_SIZES, did_you_mean, vm_size
 from ohcheck.errors import ConfigError
 from ohcheck.yaml_model import line_of, load_mapping, validate
 
 EVENT_NAME = "event.yaml"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # a team name is also a folder name
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_UPN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,11}$")
 _URL = re.compile(r"^(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:")
 
 
@@ -50,6 +65,7 @@ class EventInfo(_Section):
     starts: dt.date
     ends: dt.date
     stuck_after_minutes: int = Field(default=90, gt=0)
+    language: Literal["en", "ja"] = "en"  # of the team kits and the summary page setup writes
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> EventInfo:
@@ -64,12 +80,90 @@ class Workspace(_Section):
     name: str = Field(min_length=1)
 
 
+class Person(_Section):
+    """A member or coach: a name, and the Entra ID user that gets the Azure roles (optional)."""
+
+    name: str = Field(min_length=1)
+    user: str | None = None  # a UPN (alice@contoso.com) or an object id; `az ad user show --id` takes both
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_name_alone(cls, value: object) -> object:
+        return {"name": value} if isinstance(value, str) else value
+
+    @field_validator("user")
+    @classmethod
+    def _a_user(cls, value: str | None) -> str | None:
+        if value is not None and not (_UPN.match(value) or _GUID.match(value)):
+            raise ValueError("must be a user principal name (alice@contoso.com) or an object id (a GUID)")
+        return value
+
+
+class Azure(_Section):
+    """Where and how the teams' workspaces are made (`ohcheck event setup` and `preflight`)."""
+
+    subscriptions: list[str] = Field(min_length=1)  # teams are spread over them in turn
+    region: str
+    prefix: str  # every resource name starts from it and the team name
+    vm_size: str = "Standard_DS3_v2"  # the compute cluster's nodes
+    cluster_max_nodes: int = Field(default=2, ge=1, le=100)
+    instance_vm_size: str = "Standard_DS3_v2"  # each team's compute instance
+    instance_idle_minutes: int = Field(default=60, ge=15, le=1440)  # Azure's range for idle shutdown
+
+    @field_validator("subscriptions")
+    @classmethod
+    def _guids(cls, value: list[str]) -> list[str]:
+        for sub in value:
+            if not _GUID.match(sub):
+                raise ValueError(f"{sub!r} is not a subscription id (a GUID like 00000000-0000-0000-0000-000000000000)")
+        if len(set(s.lower() for s in value)) != len(value):
+            raise ValueError("a subscription is listed twice")
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        name = value.replace(" ", "").lower()
+        if name not in REGIONS:
+            raise ValueError(f"{value!r} is not an Azure region with Azure Machine Learning"
+                             f"{did_you_mean(name, REGIONS)}; see `az account list-locations -o table`")
+        return name
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not _PREFIX.match(value):
+            raise ValueError("must be 2-12 lowercase letters, digits or hyphens, starting with a letter "
+                             "(it goes into storage account and key vault names)")
+        return value
+
+    @field_validator("vm_size", "instance_vm_size")
+    @classmethod
+    def _vm_size(cls, value: str) -> str:
+        size = vm_size(value)
+        if size is None:
+            raise ValueError(f"{value!r} is not a VM size Azure ML offers{did_you_mean(value, [s.name for s in VM_SIZES.values()])}")
+        return size.name
+
+
 class Team(_Section):
     name: str
-    members: list[str] = Field(default_factory=list)
-    repo: str = Field(min_length=1)
+    members: list[Person] = Field(default_factory=list)
+    repo: str = Field(default="", validate_default=False)  # default: teams/<name>, where setup writes the kit
     target: Literal["local", "azure"] = "azure"
-    workspace: Workspace | None = None
+    subscription: str | None = None  # default: the azure: subscriptions in turn
+    workspace: Workspace | None = None  # default: the names derived from azure: (see event_names.py)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_repo(cls, value: object) -> object:
+        if isinstance(value, dict) and not value.get("repo") and isinstance(value.get("name"), str):
+            value = {**value, "repo": f"teams/{value['name']}"}
+        return value
+
+    @property
+    def member_names(self) -> list[str]:
+        return [m.name for m in self.members]
 
     @field_validator("name")
     @classmethod
@@ -83,13 +177,13 @@ class Team(_Section):
         return bool(_URL.match(self.repo))
 
 
-class Coach(_Section):
-    name: str = Field(min_length=1)
-    teams: list[str] = Field(default_factory=list)
+class Coach(Person):
+    teams: list[str] = Field(default_factory=list)  # whom they look after; the Azure roles cover every team
 
 
 class Event(_Section):
     event: EventInfo
+    azure: Azure | None = None
     teams: list[Team] = Field(min_length=1)
     coaches: list[Coach] = Field(default_factory=list)
 
@@ -146,7 +240,23 @@ def load_event(path: Path | None = None) -> LoadedEvent:
     data = load_mapping(text, str(path), expected="`event:`, `teams:` and `coaches:`")
     event = validate(Event, data, text, str(path))
     _names_agree(event, text, str(path))
-    return LoadedEvent(path=path.resolve(), event=event)
+    return LoadedEvent(path=path.resolve(), event=_with_workspaces(event))
+
+
+def _with_workspaces(event: Event) -> Event:
+    """Azure teams without a workspace of their own get the one setup makes for them (event_names.py)."""
+    if event.azure is None:
+        return event
+    from ohcheck.event_names import team_names
+
+    teams = []
+    for team in event.teams:
+        if team.workspace is None and team.target == "azure":
+            names = team_names(event, team)
+            team = team.model_copy(update={"workspace": Workspace(
+                subscription_id=names.subscription_id, resource_group=names.resource_group, name=names.workspace)})
+        teams.append(team)
+    return event.model_copy(update={"teams": teams})
 
 
 def _names_agree(event: Event, text: str, source: str) -> None:
@@ -157,10 +267,16 @@ def _names_agree(event: Event, text: str, source: str) -> None:
         return f"{source}, line {line}" if line else source
 
     seen: set[str] = set()
+    folded: dict[str, str] = {}
     for i, team in enumerate(event.teams):
         if team.name in seen:
             raise ConfigError(f"{at('teams', i, 'name')}: two teams are named {team.name}.")
+        # team1 and Team1 would share a kit folder on Windows and macOS, and every Azure name.
+        if team.name.lower() in folded:
+            raise ConfigError(f"{at('teams', i, 'name')}: teams {folded[team.name.lower()]} and {team.name} "
+                              "differ only in case; Azure names ignore case, so rename one.")
         seen.add(team.name)
+        folded[team.name.lower()] = team.name
     for i, coach in enumerate(event.coaches):
         unknown = [t for t in coach.teams if t not in seen]
         if unknown:

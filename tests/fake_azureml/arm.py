@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, Response, jsonify, request
 
-from . import bodies, errors
+from . import bodies, errors, subscription_routes
 from .state import WorkspaceState
 
 if TYPE_CHECKING:
@@ -86,14 +86,17 @@ def build_arm_app(fake: FakeAzureML) -> Flask:
     app = Flask("fake_azureml.arm")
 
     def workspace_or_error(sub: str, rg: str, ws_name: str) -> tuple[WorkspaceState, Response | None]:
-        ws = fake.workspace
-        if sub.lower() != ws.subscription_id.lower():
-            return ws, json_response(404, errors.subscription_not_found(sub))
-        if rg.lower() != ws.resource_group.lower():
-            return ws, json_response(404, errors.resource_group_not_found(rg))
-        if ws_name.lower() != ws.name.lower() or not ws.exists:
-            return ws, json_response(404, errors.workspace_not_found(ws_name, rg))
-        return ws, None
+        spaces = fake.workspaces
+        in_sub = [w for w in spaces if w.subscription_id.lower() == sub.lower()]
+        if not in_sub:
+            return spaces[0], json_response(404, errors.subscription_not_found(sub))
+        in_rg = [w for w in in_sub if w.resource_group.lower() == rg.lower()]
+        if not in_rg:
+            return spaces[0], json_response(404, errors.resource_group_not_found(rg))
+        for ws in in_rg:
+            if ws.name.lower() == ws_name.lower() and ws.exists:
+                return ws, None
+        return in_rg[0], json_response(404, errors.workspace_not_found(ws_name, rg))
 
     def in_workspace(rule: str, methods: tuple[str, ...] = ("GET",), prefix: str = WS) -> Callable:
         """Register a route under the workspace; the view gets the WorkspaceState first."""
@@ -270,7 +273,7 @@ def build_arm_app(fake: FakeAzureML) -> Flask:
     # -- subscription-level quota -------------------------------------------------------------
 
     def location_or_error(sub: str) -> Response | None:
-        if sub.lower() != fake.workspace.subscription_id.lower():
+        if not any(sub.lower() == w.subscription_id.lower() for w in fake.workspaces):
             return json_response(404, errors.subscription_not_found(sub))
         return None
 
@@ -283,6 +286,8 @@ def build_arm_app(fake: FakeAzureML) -> Flask:
     @app.get(LOCATION + "/vmSizes")
     def list_vm_sizes(sub: str, location: str) -> Response:
         return location_or_error(sub) or json_response(200, {"value": list(fake.vm_sizes)})
+
+    subscription_routes.register(app, fake)
 
     # -- anything else --------------------------------------------------------------------------
 

@@ -89,6 +89,7 @@ class FakeAzureML:
     def __init__(self, root: Path | str, *, page_size: int = 50) -> None:
         self.root = Path(root)
         self._workspace = WorkspaceState()
+        self._others: list[WorkspaceState] = []  # more workspaces (other teams), served beside the first
         self.usages: list[dict[str, Any]] = quota.default_usages()
         self.vm_sizes: list[dict[str, Any]] = quota.default_vm_sizes()
         self.page_size = page_size
@@ -152,6 +153,17 @@ class FakeAzureML:
     def workspace(self, state: WorkspaceState) -> None:
         state.run_logger = self._mlflow  # its jobs' runs go to this fake's MLflow store
         self._workspace = state
+
+    @property
+    def workspaces(self) -> list[WorkspaceState]:
+        """Every workspace served: `workspace` first, then those `add_workspace` added."""
+        return [self._workspace, *self._others]
+
+    def add_workspace(self, state: WorkspaceState) -> WorkspaceState:
+        """Serve another workspace too (another team's), by its subscription, resource group and name."""
+        state.run_logger = self._mlflow
+        self._others.append(state)
+        return state
 
     @property
     def port(self) -> int:

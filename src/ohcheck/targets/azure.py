@@ -202,7 +202,7 @@ class AzureTarget:
         if isinstance(exc, ServiceResponseError) or "timed out" in str(exc).lower():
             return TargetError(f"Azure ML did not answer in time while it {what} (timeout {self._timeout:g} s)")
         if isinstance(exc, ServiceRequestError):
-            host = urlsplit(_endpoint_url()).hostname or "management.azure.com"
+            host = urlsplit(arm_base_url()).hostname or "management.azure.com"
             return TargetError(f"cannot reach Azure ML at {host} ({_reason(exc)}): check the network and DNS")
         return TargetError(f"the Azure ML SDK failed while it {what}: {type(exc).__name__}: {_first_line(exc)}")
 
@@ -852,7 +852,8 @@ def _infinitive(what: str) -> str:
     return f"{base} {rest}".strip()
 
 
-def _endpoint_url() -> str:
+def arm_base_url() -> str:
+    """Azure Resource Manager's address; AZUREML_DEV_URL_MFE moves it (azure-ai-ml honours the same variable)."""
     return os.environ.get("AZUREML_DEV_URL_MFE", "https://management.azure.com")
 
 

@@ -1,0 +1,105 @@
+"""`ohcheck event ...`: the facilitator's commands, from an empty folder to kits, templates, preflight, teardown.
+
+Thin, as cli.py: parse, call the event_* module, render. Every command reads
+the event file through event.py; a bad file is one sentence and exit code 2,
+before anything is written or asked of Azure.
+"""
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ohcheck.cli_common import _command, _echo_json, _esc, _stdout
+from ohcheck.errors import EXIT_FAILED, EXIT_OK
+
+event_app = typer.Typer(
+    help="For facilitators: write the event file, check it, make every team's kit and Azure templates, "
+    "check the subscriptions before the event, and clean up after it.",
+    no_args_is_help=True,
+)
+
+EventArg = Annotated[
+    Optional[Path],
+    typer.Argument(help="The event file (default: event.yaml here or in a parent folder).", dir_okay=False,
+                   show_default=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _load(path: Optional[Path]):  # -> LoadedEvent; imported lazily (pydantic)
+    from ohcheck.event import load_event
+
+    return load_event(path)
+
+
+@_command(event_app, "init")
+def event_init(
+    path: Annotated[Path, typer.Argument(help="Where to write the event file.", dir_okay=False)] = Path("event.yaml"),
+    language: Annotated[str, typer.Option("--language", help="en or ja: the language of the kits setup writes.")] = "en",
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Write a commented event.yaml to fill in: the event, Azure, teams with members, coaches."""
+    from ohcheck.event_init import write_example
+
+    write_example(path, language=language, force=force)
+    _stdout().print(f"Wrote {_esc(str(path))}: fill in the subscription, region, teams and coaches, "
+                    f"then run `ohcheck event validate {_esc(str(path))}`.")
+
+
+@_command(event_app, "validate")
+def event_validate(event: EventArg = None, as_json: JsonOption = False) -> None:
+    """Check the event file: its keys, unique team names, and every Azure name setup would derive."""
+    from ohcheck.event_validate import validate_event
+
+    report = validate_event(_load(event))
+    if as_json:
+        _echo_json(report.to_json())
+    else:
+        report.render(_stdout())
+    raise typer.Exit(EXIT_OK if report.ok else report.exit_code)
+
+
+@_command(event_app, "setup")
+def event_setup(
+    event: EventArg = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Where to write the kits and templates "
+                                               "(default: the event file's folder).", file_okay=False)] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write every team's kit (a git repo with ohcheck.yaml and a CI workflow), the Bicep templates,
+    deploy.sh and the coaches' summary page. Safe to run again: a changed file is kept."""
+    from ohcheck.event_setup import setup
+
+    loaded = _load(event)
+    result = setup(loaded, out or loaded.folder, console=None if as_json else _stdout())
+    if as_json:
+        _echo_json(result.to_json())
+    raise typer.Exit(EXIT_OK)
+
+
+@_command(event_app, "preflight")
+def event_preflight(event: EventArg = None, as_json: JsonOption = False) -> None:
+    """Before the event, for each subscription and region: the credential, resource providers,
+    vCPU quota for the clusters and instances, and that the endpoint names are free."""
+    from ohcheck.event_preflight import main
+
+    raise typer.Exit(main(_load(event), as_json=as_json, console=_stdout()))
+
+
+@_command(event_app, "teardown")
+def event_teardown(
+    event: EventArg = None,
+    team: Annotated[Optional[str], typer.Option("--team", help="Only this team.")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Delete what is listed (else only list it and print "
+                                                    "the az commands that would).")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """After the event: list what still costs money per team (endpoints, clusters, instances,
+    enabled schedules); delete it only with --yes."""
+    from ohcheck.event_teardown import main
+
+    raise typer.Exit(main(_load(event), team=team, yes=yes, as_json=as_json, console=_stdout()))
+
+
+__all__ = ["event_app", "EXIT_FAILED"]
