@@ -273,7 +273,7 @@ def build_arm_app(fake: FakeAzureML) -> Flask:
     # -- subscription-level quota -------------------------------------------------------------
 
     def location_or_error(sub: str) -> Response | None:
-        if not any(sub.lower() == w.subscription_id.lower() for w in fake.workspaces):
+        if sub.lower() not in fake.subscriptions:
             return json_response(404, errors.subscription_not_found(sub))
         return None
 

@@ -90,6 +90,8 @@ class FakeAzureML:
         self.root = Path(root)
         self._workspace = WorkspaceState()
         self._others: list[WorkspaceState] = []  # more workspaces (other teams), served beside the first
+        # Subscriptions with no workspace yet (before `ohcheck event setup` has been deployed).
+        self.empty_subscriptions: set[str] = set()
         self.usages: list[dict[str, Any]] = quota.default_usages()
         self.vm_sizes: list[dict[str, Any]] = quota.default_vm_sizes()
         self.page_size = page_size
@@ -158,6 +160,11 @@ class FakeAzureML:
     def workspaces(self) -> list[WorkspaceState]:
         """Every workspace served: `workspace` first, then those `add_workspace` added."""
         return [self._workspace, *self._others]
+
+    @property
+    def subscriptions(self) -> set[str]:
+        """Every subscription the fake knows (lowercase): the workspaces' and the empty ones."""
+        return {w.subscription_id.lower() for w in self.workspaces} | {s.lower() for s in self.empty_subscriptions}
 
     def add_workspace(self, state: WorkspaceState) -> WorkspaceState:
         """Serve another workspace too (another team's), by its subscription, resource group and name."""
