@@ -161,6 +161,13 @@ class Team(_Section):
             value = {**value, "repo": f"teams/{value['name']}"}
         return value
 
+    @field_validator("subscription")
+    @classmethod
+    def _a_subscription(cls, value: str | None) -> str | None:
+        if value is not None and not _GUID.match(value):
+            raise ValueError(f"{value!r} is not a subscription id (a GUID)")
+        return value
+
     @property
     def member_names(self) -> list[str]:
         return [m.name for m in self.members]

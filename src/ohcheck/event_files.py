@@ -4,7 +4,8 @@ Setup remembers what it wrote (a SHA-256 per file, in
 `OUT/.ohcheck-event/manifest.json`). On a later run a file is rewritten only
 if it is still exactly what setup wrote last time; a file someone changed
 (a team edited its ohcheck.yaml, a facilitator tuned the Bicep) or a file
-setup never wrote is kept, and the run says so. Each file is written whole
+setup never wrote is kept as it is, and the run says so. A missing file is
+written: deleting a kept file is how to get setup's version back. Each file is written whole
 or not at all (atomic.py).
 """
 

@@ -28,7 +28,10 @@ def render_config(
     target: str = "local",
     workspace: WorkspaceRef | None = None,
     scoring_url: str = DEFAULT_SCORING_URL,
+    endpoint: str | None = None,
+    compute_instance: str | None = None,
 ) -> str:
+    """The commented ohcheck.yaml; `event setup` passes the names the event gave the team."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
     env = Environment(
@@ -42,7 +45,8 @@ def render_config(
     text = env.get_template("ohcheck.yaml.j2").render(
         team=team,
         target=target,
-        endpoint=endpoint_name_for(team),
+        endpoint=endpoint or endpoint_name_for(team),
+        compute_instance=compute_instance,
         scoring_url=scoring_url,
         subscription_id=workspace.subscription_id if workspace else None,
         resource_group=workspace.resource_group if workspace else None,
