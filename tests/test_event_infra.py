@@ -463,3 +463,42 @@ def test_running_again_keeps_an_edited_template_and_updates_the_rest(written, tm
     params = json.loads((out / "infra" / "team1.parameters.json").read_text())["parameters"]
     assert params["clusterMaxNodes"] == {"value": 5}
     assert os.access(out / "deploy.sh", os.X_OK)
+
+
+def test_a_team_with_its_own_workspace_gets_no_infra_but_is_on_the_page(tmp_path):
+    own = EVENT.replace("      - name: team3\n        members: [Eve]\n",
+                        "      - name: team3\n        members: [Eve]\n        workspace: {subscription_id: "
+                        f"{SUB1}, resource_group: rg-theirs, name: mlw-theirs}}\n")
+    loaded = load(tmp_path / "event", own)
+    out = tmp_path / "out"
+    writer = KitWriter(out)
+    write_infra(loaded, writer)
+    write_summary(loaded, writer)
+    assert not (out / "infra" / "team3.parameters.json").exists()
+    assert (out / "infra" / "team1.parameters.json").exists()
+    script = (out / "deploy.sh").read_text()
+    assert "# -- team3: uses the workspace event.yaml names for it" in script
+    done, calls = run_deploy(out, tmp_path, "team3")
+    assert done.returncode == 2 and calls == []  # not a team deploy.sh knows
+    row = table_rows((out / "event-summary.md").read_text(), "## Teams")[2]
+    assert row[0] == "team3" and row[3:5] == ["`mlw-theirs`", "`rg-theirs`"]
+    assert "resourcegroups/rg-theirs/providers/Microsoft.MachineLearningServices/workspaces/mlw-theirs" in row[7]
+
+
+def test_an_azure_event_with_only_local_teams_has_nothing_to_deploy(tmp_path):
+    loaded = load(tmp_path / "event", f"""\
+        event: {{name: Local teams, starts: 2026-12-01, ends: 2026-12-02}}
+        azure: {{subscriptions: [{SUB1}], region: japaneast, prefix: cso}}
+        teams:
+          - {{name: red, target: local}}
+    """)
+    out = tmp_path / "out"
+    write_infra(loaded, KitWriter(out))
+    assert not list((out / "infra").glob("*.parameters.json"))
+    shellcheck = shutil.which("shellcheck") or str(Path(sys.executable).parent / "shellcheck")
+    if Path(shellcheck).exists():
+        done = subprocess.run([shellcheck, str(out / "deploy.sh")], capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout
+    done, calls = run_deploy(out, tmp_path)
+    assert done.returncode == 0 and "nothing to deploy" in done.stdout
+    assert calls == []  # no az needed to do nothing
