@@ -20,6 +20,11 @@ What it serves (https on 127.0.0.1, a trustme certificate, any api-version):
   server app over a SQLite store (mlflow_backend.py);
 * scoring URIs `POST /score/<endpoint>` with key auth (scoring.py).
 
+What it writes (for `ohcheck event teardown`): DELETE of online endpoints (with
+their deployments), deployments, computes and schedules, and PUT of an existing
+schedule (disable/enable); each completes at once. Every other write is refused
+with an ARM error body.
+
 What it lets a test do: seed and change the workspace (state.py: `ws.add_*`,
 `ws.add_pipeline_job(steps=[PipelineStep(...)])`, `ws.add_schedule`), inject
 throttling / 5xx / dropped connections / slow answers (faults.py), deny

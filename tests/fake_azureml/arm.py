@@ -3,8 +3,13 @@
 Also the two run-history routes (`/history/v1.0/<workspace id>/runs/...`) the
 SDK reads a pipeline's child jobs from: same host, another API.
 
-Only reads (GET) are served, plus the two POSTs a reader needs:
-`onlineEndpoints/{name}/listKeys` (and `/token`). Any other method or path
+Reads (GET) are served, plus the POSTs a reader needs:
+`onlineEndpoints/{name}/listKeys` (and `/token`), `computes/{name}/listNodes`; and the few writes
+`ohcheck event teardown` makes: DELETE of an online endpoint (its deployments
+go with it), a deployment, a compute or a schedule, and PUT of an existing
+schedule (how the SDK disables one). A DELETE completes at once: 200 with no
+body and no Location / Azure-AsyncOperation header, which ARM may answer and
+azure-core's pollers take as done without polling. Any other method or path
 answers an ARM error body, so a checker that tried to write would fail loudly
 (and `fake.requests` would show it). Every `api-version` is accepted: the SDK
 mixes several.
@@ -52,7 +57,7 @@ def rbac_action(method: str, path: str) -> tuple[str, str]:
     except ValueError:
         return "Microsoft.Resources/subscriptions/resourceGroups/read", path
     rest = segments[start:]
-    verb = "read"
+    verb = {"DELETE": "delete", "PUT": "write"}.get(method, "read")
     if method == "POST" and len(rest) % 2 == 1:  # .../onlineEndpoints/NAME/listKeys
         verb = f"{rest[-1]}/action"
         rest = rest[:-1]
@@ -114,6 +119,10 @@ def build_arm_app(fake: FakeAzureML) -> Flask:
     def not_found(kind: str, name: str, ws: WorkspaceState) -> Response:
         return json_response(404, errors.child_not_found(kind, name, ws.name))
 
+    def deleted(record: object) -> Response:
+        """ARM's answer to a DELETE that completed at once: 200, or 204 when there was nothing to delete."""
+        return Response(status=200 if record is not None else 204)
+
     # -- workspace and computes ---------------------------------------------------------------
 
     @in_workspace("")
@@ -128,6 +137,21 @@ def build_arm_app(fake: FakeAzureML) -> Flask:
     def get_compute(ws: WorkspaceState, name: str) -> Response:
         record = ws.computes.get(name)
         return json_response(200, bodies.compute(ws, record)) if record else not_found("Compute", name, ws)
+
+    @in_workspace("/computes/<name>/listNodes", methods=("POST",))
+    def list_nodes(ws: WorkspaceState, name: str) -> Response:
+        # A cluster's nodes up now: as many as bodies.compute's currentNodeCount (its min_instances).
+        record = ws.computes.get(name)
+        if record is None:
+            return not_found("Compute", name, ws)
+        count = record.min_instances if record.kind == "AmlCompute" else 0
+        nodes = [{"nodeId": f"tvmps_{name}_{i}_d", "privateIpAddress": f"10.0.1.{4 + i}", "publicIpAddress": None,
+                  "port": 50000 + i, "nodeState": "idle", "runId": None} for i in range(count)]
+        return json_response(200, {"nodes": nodes, "nextLink": None})
+
+    @in_workspace("/computes/<name>", methods=("DELETE",))
+    def delete_compute(ws: WorkspaceState, name: str) -> Response:
+        return deleted(ws.computes.pop(name, None))
 
     # -- versioned assets ---------------------------------------------------------------------
 
@@ -225,6 +249,22 @@ def build_arm_app(fake: FakeAzureML) -> Flask:
         record = ws.schedules.get(name)
         return json_response(200, bodies.schedule(ws, record)) if record else not_found("Schedule", name, ws)
 
+    @in_workspace("/schedules/<name>", methods=("PUT",))
+    def put_schedule(ws: WorkspaceState, name: str) -> Response:
+        # Only an update of an existing schedule (schedules.begin_disable / begin_enable send the
+        # whole schedule back with isEnabled changed); the fake makes no new schedule this way.
+        record = ws.schedules.get(name)
+        if record is None:
+            return not_found("Schedule", name, ws)
+        properties = (request.get_json(silent=True) or {}).get("properties") or {}
+        if "isEnabled" in properties:
+            record.enabled = bool(properties["isEnabled"])
+        return json_response(200, bodies.schedule(ws, record))
+
+    @in_workspace("/schedules/<name>", methods=("DELETE",))
+    def delete_schedule(ws: WorkspaceState, name: str) -> Response:
+        return deleted(ws.schedules.pop(name, None))
+
     # -- online endpoints -----------------------------------------------------------------------
 
     @in_workspace("/onlineEndpoints")
@@ -239,6 +279,11 @@ def build_arm_app(fake: FakeAzureML) -> Flask:
             return not_found("Online endpoint", name, ws)
         return json_response(200, bodies.online_endpoint(ws, record, base_url=fake.url))
 
+    @in_workspace("/onlineEndpoints/<name>", methods=("DELETE",))
+    def delete_endpoint(ws: WorkspaceState, name: str) -> Response:
+        ws.deployments.pop(name, None)  # an endpoint's deployments are deleted with it
+        return deleted(ws.endpoints.pop(name, None))
+
     @in_workspace("/onlineEndpoints/<name>/deployments")
     def list_deployments(ws: WorkspaceState, name: str) -> Response:
         if name not in ws.endpoints:
@@ -252,6 +297,13 @@ def build_arm_app(fake: FakeAzureML) -> Flask:
         if record is None:
             return not_found("Online deployment", f"{name}/{deployment}", ws)
         return json_response(200, bodies.online_deployment(ws, record))
+
+    @in_workspace("/onlineEndpoints/<name>/deployments/<deployment>", methods=("DELETE",))
+    def delete_deployment(ws: WorkspaceState, name: str, deployment: str) -> Response:
+        record = ws.deployments.get(name, {}).pop(deployment, None)
+        if record is not None and name in ws.endpoints:
+            ws.endpoints[name].traffic.pop(deployment, None)
+        return deleted(record)
 
     @in_workspace("/onlineEndpoints/<name>/listKeys", methods=("POST",))
     def list_keys(ws: WorkspaceState, name: str) -> Response:

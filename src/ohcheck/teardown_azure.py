@@ -1,0 +1,206 @@
+"""What still costs money in one team's Azure ML workspace, and deleting it: the real azure-ai-ml SDK.
+
+`ohcheck event teardown` (event_teardown.py) decides and renders; this module
+only talks to Azure. It lists online endpoints with their deployments,
+compute clusters and instances, and enabled schedules, and deletes (or, for a
+schedule, disables) one resource at a time. Every way Azure says no becomes
+one sentence (TeardownError); a missing workspace is NoWorkspace, which is not
+an error: there is nothing to tear down.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from ohcheck.event import Workspace
+from ohcheck.targets import azure as azure_target
+
+T = TypeVar("T")
+LIST_ROLE = "Reader"
+# AzureML Data Scientist may not delete computes; Contributor on the resource group may delete everything here.
+DELETE_ROLE = "Contributor"
+TIMEOUT = 60.0
+
+
+class TeardownError(Exception):
+    """One sentence saying why a listing or a deletion could not be done."""
+
+
+class NoWorkspace(TeardownError):
+    """The workspace (or its resource group or subscription) does not exist: nothing to tear down."""
+
+
+@dataclass(frozen=True)
+class Resource:
+    """Something in a workspace that costs money. `kind`: endpoint, deployment, cluster, instance, schedule."""
+
+    kind: str
+    name: str
+    state: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def deletable(self) -> bool:
+        """A deployment goes with its endpoint: it is listed (it is what bills) but not deleted on its own."""
+        return self.kind != "deployment"
+
+
+def client(ws: Workspace) -> Any:
+    """An MLClient on the workspace, with the credential fetched at call time (tests hand out the fake's)."""
+    from azure.ai.ml import MLClient  # imported lazily: slow to import
+
+    # Bounded retries and timeouts, as the azure target's client: a throttled or silent
+    # workspace ends as an error in seconds, not minutes.
+    return MLClient(
+        azure_target.default_credential(), ws.subscription_id, ws.resource_group, ws.name,
+        retry_total=3, retry_connect=1, retry_read=1, retry_backoff_factor=0.5, retry_backoff_max=8,
+        connection_timeout=15, read_timeout=TIMEOUT, show_progress=False, enable_telemetry=False,
+    )
+
+
+def list_resources(ml: Any, ws: Workspace) -> list[Resource]:
+    """Endpoints (each followed by its deployments), computes, then enabled schedules."""
+    call = _Caller(ws, LIST_ROLE)
+    call("read the workspace", lambda: ml.workspaces.get(ws.name))
+    found: list[Resource] = []
+    for ep in sorted(call("list the online endpoints", lambda: list(ml.online_endpoints.list())), key=_name):
+        deployments = call(f"list the deployments of endpoint {ep.name}", lambda ep=ep: list(ml.online_deployments.list(ep.name)))
+        found.append(Resource("endpoint", ep.name, _text(ep.provisioning_state), {
+            "traffic": {str(k): int(v) for k, v in (ep.traffic or {}).items()},
+            "deployments": [d.name for d in deployments],
+        }))
+        for d in sorted(deployments, key=_name):
+            found.append(Resource("deployment", f"{ep.name}/{d.name}", _text(d.provisioning_state), {
+                "endpoint": ep.name,
+                "instance_type": str(getattr(d, "instance_type", "") or ""),
+                "instance_count": getattr(d, "instance_count", None),
+            }))
+    computes = call("list the computes", lambda: list(ml.compute.list()))
+    for c in sorted(computes, key=lambda c: (_text(c.type).lower() != "amlcompute", _name(c))):  # clusters first
+        kind = _text(c.type).lower()
+        if kind == "amlcompute":
+            nodes = call(f"list the nodes of cluster {c.name}", lambda c=c: list(ml.compute.list_nodes(c.name)))
+            found.append(Resource("cluster", c.name, _text(c.provisioning_state), {
+                "vm_size": _text(c.size), "min_nodes": c.min_instances, "max_nodes": c.max_instances,
+                "current_nodes": len(nodes),
+            }))
+        elif kind == "computeinstance":
+            found.append(Resource("instance", c.name, _text(getattr(c, "state", None) or c.provisioning_state),
+                                  {"vm_size": _text(c.size)}))
+    from azure.ai.ml.operations import _schedule_operations
+
+    # The SDK prints (to stdout, the --json document's) each schedule it cannot parse: to the log instead.
+    _schedule_operations.print = azure_target._log_sdk_print  # type: ignore[attr-defined]
+    # schedules.list() lists enabled schedules only (its default view): a disabled one submits no job.
+    for sc in sorted(call("list the schedules", lambda: list(ml.schedules.list())), key=_name):
+        if getattr(sc, "is_enabled", True):
+            trigger = getattr(sc, "trigger", None)
+            found.append(Resource("schedule", sc.name, "Enabled", {
+                "trigger": _text(getattr(trigger, "type", None)).lower(),
+                "cron": str(getattr(trigger, "expression", "") or ""),
+            }))
+    return found
+
+
+def delete(ml: Any, ws: Workspace, resource: Resource) -> str:
+    """Delete one resource and wait for Azure to finish; what was done ("deleted", "disabled")."""
+    call = _Caller(ws, DELETE_ROLE)
+    with _quiet_stdout():  # azure-ai-ml's pollers print a dot per poll to stdout (the --json document's)
+        if resource.kind == "endpoint":  # its deployments are deleted with it
+            call(f"delete endpoint {resource.name}", lambda: ml.online_endpoints.begin_delete(name=resource.name).result())
+        elif resource.kind in ("cluster", "instance"):
+            call(f"delete compute {resource.name}", lambda: ml.compute.begin_delete(resource.name).result())
+        elif resource.kind == "schedule":
+            # Disabled, not deleted: what costs is the jobs it submits, and a disabled schedule submits
+            # none. Azure ML deletes only a disabled schedule anyway, and keeping it leaves the team's
+            # work (its trigger and pipeline) for the coaches to read; `az ml schedule delete` removes it.
+            call(f"disable schedule {resource.name}", lambda: ml.schedules.begin_disable(resource.name).result())
+            return "disabled"
+        else:
+            raise TeardownError(f"a {resource.kind} is deleted with its endpoint")
+    return "deleted"
+
+
+def az_command(ws: Workspace, resource: Resource) -> str | None:
+    """The az CLI command that does what `delete` does; None for a deployment (its endpoint's goes)."""
+    where = f"--resource-group {ws.resource_group} --workspace-name {ws.name} --subscription {ws.subscription_id}"
+    if resource.kind == "endpoint":
+        return f"az ml online-endpoint delete --name {resource.name} {where} --yes"
+    if resource.kind in ("cluster", "instance"):
+        return f"az ml compute delete --name {resource.name} {where} --yes"
+    if resource.kind == "schedule":
+        return f"az ml schedule disable --name {resource.name} {where}"
+    return None
+
+
+# -- errors ---------------------------------------------------------------------------------------
+class _Caller:
+    """Runs one SDK call; turns how it failed into one sentence (as the azure target does for reads)."""
+
+    def __init__(self, ws: Workspace, role: str) -> None:
+        self.ws, self.role = ws, role
+
+    def __call__(self, what: str, operation: Callable[[], T]) -> T:
+        try:
+            return operation()
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence
+            raise self.translate(exc, what) from None
+
+    def translate(self, exc: Exception, what: str) -> TeardownError:
+        from azure.core.exceptions import (
+            ClientAuthenticationError,
+            HttpResponseError,
+            ResourceNotFoundError,
+            ServiceRequestError,
+            ServiceResponseError,
+        )
+
+        ws = self.ws
+        status = getattr(exc, "status_code", None)
+        # The azure target's private helpers, shared so both commands word Azure's answers alike.
+        code = azure_target._error_code(exc)
+        if isinstance(exc, ClientAuthenticationError) and status is None:
+            return TeardownError(azure_target.NO_CREDENTIAL)
+        if status == 401:
+            return TeardownError(f"Azure refused the credential's token (401{code}) when asked to {what}: "
+                                 "sign in again with `az login`")
+        if status == 403:
+            return TeardownError(f"the credential may not {what} (403{code}): give it the {self.role} role on "
+                                 f"resource group {ws.resource_group}")
+        if (isinstance(exc, ResourceNotFoundError) or status == 404) and what == "read the workspace":
+            return NoWorkspace(f"no workspace {ws.name} in resource group {ws.resource_group}")
+        if status == 429:
+            return TeardownError(f"Azure ML throttled the requests (429) when asked to {what}, even after retries: "
+                                 "try again in a minute")
+        if isinstance(status, int) and status >= 500:
+            return TeardownError(f"Azure ML answered {status}{code} when asked to {what}: try again later")
+        if isinstance(exc, HttpResponseError) and isinstance(status, int):
+            return TeardownError(f"Azure ML answered {status}{code} when asked to {what}")
+        if isinstance(exc, ServiceResponseError) or "timed out" in str(exc).lower():
+            return TeardownError(f"Azure ML did not answer in time when asked to {what} (timeout {TIMEOUT:g} s)")
+        if isinstance(exc, ServiceRequestError):
+            host = urlsplit(azure_target.arm_base_url()).hostname or "management.azure.com"
+            return TeardownError(f"cannot reach Azure ML at {host} ({azure_target._reason(exc)}): "
+                                 "check the network and DNS")
+        return TeardownError(f"the Azure ML SDK failed when asked to {what}: {type(exc).__name__}: "
+                             f"{azure_target._first_line(exc)}")
+
+
+# -- small helpers --------------------------------------------------------------------------------
+def _text(value: Any) -> str:
+    return azure_target._text(value)  # SDK enums as their plain words ('Succeeded')
+
+
+def _name(entity: Any) -> str:
+    return str(getattr(entity, "name", "") or "")
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    with contextlib.redirect_stdout(io.StringIO()):
+        yield
