@@ -211,3 +211,19 @@ def test_nothing_to_delete_says_so(cli, fake, event_file):
     assert result.exit_code == 0, result.output
     assert "Nothing to delete." in result.output and "is clean" in result.output
     assert writes(fake) == []
+
+
+def test_a_team_without_a_workspace_is_a_row_saying_so(cli, fake, tmp_path):
+    # No azure: section, so nothing to derive a workspace from; one team names its own (team1's).
+    ws = fake.workspaces[0]
+    path = tmp_path / "named.yaml"
+    path.write_text(EVENT.split("azure:")[0] + f"""\
+teams:
+  - name: team1
+    workspace: {{subscription_id: {ws.subscription_id}, resource_group: {ws.resource_group}, name: {ws.name}}}
+  - name: nameless
+""", encoding="utf-8")
+    result = teardown(cli, path)
+    assert result.exit_code == 0, result.output
+    assert "nameless" in result.output and "no workspace: the event names none" in result.output
+    assert "ohml-team1-forecast" in result.output and "ohml-team2-forecast" not in result.output
