@@ -49,6 +49,7 @@ from ohcheck.errors import ConfigError
 from ohcheck.yaml_model import line_of, load_mapping, validate
 
 EVENT_NAME = "event.yaml"
+KITS = "teams"  # setup writes team kits to <out>/teams/<name>, where `repo:` looks by default
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # a team name is also a folder name
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _UPN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -158,7 +159,7 @@ class Team(_Section):
     @classmethod
     def _default_repo(cls, value: object) -> object:
         if isinstance(value, dict) and not value.get("repo") and isinstance(value.get("name"), str):
-            value = {**value, "repo": f"teams/{value['name']}"}
+            value = {**value, "repo": f"{KITS}/{value['name']}"}
         return value
 
     @field_validator("subscription")

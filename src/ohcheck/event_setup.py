@@ -25,11 +25,10 @@ from typing import Any
 
 from ohcheck.bundle import KEY_NAME, new_key
 from ohcheck.errors import ConfigError, UserError
-from ohcheck.event import LoadedEvent, Team
+from ohcheck.event import KITS, LoadedEvent, Team
 from ohcheck.event_files import KitWriter
 from ohcheck.event_validate import validate_event
 
-KITS = "teams"
 _COACH_KEY = Path(".ohcheck-coach") / KEY_NAME
 
 
@@ -193,7 +192,7 @@ def _tell(result: SetupResult, loaded: LoadedEvent, console: Any) -> None:
                          f"{loaded.folder / _COACH_KEY}; each kit has a copy in .ohcheck/ (git ignores it)."))
     console.print(escape(", ".join(f"{n} {o}" for o, n in counts.items() if n) + "."))
     for rel in result.kept():
-        console.print(f"  [yellow]kept[/] {escape(rel)}: changed or removed since setup wrote it; "
+        console.print(f"  [yellow]kept[/] {escape(rel)}: changed since setup wrote it; "
                       "delete it to have setup write it again")
     if loaded.event.azure is not None:
         console.print("Next: `ohcheck event preflight`, then `./deploy.sh` (needs `az login`).")

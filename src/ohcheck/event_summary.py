@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ohcheck.event import Event, LoadedEvent, Team
+from ohcheck.event import KITS, Event, LoadedEvent, Team
 from ohcheck.event_files import KitWriter
 
 SUMMARY = "event-summary.md"
-KITS = "teams"  # where setup writes the team kits (event_setup.KITS)
 
 
 def studio_url(subscription_id: str, resource_group: str, workspace: str) -> str:
