@@ -227,3 +227,34 @@ teams:
     assert result.exit_code == 0, result.output
     assert "nameless" in result.output and "no workspace: the event names none" in result.output
     assert "ohml-team1-forecast" in result.output and "ohml-team2-forecast" not in result.output
+
+
+def test_a_cluster_whose_nodes_cannot_be_listed_is_still_listed_and_deleted(cli, fake, event_file):
+    # listNodes is an action the Reader role lacks: the count is unknown, the team is not an error.
+    for ws in fake.workspaces:
+        ws.computes["cpu-cluster"].min_instances = 0
+    fake.inject(r"/computes/cpu-cluster/listNodes$", Fault.server_error(500), times=None)
+    result = teardown(cli, event_file, "--json", "--yes")
+    assert result.exit_code == 0, result.output
+    t1 = next(t for t in json.loads(result.output)["teams"] if t["team"] == "team1")
+    cluster = next(r for r in t1["resources"] if r["kind"] == "cluster")
+    assert cluster["details"]["current_nodes"] is None and "not known" in cluster["cost"]
+    assert t1["error"] is None and ("cluster", "cpu-cluster", "deleted") in [
+        (d["kind"], d["name"], d["result"]) for d in t1["deleted"]]
+
+
+def test_az_commands_are_quoted_for_the_shell(cli, fake, tmp_path):
+    # Azure allows '(' and ')' in a resource group name; the printed command must paste into bash as is.
+    ws = fake.add_workspace(WorkspaceState(subscription_id=SUB, resource_group="rg-ohml(team3)", name="mlw-team3"))
+    ws.add_compute_cluster("cpu-cluster")
+    path = tmp_path / "own.yaml"
+    path.write_text(EVENT.split("teams:")[0] + f"""\
+teams:
+  - name: team3
+    workspace: {{subscription_id: {SUB}, resource_group: "rg-ohml(team3)", name: mlw-team3}}
+""", encoding="utf-8")
+    result = teardown(cli, path)
+    assert result.exit_code == 0, result.output
+    assert (f"az ml compute delete --name cpu-cluster --resource-group 'rg-ohml(team3)' --workspace-name mlw-team3 "
+            f"--subscription {SUB} --yes") in result.output
+    assert writes(fake) == []

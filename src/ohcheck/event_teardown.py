@@ -146,9 +146,11 @@ def cost_note(r: Resource) -> str:
         cores = f" ({count * known.vcpus} vCPUs)" if known else ""
         return f"{count} × {size}{cores}, billed every hour"
     if r.kind == "cluster":
-        low, now = d.get("min_nodes") or 0, d.get("current_nodes") or 0
+        low, now = d.get("min_nodes") or 0, d.get("current_nodes")
         if low:
             return f"keeps {low} node{'s' if low != 1 else ''} up even when idle (min nodes {low})"
+        if now is None:  # Azure would not list its nodes (see teardown_azure._node_count)
+            return "scales to 0 when idle; nodes up now not known"
         if now:
             return f"{now} node{'s' if now != 1 else ''} up now; scales to 0 when idle"
         return "0 nodes now: costs only while a job runs"

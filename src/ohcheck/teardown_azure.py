@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shlex
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -84,10 +85,9 @@ def list_resources(ml: Any, ws: Workspace) -> list[Resource]:
     for c in sorted(computes, key=lambda c: (_text(c.type).lower() != "amlcompute", _name(c))):  # clusters first
         kind = _text(c.type).lower()
         if kind == "amlcompute":
-            nodes = call(f"list the nodes of cluster {c.name}", lambda c=c: list(ml.compute.list_nodes(c.name)))
             found.append(Resource("cluster", c.name, _text(c.provisioning_state), {
                 "vm_size": _text(c.size), "min_nodes": c.min_instances, "max_nodes": c.max_instances,
-                "current_nodes": len(nodes),
+                "current_nodes": _node_count(call, ml, c.name),
             }))
         elif kind == "computeinstance":
             found.append(Resource("instance", c.name, _text(getattr(c, "state", None) or c.provisioning_state),
@@ -105,6 +105,18 @@ def list_resources(ml: Any, ws: Workspace) -> list[Resource]:
                 "cron": str(getattr(trigger, "expression", "") or ""),
             }))
     return found
+
+
+def _node_count(call: _Caller, ml: Any, cluster: str) -> int | None:
+    """How many nodes a cluster runs now; None when Azure will not say.
+
+    listNodes is an action (POST), which the Reader role does not grant: a facilitator who may
+    list everything else still gets the cluster listed (and deleted), its node count unknown.
+    """
+    try:
+        return len(call(f"list the nodes of cluster {cluster}", lambda: list(ml.compute.list_nodes(cluster))))
+    except TeardownError:
+        return None
 
 
 def delete(ml: Any, ws: Workspace, resource: Resource) -> str:
@@ -128,13 +140,17 @@ def delete(ml: Any, ws: Workspace, resource: Resource) -> str:
 
 def az_command(ws: Workspace, resource: Resource) -> str | None:
     """The az CLI command that does what `delete` does; None for a deployment (its endpoint's goes)."""
-    where = f"--resource-group {ws.resource_group} --workspace-name {ws.name} --subscription {ws.subscription_id}"
+    # Quoted for a POSIX shell: a resource group may hold '(' and ')', and the event file names it.
+    q = shlex.quote
+    name = q(resource.name)
+    where = (f"--resource-group {q(ws.resource_group)} --workspace-name {q(ws.name)} "
+             f"--subscription {q(ws.subscription_id)}")
     if resource.kind == "endpoint":
-        return f"az ml online-endpoint delete --name {resource.name} {where} --yes"
+        return f"az ml online-endpoint delete --name {name} {where} --yes"
     if resource.kind in ("cluster", "instance"):
-        return f"az ml compute delete --name {resource.name} {where} --yes"
+        return f"az ml compute delete --name {name} {where} --yes"
     if resource.kind == "schedule":
-        return f"az ml schedule disable --name {resource.name} {where}"
+        return f"az ml schedule disable --name {name} {where}"
     return None
 
 
