@@ -258,3 +258,15 @@ teams:
     assert (f"az ml compute delete --name cpu-cluster --resource-group 'rg-ohml(team3)' --workspace-name mlw-team3 "
             f"--subscription {SUB} --yes") in result.output
     assert writes(fake) == []
+
+
+def test_azure_variables_in_the_shell_do_not_move_a_teardown(cli, fake, event_file, monkeypatch):
+    # `ohcheck verify` honours AZURE_SUBSCRIPTION_ID/AZURE_RESOURCE_GROUP/AZUREML_WORKSPACE_NAME; teardown
+    # deletes, so it must act on the workspace the event file names for the team, whatever the shell says.
+    team1 = fake.workspaces[0]
+    for name, value in zip(ENV_NAMES, (team1.subscription_id, team1.resource_group, team1.name)):
+        monkeypatch.setenv(name, value)
+    result = teardown(cli, event_file, "--team", "team2", "--yes")
+    assert result.exit_code == 0, result.output
+    assert team1.endpoints and len(team1.computes) == 3
+    assert fake.workspaces[1].computes == {}
