@@ -244,8 +244,12 @@ teams:
     target: azure
     workspace: {{subscription_id: {ws.subscription_id}, resource_group: {ws.resource_group}, name: {ws.name}}}
 """)
-    result = cli("coach", "collect", "--challenge", "00", "--challenge", "02", "--json", cwd=folder)
+    # The coach's shell names the coach's own workspace: the event file's still decides where the team is.
+    shell = {"AZURE_SUBSCRIPTION_ID": "99999999-0000-0000-0000-000000000000",
+             "AZURE_RESOURCE_GROUP": "rg-coach", "AZUREML_WORKSPACE_NAME": "mlw-coach"}
+    result = cli("coach", "collect", "--challenge", "00", "--challenge", "02", "--json", cwd=folder, env=shell)
     assert result.exit_code == 0, result.output
+    assert not any("99999999" in r.path for r in fake.requests)
     verdicts = {c["challenge"]: c["verdict"] for c in json.loads(result.stdout)["teams"][0]["challenges"]}
     assert verdicts == {"challenge-00": "passed", "challenge-02": "passed"}
     assert [r for r in fake.requests if r.method not in ("GET", "POST")] == []

@@ -55,14 +55,19 @@ def verify(
     workspace instead of ohcheck.yaml: what the event file says for the team.
     """
     config = with_overrides(load_config(repo_root / CONFIG_NAME), target=target)
+    pinned = None
     if workspace:
+        from ohcheck.workspace_config import WorkspaceRef
+
         config = config.model_copy(update={"azure": config.azure.model_copy(update=workspace)})
+        pinned = WorkspaceRef(workspace["subscription_id"], workspace["resource_group"], workspace["workspace"],
+                              source="the event file")
     criteria = pack.criteria(challenge)
     with contextlib.ExitStack() as stack:
         # The target first (a bad target writes nothing), then the store: opened
         # before the (possibly long) run, so a broken store stops us early.
         redactor = Redactor()
-        target_impl = open_target(config, repo_root, redactor)
+        target_impl = open_target(config, repo_root, redactor, workspace=pinned)
         stack.callback(target_impl.close)
         results_store = None
         if store:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ohcheck.config import Config
 from ohcheck.errors import ConfigError
@@ -10,11 +11,13 @@ from ohcheck.redaction import Redactor
 from ohcheck.targets.base import Target
 
 
-def open_target(config: Config, repo_root: Path, redactor: Redactor | None = None) -> Target:
+def open_target(config: Config, repo_root: Path, redactor: Redactor | None = None,
+                workspace: Any = None) -> Target:
     """The target named by the (already overridden) config.
 
     The redactor learns every secret the target obtains (an endpoint key, a
     token), so that nothing rendered or stored afterwards can show it.
+    `workspace` (a WorkspaceRef) pins the azure target's workspace, whatever the environment says.
     """
     if config.target == "local":
         from ohcheck.targets.local import LocalTarget
@@ -23,5 +26,5 @@ def open_target(config: Config, repo_root: Path, redactor: Redactor | None = Non
     if config.target == "azure":
         from ohcheck.targets.azure import AzureTarget
 
-        return AzureTarget(config, repo_root, redactor)
+        return AzureTarget(config, repo_root, redactor, workspace=workspace)
     raise ConfigError(f"Unknown target {config.target!r}.")

@@ -116,10 +116,13 @@ class AzureTarget:
         repo_root: Path,
         redactor: Redactor | None = None,
         credential: Any = None,
+        workspace: WorkspaceRef | None = None,
     ) -> None:
         self.config = config
         self.repo_root = repo_root
-        self.ref = resolve_workspace(config, repo_root)
+        # A workspace given here (a coach's event file names it) wins over the AZURE_* variables
+        # of the coach's shell: those name the coach's own workspace, not the team's.
+        self.ref = workspace or resolve_workspace(config, repo_root)
         self.redactor = redactor or Redactor()
         self._credential = credential
         self._client: Any = None
