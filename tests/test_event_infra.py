@@ -211,6 +211,49 @@ def test_every_parameter_is_declared_and_every_required_one_given(written):
         }
 
 
+# The template's length limits are the ones `ohcheck event validate` checks (event_names.RULES): a
+# name validate passes is one the deployment takes, and the other way round.
+LIMITED = {"workspaceName": "workspace", "storageAccountName": "storage_account", "keyVaultName": "key_vault",
+           "containerRegistryName": "container_registry", "appInsightsName": "app_insights",
+           "logAnalyticsName": "log_analytics", "computeClusterName": "compute_cluster",
+           "computeInstanceName": "compute_instance"}
+
+
+def decorators(parameter: dict) -> dict:
+    return {d["type"]: d.get("argument") for d in parameter["decorators"]}
+
+
+def test_the_templates_limits_are_azures_and_every_parameters_file_keeps_them(written):
+    from ohcheck.event_names import RULES
+
+    _, out = written
+    declared = bicep(out)["parameters"]
+    for name, kind in LIMITED.items():
+        limits = decorators(declared[name])
+        assert (limits.get("min_length"), limits.get("max_length")) == (RULES[kind].min_len, RULES[kind].max_len), name
+    for team_name in TEAMS:
+        given = json.loads((out / "infra" / f"{team_name}.parameters.json").read_text())["parameters"]
+        for name, entry in given.items():
+            value, limits = entry["value"], decorators(declared[name])
+            assert {"string": str, "int": int, "object": dict, "array": list}[declared[name]["type"]] is type(value), name
+            if isinstance(value, str):
+                assert limits.get("min_length", 0) <= len(value) <= limits.get("max_length", 10**6), (name, value)
+            if isinstance(value, int):
+                assert limits.get("min_value", -10**9) <= value <= limits.get("max_value", 10**9), (name, value)
+
+
+def test_every_parameter_and_variable_of_the_template_is_used(written):
+    # What the Bicep linter's no-unused-params / no-unused-vars would say, which pycep does not.
+    _, out = written
+    text = (out / "infra" / "main.bicep").read_text()
+    code = "\n".join(line.split("//", 1)[0] for line in text.splitlines())
+    code = re.sub(r"(?m)^(\s*)\w+\s*:", r"\1", code)  # object keys (`tags: tags`) are not uses
+    template = bicep(out)
+    for name in [*template["parameters"], *template["variables"]]:
+        uses = re.findall(rf"(?<![\w.'$]){name}(?![\w'])", code)
+        assert len(uses) >= 2, f"{name} is declared but never used"  # the declaration and at least one use
+
+
 def test_an_event_without_azure_gets_no_infra(tmp_path):
     loaded = load(tmp_path / "event", """\
         event: {name: Local only, starts: 2026-12-01, ends: 2026-12-02}
@@ -233,6 +276,18 @@ def test_the_template_ships_in_the_wheel():
     # wheel holds them too (checked by hand with `pip wheel . --no-deps`: ohcheck/event_templates/*).
     for name in ("main.bicep", "deploy.sh.j2", "event-summary.md.j2"):
         assert files("ohcheck").joinpath("event_templates", name).is_file(), name
+
+
+def test_git_does_not_ignore_the_templates():
+    # hatch leaves files git ignores out of the wheel: a *.bicep or *.j2 in .gitignore would ship a
+    # package whose setup fails. (`pip wheel . --no-deps` lists ohcheck/event_templates/* today.)
+    repo = Path(__file__).resolve().parents[1]
+    for name in ("main.bicep", "deploy.sh.j2", "event-summary.md.j2"):
+        path = repo / "src" / "ohcheck" / "event_templates" / name
+        done = subprocess.run(["git", "-C", str(repo), "check-ignore", "-q", str(path)], capture_output=True)
+        if done.returncode == 128:
+            pytest.skip("not a git checkout")
+        assert done.returncode == 1, f"{name} is ignored by git, so hatch would leave it out of the wheel"
 
 
 # -- deploy.sh ----------------------------------------------------------------------------------
@@ -263,7 +318,7 @@ with open(os.environ["AZ_LOG"], "a", encoding="utf-8") as log:
 if args[:2] == ["account", "show"]:
     print("{{}}")
 elif args[:3] == ["ad", "user", "show"]:
-    user = args[args.index("--id") + 1]
+    user = next(a.split("=", 1)[1] for a in args if a.startswith("--id="))
     if user in os.environ.get("AZ_MISSING", "").split(","):
         print(f"ERROR: Resource '{{user}}' does not exist or one of its queried reference-property objects "
               "are not present.", file=sys.stderr)
@@ -272,6 +327,9 @@ elif args[:3] == ["ad", "user", "show"]:
 elif args[:2] == ["group", "create"]:
     pass
 elif args[:3] == ["deployment", "group", "create"]:
+    if args[args.index("--name") + 1] in os.environ.get("AZ_FAIL_DEPLOY", "").split(","):
+        print("ERROR: InvalidTemplateDeployment: quota exceeded", file=sys.stderr)
+        sys.exit(1)
     print("https://ml.azure.com/?wsid=/subscriptions/x")
 else:
     sys.exit(f"stub az: unexpected call {{args}}")
@@ -282,7 +340,8 @@ def oid(user: str) -> str:
     return user if re.fullmatch(r"[0-9a-f-]{36}", user) else str(uuid.uuid5(uuid.NAMESPACE_URL, user))
 
 
-def run_deploy(out: Path, tmp_path: Path, *args: str, missing: str = "") -> tuple[subprocess.CompletedProcess, list]:
+def run_deploy(out: Path, tmp_path: Path, *args: str, missing: str = "",
+               fail_deploy: str = "") -> tuple[subprocess.CompletedProcess, list]:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     az = bin_dir / "az"
@@ -291,7 +350,7 @@ def run_deploy(out: Path, tmp_path: Path, *args: str, missing: str = "") -> tupl
     log = tmp_path / "az.log"
     log.unlink(missing_ok=True)
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "AZ_LOG": str(log),
-           "AZ_MISSING": missing}
+           "AZ_MISSING": missing, "AZ_FAIL_DEPLOY": fail_deploy}
     # Run from elsewhere: the script finds infra/ beside itself.
     done = subprocess.run(["bash", str(out / "deploy.sh"), *args], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=60)
@@ -307,7 +366,7 @@ def expected_calls(loaded: LoadedEvent, team_name: str) -> list[list[str]]:
     members = ",".join(f'"{oid(u)}"' for u in users)
     coaches = ",".join(f'"{oid(c.user)}"' for c in event.coaches if c.user)
     return [
-        *(["ad", "user", "show", "--id", u, "--query", "id", "--output", "tsv"] for u in users),
+        *(["ad", "user", "show", f"--id={u}", "--query", "id", "--output", "tsv"] for u in users),
         ["group", "create", "--subscription", names.subscription_id, "--name", names.resource_group,
          "--location", "japaneast", "--tags", "event=Contoso's MLOps | Tokyo", f"team={team_name}", "--output", "none"],
         ["deployment", "group", "create", "--subscription", names.subscription_id,
@@ -320,7 +379,7 @@ def expected_calls(loaded: LoadedEvent, team_name: str) -> list[list[str]]:
 
 
 PREAMBLE = [["account", "show", "--output", "none"],
-            ["ad", "user", "show", "--id", "erin@contoso.com", "--query", "id", "--output", "tsv"]]
+            ["ad", "user", "show", "--id=erin@contoso.com", "--query", "id", "--output", "tsv"]]
 
 
 def test_deploy_sh_deploys_every_team_with_the_resolved_object_ids(written, tmp_path):
@@ -382,9 +441,28 @@ def test_values_from_the_event_file_cannot_inject_into_deploy_sh(tmp_path):
     work.mkdir()
     done, calls = run_deploy(out, work, "team1")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert ["ad", "user", "show", "--id", EVIL, "--query", "id", "--output", "tsv"] in calls  # passed verbatim
+    assert ["ad", "user", "show", f"--id={EVIL}", "--query", "id", "--output", "tsv"] in calls  # passed verbatim
     assert not list(tmp_path.rglob("PWNED*"))  # and never run
     assert f"instanceOwnerObjectId={oid(EVIL)}" in calls[-1]
+
+
+def test_a_failed_deployment_names_the_team_and_stops_there(written, tmp_path):
+    _, out = written
+    done, calls = run_deploy(out, tmp_path, fail_deploy="ohcheck-team-2")
+    assert done.returncode == 1
+    assert "team-2: deploying infra/main.bicep failed" in done.stderr and "./deploy.sh again" in done.stderr
+    assert "quota exceeded" in done.stderr  # az's own reason stays visible
+    deployed = [c[c.index("--name") + 1] for c in calls if c[:3] == ["deployment", "group", "create"]]
+    assert deployed == ["ohcheck-team1", "ohcheck-team-2"]  # team3 is not tried after a failure
+
+
+def test_a_user_that_starts_with_a_dash_is_not_taken_for_an_option(tmp_path):
+    loaded = load(tmp_path / "event", EVENT.replace("alice@contoso.com", "-alice@contoso.com"))
+    out = tmp_path / "out"
+    write_infra(loaded, KitWriter(out))
+    done, calls = run_deploy(out, tmp_path, "team1")
+    assert done.returncode == 0, done.stderr
+    assert ["ad", "user", "show", "--id=-alice@contoso.com", "--query", "id", "--output", "tsv"] in calls
 
 
 # -- the summary --------------------------------------------------------------------------------

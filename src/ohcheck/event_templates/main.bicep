@@ -17,6 +17,9 @@ param location string
 @description('Tags on every resource: the event and the team, so cost reports and teardown can find them.')
 param tags object
 
+// The length limits of the names are Azure's, the same as ohcheck's (event_names.RULES): a name
+// that breaks one is refused here, before anything is made, rather than halfway through.
+
 @description('The Azure ML workspace the team works in.')
 @minLength(3)
 @maxLength(33)
@@ -38,6 +41,8 @@ param keyVaultName string
 param containerRegistryName string
 
 @description('Application Insights: the online endpoint\'s request logs and metrics.')
+@minLength(1)
+@maxLength(255)
 param appInsightsName string
 
 @description('The Log Analytics workspace Application Insights keeps its data in.')
@@ -46,6 +51,8 @@ param appInsightsName string
 param logAnalyticsName string
 
 @description('The training cluster; the challenges call it by this name.')
+@minLength(2)
+@maxLength(16)
 param computeClusterName string
 
 @description('The cluster\'s VM size.')
@@ -57,6 +64,8 @@ param clusterVmSize string
 param clusterMaxNodes int
 
 @description('The team\'s compute instance (notebooks, the studio terminal).')
+@minLength(3)
+@maxLength(24)
 param computeInstanceName string
 
 @description('The compute instance\'s VM size.')
