@@ -14,6 +14,9 @@ What it serves (https on 127.0.0.1, a trustme certificate, any api-version):
   models / components (containers and versions), jobs (paged; command and
   pipeline jobs, a pipeline's step jobs), schedules, online endpoints and their
   deployments, listKeys, regional usages and VM sizes (arm.py, bodies.py);
+* the subscription-level routes preflight reads: the subscription, a resource
+  provider's registration state (`fake.providers`), and the subscription's
+  resources filtered by type (subscription_routes.py);
 * the run-history routes that list a pipeline's child jobs, and the
   workspace's discovery document that points the SDK at them;
 * MLflow's REST API under the workspace's tracking URI, from MLflow's own

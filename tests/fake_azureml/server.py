@@ -23,7 +23,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request
 
-from . import errors, quota, scoring, tls
+from . import errors, quota, scoring, subscription_routes, tls
 from .arm import build_arm_app, rbac_action
 from .faults import Fault, FaultPlan, Injection
 from .identity import USER_OBJECT_ID, USER_PRINCIPAL_NAME, FakeCredential, make_token
@@ -94,6 +94,8 @@ class FakeAzureML:
         self.empty_subscriptions: set[str] = set()
         self.usages: list[dict[str, Any]] = quota.default_usages()
         self.vm_sizes: list[dict[str, Any]] = quota.default_vm_sizes()
+        # Resource provider namespace -> registrationState (GET .../providers/<namespace>); set "NotRegistered".
+        self.providers: dict[str, str] = subscription_routes.default_providers()
         self.page_size = page_size
         self.requests: list[Recorded] = []
         self.token, self._expires_on = make_token()

@@ -1,0 +1,186 @@
+"""Preflight's name rows: are the teams' online endpoint and compute instance names free in the region?
+
+Both must be unique per region across all of Azure. Two looks:
+(a) the subscription's own resources (ARM's generic resource list, filtered by
+    type): a name used in a workspace other than the team's is taken; in the
+    team's own workspace it is fine (a re-run after setup);
+(b) for endpoints, DNS: an online endpoint's scoring host is
+    `{name}.{region}.inference.ml.azure.com`, so a name that resolves belongs
+    to some endpoint somewhere (another subscription, another tenant). No
+    answer (NXDOMAIN) means free; any other DNS failure only means "could not
+    check", a warning. OHCHECK_ENDPOINT_DNS=off skips it (closed networks, tests).
+Names two teams of the event share in one region come from event_names.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ohcheck.event import Event, Team
+from ohcheck.event_names import TeamNames, name_problems
+from ohcheck.preflight_checks import OK, PROBLEM, WARNING, Check, CheckFailed, call
+
+ENDPOINT_TYPE = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints"
+COMPUTE_TYPE = "Microsoft.MachineLearningServices/workspaces/computes"
+DNS_TIMEOUT = 3.0
+DNS_SWITCH = "OHCHECK_ENDPOINT_DNS"
+Resolver = Callable[..., Any]  # socket.getaddrinfo's signature
+
+
+@dataclass(frozen=True)
+class Found:
+    """A resource of the subscription, by the parts of its ARM id."""
+
+    name: str
+    location: str
+    resource_group: str
+    workspace: str
+
+
+def dns_enabled() -> bool:
+    return os.environ.get(DNS_SWITCH, "").strip().lower() not in ("off", "0", "false", "no")
+
+
+def scoring_host(name: str, region: str) -> str:
+    return f"{name}.{region}.inference.ml.azure.com"
+
+
+def lookup(host: str, *, resolver: Resolver = socket.getaddrinfo, timeout: float = DNS_TIMEOUT) -> str:
+    """'resolves', 'nxdomain', or why DNS could not tell (a timeout, a refused query...).
+
+    getaddrinfo has no timeout of its own, so it runs in a daemon thread the
+    check stops waiting for: a silent resolver cannot hold preflight up.
+    """
+    outcome: list[str] = []
+
+    def ask() -> None:
+        try:
+            resolver(host, 443, proto=socket.IPPROTO_TCP)
+            outcome.append("resolves")
+        except socket.gaierror as exc:
+            outcome.append("nxdomain" if exc.errno == socket.EAI_NONAME else f"DNS failed: {exc.strerror or exc}")
+        except Exception as exc:  # noqa: BLE001 - any other failure is "could not tell"
+            outcome.append(f"DNS failed: {type(exc).__name__}: {exc}")
+
+    thread = threading.Thread(target=ask, name="ohcheck-dns", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return outcome[0] if outcome else f"DNS did not answer in {timeout:g} s"
+
+
+def endpoint_in_dns(name: str, region: str, *, resolver: Resolver = socket.getaddrinfo,
+                    timeout: float = DNS_TIMEOUT) -> tuple[str, str]:
+    """('taken' | 'free' | 'unknown', what was seen) for an endpoint name, from DNS alone.
+
+    A name that resolves is checked against a random one: if that resolves too,
+    the resolver answers every name (a wildcard, a captive portal) and tells nothing.
+    """
+    host = scoring_host(name, region)
+    seen = lookup(host, resolver=resolver, timeout=timeout)
+    if seen == "nxdomain":
+        return "free", f"{host} does not resolve"
+    if seen != "resolves":
+        return "unknown", seen
+    control = scoring_host(f"ohcheck-{uuid.uuid4().hex[:12]}", region)
+    if lookup(control, resolver=resolver, timeout=timeout) == "resolves":
+        return "unknown", "this network's DNS resolves any name, so it cannot tell"
+    return "taken", f"{host} resolves: an online endpoint outside this subscription has the name"
+
+
+def list_found(arm: Any, subscription: str, resource_type: str, what: str) -> list[Found]:
+    items = call(f"list the {what} of subscription {subscription}", subscription,
+                 lambda: arm.resources_of_type(subscription, resource_type))
+    return [f for f in map(_found, items) if f is not None]
+
+
+def check_names(arm: Any, event: Event, subscription: str, region: str, teams: list[tuple[Team, TeamNames]], *,
+                resolver: Resolver = socket.getaddrinfo) -> list[Check]:
+    """The endpoint rows, then the compute instance rows, for the teams of one subscription and region."""
+    shared = {(p.team, p.kind): p.problem for p in name_problems(event) if p.kind in ("endpoint", "compute_instance")}
+    rows: list[Check] = []
+    for kind, resource_type, label, use_dns in (("endpoint", ENDPOINT_TYPE, "Endpoint names", dns_enabled()),
+                                                ("compute_instance", COMPUTE_TYPE, "Compute instance names", False)):
+        what = "online endpoints" if kind == "endpoint" else "computes"
+        try:
+            found = list_found(arm, subscription, resource_type, what)
+        except CheckFailed as failed:
+            rows.append(failed.row(label))
+            continue
+        rows += _rows(kind, label, found, region, teams, shared, dns=resolver if use_dns else None)
+    return rows
+
+
+def _rows(kind: str, label: str, found: list[Found], region: str, teams: list[tuple[Team, TeamNames]],
+          shared: dict[tuple[str, str], str], *, dns: Resolver | None) -> list[Check]:
+    noun = "online endpoint" if kind == "endpoint" else "compute instance"
+    problems: list[Check] = []
+    free: list[str] = []
+    own: list[str] = []
+    unknown: list[str] = []
+    for team, names in teams:
+        name = getattr(names, kind)
+        rename = f"rename team {team.name} or change the event's prefix ({noun} names are unique per region)"
+        if (team.name, kind) in shared:
+            problems.append(Check(f"{label[:-1]} {name}", PROBLEM, f"team {team.name}: {name} {shared[(team.name, kind)]}",
+                                  "rename one of the teams, or change the prefix"))
+            continue
+        same = [f for f in found if f.name.lower() == name.lower() and _region(f.location) == region]
+        theirs = [f for f in same if not _is_own(f, team)]
+        if theirs:
+            f = theirs[0]
+            problems.append(Check(f"{label[:-1]} {name}", PROBLEM,
+                                  f"team {team.name}: a {noun} {name} already exists in workspace {f.workspace} "
+                                  f"(resource group {f.resource_group}) in {region}", rename))
+        elif same:
+            own.append(name)
+        elif dns is not None:
+            verdict, seen = endpoint_in_dns(name, region, resolver=dns)
+            if verdict == "taken":
+                problems.append(Check(f"{label[:-1]} {name}", PROBLEM, f"team {team.name}: {seen}", rename))
+            elif verdict == "unknown":
+                unknown.append(f"{name} ({seen})")
+            else:
+                free.append(name)
+        else:
+            free.append(name)
+    if not (free or own or unknown):
+        return problems
+    parts = [f"{len(free)} free in {region}"] if free else []
+    if own:
+        parts.append(f"already the team's own: {', '.join(own)}")
+    if kind == "endpoint":
+        parts.append("searched this subscription and DNS" if dns is not None else
+                     f"searched this subscription only ({DNS_SWITCH}=off: no DNS look-up outside it)")
+    if unknown:
+        return [*problems, Check(label, WARNING, "; ".join(parts) + f"; could not check outside the subscription: "
+                                 f"{', '.join(unknown)}", "run preflight again on a network with DNS, or "
+                                 "accept the risk that another subscription has the name")]
+    return [*problems, Check(label, OK, "; ".join(parts))]
+
+
+def _found(item: dict[str, Any]) -> Found | None:
+    """The name, region, resource group and workspace of a workspace child, from its ARM id."""
+    parts = str(item.get("id") or "").strip("/").split("/")
+    lowered = [p.lower() for p in parts]
+    try:
+        rg = parts[lowered.index("resourcegroups") + 1]
+        ws = parts[lowered.index("workspaces") + 1]
+    except (ValueError, IndexError):
+        return None
+    return Found(parts[-1], str(item.get("location") or ""), rg, ws)
+
+
+def _is_own(found: Found, team: Team) -> bool:
+    ws = team.workspace
+    return ws is not None and (found.resource_group.lower(), found.workspace.lower()) == (
+        ws.resource_group.lower(), ws.name.lower())
+
+
+def _region(location: str) -> str:
+    return location.replace(" ", "").lower()  # ARM may say "East US" where the event says eastus

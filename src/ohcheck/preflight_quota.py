@@ -1,0 +1,154 @@
+"""Preflight's VM size and vCPU quota rows for one subscription and region, through the real azure-ai-ml SDK.
+
+Azure ML clusters and compute instances draw on the same dedicated vCPU quota
+of their VM family, and on the region's "Total Cluster Dedicated Regional
+vCPUs". An event needs, per family: teams × cluster_max_nodes × vCPUs of
+vm_size, plus teams × vCPUs of instance_vm_size (one instance each).
+`list_usage` and `list_sizes` are subscription + location calls: the
+MLClient needs no resource group or workspace (none may exist yet).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ohcheck.azure_catalog import vm_size as catalog_size
+from ohcheck.event import Azure
+from ohcheck.preflight_checks import ERROR, OK, PROBLEM, Check, CheckFailed, call
+from ohcheck.targets import azure as azure_target
+
+TIMEOUT = 60.0
+REGIONAL = "Total Cluster Dedicated Regional vCPUs"
+
+
+@dataclass(frozen=True)
+class Size:
+    name: str
+    family: str
+    vcpus: int
+    compute_types: tuple[str, ...] | None  # None: Azure did not say (or the offline table)
+
+
+@dataclass
+class Demand:
+    """The vCPUs an event needs of one quota family, and how they add up (for the table)."""
+
+    family: str
+    vcpus: int = 0
+    parts: list[str] = field(default_factory=list)
+
+
+def client(credential: Any, subscription: str) -> Any:
+    """An MLClient on the subscription alone: usages and VM sizes need no workspace."""
+    from azure.ai.ml import MLClient  # imported lazily: slow to import
+
+    return MLClient(
+        credential, subscription,
+        retry_total=3, retry_connect=1, retry_read=1, retry_backoff_factor=0.5, retry_backoff_max=8,
+        connection_timeout=15, read_timeout=TIMEOUT, show_progress=False, enable_telemetry=False,
+    )
+
+
+def check_quota(ml: Any, subscription: str, region: str, azure: Azure, teams: int) -> list[Check]:
+    """The VM sizes offered in the region, then each family's quota and the regional total against the need."""
+    try:
+        listed = call(f"list the VM sizes of {region}", subscription, lambda: list(ml.compute.list_sizes(location=region)))
+        sizes = {s.name.lower(): s for s in map(_size, listed)}
+        usages = call(f"list the vCPU usage of {region}", subscription, lambda: list(ml.compute.list_usage(location=region)))
+    except CheckFailed as failed:
+        return [failed.row("VM sizes"), failed.row("vCPU quota")]
+    rows = _size_rows(sizes, region, azure)
+    demands = demand(azure, teams, sizes)
+    by_name = {azure_target._usage_name(u).lower(): u for u in usages}
+    for need in demands.values():
+        rows.append(_quota_row(f"vCPU quota {need.family}", by_name.get(need.family.lower()), need, region,
+                               what=f"vCPUs of {need.family}"))
+    total = Demand(REGIONAL, sum(d.vcpus for d in demands.values()),
+                   [f"{d.vcpus} {d.family}" for d in demands.values()])
+    rows.append(_quota_row("vCPU quota, regional total", by_name.get(REGIONAL.lower()), total, region,
+                           what="Total Cluster Dedicated Regional vCPUs"))
+    return rows
+
+
+def demand(azure: Azure, teams: int, sizes: dict[str, Size]) -> dict[str, Demand]:
+    """vCPUs needed per quota family: every team's cluster at its maximum, plus every team's instance."""
+    needs: dict[str, Demand] = {}
+    cluster, instance = _known(azure.vm_size, sizes), _known(azure.instance_vm_size, sizes)
+    for size, vcpus, how in (
+        (cluster, teams * azure.cluster_max_nodes * cluster.vcpus,
+         f"{teams} teams × {azure.cluster_max_nodes} nodes × {cluster.vcpus} ({cluster.name})"),
+        (instance, teams * instance.vcpus, f"{teams} instances × {instance.vcpus} ({instance.name})"),
+    ):
+        need = needs.setdefault(size.family.lower(), Demand(size.family))  # one family: added up
+        need.vcpus += vcpus
+        need.parts.append(how)
+    return needs
+
+
+def _size_rows(sizes: dict[str, Size], region: str, azure: Azure) -> list[Check]:
+    """Each size of the event offered in the region, for the compute type it is used as."""
+    rows = []
+    uses = {azure.vm_size: ["AmlCompute"]}
+    uses.setdefault(azure.instance_vm_size, []).append("ComputeInstance")
+    for name, types in uses.items():
+        as_what = " and ".join({"AmlCompute": "cluster nodes", "ComputeInstance": "compute instances"}[t] for t in types)
+        key = "vm_size" if "AmlCompute" in types else "instance_vm_size"
+        size = sizes.get(name.lower())
+        fix = (f"choose another size for {key} in event.yaml: `az ml compute list-sizes --location {region} "
+               f"--subscription ...` lists them{_alike(name, sizes)}")
+        if size is None:
+            rows.append(Check(f"VM size {name}", PROBLEM, f"not offered by Azure ML in {region}", fix))
+            continue
+        refused = [t for t in types if size.compute_types is not None and t.lower() not in {c.lower() for c in size.compute_types}]
+        if refused:
+            rows.append(Check(f"VM size {name}", PROBLEM, f"offered in {region}, but not for {' or '.join(refused)}", fix))
+        else:
+            rows.append(Check(f"VM size {name}", OK, f"offered in {region} for {as_what}: {size.vcpus} vCPUs, {size.family}"))
+    return rows
+
+
+def _quota_row(check: str, usage: Any, need: Demand, region: str, *, what: str) -> Check:
+    how = " + ".join(need.parts)
+    if usage is None:
+        return Check(check, ERROR, f"need {need.vcpus} ({how}); Azure listed no quota for {need.family} in {region}",
+                     f"look it up in the Azure portal › Quotas › Machine learning ({region})")
+    limit = int(getattr(usage, "limit", 0) or 0)
+    used = int(azure_target._either(usage, "current_value", "currentValue") or 0)
+    available = max(limit - used, 0)
+    found = f"need {need.vcpus} ({how}); available {available} ({used} of {limit} used)"
+    if need.vcpus <= available:
+        return Check(check, OK, found)
+    short = need.vcpus - available
+    return Check(check, PROBLEM, found,
+                 f"request {short} more {what} in {region} (a limit of {used + need.vcpus}): Azure portal › Quotas › "
+                 "Machine learning, or a smaller vm_size / cluster_max_nodes")
+
+
+def _known(name: str, sizes: dict[str, Size]) -> Size:
+    """The size as the region lists it, else from the offline table (event.yaml's sizes are all in it)."""
+    if name.lower() in sizes:
+        return sizes[name.lower()]
+    known = catalog_size(name)
+    if known is None:  # event.py validates sizes against the table, so only a hand-made Azure object lands here
+        return Size(name, "unknown family", 0, None)
+    return Size(known.name, known.family, known.vcpus, None)
+
+
+def _size(s: Any) -> Size:
+    types = azure_target._either(s, "supported_compute_types", "supportedComputeTypes")
+    vcpus = azure_target._either(s, "v_cp_us", "vCPUs")
+    name = str(getattr(s, "name", "") or "")
+    if vcpus is None:
+        known = catalog_size(name)
+        vcpus = known.vcpus if known else 0
+    return Size(name, str(getattr(s, "family", "") or ""), int(vcpus), tuple(types) if types else None)
+
+
+def _alike(name: str, sizes: dict[str, Size]) -> str:
+    """A few sizes the region offers with the same vCPUs as the one asked for."""
+    known = catalog_size(name)
+    if known is None:
+        return ""
+    same = sorted(s.name for s in sizes.values() if s.vcpus == known.vcpus)[:3]
+    return f" (with {known.vcpus} vCPUs here: {', '.join(same)})" if same else ""
