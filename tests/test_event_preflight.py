@@ -254,6 +254,14 @@ def test_a_subscription_azure_does_not_know(cli, fake, write_event):
     assert "Not ready: 1 problem, 5 not checked in 1 subscription/region" in table.output
 
 
+def test_a_disabled_subscription_is_a_problem(cli, fake, write_event):
+    fake.subscription_states[SUB] = "Disabled"
+    result, document = as_json(cli, write_event(event_text()))
+    assert result.exit_code == 1, result.stdout
+    row = rows(document)["Credential"]
+    assert row["status"] == "problem" and row["found"].endswith("is Disabled") and "re-enable" in row["fix"]
+
+
 def test_an_event_without_azure_is_a_usage_error(cli, write_event):
     text = "event:\n  name: E\n  starts: 2026-12-01\n  ends: 2026-12-02\nteams:\n  - name: t1\n    target: local\n"
     result = preflight(cli, write_event(text))
@@ -328,3 +336,20 @@ def test_dns_in_the_checks_a_taken_name_is_a_problem_a_silent_one_a_warning(fake
     assert taken.status == "problem" and "outside this subscription" in taken.found
     assert checks["Endpoint names"].status == "warning"
     assert "could not check outside the subscription: ohml-team2-forecast" in checks["Endpoint names"].found
+
+
+def test_dns_that_does_not_answer_is_waited_for_once(fake, write_event, monkeypatch):
+    monkeypatch.delenv("OHCHECK_ENDPOINT_DNS")
+    monkeypatch.setattr("ohcheck.preflight_names.DNS_TIMEOUT", 0.3)
+    event = load_event(write_event(event_text(teams=4))).event
+    [group] = group_teams(event)
+    asked = []
+
+    def silent(host, port, **kwargs):
+        asked.append(host)
+        time.sleep(2)
+
+    checks = {c.check: c for c in check_group(event, group, fake.credential(), resolver=silent)}
+    assert len(asked) == 1
+    row = checks["Endpoint names"]
+    assert row.status == "warning" and row.found.count("DNS did not answer") == 4

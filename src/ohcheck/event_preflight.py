@@ -146,7 +146,8 @@ def render(console: Any, groups: list[Group], elsewhere: list[str], code: int) -
         return
     table = Table(title="Preflight", title_justify="left")
     for column in ("Subscription", "Region", "Check", "Status", "Found", "Fix"):
-        table.add_column(column, overflow="fold")
+        # A GUID, a region and a status are never broken; the sentences wrap.
+        table.add_column(column, no_wrap=column in ("Subscription", "Region", "Status"), overflow="fold")
     for group in groups:
         for i, check in enumerate(group.checks):
             first = i == 0

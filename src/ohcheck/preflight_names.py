@@ -51,7 +51,7 @@ def scoring_host(name: str, region: str) -> str:
     return f"{name}.{region}.inference.ml.azure.com"
 
 
-def lookup(host: str, *, resolver: Resolver = socket.getaddrinfo, timeout: float = DNS_TIMEOUT) -> str:
+def lookup(host: str, *, resolver: Resolver = socket.getaddrinfo, timeout: float | None = None) -> str:
     """'resolves', 'nxdomain', or why DNS could not tell (a timeout, a refused query...).
 
     getaddrinfo has no timeout of its own, so it runs in a daemon thread the
@@ -68,14 +68,15 @@ def lookup(host: str, *, resolver: Resolver = socket.getaddrinfo, timeout: float
         except Exception as exc:  # noqa: BLE001 - any other failure is "could not tell"
             outcome.append(f"DNS failed: {type(exc).__name__}: {exc}")
 
+    wait = DNS_TIMEOUT if timeout is None else timeout
     thread = threading.Thread(target=ask, name="ohcheck-dns", daemon=True)
     thread.start()
-    thread.join(timeout)
-    return outcome[0] if outcome else f"DNS did not answer in {timeout:g} s"
+    thread.join(wait)
+    return outcome[0] if outcome else f"DNS did not answer in {wait:g} s"
 
 
 def endpoint_in_dns(name: str, region: str, *, resolver: Resolver = socket.getaddrinfo,
-                    timeout: float = DNS_TIMEOUT) -> tuple[str, str]:
+                    timeout: float | None = None) -> tuple[str, str]:
     """('taken' | 'free' | 'unknown', what was seen) for an endpoint name, from DNS alone.
 
     A name that resolves is checked against a random one: if that resolves too,
@@ -118,11 +119,12 @@ def check_names(arm: Any, event: Event, subscription: str, region: str, teams: l
 
 def _rows(kind: str, label: str, found: list[Found], region: str, teams: list[tuple[Team, TeamNames]],
           shared: dict[tuple[str, str], str], *, dns: Resolver | None) -> list[Check]:
-    noun = "online endpoint" if kind == "endpoint" else "compute instance"
+    noun = "online endpoint" if kind == "endpoint" else "compute instance"  # both take "an"
     problems: list[Check] = []
     free: list[str] = []
     own: list[str] = []
     unknown: list[str] = []
+    silent = ""
     for team, names in teams:
         name = getattr(names, kind)
         rename = f"rename team {team.name} or change the event's prefix ({noun} names are unique per region)"
@@ -135,12 +137,15 @@ def _rows(kind: str, label: str, found: list[Found], region: str, teams: list[tu
         if theirs:
             f = theirs[0]
             problems.append(Check(f"{label[:-1]} {name}", PROBLEM,
-                                  f"team {team.name}: a {noun} {name} already exists in workspace {f.workspace} "
+                                  f"team {team.name}: an {noun} {name} already exists in workspace {f.workspace} "
                                   f"(resource group {f.resource_group}) in {region}", rename))
         elif same:
             own.append(name)
         elif dns is not None:
-            verdict, seen = endpoint_in_dns(name, region, resolver=dns)
+            # A resolver that did not answer once will not for the next name either: do not wait 3 s per team.
+            verdict, seen = ("unknown", silent) if silent else endpoint_in_dns(name, region, resolver=dns)
+            if verdict == "unknown" and "did not answer" in seen:
+                silent = seen
             if verdict == "taken":
                 problems.append(Check(f"{label[:-1]} {name}", PROBLEM, f"team {team.name}: {seen}", rename))
             elif verdict == "unknown":

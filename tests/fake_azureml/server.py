@@ -96,6 +96,7 @@ class FakeAzureML:
         self.vm_sizes: list[dict[str, Any]] = quota.default_vm_sizes()
         # Resource provider namespace -> registrationState (GET .../providers/<namespace>); set "NotRegistered".
         self.providers: dict[str, str] = subscription_routes.default_providers()
+        self.subscription_states: dict[str, str] = {}  # subscription -> state (GET /subscriptions/<sub>); default Enabled
         self.page_size = page_size
         self.requests: list[Recorded] = []
         self.token, self._expires_on = make_token()
