@@ -4,6 +4,7 @@ Only Typer and the standard library at import time (see cli.py on start-up cost)
 """
 
 import functools
+import logging
 import os
 from collections.abc import Callable
 from typing import Any, Optional
@@ -13,6 +14,7 @@ import typer
 from ohcheck.errors import UserError
 
 EXIT_INTERNAL = 4
+_NULL = logging.NullHandler()
 
 
 def _command(group: typer.Typer, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -21,6 +23,9 @@ def _command(group: typer.Typer, *args: Any, **kwargs: Any) -> Callable[[Callabl
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(func)
         def wrapper(*a: Any, **k: Any) -> Any:
+            # The Azure SDK logs its own long account of a failure (every credential it tried) as a
+            # warning; ohcheck says it in one sentence, so the SDK's goes nowhere unless logging is set up.
+            logging.getLogger("azure").addHandler(_NULL)
             try:
                 return func(*a, **k)
             except UserError as exc:

@@ -144,17 +144,21 @@ def render(console: Any, groups: list[Group], elsewhere: list[str], code: int) -
         console.print("No team gets its workspace from setup (every team is local or brings its own): "
                       "nothing to check.")
         return
-    table = Table(title="Preflight", title_justify="left")
-    for column in ("Subscription", "Region", "Check", "Status", "Found", "Fix"):
-        # A GUID, a region and a status are never broken; the sentences wrap.
-        table.add_column(column, no_wrap=column in ("Subscription", "Region", "Status"), overflow="fold")
+    # One table per subscription and region, named above it: a GUID column would take a third of
+    # an 80-column terminal from the sentences that say what to fix.
     for group in groups:
-        for i, check in enumerate(group.checks):
-            first = i == 0
-            table.add_row(escape(group.subscription) if first else "", escape(group.region) if first else "",
-                          escape(check.check), f"[{_STYLE[check.status]}]{check.status}[/]",
-                          escape(check.found), escape(check.fix), end_section=i == len(group.checks) - 1)
-    console.print(table)
+        teams = ", ".join(team.name for team, _ in group.teams)
+        console.print(f"[bold]Subscription {escape(group.subscription)}, region {escape(group.region)}[/]"
+                      + (f" [dim](teams: {escape(teams)})[/]" if teams else ""))
+        table = Table(show_edge=False)
+        table.add_column("Check", no_wrap=True)
+        table.add_column("Status", no_wrap=True)
+        table.add_column("Found", overflow="fold", ratio=3)
+        table.add_column("Fix", overflow="fold", ratio=2)
+        for check in group.checks:
+            table.add_row(escape(check.check), f"[{_STYLE[check.status]}]{check.status}[/]",
+                          escape(check.found), escape(check.fix))
+        console.print(table)
     # A table cell wraps a long command; printed again whole, it can be copied and pasted.
     commands = [c.fix for g in groups for c in g.checks if c.status == PROBLEM and c.fix.startswith("az ")]
     if commands:
