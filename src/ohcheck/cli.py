@@ -11,7 +11,6 @@ failed · 4 an internal error in ohcheck itself.
 """
 
 import enum
-import functools
 import os
 import sys
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ohcheck import __version__
-from ohcheck.cli_common import EXIT_INTERNAL, _command, _echo_json, _esc, _say_error, _stderr, _stdout
+from ohcheck.cli_common import _command, _echo_json, _esc, _say_error, _stderr, _stdout
 from ohcheck.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, EXIT_USAGE, UserError
 
 

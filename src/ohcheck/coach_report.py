@@ -34,6 +34,7 @@ from ohcheck.coach_time import parse_time as _instant
 from ohcheck.criteria import Result
 from ohcheck.errors import UserError
 from ohcheck.event import LoadedEvent, Team
+from ohcheck.markdown_cells import md_cell, md_code
 from ohcheck.redaction import Redactor
 
 EVIDENCE_CHARS = 240  # evidence is shown compact: one line of JSON, cut here
@@ -107,7 +108,9 @@ def render_report(loaded: LoadedEvent, store_path: Path, team: str, fmt: str) ->
     redactor = Redactor()
     challenges = build_challenges(store_path, member.name, redactor)
 
-    from ohcheck.coach_forecast import forecast_plot  # pandas, matplotlib: only when a report is made
+    from ohcheck.coach_forecast import (
+        forecast_plot,  # pandas, matplotlib: only when a report is made
+    )
 
     plot = forecast_plot(loaded, member)
     return _render(
@@ -281,8 +284,8 @@ def _render(template: str, fmt: str, **values: Any) -> str:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["md"] = _md
-    env.filters["mdcode"] = _md_code
+    env.filters["md"] = md_cell
+    env.filters["mdcode"] = md_code
     env.filters["when"] = _when
     env.filters["code_spans"] = _code_spans
     return env.get_template(template).render(**values)
@@ -293,16 +296,3 @@ def _code_spans(value: Any) -> Any:
     from markupsafe import Markup, escape
 
     return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(value))))
-
-
-def _md(value: Any) -> str:
-    """Text made safe for a Markdown table cell: one line, no `|` or raw HTML."""
-    text = " ".join(str(value).split())
-    for raw, safe in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("`", "'")):
-        text = text.replace(raw, safe)
-    return text
-
-
-def _md_code(value: Any) -> str:
-    """Text for a code span in a Markdown table cell: shown literally, so only `|` and backticks matter."""
-    return " ".join(str(value).split()).replace("`", "'").replace("|", "\\|")

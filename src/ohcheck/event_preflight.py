@@ -61,11 +61,9 @@ def main(loaded: LoadedEvent, *, as_json: bool, console: Any) -> int:
                           "it names. Add one (`ohcheck event init` writes an example).")
     groups = group_teams(event)
     elsewhere = [t.name for t in event.teams if t.target == "azure" and not provisioned(event, t)]
-    from ohcheck.event_teardown import (
-        _Progress,  # the same transient bar on stderr as teardown's
-    )
+    from ohcheck.step_progress import StepProgress
 
-    with _Progress(len(groups), "checking", enabled=not as_json and len(groups) > 1) as advance:
+    with StepProgress(len(groups), "checking", enabled=not as_json and len(groups) > 1) as advance:
         credential = _credential() if groups else None
         for group in groups:
             group.checks = check_group(event, group, credential)

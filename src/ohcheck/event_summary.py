@@ -49,12 +49,12 @@ def team_row(event: Event, team: Team) -> dict[str, Any]:
 def render_summary(event: Event) -> str:
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
-    from ohcheck.coach_report import _md, _md_code
+    from ohcheck.markdown_cells import md_cell, md_code
 
     env = Environment(loader=PackageLoader("ohcheck", "event_templates"), undefined=StrictUndefined,
                       autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters["md"] = _md  # one line, no `|`, no raw HTML: text from event.yaml in a table cell
-    env.filters["mdcode"] = _md_code  # the same inside a `code span`
+    env.filters["md"] = md_cell  # one line, no `|`, no raw HTML: text from event.yaml in a table cell
+    env.filters["mdcode"] = md_code  # the same inside a `code span`
     teams = [team_row(event, team) for team in event.teams]
     return env.get_template("event-summary.md.j2").render(
         event=event.event,

@@ -19,6 +19,7 @@ from typing import Any
 from ohcheck.azure_catalog import vm_size
 from ohcheck.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED
 from ohcheck.event import LoadedEvent, Team, Workspace
+from ohcheck.step_progress import StepProgress
 from ohcheck.teardown_azure import (
     NoWorkspace,
     Resource,
@@ -77,7 +78,7 @@ class TeamTeardown:
 def main(loaded: LoadedEvent, *, team: str | None, yes: bool, as_json: bool, console: Any) -> int:
     """List (and with --yes delete) what costs money in each team's workspace; the exit code."""
     teams = [loaded.event.team(team)] if team else list(loaded.event.teams)  # an unknown team: ConfigError
-    with _Progress(len(teams), "listing", enabled=not as_json) as advance:
+    with StepProgress(len(teams), "listing", enabled=not as_json) as advance:
         outcomes = []
         for t in teams:
             outcomes.append(survey(t))
@@ -89,7 +90,7 @@ def main(loaded: LoadedEvent, *, team: str | None, yes: bool, as_json: bool, con
         for o in outcomes:
             if o.error is None and o.workspace is not None:
                 o.deleted = []
-        with _Progress(len(to_delete), "deleting", enabled=not as_json and bool(to_delete)) as advance:
+        with StepProgress(len(to_delete), "deleting", enabled=not as_json and bool(to_delete)) as advance:
             for outcome, resource in to_delete:
                 outcome.deleted.append(_delete_one(outcome, resource))  # type: ignore[union-attr]
                 advance(resource.name)
@@ -213,42 +214,3 @@ def _print_after(console: Any, outcomes: list[TeamTeardown], *, yes: bool, anyth
     done = sum(1 for o in outcomes for d in o.deleted or [] if d.result != "failed")
     failed = sum(1 for o in outcomes for d in o.deleted or [] if d.result == "failed")
     console.print(f"{done} done, {failed} failed.")
-
-
-class _Progress:
-    """A transient bar on stderr (terminals only) over teams listed or resources deleted."""
-
-    def __init__(self, total: int, verb: str, *, enabled: bool) -> None:
-        from ohcheck.cli_common import _stderr
-
-        self.console = _stderr()
-        self.total, self.verb = total, verb
-        self.enabled = enabled and self.console.is_terminal
-        self.progress: Any = None
-
-    def __enter__(self) -> Any:
-        if self.enabled:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                SpinnerColumn,
-                TextColumn,
-            )
-
-            self.progress = Progress(SpinnerColumn(), TextColumn(self.verb), BarColumn(), MofNCompleteColumn(),
-                                     TextColumn("{task.description}"), console=self.console, transient=True)
-            self.progress.start()
-            self.task = self.progress.add_task("", total=self.total)
-
-        def advance(name: str) -> None:
-            if self.progress is not None:
-                from rich.markup import escape
-
-                self.progress.update(self.task, advance=1, description=escape(name))
-
-        return advance
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self.progress is not None:
-            self.progress.stop()
