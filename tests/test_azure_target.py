@@ -17,7 +17,8 @@ from ohcheck.pack import HackPack
 from ohcheck.targets.azure import ENV_NAMES, asset_name_of
 
 from .checks_helpers import check_module, verify_json
-from .fake_azureml import FakeAzureML, Fault, seed_passing_workspace
+from .fake_azureml import Fault, seed_passing_workspace
+from .fake_session import pointed_fake
 
 TEAM = "testers"
 ENDPOINT = "aw-forecast-testers"
@@ -25,12 +26,7 @@ ENDPOINT = "aw-forecast-testers"
 
 @pytest.fixture
 def fake(tmp_path, monkeypatch):
-    with FakeAzureML(tmp_path / "fake") as server:
-        for key, value in server.env().items():
-            monkeypatch.setenv(key, value)
-        for name in ENV_NAMES:
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setattr(azure_target, "default_credential", server.credential)
+    with pointed_fake(tmp_path, monkeypatch) as server:
         yield server
 
 

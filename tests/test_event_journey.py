@@ -14,12 +14,11 @@ import json
 
 import pytest
 
-import ohcheck.targets.azure as azure_target
 from ohcheck.event import load_event
 from ohcheck.event_names import team_names
-from ohcheck.targets.azure import ENV_NAMES
 
-from .fake_azureml import FakeAzureML, WorkspaceState
+from .fake_azureml import WorkspaceState
+from .fake_session import pointed_fake
 
 SUB = "00000000-0000-0000-0000-000000000001"  # the fake's subscription
 WIDE = {"COLUMNS": "250"}
@@ -27,13 +26,7 @@ WIDE = {"COLUMNS": "250"}
 
 @pytest.fixture
 def fake(tmp_path, monkeypatch):
-    with FakeAzureML(tmp_path / "fake") as server:
-        for key, value in server.env().items():
-            monkeypatch.setenv(key, value)
-        for name in ENV_NAMES:
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("OHCHECK_ENDPOINT_DNS", "off")  # tests never touch the network
-        monkeypatch.setattr(azure_target, "default_credential", server.credential)
+    with pointed_fake(tmp_path, monkeypatch) as server:
         yield server
 
 

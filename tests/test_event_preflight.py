@@ -21,9 +21,9 @@ from ohcheck.event import load_event
 from ohcheck.event_names import team_names
 from ohcheck.event_preflight import check_group, group_teams
 from ohcheck.preflight_names import endpoint_in_dns, lookup
-from ohcheck.targets.azure import ENV_NAMES
 
-from .fake_azureml import FakeAzureML, WorkspaceState
+from .fake_azureml import WorkspaceState
+from .fake_session import pointed_fake
 
 SUB = "00000000-0000-0000-0000-000000000001"  # the fake's
 UNKNOWN_SUB = "99999999-0000-0000-0000-000000000009"
@@ -60,13 +60,7 @@ def write_event(tmp_path):
 
 @pytest.fixture
 def fake(tmp_path, monkeypatch):
-    with FakeAzureML(tmp_path / "fake") as server:
-        for key, value in server.env().items():
-            monkeypatch.setenv(key, value)
-        for name in ENV_NAMES:
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("OHCHECK_ENDPOINT_DNS", "off")
-        monkeypatch.setattr(azure_target, "default_credential", server.credential)
+    with pointed_fake(tmp_path, monkeypatch) as server:
         yield server
 
 

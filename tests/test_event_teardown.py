@@ -12,12 +12,12 @@ import json
 
 import pytest
 
-import ohcheck.targets.azure as azure_target
 from ohcheck.event import load_event
 from ohcheck.event_names import team_names
 from ohcheck.targets.azure import ENV_NAMES
 
-from .fake_azureml import FakeAzureML, Fault, WorkspaceState
+from .fake_azureml import Fault, WorkspaceState
+from .fake_session import pointed_fake
 
 SUB = "00000000-0000-0000-0000-000000000001"
 EVENT = f"""\
@@ -59,12 +59,7 @@ def event_file(tmp_path):
 def fake(tmp_path, monkeypatch, event_file):
     """The fake serving team1's and team2's workspaces, each seeded, under the names setup derives."""
     event = load_event(event_file).event
-    with FakeAzureML(tmp_path / "fake") as server:
-        for key, value in server.env().items():
-            monkeypatch.setenv(key, value)
-        for name in ENV_NAMES:
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setattr(azure_target, "default_credential", server.credential)
+    with pointed_fake(tmp_path, monkeypatch) as server:
         for i, team in enumerate(event.teams[:2]):
             names = team_names(event, team)
             ws = WorkspaceState(subscription_id=names.subscription_id, resource_group=names.resource_group,
