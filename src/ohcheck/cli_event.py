@@ -67,8 +67,11 @@ def event_setup(
                                                "(default: the event file's folder).", file_okay=False)] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Write every team's kit (a git repo with ohcheck.yaml and a CI workflow), the Bicep templates,
-    deploy.sh and the coaches' summary page. Safe to run again: a changed file is kept."""
+    """Write the team kits, Bicep templates, deploy.sh and the coaches' summary page.
+
+    Each team kit is a git repo with challenge 00's starter, ohcheck.yaml naming the team's workspace
+    and a CI workflow. Safe to run again: a file changed since setup wrote it is kept.
+    """
     from ohcheck.event_setup import setup
 
     loaded = _load(event)
@@ -80,8 +83,11 @@ def event_setup(
 
 @_command(event_app, "preflight")
 def event_preflight(event: EventArg = None, as_json: JsonOption = False) -> None:
-    """Before the event, for each subscription and region: the credential, resource providers,
-    vCPU quota for the clusters and instances, and that the endpoint names are free."""
+    """Before the event: is each subscription and region ready for the teams?
+
+    Checks the credential, resource providers, vCPU quota for the clusters and instances, and that
+    the endpoint and compute instance names are free; a table with the fix for each problem.
+    """
     from ohcheck.event_preflight import main
 
     raise typer.Exit(main(_load(event), as_json=as_json, console=_stdout()))
@@ -95,8 +101,11 @@ def event_teardown(
                                                     "the az commands that would).")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """After the event: list what still costs money per team (endpoints, clusters, instances,
-    enabled schedules); delete it only with --yes."""
+    """After the event: list what still costs money per team; delete it only with --yes.
+
+    Online endpoints and deployments, compute clusters and instances, enabled schedules. Without
+    --yes, prints the az commands that would remove them.
+    """
     from ohcheck.event_teardown import main
 
     raise typer.Exit(main(_load(event), team=team, yes=yes, as_json=as_json, console=_stdout()))
