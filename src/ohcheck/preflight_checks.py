@@ -60,44 +60,30 @@ def call(what: str, subscription: str, operation: Callable[[], T]) -> T:
 
 def from_exception(exc: Exception, what: str, subscription: str) -> CheckFailed:
     """How an azure-core / SDK failure reads in the table. 401 and no credential are errors; 403 a problem."""
-    from azure.core.exceptions import (
-        ClientAuthenticationError,
-        HttpResponseError,
-        ResourceNotFoundError,
-        ServiceRequestError,
-        ServiceResponseError,
-    )
+    from ohcheck.azure_failures import classify, reason, sentence
 
-    status = getattr(exc, "status_code", None)
-    code = azure_target._error_code(exc)  # " AuthorizationFailed", or ""
+    failure = classify(exc)
+    status, code = failure.status, failure.code  # code: " AuthorizationFailed", or ""
     login = f"`az login`, then `az account set --subscription {subscription}`"
-    if isinstance(exc, ClientAuthenticationError) and status is None:
+    if failure.kind == "no-credential":
         return CheckFailed(ERROR, azure_target.NO_CREDENTIAL, login)
-    if status == 401:
+    if failure.kind == "unauthorized":
         return CheckFailed(ERROR, f"Azure refused the credential's token (401{code}) when asked to {what}", login)
-    if status == 403:
+    if failure.kind == "forbidden":
         # The credential works but may not read this: the facilitator could not deploy here either.
         return CheckFailed(PROBLEM, f"the credential may not {what} (403{code})",
                            f"ask an owner of subscription {subscription} for the Reader role (Contributor to deploy)")
     if code.strip() == "SubscriptionNotFound" or (status == 404 and what.startswith("read subscription")):
         return CheckFailed(PROBLEM, f"subscription {subscription} was not found, or the credential cannot see it",
                            f"check the id in event.yaml (`az account list -o table`), {login}, or ask for access")
-    if isinstance(exc, ResourceNotFoundError) or status == 404:
-        return CheckFailed(ERROR, f"Azure answered 404{code} when asked to {what}", "")
-    if status == 429:
-        return CheckFailed(ERROR, f"Azure throttled the requests (429) when asked to {what}, even after retries",
-                           "try again in a minute")
-    if isinstance(status, int) and status >= 500:
-        return CheckFailed(ERROR, f"Azure answered {status}{code} when asked to {what}", "try again later")
-    if isinstance(exc, HttpResponseError) and isinstance(status, int):
-        return CheckFailed(ERROR, f"Azure answered {status}{code} when asked to {what}", "")
-    if isinstance(exc, ServiceResponseError) or "timed out" in str(exc).lower():
-        return CheckFailed(ERROR, f"Azure did not answer in time when asked to {what}", "try again later")
-    if isinstance(exc, ServiceRequestError):
+    if failure.kind == "unreachable":
         host = urlsplit(azure_target.arm_base_url()).hostname or "management.azure.com"
-        return CheckFailed(ERROR, f"cannot reach Azure at {host} ({azure_target._reason(exc)})",
-                           "check the network, proxy and DNS")
-    return CheckFailed(ERROR, f"{type(exc).__name__} when asked to {what}: {azure_target._first_line(exc)}", "")
+        return CheckFailed(ERROR, f"cannot reach Azure at {host} ({reason(exc)})", "check the network, proxy and DNS")
+    # The table has a column for the fix: the sentence's own advice (after the colon) goes there.
+    found, _, fix = sentence(failure, f"when asked to {what}", service="Azure").partition(": try again")
+    if failure.kind == "timeout":
+        return CheckFailed(ERROR, found, "try again later")
+    return CheckFailed(ERROR, found, f"try again{fix}" if fix else "")
 
 
 def check_credential(credential: Any, arm: Any, subscription: str) -> Check:

@@ -16,7 +16,6 @@ import shlex
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from ohcheck.event import Workspace
 from ohcheck.targets import azure as azure_target
@@ -168,43 +167,23 @@ class _Caller:
             raise self.translate(exc, what) from None
 
     def translate(self, exc: Exception, what: str) -> TeardownError:
-        from azure.core.exceptions import (
-            ClientAuthenticationError,
-            HttpResponseError,
-            ResourceNotFoundError,
-            ServiceRequestError,
-            ServiceResponseError,
-        )
+        from ohcheck.azure_failures import classify, sentence
 
         ws = self.ws
-        status = getattr(exc, "status_code", None)
-        # The azure target's private helpers, shared so both commands word Azure's answers alike.
-        code = azure_target._error_code(exc)
-        if isinstance(exc, ClientAuthenticationError) and status is None:
+        failure = classify(exc)
+        code = failure.code
+        if failure.kind == "no-credential":
             return TeardownError(azure_target.NO_CREDENTIAL)
-        if status == 401:
+        if failure.kind == "unauthorized":
             return TeardownError(f"Azure refused the credential's token (401{code}) when asked to {what}: "
                                  "sign in again with `az login`")
-        if status == 403:
+        if failure.kind == "forbidden":
             return TeardownError(f"the credential may not {what} (403{code}): give it the {self.role} role on "
                                  f"resource group {ws.resource_group}")
-        if (isinstance(exc, ResourceNotFoundError) or status == 404) and what == "read the workspace":
+        if failure.kind == "not-found" and what == "read the workspace":
             return NoWorkspace(f"no workspace {ws.name} in resource group {ws.resource_group}")
-        if status == 429:
-            return TeardownError(f"Azure ML throttled the requests (429) when asked to {what}, even after retries: "
-                                 "try again in a minute")
-        if isinstance(status, int) and status >= 500:
-            return TeardownError(f"Azure ML answered {status}{code} when asked to {what}: try again later")
-        if isinstance(exc, HttpResponseError) and isinstance(status, int):
-            return TeardownError(f"Azure ML answered {status}{code} when asked to {what}")
-        if isinstance(exc, ServiceResponseError) or "timed out" in str(exc).lower():
-            return TeardownError(f"Azure ML did not answer in time when asked to {what} (timeout {TIMEOUT:g} s)")
-        if isinstance(exc, ServiceRequestError):
-            host = urlsplit(azure_target.arm_base_url()).hostname or "management.azure.com"
-            return TeardownError(f"cannot reach Azure ML at {host} ({azure_target._reason(exc)}): "
-                                 "check the network and DNS")
-        return TeardownError(f"the Azure ML SDK failed when asked to {what}: {type(exc).__name__}: "
-                             f"{azure_target._first_line(exc)}")
+        return TeardownError(sentence(failure, f"when asked to {what}", arm_url=azure_target.arm_base_url(),
+                                      timeout=TIMEOUT))
 
 
 # -- small helpers --------------------------------------------------------------------------------

@@ -30,8 +30,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
+from ohcheck.azure_failures import classify, sentence
+from ohcheck.azure_failures import first_line as _first_line
 from ohcheck.config import Config
 from ohcheck.errors import ConfigError
 from ohcheck.redaction import Redactor
@@ -169,45 +170,25 @@ class AzureTarget:
             raise self._translate(exc, what, role) from None
 
     def _translate(self, exc: Exception, what: str, role: str) -> Exception:
-        from azure.core.exceptions import (
-            ClientAuthenticationError,
-            HttpResponseError,
-            ResourceNotFoundError,
-            ServiceRequestError,
-            ServiceResponseError,
-        )
-
-        ws = self.ref.workspace
-        status = getattr(exc, "status_code", None)
-        code = _error_code(exc)
-        if isinstance(exc, ClientAuthenticationError) and status is None:
+        failure = classify(exc)
+        ws, code = self.ref.workspace, failure.code
+        if failure.kind == "no-credential":
             return AccessDenied(NO_CREDENTIAL)
-        if status == 401:
+        if failure.kind == "unauthorized":
             return AccessDenied(
                 f"Azure refused the credential's token (401{code}) while it {what}: sign in again with `az login`"
             )
-        if status == 403:
+        if failure.kind == "forbidden":
             return AccessDenied(
                 f"the credential may not {_infinitive(what)} (403{code}): give it the {role} role on "
                 f"workspace {ws} (resource group {self.ref.resource_group})"
             )
-        if isinstance(exc, ResourceNotFoundError) or status == 404:
+        if failure.kind == "not-found":
             return NotFound(
                 f"workspace {ws} was not found in resource group {self.ref.resource_group} of subscription "
                 f"{self.ref.subscription_id} (from {self.ref.source}){_not_found_detail(code)}"
             )
-        if status == 429:
-            return TargetError(f"Azure ML throttled the requests (429) while it {what}, even after retries: try again in a minute")
-        if isinstance(status, int) and status >= 500:
-            return TargetError(f"Azure ML answered {status}{code} while it {what}: try again later")
-        if isinstance(exc, HttpResponseError) and isinstance(status, int):
-            return TargetError(f"Azure ML answered {status}{code} while it {what}")
-        if isinstance(exc, ServiceResponseError) or "timed out" in str(exc).lower():
-            return TargetError(f"Azure ML did not answer in time while it {what} (timeout {self._timeout:g} s)")
-        if isinstance(exc, ServiceRequestError):
-            host = urlsplit(arm_base_url()).hostname or "management.azure.com"
-            return TargetError(f"cannot reach Azure ML at {host} ({_reason(exc)}): check the network and DNS")
-        return TargetError(f"the Azure ML SDK failed while it {what}: {type(exc).__name__}: {_first_line(exc)}")
+        return TargetError(sentence(failure, f"while it {what}", arm_url=arm_base_url(), timeout=self._timeout))
 
     def _ensure_workspace(self) -> Workspace:
         """The workspace, read once per run: a missing one stops every other question early."""
@@ -538,7 +519,9 @@ class AzureTarget:
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(int(self._timeout)))
-        from mlflow.store.tracking.rest_store import RestStore  # imported lazily: slow to import
+        from mlflow.store.tracking.rest_store import (
+            RestStore,  # imported lazily: slow to import
+        )
         from mlflow.utils.rest_utils import MlflowHostCreds
 
         credential = self._ml()._credential  # noqa: SLF001 - the client's own credential
@@ -832,10 +815,6 @@ def _who(token: str) -> str:
     return f"object {claims.get('oid', 'unknown')}"
 
 
-def _error_code(exc: Exception) -> str:
-    error = getattr(exc, "error", None)
-    code = getattr(error, "code", None)
-    return f" {code}" if code else ""
 
 
 def _not_found_detail(code: str) -> str:
@@ -860,18 +839,4 @@ def arm_base_url() -> str:
     return os.environ.get("AZUREML_DEV_URL_MFE", "https://management.azure.com")
 
 
-def _reason(exc: Exception) -> str:
-    text = str(exc).lower()
-    if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text or "name resolution" in text:
-        return "DNS lookup failed"
-    if "refused" in text:
-        return "connection refused"
-    if "reset" in text or "aborted" in text or "remote end closed" in text:
-        return "the connection was dropped"
-    return _first_line(exc)
 
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    line = text[0] if text else type(exc).__name__
-    return line if len(line) <= 300 else line[:297] + "..."

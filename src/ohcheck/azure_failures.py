@@ -1,0 +1,102 @@
+"""How an Azure SDK call failed, in one place: the azure target, preflight and teardown word it alike.
+
+`classify` sorts an azure-core / azure-ai-ml exception into a kind (no
+credential, 401, 403, 404, throttled, 5xx, another HTTP status, timeout,
+network); each caller decides what a 403 or a 404 means for it (a missing
+workspace is "nothing to tear down" for teardown, an error for verify) and
+leaves the rest to `sentence`. azure-core is imported only when a failure is
+classified, never at start-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+ARM_DEFAULT = "management.azure.com"
+
+
+@dataclass(frozen=True)
+class AzureFailure:
+    kind: str  # no-credential, unauthorized, forbidden, not-found, throttled, server, http, timeout, unreachable, other
+    status: int | None
+    code: str  # " AuthorizationFailed" (with its leading space), or ""
+    exc: Exception
+
+
+def classify(exc: Exception) -> AzureFailure:
+    from azure.core.exceptions import (
+        ClientAuthenticationError,
+        HttpResponseError,
+        ResourceNotFoundError,
+        ServiceRequestError,
+        ServiceResponseError,
+    )
+
+    status = getattr(exc, "status_code", None)
+    status = status if isinstance(status, int) else None
+    if isinstance(exc, ClientAuthenticationError) and status is None:
+        kind = "no-credential"
+    elif status == 401:
+        kind = "unauthorized"
+    elif status == 403:
+        kind = "forbidden"
+    elif isinstance(exc, ResourceNotFoundError) or status == 404:
+        kind = "not-found"
+    elif status == 429:
+        kind = "throttled"
+    elif status is not None and status >= 500:
+        kind = "server"
+    elif isinstance(exc, HttpResponseError) and status is not None:
+        kind = "http"
+    elif isinstance(exc, ServiceResponseError) or "timed out" in str(exc).lower():
+        kind = "timeout"
+    elif isinstance(exc, ServiceRequestError):
+        kind = "unreachable"
+    else:
+        kind = "other"
+    return AzureFailure(kind, status, error_code(exc), exc)
+
+
+def sentence(failure: AzureFailure, during: str, *, service: str = "Azure ML", arm_url: str = "",
+             timeout: float | None = None) -> str:
+    """The sentence for a failure no caller words its own way; `during` is "while it listed the jobs"
+    or "when asked to delete X"."""
+    status, code, exc = failure.status, failure.code, failure.exc
+    if failure.kind == "throttled":
+        return f"{service} throttled the requests (429) {during}, even after retries: try again in a minute"
+    if failure.kind == "server":
+        return f"{service} answered {status}{code} {during}: try again later"
+    if failure.kind in ("http", "not-found", "forbidden", "unauthorized") and status is not None:
+        return f"{service} answered {status}{code} {during}"
+    if failure.kind == "timeout":
+        waited = f" (timeout {timeout:g} s)" if timeout else ""
+        return f"{service} did not answer in time {during}{waited}"
+    if failure.kind == "unreachable":
+        host = urlsplit(arm_url).hostname or ARM_DEFAULT
+        return f"cannot reach {service} at {host} ({reason(exc)}): check the network and DNS"
+    return f"the {service} SDK failed {during}: {type(exc).__name__}: {first_line(exc)}"
+
+
+def error_code(exc: Exception) -> str:
+    """Azure's error code (AuthorizationFailed, ...) with a leading space, or ''."""
+    code = getattr(getattr(exc, "error", None), "code", None)
+    return f" {code}" if code else ""
+
+
+def reason(exc: Exception) -> str:
+    """Why a connection failed, in a few words."""
+    text = str(exc).lower()
+    if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text or "name resolution" in text:
+        return "DNS lookup failed"
+    if "refused" in text:
+        return "connection refused"
+    if "reset" in text or "aborted" in text or "remote end closed" in text:
+        return "the connection was dropped"
+    return first_line(exc)
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    line = text[0] if text else type(exc).__name__
+    return line if len(line) <= 300 else line[:297] + "..."
