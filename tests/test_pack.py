@@ -63,7 +63,7 @@ def test_validate_finds_untagged_criteria_and_bad_needs(tmp_path):
     problems = HackPack(root).validate()
     assert "challenge-01: criterion 01.1 is not tagged in challenge-01.md" in problems
     assert "challenge-01: 01.1 needs unknown criterion 01.9" in problems
-    assert "challenge-01: 01.2 is tagged in the Markdown but has no check" in problems
+    assert "challenge-01: 01.2 is tagged in challenge-01.md but has no check" in problems
 
 
 def test_the_installed_package_finds_its_pack_from_any_directory(tmp_path, cli):

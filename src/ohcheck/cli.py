@@ -307,28 +307,36 @@ def verify(
             on_start=on_start,
             on_result=on_result,
         )
+    from ohcheck import i18n
     from ohcheck.render import json_report, terminal
 
+    # Results are stored in English with their templates; they are said in the reader's language here.
+    lang = i18n.language()
+    catalogue = pack.catalogue(lang)
+    shown = [r.in_language(catalogue) for r in run.results]
+    title = c.title_in(lang)
     if as_json:
         _echo_json(
             json_report.report(
                 challenge=c.id,
-                title=c.title,
+                title=title,
                 target=run.config.target,
                 team=run.config.team,
                 started_at=run.started_at,
-                results=run.results,
+                results=shown,
                 summary=run.summary,
+                lang=lang,
             )
         )
     else:
-        heading = f"{c.id} — {c.title}  (team {run.config.team}, target {run.config.target})"
-        terminal.print_results(_stdout(), heading, run.results, run.summary)
+        heading = i18n.t("{challenge} — {title}  (team {team}, target {target})",
+                         challenge=c.id, title=title, team=run.config.team, target=run.config.target)
+        terminal.print_results(_stdout(), heading, shown, run.summary)
     if junit_xml is not None:
         from ohcheck.atomic import write_atomic
         from ohcheck.render import junit
 
-        write_atomic(junit_xml, junit.to_xml(c.id, c.title, run.results, run.summary, timestamp=run.started_at))
+        write_atomic(junit_xml, junit.to_xml(c.id, title, shown, run.summary, timestamp=run.started_at))
     if export is not None and key is not None:
         from ohcheck import bundle
         from ohcheck.atomic import write_atomic

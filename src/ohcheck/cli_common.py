@@ -4,10 +4,11 @@ Only Typer and the standard library at import time (see cli.py on start-up cost)
 """
 
 import functools
+import inspect
 import logging
 import os
 from collections.abc import Callable
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -15,6 +16,16 @@ from ohcheck.errors import UserError
 
 EXIT_INTERNAL = 4
 _NULL = logging.NullHandler()
+_LANG_PARAM = "ohcheck_lang"
+LangOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--lang",
+        metavar="en|ja",
+        help="The language to answer in (env: OHCHECK_LANG). Default: `language:` in ohcheck.yaml or "
+        "event.yaml, else the system locale.",
+    ),
+]
 
 
 def _command(group: typer.Typer, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -27,6 +38,12 @@ def _command(group: typer.Typer, *args: Any, **kwargs: Any) -> Callable[[Callabl
             # warning; ohcheck says it in one sentence, so the SDK's goes nowhere unless logging is set up.
             logging.getLogger("azure").addHandler(_NULL)
             try:
+                from ohcheck import i18n
+
+                try:
+                    i18n.choose(k.pop(_LANG_PARAM, None))
+                except i18n.LanguageError as exc:
+                    raise UserError(str(exc)) from None
                 return func(*a, **k)
             except UserError as exc:
                 _say_error(exc.message, exc.hint)
@@ -43,10 +60,19 @@ def _command(group: typer.Typer, *args: Any, **kwargs: Any) -> Callable[[Callabl
                 )
                 raise typer.Exit(EXIT_INTERNAL) from None
 
+        _with_lang_option(wrapper, func)
         group.command(*args, **kwargs)(wrapper)
         return func
 
     return decorate
+
+
+def _with_lang_option(wrapper: Callable[..., Any], func: Callable[..., Any]) -> None:
+    """Every command takes --lang: added here, once, rather than in each command's signature."""
+    signature = inspect.signature(func)
+    lang = inspect.Parameter(_LANG_PARAM, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=LangOption)
+    wrapper.__signature__ = signature.replace(parameters=[*signature.parameters.values(), lang])  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {**getattr(func, "__annotations__", {}), _LANG_PARAM: LangOption}
 
 
 def _stderr() -> Any:

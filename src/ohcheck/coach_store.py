@@ -27,10 +27,12 @@ from pathlib import Path
 from ohcheck.criteria import Result, Summary, utc_now
 from ohcheck.errors import StoreError
 from ohcheck.redaction import Redactor
+from ohcheck.store import source_from_json, source_json
 
 COACH_DIR = ".ohcheck-coach"
 COACH_DB = "coach.db"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+_MIGRATIONS = {1: "ALTER TABLE results ADD COLUMN message_source TEXT NOT NULL DEFAULT ''"}
 TRUSTS = ("coach", "self")
 
 _SCHEMA = """
@@ -62,7 +64,8 @@ CREATE TABLE IF NOT EXISTS results (
     hint TEXT NOT NULL,
     evidence TEXT NOT NULL,
     duration REAL NOT NULL,
-    time TEXT NOT NULL
+    time TEXT NOT NULL,
+    message_source TEXT NOT NULL DEFAULT ''  -- the message's template and values, to say it in any language
 );
 CREATE TABLE IF NOT EXISTS signoffs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -143,6 +146,10 @@ class CoachStore:
                 with conn:
                     conn.executescript(_SCHEMA)
                     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif version in _MIGRATIONS and {"attempts", "results", "signoffs"} <= tables:
+                with conn:
+                    conn.execute(_MIGRATIONS[version])
+                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             elif version != SCHEMA_VERSION or not {"attempts", "results", "signoffs"} <= tables:
                 conn.close()
                 raise StoreError(
@@ -199,10 +206,11 @@ class CoachStore:
                     return None
                 attempt_id = int(cursor.lastrowid)
                 self._conn.executemany(
-                    "INSERT INTO results (attempt_id, criterion, title, status, message, hint, evidence, duration, time)"
-                    " VALUES (?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO results (attempt_id, criterion, title, status, message, hint, evidence, duration, time,"
+                    " message_source) VALUES (?,?,?,?,?,?,?,?,?,?)",
                     [(attempt_id, r.criterion, r.title, r.status.value, redactor.text(r.message), r.hint,
-                      json.dumps(redactor.value(r.evidence), sort_keys=True), r.duration, r.time) for r in results],
+                      json.dumps(redactor.value(r.evidence), sort_keys=True), r.duration, r.time,
+                      source_json(r, redactor)) for r in results],
                 )
         except sqlite3.Error as exc:
             raise StoreError(f"Could not write to the coach store {self.path}: {exc}.") from None
@@ -263,12 +271,13 @@ class CoachStore:
         return [SignOff(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in rows]
 
     def _with_results(self, attempt: StoredAttempt) -> StoredAttempt:
-        rows = self._read("SELECT criterion, title, status, message, hint, evidence, duration, time FROM results "
-                          "WHERE attempt_id = ? ORDER BY id", [attempt.id])
+        rows = self._read("SELECT criterion, title, status, message, hint, evidence, duration, time, message_source "
+                          "FROM results WHERE attempt_id = ? ORDER BY id", [attempt.id])
         results = tuple(
             Result.from_dict({"challenge": attempt.challenge, "criterion": r[0], "title": r[1], "status": r[2],
                               "message": r[3], "hint": r[4], "evidence": json.loads(r[5] or "{}"),
-                              "duration": r[6], "target": attempt.target, "team": attempt.team, "time": r[7]})
+                              "duration": r[6], "target": attempt.target, "team": attempt.team, "time": r[7],
+                              "message_source": source_from_json(r[8])})
             for r in rows
         )
         return StoredAttempt(*[getattr(attempt, k) for k in _ATTEMPT_COLUMNS.split(", ")], results=results)

@@ -74,6 +74,8 @@ class AzureSettings(_Section):
 class Config(_Section):
     team: str = Field(min_length=1, max_length=64)
     target: Literal["local", "azure"] = "local"
+    # The language ohcheck speaks in this repo, unless --lang or OHCHECK_LANG says otherwise.
+    language: Literal["en", "ja"] | None = None
     experiment: str = "adventureworks-forecast"
     model: str = "adventureworks-forecast"
     endpoint: str = "adventureworks-forecast"
@@ -131,9 +133,13 @@ def parse_config(text: str, *, source: str = CONFIG_NAME) -> Config:
             raise ConfigError(exc.message, hint="Run `ohcheck init --force` to write a fresh one.") from None
         raise
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_explain(exc, text, source)) from None
+    from ohcheck import i18n
+
+    i18n.adopt(config.language)
+    return config
 
 
 def _explain(exc: ValidationError, text: str, source: str) -> str:

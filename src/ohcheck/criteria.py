@@ -8,13 +8,17 @@ thing that is wrong, as a pytest test does: outcomes are raised, not returned.
     def scoring_returns_forecasts(ctx):
         reply = ctx.target.score(ctx.config.endpoint, {"data": [7]})
         if len(reply.get("result", [])) != 7:
-            fail(f"expected 7 forecasts under 'result', got {reply!r:.200}")
+            fail("expected 7 forecasts under 'result', got {reply!r:.200}", reply=reply)
         return passed("7 finite forecasts", evidence={"forecasts": reply["result"]})
 
 * `fail(message)` — the criterion is not met (the team has work to do).
 * `skip(reason)` — the criterion does not apply here (e.g. no compute on the local target).
 * `undecided(reason)` — ohcheck could not decide (never reported as failed).
 * returning normally — passed; return `passed(message, evidence)` to say what was seen.
+
+A message is an English template with named fields and their values as
+keyword arguments, never an f-string: ohcheck says it in the reader's
+language from the catalogue beside the check module (ohcheck.i18n).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from ohcheck.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED
+from ohcheck.i18n import Msg, as_msg, msg
 
 
 class Status(str, enum.Enum):
@@ -42,7 +47,7 @@ class Outcome(Exception):
 
     def __init__(self, message: str, evidence: Mapping[str, Any] | None = None) -> None:
         super().__init__(message)
-        self.message = message
+        self.message = as_msg(message)
         self.evidence = dict(evidence or {})
 
 
@@ -58,19 +63,26 @@ class Undecided(Outcome):
     status = Status.ERROR
 
 
-def fail(message: str, evidence: Mapping[str, Any] | None = None) -> NoReturn:
+def fail(message: str, evidence: Mapping[str, Any] | None = None, **fields: Any) -> NoReturn:
     """End the check: the criterion is not met. Say what was expected and what was found."""
-    raise Failed(message, evidence)
+    raise Failed(_message(message, fields), evidence)
 
 
-def skip(reason: str, evidence: Mapping[str, Any] | None = None) -> NoReturn:
+def skip(reason: str, evidence: Mapping[str, Any] | None = None, **fields: Any) -> NoReturn:
     """End the check: the criterion does not apply here, and why."""
-    raise Skipped(reason, evidence)
+    raise Skipped(_message(reason, fields), evidence)
 
 
-def undecided(reason: str, evidence: Mapping[str, Any] | None = None) -> NoReturn:
+def undecided(reason: str, evidence: Mapping[str, Any] | None = None, **fields: Any) -> NoReturn:
     """End the check: ohcheck could not decide (reported as `error`, never as `failed`)."""
-    raise Undecided(reason, evidence)
+    raise Undecided(_message(reason, fields), evidence)
+
+
+def _message(template: str, fields: Mapping[str, Any]) -> Msg:
+    """A check's message: a Msg as it is; a template with its fields; plain text as it is."""
+    if isinstance(template, Msg):
+        return template
+    return msg(template, **fields) if fields else as_msg(template)
 
 
 @dataclass(frozen=True)
@@ -81,9 +93,9 @@ class Passed:
     evidence: Mapping[str, Any] = field(default_factory=dict)
 
 
-def passed(message: str = "", evidence: Mapping[str, Any] | None = None) -> Passed:
-    """Build the return value of a passing check: a message and what was observed."""
-    return Passed(message, dict(evidence or {}))
+def passed(message: str = "", evidence: Mapping[str, Any] | None = None, **fields: Any) -> Passed:
+    """Build the return value of a passing check: a message (template and fields) and what was observed."""
+    return Passed(_message(message, fields), dict(evidence or {}))
 
 
 CheckFunction = Callable[[Any], "Passed | str | None"]
@@ -161,6 +173,9 @@ class Result:
     target: str = ""
     team: str = ""
     time: str = field(default_factory=utc_now)
+    # The message's English template and formatted values, so it can be said in
+    # another language later (ohcheck.i18n); None for plain, untranslatable text.
+    message_source: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -175,6 +190,7 @@ class Result:
             "target": self.target,
             "team": self.team,
             "time": self.time,
+            "message_source": self.message_source,
         }
 
     @classmethod
@@ -191,6 +207,19 @@ class Result:
             target=data.get("target", ""),
             team=data.get("team", ""),
             time=data.get("time", ""),
+            message_source=data.get("message_source") or None,
+        )
+
+    def in_language(self, catalogue: Any) -> "Result":
+        """This result with its title, message and hint said in `catalogue`'s language (an i18n.Catalogue)."""
+        from dataclasses import replace
+
+        message = catalogue.say(self.message_source) if self.message_source else catalogue.say(self.message)
+        return replace(
+            self,
+            title=catalogue.title(self.criterion, self.title),
+            message=message,
+            hint=catalogue.hint(self.criterion, self.hint),
         )
 
 

@@ -248,6 +248,9 @@ def load_event(path: Path | None = None) -> LoadedEvent:
     data = load_mapping(text, str(path), expected="`event:`, `teams:` and `coaches:`")
     event = validate(Event, data, text, str(path))
     _names_agree(event, text, str(path))
+    from ohcheck import i18n
+
+    i18n.adopt(event.event.language)
     return LoadedEvent(path=path.resolve(), event=_with_workspaces(event))
 
 

@@ -6,6 +6,13 @@ of @criterion functions). The engine knows nothing about what a pack teaches.
 
 The pack ships inside the wheel (ohcheck/pack/); in a source checkout it is
 the repository's top level; OHCHECK_PACK points at any other pack.
+
+Languages: a file's translation is its twin with the language before the
+suffix (challenge-03.ja.md beside challenge-03.md, README.ja.md in a starter),
+and a check module's catalogue is its twin in YAML (checks/challenge_03.ja.yaml).
+This module is the one place that knows that layout: everything else asks it
+for a page, a starter file or a catalogue in a language, and gets English when
+there is no translation.
 """
 
 from __future__ import annotations
@@ -26,10 +33,11 @@ import yaml
 
 from ohcheck.criteria import Criterion
 from ohcheck.errors import UnknownChallenge, UserError
+from ohcheck.i18n import DEFAULT, LANGUAGES, Catalogue, framework_files, load_catalogue
 
 _REF = re.compile(r"^\s*(?:challenge[-_ ]?)?0*(\d{1,3})\s*$", re.IGNORECASE)
 _HEADING = re.compile(r"^#\s+(.+?)\s*$", re.MULTILINE)
-_TITLE_AFTER_DASH = re.compile(r"^challenge\s+\d+\s*[-–—:]\s*(.+)$", re.IGNORECASE)
+_TITLE_AFTER_DASH = re.compile(r"^(?:challenge|チャレンジ)\s*\d+\s*[-–—:]\s*(.+)$", re.IGNORECASE)
 SOLVE_FILE = "solve.yaml"  # in solutions/challenge-NN/: how to produce that solution's outputs
 _NOT_PACK_FILES = {"__pycache__", ".pytest_cache", ".ohcheck", ".DS_Store"}
 
@@ -48,6 +56,31 @@ class Challenge:
     @property
     def module_name(self) -> str:
         return f"challenge_{self.number:02d}"
+
+    def page(self, lang: str) -> Path:
+        """The challenge's page in `lang` (English when it has no translation)."""
+        return translated(self.markdown, lang)
+
+    def coach_page(self, lang: str) -> Path | None:
+        return translated(self.coach, lang) if self.coach else None
+
+    def title_in(self, lang: str) -> str:
+        page = self.page(lang)
+        return self.title if page == self.markdown else _title_of(page)
+
+
+def translated(path: Path, lang: str) -> Path:
+    """`path`'s twin in `lang` (challenge-03.ja.md for challenge-03.md) if the pack has one, else `path`."""
+    if lang == DEFAULT:
+        return path
+    twin = path.with_name(f"{path.stem}.{lang}{path.suffix}")
+    return twin if twin.is_file() else path
+
+
+def is_translation(path: Path) -> bool:
+    """A language twin (README.ja.md), which stands in for its English file rather than beside it."""
+    parts = path.name.split(".")
+    return len(parts) >= 3 and parts[-2] in LANGUAGES and parts[-2] != DEFAULT
 
 
 def default_pack_root() -> Path:
@@ -70,11 +103,12 @@ class HackPack:
     def __init__(self, root: Path | None = None) -> None:
         self.root = (root or default_pack_root()).resolve()
         self._criteria: dict[str, list[Criterion]] = {}
+        self._catalogues: dict[str, Catalogue] = {}
 
     @cached_property
     def challenges(self) -> list[Challenge]:
         found = []
-        for md in sorted((self.root / "challenges").glob("challenge-*.md")):
+        for md in sorted((self.root / "challenges").glob("challenge-*.md")):  # challenge-03.ja.md: no match below
             match = re.fullmatch(r"challenge-(\d+)\.md", md.name)
             if not match:
                 continue
@@ -154,6 +188,27 @@ class HackPack:
                 sys.modules[name] = module
         return name
 
+    def catalogue(self, lang: str) -> Catalogue:
+        """Everything ohcheck and this pack's checks say, in `lang`: ohcheck's own catalogue, then checks/*.<lang>.yaml."""
+        if lang not in self._catalogues:
+            files = framework_files(lang) + sorted((self.root / "checks").glob(f"*.{lang}.yaml"))
+            try:
+                catalogue = load_catalogue(lang, files)
+            except ValueError as exc:
+                raise UserError(str(exc)) from None
+            if lang != DEFAULT:  # a criterion's title is also said inside other messages ("needs 03.1 (...)")
+                for challenge in self.challenges:
+                    for c in self.criteria(challenge):
+                        title = catalogue.criteria.get(c.id, {}).get("title")
+                        if title:
+                            catalogue.messages.setdefault(c.title, title)
+            self._catalogues[lang] = catalogue
+        return self._catalogues[lang]
+
+    def readme(self, folder: str, lang: str) -> Path:
+        """challenges/README.md or coach/README.md in `lang`."""
+        return translated(self.root / folder / "README.md", lang)
+
     def solve_steps(self, challenge: Challenge) -> list[str]:
         """The commands that produce a solution's outputs in a team repo (solve.yaml `steps`)."""
         return self._solve_manifest(challenge, "steps")
@@ -180,13 +235,14 @@ class HackPack:
         for challenge in self.challenges:
             criteria = self.criteria(challenge)
             ids = [c.id for c in criteria]
-            text = challenge.markdown.read_text(encoding="utf-8")
+            pages = [challenge.markdown] + [p for lang in LANGUAGES if (p := challenge.page(lang)) != challenge.markdown]
             prefix = f"{challenge.number:02d}."
             for c in criteria:
                 if not c.id.startswith(prefix):
                     problems.append(f"{challenge.id}: criterion {c.id} should start with {prefix}")
-                if f"`{c.id}`" not in text:
-                    problems.append(f"{challenge.id}: criterion {c.id} is not tagged in {challenge.markdown.name}")
+                for page in pages:
+                    if f"`{c.id}`" not in page.read_text(encoding="utf-8"):
+                        problems.append(f"{challenge.id}: criterion {c.id} is not tagged in {page.name}")
                 for dep in c.needs:
                     if dep not in ids:
                         problems.append(f"{challenge.id}: {c.id} needs unknown criterion {dep}")
@@ -194,22 +250,31 @@ class HackPack:
                         problems.append(f"{challenge.id}: {c.id} needs {dep}, declared after it")
             if len(set(ids)) != len(ids):
                 problems.append(f"{challenge.id}: duplicate criterion ids")
-            for tagged in re.findall(r"`(\d{2}\.\d+)`", _success_criteria_section(text)):
-                if tagged not in ids:
-                    problems.append(f"{challenge.id}: {tagged} is tagged in the Markdown but has no check")
+            for page in pages:
+                for tagged in re.findall(r"`(\d{2}\.\d+)`", success_criteria_section(page.read_text(encoding="utf-8"))):
+                    if tagged not in ids:
+                        problems.append(f"{challenge.id}: {tagged} is tagged in {page.name} but has no check")
         return problems
 
 
 def pack_files(folder: Path) -> list[Path]:
-    """Files of a starter or solution folder, relative to it (no caches, no solve.yaml)."""
+    """Files of a starter or solution folder, relative to it (no caches, no solve.yaml, no language twins).
+
+    Copy each from `pack_source(folder, rel, lang)`: its translation when there is one.
+    """
     files = []
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
         if any(part in _NOT_PACK_FILES for part in rel.parts) or path.suffix == ".pyc":
             continue
-        if path.is_file() and rel.as_posix() != SOLVE_FILE:
+        if path.is_file() and rel.as_posix() != SOLVE_FILE and not is_translation(path):
             files.append(rel)
     return files
+
+
+def pack_source(folder: Path, rel: Path, lang: str) -> Path:
+    """Where to copy the team's `rel` from: the file's `lang` twin if the pack has one."""
+    return translated(folder / rel, lang)
 
 
 def _title_of(md: Path) -> str:
@@ -221,6 +286,7 @@ def _title_of(md: Path) -> str:
     return after.group(1) if after else heading
 
 
-def _success_criteria_section(text: str) -> str:
-    match = re.search(r"^##\s+Success Criteria\s*$(.*?)(?=^##\s|\Z)", text, re.MULTILINE | re.DOTALL)
+def success_criteria_section(text: str) -> str:
+    """The Success Criteria section of a challenge page (成功基準 in a Japanese one)."""
+    match = re.search(r"^##\s+(?:Success Criteria|成功基準)\s*$(.*?)(?=^##\s|\Z)", text, re.MULTILINE | re.DOTALL)
     return match.group(1) if match else ""

@@ -28,6 +28,7 @@ from typing import Any
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from ohcheck.criteria import Criterion, Outcome, Passed, Result, Status
+from ohcheck.i18n import Msg, as_msg, msg
 from ohcheck.redaction import Redactor
 from ohcheck.targets.base import NotOnThisTarget, TargetError
 from ohcheck.transient import is_transient, retry_after, status_of
@@ -68,6 +69,8 @@ def run_criteria(
     def record(result: Result) -> None:
         result.target, result.team = target, team
         result.message = redactor.text(result.message)
+        if result.message_source is not None:
+            result.message_source = redactor.value(result.message_source)
         result.evidence = redactor.value(_jsonable(result.evidence))
         results[result.criterion] = result
         if on_result:
@@ -101,7 +104,7 @@ def run_criteria(
         if not running:
             if pending and not progressed:  # only a dependency cycle gets here
                 for c in pending:
-                    record(_result(c, Status.ERROR, f"its needs ({', '.join(c.needs)}) form a cycle"))
+                    record(_result(c, Status.ERROR, msg("its needs ({needs}) form a cycle", needs=list(c.needs))))
                 pending.clear()
             continue
         nearest = min(deadline for deadline, _ in running.values())
@@ -113,7 +116,7 @@ def run_criteria(
                 if deadline <= now:
                     del running[cid]
                     limit = c.timeout or settings.timeout
-                    record(_result(c, Status.ERROR, f"timed out after {limit:g} s: could not decide"))
+                    record(_result(c, Status.ERROR, msg("timed out after {limit:g} s: could not decide", limit=limit)))
             continue
         if result.criterion in running:  # not already given up on as timed out
             del running[result.criterion]
@@ -122,34 +125,37 @@ def run_criteria(
     return [results[c.id] for c in criteria]
 
 
-def _blocking_dependency(c: Criterion, results: dict[str, Result], by_id: dict[str, Criterion]) -> str:
+def _blocking_dependency(c: Criterion, results: dict[str, Result], by_id: dict[str, Criterion]) -> Msg | None:
     for dep in c.needs:
         if dep not in by_id:
-            return f"needs {dep}, which is not a criterion of this run"
+            return msg("needs {dep}, which is not a criterion of this run", dep=dep)
         status = results[dep].status
         if status is not Status.PASSED:
-            return f"needs {dep} ({by_id[dep].title}), which {_did(status)}"
-    return ""
+            # The title is a message too: each catalogue holds its criteria's titles.
+            return msg("needs {dep} ({title}), which {did}", dep=dep, title=Msg(by_id[dep].title), did=_did(status))
+    return None
 
 
-def _did(status: Status) -> str:
+def _did(status: Status) -> Msg:
     return {
-        Status.FAILED: "failed",
-        Status.ERROR: "could not be decided",
-        Status.SKIPPED: "was skipped",
-    }.get(status, status.value)
+        Status.FAILED: msg("failed"),
+        Status.ERROR: msg("could not be decided"),
+        Status.SKIPPED: msg("was skipped"),
+    }.get(status, Msg(status.value))
 
 
-def _result(c: Criterion, status: Status, message: str, evidence: dict | None = None, duration: float = 0.0) -> Result:
+def _result(c: Criterion, status: Status, message: Any, evidence: dict | None = None, duration: float = 0.0) -> Result:
+    message = as_msg(message)
     return Result(
         challenge=c.challenge,
         criterion=c.id,
         title=c.title,
         status=status,
-        message=message,
+        message=str(message),
         hint=c.hint if status in (Status.FAILED, Status.ERROR) else "",
         evidence=evidence or {},
         duration=duration,
+        message_source=message.source() if message.values or message.template else None,
     )
 
 
@@ -167,9 +173,9 @@ def _execute(
     except Outcome as outcome:
         result = _result(c, outcome.status, outcome.message, outcome.evidence)
     except NotOnThisTarget as exc:
-        result = _result(c, Status.SKIPPED, str(exc))
+        result = _result(c, Status.SKIPPED, _said(exc))
     except TargetError as exc:
-        result = _result(c, Status.ERROR, str(exc))
+        result = _result(c, Status.ERROR, _said(exc))
     except Exception as exc:  # noqa: BLE001 - one crashing check must not stop the others
         result = _result(c, Status.ERROR, _crash_reason(exc))
         trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
@@ -178,7 +184,7 @@ def _execute(
         if isinstance(value, Passed):
             result = _result(c, Status.PASSED, value.message, dict(value.evidence))
         else:
-            result = _result(c, Status.PASSED, "" if value is None else str(value))
+            result = _result(c, Status.PASSED, as_msg(value))
     result.duration = time.monotonic() - start
     finished.put(result)
 
@@ -219,13 +225,23 @@ class _GaveUp(Exception):
     def __init__(self, exc: BaseException, attempts: int) -> None:
         status = status_of(exc)
         what = f"HTTP {status}" if status else type(exc).__name__
-        super().__init__(f"still failing after {attempts} attempts ({what}: {_first_line(exc)}): could not decide")
+        self.message = msg(
+            "still failing after {attempts} attempts ({what}: {first}): could not decide",
+            attempts=attempts, what=what, first=_first_line(exc),
+        )
+        super().__init__(str(self.message))
 
 
-def _crash_reason(exc: BaseException) -> str:
+def _crash_reason(exc: BaseException) -> Msg:
     if isinstance(exc, _GaveUp):
-        return str(exc)
-    return f"the check crashed: {type(exc).__name__}: {_first_line(exc)}"
+        return exc.message
+    return msg("the check crashed: {kind}: {first}", kind=type(exc).__name__, first=_first_line(exc))
+
+
+def _said(exc: BaseException) -> Msg:
+    """A target's exception as a message: targets raise with a Msg when the sentence is theirs."""
+    first = exc.args[0] if exc.args else ""
+    return first if isinstance(first, Msg) else as_msg(str(exc))
 
 
 def _first_line(exc: BaseException) -> str:

@@ -24,7 +24,9 @@ from ohcheck.redaction import Redactor
 
 STORE_DIR = ".ohcheck"
 STORE_NAME = "results.db"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# What turns an older store into this version's, in place (user_version -> SQL).
+_MIGRATIONS = {1: "ALTER TABLE results ADD COLUMN message_source TEXT NOT NULL DEFAULT ''"}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS attempts (
@@ -54,7 +56,8 @@ CREATE TABLE IF NOT EXISTS results (
     duration REAL NOT NULL,
     target TEXT NOT NULL,
     team TEXT NOT NULL,
-    time TEXT NOT NULL
+    time TEXT NOT NULL,
+    message_source TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS results_by_attempt ON results(attempt_id);
 CREATE INDEX IF NOT EXISTS attempts_by_challenge ON attempts(challenge, id);
@@ -108,6 +111,10 @@ class ResultsStore:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.executescript(_SCHEMA)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif version in _MIGRATIONS and {"attempts", "results"} <= tables:
+                with conn:
+                    conn.execute(_MIGRATIONS[version])
+                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             elif version != SCHEMA_VERSION or not {"attempts", "results"} <= tables:
                 conn.close()
                 raise StoreError(
@@ -175,7 +182,7 @@ class ResultsStore:
                 attempt_id = int(cursor.lastrowid)
                 self._conn.executemany(
                     "INSERT INTO results (attempt_id, challenge, criterion, title, status, message, hint,"
-                    " evidence, duration, target, team, time) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " evidence, duration, target, team, time, message_source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [
                         (
                             attempt_id,
@@ -190,6 +197,7 @@ class ResultsStore:
                             r.target,
                             r.team,
                             r.time,
+                            source_json(r, redactor),
                         )
                         for r in results
                     ],
@@ -232,16 +240,31 @@ class ResultsStore:
             return []
         try:
             rows = self._conn.execute(
-                "SELECT challenge, criterion, title, status, message, hint, evidence, duration, target, team, time"
-                " FROM results WHERE attempt_id = ? ORDER BY id",
+                "SELECT challenge, criterion, title, status, message, hint, evidence, duration, target, team, time,"
+                " message_source FROM results WHERE attempt_id = ? ORDER BY id",
                 (attempt_id,),
             ).fetchall()
         except sqlite3.DatabaseError as exc:
             raise self._unreadable(exc) from None
-        keys = ("challenge", "criterion", "title", "status", "message", "hint", "evidence", "duration", "target", "team", "time")
+        keys = ("challenge", "criterion", "title", "status", "message", "hint", "evidence", "duration", "target", "team",
+                "time", "message_source")
         out = []
         for row in rows:
             data = dict(zip(keys, row))
             data["evidence"] = json.loads(data["evidence"] or "{}")
+            data["message_source"] = source_from_json(data["message_source"])
             out.append(Result.from_dict(data))
         return out
+
+
+def source_json(result: Result, redactor: Redactor) -> str:
+    """A result's message template and values, redacted, as stored ('' for plain text)."""
+    return json.dumps(redactor.value(result.message_source), sort_keys=True) if result.message_source else ""
+
+
+def source_from_json(text: str | None) -> dict | None:
+    try:
+        value = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None

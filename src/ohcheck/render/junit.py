@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from ohcheck.criteria import Result, Status, Summary
+from ohcheck.i18n import t
 
 
 def to_xml(challenge: str, title: str, results: Sequence[Result], summary: Summary, *, timestamp: str) -> str:
@@ -35,7 +36,7 @@ def to_xml(challenge: str, title: str, results: Sequence[Result], summary: Summa
             "testcase",
             {"classname": f"ohcheck.{challenge}", "name": f"{r.criterion} {r.title}", "time": f"{r.duration:.3f}"},
         )
-        text = r.message + (f"\nhint: {r.hint}" if r.hint else "")
+        text = r.message + (f"\n{t('hint:')} {r.hint}" if r.hint else "")
         if r.status is Status.FAILED:
             ET.SubElement(case, "failure", {"message": r.message, "type": "failed"}).text = text
         elif r.status is Status.ERROR:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ohcheck.criteria import Result, Status, Summary
+from ohcheck.i18n import t
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -22,20 +23,30 @@ STYLE = {
     Status.ERROR: "bold yellow",
     Status.SKIPPED: "dim",
 }
-LABEL = {
-    Status.PASSED: "✔ passed",
-    Status.FAILED: "✘ failed",
-    Status.ERROR: "! error",
-    Status.SKIPPED: "- skipped",
-}
+
+
+def _label(status: Status) -> str:
+    return {
+        Status.PASSED: t("✔ passed"),
+        Status.FAILED: t("✘ failed"),
+        Status.ERROR: t("! error"),
+        Status.SKIPPED: t("- skipped"),
+    }[status]
+
+
 PLAIN_LABEL = {Status.PASSED: "PASSED", Status.FAILED: "FAILED", Status.ERROR: "ERROR", Status.SKIPPED: "SKIPPED"}
 
 
 def summary_line(summary: Summary) -> str:
-    parts = [f"{summary.passed} passed", f"{summary.failed} failed"]
-    parts.append(f"{summary.error} error{'s' if summary.error != 1 else ''}")
-    parts.append(f"{summary.skipped} skipped")
-    return ", ".join(parts) + f" in {summary.duration:.1f} s"
+    return t(
+        "{passed} passed, {failed} failed, {error} {errors}, {skipped} skipped in {duration:.1f} s",
+        passed=summary.passed,
+        failed=summary.failed,
+        error=summary.error,
+        errors=t("error") if summary.error == 1 else t("errors"),
+        skipped=summary.skipped,
+        duration=summary.duration,
+    )
 
 
 def print_results(
@@ -55,30 +66,33 @@ def _rich(console: "Console", heading: str, results: Sequence[Result], summary: 
     from rich.text import Text
 
     table = Table(title=Text(heading, style="bold"), title_justify="left", expand=False, show_lines=False)
-    table.add_column("Status", no_wrap=True)
+    table.add_column(t("Status"), no_wrap=True)
     table.add_column("ID", no_wrap=True, style="bold")
-    table.add_column("Criterion", ratio=2)
-    table.add_column("Result", ratio=3)
+    table.add_column(t("Criterion"), ratio=2)
+    table.add_column(t("Result"), ratio=3)
+    warning, hint = t("warning:"), t("hint:")
     for r in results:
         observed = Text(r.message or "")
-        for warning in warnings_of(r):
-            observed.append(f"\nwarning: {warning}", style="yellow")
+        for text in warnings_of(r):
+            observed.append(f"\n{warning} {text}", style="yellow")
         if r.hint and r.status in (Status.FAILED, Status.ERROR):
-            observed.append(f"\nhint: {r.hint}", style="italic cyan")
-        table.add_row(Text(LABEL[r.status], style=STYLE[r.status]), r.criterion, r.title, observed)
+            observed.append(f"\n{hint} {r.hint}", style="italic cyan")
+        table.add_row(Text(_label(r.status), style=STYLE[r.status]), r.criterion, r.title, observed)
     console.print(table)
     console.print(Text(summary_line(summary), style=_verdict_style(summary)))
 
 
 def _plain(console: "Console", heading: str, results: Sequence[Result], summary: Summary) -> None:
+    # The status words stay English in plain output: scripts and CI logs grep for FAILED.
     lines = [heading]
+    warning, hint = t("warning:"), t("hint:")
     for r in results:
         lines.append(f"{PLAIN_LABEL[r.status]:<8} {r.criterion:<6} {r.title}")
         if r.message:
             lines.append(f"{'':<15} {r.message}")
-        lines.extend(f"{'':<15} warning: {warning}" for warning in warnings_of(r))
+        lines.extend(f"{'':<15} {warning} {text}" for text in warnings_of(r))
         if r.hint and r.status in (Status.FAILED, Status.ERROR):
-            lines.append(f"{'':<15} hint: {r.hint}")
+            lines.append(f"{'':<15} {hint} {r.hint}")
     lines.append(summary_line(summary))
     console.out("\n".join(lines), highlight=False)
 

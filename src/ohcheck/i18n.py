@@ -1,0 +1,305 @@
+"""Saying things in the reader's language: which language, and messages that can be said in either.
+
+Which language (first that answers): `--lang`, then OHCHECK_LANG, then the
+`language:` of the file the command reads (ohcheck.yaml for a team, event.yaml
+for a coach or facilitator), then the system locale (LC_ALL, LC_MESSAGES,
+LANG), else English.
+
+A message is a `Msg`: an English template with named fields and the values of
+those fields, already formatted. Its str() is the English sentence, so code
+and stores that know nothing of languages keep working; `say(message, lang)`
+renders it again from a catalogue's template in another language. Results are
+stored with the template and values, so a coach reads a team's results in the
+coach's language whatever language the team verified in.
+
+Catalogues are YAML: `messages:` maps an English template to its translation
+(and a pack's check catalogues also hold `criteria:` titles and hints by id).
+A message without a translation falls back to English. Keyed by the English
+template, as gettext does: changing an English sentence orphans its
+translation, and the catalogue test says which. (YAML rather than gettext .po
+files: the pack is authored as YAML and Markdown, the lookup is a dict, and
+the test checks the fields of every translation against the English.)
+"""
+
+from __future__ import annotations
+
+import locale
+import os
+import string
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+LANGUAGES = ("en", "ja")
+ENV = "OHCHECK_LANG"
+DEFAULT = "en"
+SEPARATORS = {"en": ("; ", ", "), "ja": ("、", "、")}  # (between sentences, between names)
+
+_FORMATTER = string.Formatter()
+
+
+class LanguageError(ValueError):
+    """A language ohcheck does not speak."""
+
+
+def normalise(value: str | None, *, where: str = "") -> str | None:
+    """'ja', 'JA', 'ja_JP.UTF-8', 'japanese' -> 'ja'; '' or None -> None; anything else is an error."""
+    if value is None:
+        return None
+    text = str(value).strip().lower().replace("-", "_")
+    if not text:
+        return None
+    head = text.split(".")[0].split("_")[0]
+    if head in ("japanese",):
+        head = "ja"
+    if head in ("english", "c", "posix"):
+        head = "en"
+    if head in LANGUAGES:
+        return head
+    place = f" in {where}" if where else ""
+    raise LanguageError(f"{value!r}{place} is not a language ohcheck speaks: use one of {', '.join(LANGUAGES)}.")
+
+
+def system_language() -> str | None:
+    """The language the system locale asks for, if ohcheck speaks it."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = os.environ.get(name)
+        if value:
+            try:
+                return normalise(value.split(":")[0])
+            except LanguageError:
+                return None
+    try:
+        found = locale.getlocale()[0]
+    except ValueError:
+        return None
+    try:
+        return normalise(found)
+    except LanguageError:
+        return None
+
+
+@dataclass
+class _Choice:
+    explicit: str | None = None  # --lang, or OHCHECK_LANG
+    from_file: str | None = None  # ohcheck.yaml / event.yaml
+
+
+_choice = _Choice()
+
+
+def choose(flag: str | None) -> None:
+    """Start of a command: `--lang` if given, else OHCHECK_LANG; a file may still decide later."""
+    _choice.explicit = normalise(flag, where="--lang") or normalise(os.environ.get(ENV), where=ENV)
+    _choice.from_file = None
+
+
+def adopt(file_language: str | None) -> None:
+    """The language a config or event file names; used when neither --lang nor OHCHECK_LANG chose."""
+    _choice.from_file = file_language or _choice.from_file
+
+
+def language() -> str:
+    """The language to speak now."""
+    return _choice.explicit or _choice.from_file or system_language() or DEFAULT
+
+
+# -- messages --------------------------------------------------------------------------------------
+
+
+class Msg(str):
+    """An English sentence that can be said again in another language.
+
+    `template` is the English, with named fields; `values` holds each field's
+    value already formatted (a str), or a nested message (dict), or a list of
+    them. Built with `msg(template, **args)`.
+    """
+
+    template: str
+    values: dict[str, Any]
+
+    def __new__(cls, template: str, values: Mapping[str, Any] | None = None) -> "Msg":
+        values = dict(values or {})
+        text = render(template, values, "en", None) if values else template
+        self = super().__new__(cls, text)
+        self.template = template
+        self.values = values
+        return self
+
+    def source(self) -> dict[str, Any]:
+        """What a store keeps to say this message again: the template and the formatted values."""
+        return {"template": self.template, "values": self.values}
+
+    @classmethod
+    def from_source(cls, source: Mapping[str, Any]) -> "Msg":
+        return cls(str(source.get("template", "")), dict(source.get("values") or {}))
+
+    def __reduce__(self) -> Any:  # copy/pickle keep the template
+        return (Msg, (self.template, self.values))
+
+
+def msg(template: str, **args: Any) -> Msg:
+    """A message: an English template with named fields (str.format syntax) and their values.
+
+    A field's value may be a Msg (said in the reader's language too) or a list
+    of values (joined: "; " between sentences, ", " between names in English).
+    Format specs apply in English and are done once, here: `{rmse:.4g}`.
+    """
+    if not args:
+        return Msg(template)
+    values: dict[str, Any] = {}
+    for _literal, name, spec, conversion in _FORMATTER.parse(template):
+        if name is None or name in values:
+            continue
+        if name == "" or name.isdigit():
+            raise ValueError(f"message template {template!r} has a positional field: name it")
+        value, _ = _FORMATTER.get_field(name, (), args)
+        values[name] = _freeze(value, spec or "", conversion)
+    return Msg(template, values)
+
+
+def _freeze(value: Any, spec: str, conversion: str | None) -> Any:
+    if isinstance(value, Msg):
+        return value.source()
+    if isinstance(value, (list, tuple)) and not conversion:
+        return [_freeze(v, spec, None) for v in value]
+    if conversion:
+        value = _FORMATTER.convert_field(value, conversion)
+    return format(value, spec)
+
+
+def as_msg(value: Any) -> Msg:
+    """Anything a check raised or returned, as a message (plain text stays as it is, untranslated)."""
+    if isinstance(value, Msg):
+        return value
+    return Msg("" if value is None else str(value))
+
+
+# -- catalogues ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Catalogue:
+    """Translations into one language: messages by English template, criteria by id."""
+
+    lang: str = DEFAULT
+    messages: dict[str, str] = field(default_factory=dict)
+    criteria: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def merge(self, data: Mapping[str, Any], *, where: str) -> None:
+        for key, value in (data.get("messages") or {}).items():
+            self.messages[str(key)] = str(value)
+        for cid, entry in (data.get("criteria") or {}).items():
+            if not isinstance(entry, Mapping):
+                raise ValueError(f"{where}: criteria.{cid} must be a mapping with title and hint")
+            self.criteria[str(cid)] = {k: str(v) for k, v in entry.items() if v is not None}
+
+    def title(self, cid: str, english: str) -> str:
+        return self.criteria.get(cid, {}).get("title") or english
+
+    def hint(self, cid: str, english: str) -> str:
+        if not english:
+            return ""
+        return self.criteria.get(cid, {}).get("hint") or english
+
+    def say(self, message: Any) -> str:
+        """`message` (a Msg, a stored source, or plain text) in this catalogue's language."""
+        if isinstance(message, Mapping):
+            message = Msg.from_source(message)
+        if not isinstance(message, Msg):
+            text = "" if message is None else str(message)
+            return self.messages.get(text, text) if self.lang != DEFAULT else text
+        if self.lang == DEFAULT:
+            return str(message)
+        template = self.messages.get(message.template)
+        if not message.values:  # plain text, or a sentence without fields: nothing to fill in
+            return template if template is not None else str(message)
+        if template is None:  # untranslated: English, with any nested messages still translated
+            return render(message.template, message.values, DEFAULT, self)
+        return render(template, message.values, self.lang, self)
+
+
+def render(template: str, values: Mapping[str, Any], lang: str, catalogue: Catalogue | None) -> str:
+    """Fill `template`'s fields with formatted values (specs were applied when the message was made)."""
+    out = []
+    for literal, name, _spec, _conversion in _FORMATTER.parse(template):
+        out.append(literal)
+        if name is None:
+            continue
+        out.append(_say_value(values.get(name, "{" + name + "}"), lang, catalogue))
+    return "".join(out)
+
+
+def _say_value(value: Any, lang: str, catalogue: Catalogue | None) -> str:
+    if isinstance(value, Mapping):
+        nested = Msg.from_source(value)
+        return catalogue.say(nested) if catalogue else str(nested)
+    if isinstance(value, list):
+        sentences, names = SEPARATORS.get(lang, SEPARATORS[DEFAULT])
+        sep = sentences if any(isinstance(v, Mapping) for v in value) else names
+        return sep.join(_say_value(v, lang, catalogue) for v in value)
+    return str(value)
+
+
+def load_catalogue(lang: str, files: Iterable[Path]) -> Catalogue:
+    """One language's catalogue from YAML files (later files win on the same key)."""
+    import yaml
+
+    catalogue = Catalogue(lang)
+    if lang == DEFAULT:
+        return catalogue
+    for path in files:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ValueError(f"{path} cannot be read as a message catalogue: {exc}") from None
+        if not isinstance(data, Mapping):
+            raise ValueError(f"{path} is not a message catalogue (a mapping with messages: and criteria:)")
+        catalogue.merge(data, where=str(path))
+    return catalogue
+
+
+_FRAMEWORK = Path(__file__).parent / "locale"
+
+
+def framework_files(lang: str) -> list[Path]:
+    """ohcheck's own catalogue (its CLI, runner and reports), not the pack's."""
+    path = _FRAMEWORK / f"{lang}.yaml"
+    return [path] if path.is_file() else []
+
+
+_cache: dict[str, Catalogue] = {}
+
+
+def framework(lang: str | None = None) -> Catalogue:
+    """ohcheck's own messages in `lang` (default: the language chosen now)."""
+    lang = lang or language()
+    if lang not in _cache:
+        _cache[lang] = load_catalogue(lang, framework_files(lang))
+    return _cache[lang]
+
+
+def t(template: str, **args: Any) -> str:
+    """A sentence of ohcheck's own, said now in the chosen language."""
+    return framework().say(msg(template, **args))
+
+
+def fields_of(template: str) -> list[str]:
+    """The field names of a template, in order (for the catalogue test)."""
+    return [name for _l, name, _s, _c in _FORMATTER.parse(template) if name is not None]
+
+
+__all__: Sequence[str] = (
+    "LANGUAGES",
+    "Catalogue",
+    "LanguageError",
+    "Msg",
+    "adopt",
+    "as_msg",
+    "choose",
+    "framework",
+    "language",
+    "msg",
+    "t",
+)
