@@ -117,8 +117,17 @@ def list_challenges(repo: RepoOption = None, as_json: JsonOption = False) -> Non
     from ohcheck.errors import StoreError
     from ohcheck.store import ResultsStore, store_path
 
+    from ohcheck import i18n
+    from ohcheck.config import CONFIG_NAME, load_config
+
     pack = _pack()
     root = _team_repo(repo) if repo is not None else find_repo()
+    if root is not None:
+        try:
+            load_config(root / CONFIG_NAME)  # for its `language:`
+        except UserError:
+            pass
+    lang = i18n.language()
     latest: dict = {}
     if root is not None:
         try:
@@ -132,7 +141,7 @@ def list_challenges(repo: RepoOption = None, as_json: JsonOption = False) -> Non
         rows.append(
             {
                 "id": c.id,
-                "title": c.title,
+                "title": c.title_in(lang),
                 "criteria": len(pack.criteria(c)),
                 "last_status": attempt.verdict if attempt else None,
                 "last_counts": (
@@ -148,24 +157,30 @@ def list_challenges(repo: RepoOption = None, as_json: JsonOption = False) -> Non
         return
     from ohcheck.render.tables import print_table
 
-    columns = ["ID", "Title", "Criteria"] + (["Your last result"] if root is not None else [])
+    t = i18n.t
+    criteria_column = t("Criteria")
+    columns = ["ID", t("Title"), criteria_column] + ([t("Your last result")] if root is not None else [])
     table_rows = []
     for row in rows:
         cells = [row["id"], _esc(row["title"]), str(row["criteria"])]
         if root is not None:
             cells.append(_last_result(row))
         table_rows.append(cells)
-    title = "OpenHack challenges" + (f" (team repo {root})" if root else "")
-    print_table(_stdout(), columns, table_rows, title=title, right=["Criteria"])
+    title = t("OpenHack challenges (team repo {root})", root=str(root)) if root else t("OpenHack challenges")
+    print_table(_stdout(), columns, table_rows, title=_esc(title), right=[criteria_column])
 
 
 def _last_result(row: dict) -> str:
+    from ohcheck.i18n import t
+
     counts = row["last_counts"]
     if not counts:
-        return "not verified yet"
+        return t("not verified yet")
     total = sum(counts.values())
     style = {"passed": "green", "failed": "red", "error": "yellow", "skipped": "dim"}[row["last_status"]]
-    return f"[{style}]{row['last_status']}[/] ({counts['passed']}/{total} passed, {row['last_time']})"
+    verdict = {"passed": t("passed"), "failed": t("failed"), "error": t("error"), "skipped": t("skipped")}[row["last_status"]]
+    said = t("{passed}/{total} passed, {time}", passed=counts["passed"], total=total, time=row["last_time"])
+    return f"[{style}]{verdict}[/] ({_esc(said)})"
 
 
 @_command(app)
@@ -174,8 +189,17 @@ def show(
     raw: Annotated[bool, typer.Option("--raw", help="Print the Markdown source.")] = False,
 ) -> None:
     """Show a challenge: what to do, its success criteria, learning resources."""
+    from ohcheck import i18n
+    from ohcheck.config import CONFIG_NAME, find_repo, load_config
+
+    found = find_repo()
+    if found is not None:  # a team repo's `language:` decides when --lang and OHCHECK_LANG do not
+        try:
+            load_config(found / CONFIG_NAME)
+        except UserError:
+            pass  # a broken ohcheck.yaml must not stop anyone reading a challenge
     c = _pack().challenge(challenge)
-    text = c.markdown.read_text(encoding="utf-8")
+    text = c.page(i18n.language()).read_text(encoding="utf-8")
     console = _stdout()
     if raw or not console.is_terminal:
         typer.echo(text)
@@ -197,18 +221,29 @@ def start(
     from ohcheck.config import find_repo
     from ohcheck.starter import start_challenge
 
+    from ohcheck import i18n
+    from ohcheck.config import CONFIG_NAME, load_config
+
     c = _pack().challenge(challenge)
     dest = directory or find_repo() or Path.cwd()
-    report = start_challenge(c, dest)
+    if (dest / CONFIG_NAME).is_file():
+        load_config(dest / CONFIG_NAME)  # its `language:` picks the starter's README
+    lang = i18n.language()
+    report = start_challenge(c, dest, lang=lang)
+    t = i18n.t
     console = _stdout()
-    console.print(_esc(f"Starter files for {c.id} ({c.title}) in {dest}:"))
+    console.print(_esc(t("Starter files for {challenge} ({title}) in {dest}:", challenge=c.id, title=c.title_in(lang),
+                         dest=str(dest))))
+    copied, kept = _esc(t("copied")), _esc(t("kept"))
     for name in report.copied:
-        console.print(f"  [green]copied[/]  {_esc(name)}")
+        console.print(f"  [green]{copied}[/]  {_esc(name)}")
     for name in report.skipped:
-        console.print(f"  [yellow]kept[/]    {_esc(name)} (you already have it; the starter's version was not copied)")
+        console.print(f"  [yellow]{kept}[/]    {_esc(name)} "
+                      + _esc(t("(you already have it; the starter's version was not copied)")))
     if not report.copied and not report.skipped:
-        console.print("  (the starter has no files)")
-    console.print(f"Next: read `ohcheck show {c.id}`, then check your work with `ohcheck verify {c.id}`.")
+        console.print(_esc(t("  (the starter has no files)")))
+    console.print(_esc(t("Next: read `ohcheck show {challenge}`, then check your work with `ohcheck verify {challenge}`.",
+                         challenge=c.id)))
 
 
 @_command(app)

@@ -96,10 +96,14 @@ def _esc(text: str) -> str:
 
 
 def _say_error(message: str, hint: Optional[str] = None) -> None:
+    """One sentence (and a hint) on stderr, in the chosen language when the sentence is a message (i18n.msg)."""
+    from ohcheck import i18n
+
+    said = i18n.framework()
     console = _stderr()
-    console.print(f"[bold red]error:[/] {_esc(message)}")
+    console.print(f"[bold red]{_esc(i18n.t('error:'))}[/] {_esc(said.say(message))}")
     if hint:
-        console.print(f"[cyan]hint:[/] {_esc(hint)}")
+        console.print(f"[cyan]{_esc(i18n.t('hint:'))}[/] {_esc(said.say(hint))}")
 
 
 def _echo_json(document: Any) -> None:

@@ -264,9 +264,9 @@ _FRAMEWORK = Path(__file__).parent / "locale"
 
 
 def framework_files(lang: str) -> list[Path]:
-    """ohcheck's own catalogue (its CLI, runner and reports), not the pack's."""
+    """ohcheck's own catalogue (its CLI, runner and reports), not the pack's: locale/<lang>.yaml and locale/<lang>/*.yaml."""
     path = _FRAMEWORK / f"{lang}.yaml"
-    return [path] if path.is_file() else []
+    return ([path] if path.is_file() else []) + sorted((_FRAMEWORK / lang).glob("*.yaml"))
 
 
 _cache: dict[str, Catalogue] = {}

@@ -132,16 +132,13 @@ def _blocking_dependency(c: Criterion, results: dict[str, Result], by_id: dict[s
         status = results[dep].status
         if status is not Status.PASSED:
             # The title is a message too: each catalogue holds its criteria's titles.
-            return msg("needs {dep} ({title}), which {did}", dep=dep, title=Msg(by_id[dep].title), did=_did(status))
+            title = Msg(by_id[dep].title)
+            if status is Status.FAILED:
+                return msg("needs {dep} ({title}), which failed", dep=dep, title=title)
+            if status is Status.ERROR:
+                return msg("needs {dep} ({title}), which could not be decided", dep=dep, title=title)
+            return msg("needs {dep} ({title}), which was skipped", dep=dep, title=title)
     return None
-
-
-def _did(status: Status) -> Msg:
-    return {
-        Status.FAILED: msg("failed"),
-        Status.ERROR: msg("could not be decided"),
-        Status.SKIPPED: msg("was skipped"),
-    }.get(status, Msg(status.value))
 
 
 def _result(c: Criterion, status: Status, message: Any, evidence: dict | None = None, duration: float = 0.0) -> Result:

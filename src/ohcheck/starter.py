@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ohcheck.errors import UserError
-from ohcheck.pack import Challenge, pack_files
+from ohcheck.pack import Challenge, pack_files, pack_source
 
 
 @dataclass
@@ -16,8 +16,9 @@ class CopyReport:
     skipped: list[str] = field(default_factory=list)  # already there: left as the team has it
 
 
-def copy_files(source: Path, dest: Path, *, overwrite: bool = False) -> CopyReport:
-    """Copy every pack file of `source` into `dest`; existing files are kept unless `overwrite`."""
+def copy_files(source: Path, dest: Path, *, overwrite: bool = False, lang: str = "en") -> CopyReport:
+    """Copy every pack file of `source` into `dest` (in `lang` where the pack has a translation);
+    existing files are kept unless `overwrite`."""
     report = CopyReport()
     for rel in pack_files(source):
         target = dest / rel
@@ -25,15 +26,15 @@ def copy_files(source: Path, dest: Path, *, overwrite: bool = False) -> CopyRepo
             report.skipped.append(rel.as_posix())
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source / rel, target)
+        shutil.copy2(pack_source(source, rel, lang), target)
         report.copied.append(rel.as_posix())
     return report
 
 
-def start_challenge(challenge: Challenge, dest: Path) -> CopyReport:
+def start_challenge(challenge: Challenge, dest: Path, *, lang: str = "en") -> CopyReport:
     """`ohcheck start`: the challenge's starter files, without touching what the team has."""
     if challenge.starter is None:
         raise UserError(f"{challenge.id} has no starter files; read it with `ohcheck show {challenge.id}`.")
     if not dest.is_dir():
         raise UserError(f"{dest} is not a directory; create your team repo first (challenge-00).")
-    return copy_files(challenge.starter, dest)
+    return copy_files(challenge.starter, dest, lang=lang)

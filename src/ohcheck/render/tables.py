@@ -32,15 +32,19 @@ def print_table(
             table.add_row(*row)
         console.print(table)
         return
+    from rich.cells import cell_len
     from rich.text import Text
 
+    # Widths in terminal cells, not characters: a Japanese character takes two.
     plain = [[Text.from_markup(cell).plain for cell in row] for row in rows]
-    widths = [max([len(name)] + [len(row[i]) for row in plain]) for i, name in enumerate(columns)]
+    widths = [max([cell_len(name)] + [cell_len(row[i]) for row in plain]) for i, name in enumerate(columns)]
+
+    def pad(cell: str, width: int, right_aligned: bool) -> str:
+        gap = " " * (width - cell_len(cell))
+        return gap + cell if right_aligned else cell + gap
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(
-            (cell.rjust(w) if name in right else cell.ljust(w)) for cell, w, name in zip(cells, widths, columns)
-        ).rstrip()
+        return "  ".join(pad(cell, w, name in right) for cell, w, name in zip(cells, widths, columns)).rstrip()
 
     lines = ([title] if title else []) + [line(columns)] + [line(row) for row in plain]
     console.out("\n".join(lines), highlight=False)
