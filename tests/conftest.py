@@ -30,6 +30,19 @@ def _cwd(path: Path | None) -> Iterator[None]:
         os.chdir(before)
 
 
+@pytest.fixture(autouse=True)
+def _english_unless_asked(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test starts in English whatever this machine's locale, and no test's --lang outlives it."""
+    from ohcheck import i18n
+
+    for name in ("OHCHECK_LANG", "LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    i18n.choose(None)
+    yield
+    i18n.choose(None)
+
+
 class Cli:
     """Runs `ohcheck ...` in-process, from a given folder, as a user would type it."""
 
