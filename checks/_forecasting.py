@@ -31,19 +31,21 @@ def read_series(path, label: str) -> "pd.Series":
     import pandas as pd
 
     if not path.is_file():
-        fail(f"{label} is missing")
+        fail("{file} is missing", file=label)
     try:
         frame = pd.read_csv(path)
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        fail(f"{label} is not a readable CSV: {str(exc).splitlines()[0]}")
+        fail("{file} is not a readable CSV: {error}", file=label, error=(str(exc).splitlines() or [""])[0])
     if list(frame.columns) != COLUMNS:
-        fail(f"{label} has columns {list(frame.columns)}, expected {COLUMNS}")
+        fail("{file} has columns {columns!r}, expected {expected!r}", file=label, columns=list(frame.columns),
+             expected=COLUMNS)
     if frame.empty:
-        fail(f"{label} has a header but no rows")
+        fail("{file} has a header but no rows", file=label)
     dates = pd.to_datetime(frame["TransactionDate"], format="%Y-%m-%d", errors="coerce")
     if dates.isna().any():
         row = int(dates.isna().to_numpy().argmax())
-        fail(f"{label}, row {row + 2}: {frame['TransactionDate'].iloc[row]!r} is not a YYYY-MM-DD date")
+        fail("{file}, row {row}: {value!r} is not a YYYY-MM-DD date", file=label, row=row + 2,
+             value=frame["TransactionDate"].iloc[row])
     values = pd.to_numeric(frame["PaidAmount"], errors="coerce")
     series = pd.Series(values.to_numpy(), index=pd.DatetimeIndex(dates), name="PaidAmount")
     series.index.name = "TransactionDate"

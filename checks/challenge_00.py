@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from ohcheck.criteria import criterion, fail, passed
+from ohcheck.i18n import msg
 from ohcheck.targets.base import AccessDenied, NotFound
 
 # What the hack's code needs (starter/challenge-00/requirements.txt says the same).
@@ -32,9 +33,17 @@ def workspace_exists(ctx):
     try:
         ws = ctx.target.workspace()
     except NotFound as exc:
-        fail(str(exc))
-    where = f" in {ws.location}" if ws.location else ""
-    return passed(f"workspace {ws.name}{where}", evidence={"workspace": ws.name, "location": ws.location})
+        fail(_said(exc))
+    evidence = {"workspace": ws.name, "location": ws.location}
+    if ws.location:
+        return passed("workspace {name} in {location}", evidence=evidence, name=ws.name, location=ws.location)
+    return passed("workspace {name}", evidence=evidence, name=ws.name)
+
+
+def _said(exc: Exception):
+    """What the target said: its message as raised (a translatable msg when the target made one)."""
+    first = exc.args[0] if exc.args else None
+    return first if isinstance(first, str) else str(exc)
 
 
 def _computes(ctx):
@@ -53,16 +62,21 @@ def compute_instance_exists(ctx):
         named = [c for c in instances if c.name == wanted]
         if not named:
             fail(
-                f"no compute instance named {wanted!r}; found: {', '.join(c.name for c in instances) or 'none'}",
+                "no compute instance named {name!r}; found: {found}",
                 evidence={"instances": [c.name for c in instances]},
+                name=wanted,
+                found=[c.name for c in instances] or msg("none"),
             )
         instances = named
     if not instances:
         fail("the workspace has no compute instance")
     first = instances[0]
     return passed(
-        f"compute instance {first.name} ({first.vm_size or 'size unknown'}, {first.state or 'state unknown'})",
+        "compute instance {name} ({size}, {state})",
         evidence={"instances": [{"name": c.name, "state": c.state, "vm_size": c.vm_size} for c in instances]},
+        name=first.name,
+        size=first.vm_size or msg("size unknown"),
+        state=first.state or msg("state unknown"),
     )
 
 
@@ -78,14 +92,19 @@ def compute_cluster_exists(ctx):
     match = [c for c in clusters if c.name == name]
     if not match:
         fail(
-            f"no compute cluster named {name!r}; clusters found: {', '.join(c.name for c in clusters) or 'none'}",
+            "no compute cluster named {name!r}; clusters found: {found}",
             evidence={"clusters": [c.name for c in clusters]},
+            name=name,
+            found=[c.name for c in clusters] or msg("none"),
         )
     cluster = match[0]
     return passed(
-        f"cluster {cluster.name}: {cluster.vm_size or 'size unknown'}, "
-        f"{cluster.min_instances}-{cluster.max_instances} nodes",
+        "cluster {name}: {size}, {min}-{max} nodes",
         evidence={"cluster": cluster.name, "vm_size": cluster.vm_size, "max_instances": cluster.max_instances},
+        name=cluster.name,
+        size=cluster.vm_size or msg("size unknown"),
+        min=cluster.min_instances,
+        max=cluster.max_instances,
     )
 
 
@@ -101,15 +120,19 @@ def cluster_scales_to_zero(ctx):
     cluster = next(c for c in _computes(ctx) if c.kind == "cluster" and c.name == name)
     evidence = {"min_instances": cluster.min_instances, "idle_seconds_before_scale_down": cluster.idle_seconds_before_scale_down}
     if cluster.min_instances is None:
-        fail(f"the workspace does not say the minimum node count of {name}", evidence=evidence)
+        fail("the workspace does not say the minimum node count of {name}", evidence=evidence, name=name)
     if cluster.min_instances > 0:
         fail(
-            f"{name} keeps {cluster.min_instances} node(s) running when idle (min_instances {cluster.min_instances}, expected 0)",
+            "{name} keeps {n} node(s) running when idle (min_instances {n}, expected 0)",
             evidence=evidence,
+            name=name,
+            n=cluster.min_instances,
         )
     idle = cluster.idle_seconds_before_scale_down
-    after = f", after {idle // 60} idle minutes" if idle else ""
-    return passed(f"{name} scales to 0 nodes{after}", evidence=evidence)
+    if idle:
+        return passed("{name} scales to 0 nodes, after {minutes} idle minutes", evidence=evidence, name=name,
+                      minutes=idle // 60)
+    return passed("{name} scales to 0 nodes", evidence=evidence, name=name)
 
 
 @criterion(
@@ -121,16 +144,20 @@ def cluster_scales_to_zero(ctx):
 def team_repo_ready(ctx):
     repo = ctx.repo
     if not repo.is_git_repo():
-        fail(f"{repo.root} is not a git repository: run `git init` (and push it where your team can reach it)")
+        fail("{root} is not a git repository: run `git init` (and push it where your team can reach it)", root=repo.root)
     missing = [name for name in STARTER_FILES if not repo.exists(name)]
+    if len(missing) == 1:
+        fail("the starter's {files} is missing from the repo", files=missing)
     if missing:
-        fail(f"the starter's {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing from the repo")
+        fail("the starter's {files} are missing from the repo", files=missing)
     ignored = {line.strip().strip("/").split("/")[0] for line in repo.read_text(".gitignore").splitlines()}
     if ".ohcheck" not in ignored:
         fail(".gitignore does not ignore .ohcheck/ (ohcheck's local results and MLflow store stay out of git)")
     return passed(
-        f"git repository for team {ctx.config.team} (target {ctx.config.target})",
+        "git repository for team {team} (target {target})",
         evidence={"team": ctx.config.team, "target": ctx.config.target},
+        team=ctx.config.team,
+        target=ctx.config.target,
     )
 
 
@@ -148,7 +175,8 @@ def python_packages(ctx):
     problems = []
     found = {}
     if sys.version_info[:2] < PYTHON:
-        problems.append(f"Python {sys.version_info.major}.{sys.version_info.minor} (need {PYTHON[0]}.{PYTHON[1]}+)")
+        problems.append(msg("Python {version} (need {need}+)", version=f"{sys.version_info.major}.{sys.version_info.minor}",
+                            need=f"{PYTHON[0]}.{PYTHON[1]}"))
     for names, minimum in PACKAGES.items():
         installed = None
         for name in names.split("|"):
@@ -160,18 +188,21 @@ def python_packages(ctx):
                 continue
         label = names.split("|")[0]
         if installed is None:
-            problems.append(f"{label} is not installed")
+            problems.append(msg("{package} is not installed", package=label))
             continue
         try:
             if Version(installed) < Version(minimum):
-                problems.append(f"{label} {installed} is older than {minimum}")
+                problems.append(msg("{package} {installed} is older than {minimum}", package=label, installed=installed,
+                                    minimum=minimum))
         except InvalidVersion:
-            problems.append(f"{label} has an unreadable version {installed!r}")
+            problems.append(msg("{package} has an unreadable version {version!r}", package=label, version=installed))
     if problems:
-        fail("; ".join(problems), evidence={"python": sys.version.split()[0], "found": found})
+        fail("{problems}", evidence={"python": sys.version.split()[0], "found": found}, problems=problems)
     return passed(
-        f"Python {sys.version.split()[0]} with {len(PACKAGES)} required packages",
+        "Python {python} with {n} required packages",
         evidence={"python": sys.version.split()[0], "found": found},
+        python=sys.version.split()[0],
+        n=len(PACKAGES),
     )
 
 
@@ -185,5 +216,5 @@ def credential_reaches_workspace(ctx):
     try:
         who = ctx.target.identity()
     except AccessDenied as exc:
-        fail(str(exc))
+        fail(_said(exc))
     return passed(who.description)

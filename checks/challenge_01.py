@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from ohcheck.criteria import criterion, fail, passed
+from ohcheck.i18n import msg
 from ohcheck.scoring import call_score_script, forecasts_in
 
 from ._forecasting import errors, holdout_split, read_series, seasonal_naive
@@ -53,11 +54,17 @@ def _series(ctx, key):
 def data_files_exist(ctx):
     missing = [_label(ctx, key) for key in FILES if not _path(ctx, key).is_file()]
     if missing:
-        fail(f"missing: {', '.join(missing)}")
+        fail("missing: {files}", files=missing)
     rows = {key: len(_series(ctx, key)) for key in FILES}
     return passed(
-        ", ".join(f"{FILES[k]}: {n} rows" for k, n in rows.items()),
+        "{file_all}: {rows_all} rows, {file_2013}: {rows_2013} rows, {file_2014}: {rows_2014} rows",
         evidence={"rows": rows},
+        file_all=FILES["all"],
+        rows_all=rows["all"],
+        file_2013=FILES["2013"],
+        rows_2013=rows["2013"],
+        file_2014=FILES["2014"],
+        rows_2014=rows["2014"],
     )
 
 
@@ -77,18 +84,20 @@ def data_is_daily(ctx):
         label = _label(ctx, key)
         if series.index.has_duplicates:
             day = series.index[series.index.duplicated()][0]
-            fail(f"{label}: {day:%Y-%m-%d} appears more than once")
+            fail("{file}: {day:%Y-%m-%d} appears more than once", file=label, day=day)
         steps = series.index.to_series().diff().dropna()
         wrong = steps[steps != pd.Timedelta(days=1)]
         if not wrong.empty:
             at = wrong.index[0]
             before = series.index[series.index.get_loc(at) - 1]
-            fail(f"{label}: after {before:%Y-%m-%d} comes {at:%Y-%m-%d}, not the next day")
+            fail("{file}: after {before:%Y-%m-%d} comes {day:%Y-%m-%d}, not the next day", file=label, before=before, day=at)
         bad = ~np.isfinite(series.to_numpy(dtype=float))
         if bad.any():
-            fail(f"{label}: PaidAmount on {series.index[bad.argmax()]:%Y-%m-%d} is not a number ({int(bad.sum())} such days)")
+            fail("{file}: PaidAmount on {day:%Y-%m-%d} is not a number ({n} such days)", file=label,
+                 day=series.index[bad.argmax()], n=int(bad.sum()))
         if (series < 0).any():
-            fail(f"{label}: PaidAmount is negative on {series.index[(series < 0).to_numpy().argmax()]:%Y-%m-%d}")
+            fail("{file}: PaidAmount is negative on {day:%Y-%m-%d}", file=label,
+                 day=series.index[(series < 0).to_numpy().argmax()])
     return passed("three daily series, continuous, no missing values")
 
 
@@ -110,18 +119,21 @@ def data_ranges(ctx):
         spans[key] = [first_day, last_day]
         label = _label(ctx, key)
         if not (first_day.startswith(month) and first_day <= latest_first):
-            fail(f"{label} starts on {first_day}; expected the first day with data in {month}")
+            fail("{file} starts on {first}; expected the first day with data in {month}", file=label, first=first_day,
+                 month=month)
         if last_day != last:
-            fail(f"{label} ends on {last_day}; expected {last}")
+            fail("{file} ends on {last}; expected {expected}", file=label, last=last_day, expected=last)
     whole = _series(ctx, "all")
     parts = pd.concat([_series(ctx, "2013"), _series(ctx, "2014")])
     if len(parts) != len(whole) or not (parts.index == whole.index).all():
-        fail(f"the 2013 and 2014 files together have {len(parts)} days, the full file {len(whole)}")
+        fail("the 2013 and 2014 files together have {parts} days, the full file {whole}", parts=len(parts),
+             whole=len(whole))
     if not np.allclose(parts.to_numpy(dtype=float), whole.to_numpy(dtype=float), rtol=1e-9, atol=1e-6):
         day = whole.index[~np.isclose(parts.to_numpy(dtype=float), whole.to_numpy(dtype=float))][0]
-        fail(f"the yearly files disagree with the full file on {day:%Y-%m-%d}")
+        fail("the yearly files disagree with the full file on {day:%Y-%m-%d}", day=day)
     return passed(
-        f"{spans['all'][0]} … {spans['all'][1]}, split at the new year", evidence={"spans": spans}
+        "{first} … {last}, split at the new year", evidence={"spans": spans}, first=spans["all"][0],
+        last=spans["all"][1],
     )
 
 
@@ -138,12 +150,13 @@ def data_assets_registered(ctx):
     for key, name in wanted.items():
         asset = ctx.target.data_asset(name)
         if asset is None:
-            fail(f"no data asset named {name!r} (for {FILES[key]})")
+            fail("no data asset named {name!r} (for {file})", name=name, file=FILES[key])
         if asset.type != "uri_file":
-            fail(f"data asset {name} version {asset.version} is a {asset.type}, expected uri_file")
+            fail("data asset {name} version {version} is a {type}, expected uri_file", name=name,
+                 version=asset.version, type=asset.type)
         found[name] = asset.version
     return passed(
-        ", ".join(f"{n} v{v}" for n, v in found.items()), evidence={"versions": found}
+        "{assets}", evidence={"versions": found}, assets=[f"{n} v{v}" for n, v in found.items()]
     )
 
 
@@ -154,9 +167,10 @@ def _forecast(ctx):
     script = ctx.repo.path(paths.score_script)
     model_dir = ctx.repo.path(paths.model_dir)
     if not script.is_file():
-        fail(f"{paths.score_script} is missing")
+        fail("{file} is missing", file=paths.score_script)
     if not model_dir.exists():
-        fail(f"{paths.model_dir} is missing: train the model first (python {paths.train_script})")
+        fail("{folder} is missing: train the model first (python {script})", folder=paths.model_dir,
+             script=paths.train_script)
     # As on Azure ML, AZUREML_MODEL_DIR is the folder that holds the model folder.
     call = call_score_script(
         script, model_dir.parent, {"data": [len(test)]}, cwd=ctx.repo.root, timeout=SCORE_TIMEOUT
@@ -165,7 +179,8 @@ def _forecast(ctx):
         fail(call.problem(paths.score_script), evidence={"output": call.output} if call.output else None)
     forecast, problem = forecasts_in(call.reply, len(test))
     if forecast is None:
-        fail(f"{paths.score_script} returned an unusable answer to {{\"data\": [{len(test)}]}}: {problem}")
+        fail('{script} returned an unusable answer to {{"data": [{n}]}}: {problem}', script=paths.score_script,
+             n=len(test), problem=problem)
     return train, test, forecast
 
 
@@ -179,12 +194,15 @@ def _forecast(ctx):
 def model_forecasts_holdout(ctx):
     train, test, forecast = ctx.memo("forecast", lambda: _forecast(ctx))
     return passed(
-        f"{len(forecast)} forecasts for {test.index[0]:%Y-%m-%d} … {test.index[-1]:%Y-%m-%d} "
-        f"(trained on {len(train)} days)",
+        "{n} forecasts for {first:%Y-%m-%d} … {last:%Y-%m-%d} (trained on {days} days)",
         evidence={
             "held_out": [f"{test.index[0]:%Y-%m-%d}", f"{test.index[-1]:%Y-%m-%d}"],
             "forecast": [round(v, 2) for v in forecast],
         },
+        n=len(forecast),
+        first=test.index[0],
+        last=test.index[-1],
+        days=len(train),
     )
 
 
@@ -206,14 +224,20 @@ def model_beats_baseline(ctx):
     }
     if not model["rmse"] < baseline["rmse"]:
         fail(
-            f"RMSE {model['rmse']:.1f} on the {len(test)} held-out days is not better than the "
-            f"seasonal-naive forecast's {baseline['rmse']:.1f}",
+            "RMSE {rmse:.1f} on the {days} held-out days is not better than the seasonal-naive forecast's {baseline:.1f}",
             evidence=evidence,
+            rmse=model["rmse"],
+            days=len(test),
+            baseline=baseline["rmse"],
         )
     return passed(
-        f"RMSE {model['rmse']:.1f} vs seasonal naive {baseline['rmse']:.1f} "
-        f"({(1 - model['rmse'] / baseline['rmse']) * 100:.0f}% lower); MAE {model['mae']:.1f}, MASE {model['mase']:.2f}",
+        "RMSE {rmse:.1f} vs seasonal naive {baseline:.1f} ({lower:.0f}% lower); MAE {mae:.1f}, MASE {mase:.2f}",
         evidence=evidence,
+        rmse=model["rmse"],
+        baseline=baseline["rmse"],
+        lower=(1 - model["rmse"] / baseline["rmse"]) * 100,
+        mae=model["mae"],
+        mase=model["mase"],
     )
 
 
@@ -231,32 +255,37 @@ def metrics_file_consistent(ctx):
     path = ctx.config.paths.metrics
     reported = ctx.repo.read_json(path)
     if not isinstance(reported, dict):
-        fail(f"{path} should hold a JSON object such as {{\"rmse\": 441.2, ...}}")
+        fail("{path} should hold a JSON object such as {example}", path=path, example='{"rmse": 441.2, ...}')
     lowered = {str(k).lower(): v for k, v in reported.items()}
     missing = [k for k in METRIC_KEYS if k not in lowered]
     if missing:
-        fail(f"{path} lacks {', '.join(missing)}")
+        fail("{path} lacks {keys}", path=path, keys=missing)
     numbers = {}
     for key in METRIC_KEYS:
         value = lowered[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            fail(f"{path}: {key} is {value!r}, not a number")
+            fail("{path}: {metric} is {value!r}, not a number", path=path, metric=key, value=value)
         numbers[key] = float(value)
     train, test, forecast = ctx.memo("forecast", lambda: _forecast(ctx))
     measured = errors(test, forecast, train)
     disagreements = []
     for key in ("rmse", "mae"):
         if not _close(numbers[key], measured[key]):
-            disagreements.append(f"{key} {numbers[key]:.2f} (ohcheck measured {measured[key]:.2f})")
+            disagreements.append(msg("{metric} {reported:.2f} (ohcheck measured {measured:.2f})", metric=key,
+                                     reported=numbers[key], measured=measured[key]))
     if abs(numbers["r2"] - measured["r2"]) > R2_TOLERANCE:
-        disagreements.append(f"r2 {numbers['r2']:.3f} (ohcheck measured {measured['r2']:.3f})")
+        disagreements.append(msg("r2 {reported:.3f} (ohcheck measured {measured:.3f})", reported=numbers["r2"],
+                                 measured=measured["r2"]))
     # MAPE as a percentage or as a fraction: both are common.
     if not (_close(numbers["mape"], measured["mape"]) or _close(numbers["mape"] * 100, measured["mape"])):
-        disagreements.append(f"mape {numbers['mape']:.2f} (ohcheck measured {measured['mape']:.2f}%)")
+        disagreements.append(msg("mape {reported:.2f} (ohcheck measured {measured:.2f}%)", reported=numbers["mape"],
+                                 measured=measured["mape"]))
     evidence = {"reported": numbers, "measured": {k: round(v, 3) for k, v in measured.items()}}
     if disagreements:
-        fail(f"{path} does not match the model's forecasts: {'; '.join(disagreements)}", evidence=evidence)
-    return passed(f"{path} agrees: rmse {numbers['rmse']:.1f}, mae {numbers['mae']:.1f}", evidence=evidence)
+        fail("{path} does not match the model's forecasts: {disagreements}", evidence=evidence, path=path,
+             disagreements=disagreements)
+    return passed("{path} agrees: rmse {rmse:.1f}, mae {mae:.1f}", evidence=evidence, path=path, rmse=numbers["rmse"],
+                  mae=numbers["mae"])
 
 
 def _close(reported: float, measured: float) -> bool:
