@@ -220,6 +220,29 @@ class Catalogue:
         return render(template, message.values, self.lang, self)
 
 
+def untranslated(catalogue: Catalogue, message: Any) -> list[str]:
+    """The templates of `message` (a Msg or a stored source, nested ones too) that `catalogue` cannot say.
+
+    The self-test asks this of every message a run produced: in Japanese, an English fallback is a gap.
+    """
+    if catalogue.lang == DEFAULT or message is None:
+        return []
+    if isinstance(message, Msg):
+        message = message.source()
+    if not isinstance(message, Mapping):
+        text = str(message)
+        return [text] if text.strip() and text not in catalogue.messages else []
+    missing = []
+    template = str(message.get("template", ""))
+    if template.strip() and template not in catalogue.messages:
+        missing.append(template)
+    for value in (message.get("values") or {}).values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, Mapping):
+                missing.extend(untranslated(catalogue, item))
+    return missing
+
+
 def render(template: str, values: Mapping[str, Any], lang: str, catalogue: Catalogue | None) -> str:
     """Fill `template`'s fields with formatted values (specs were applied when the message was made)."""
     out = []

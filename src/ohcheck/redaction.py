@@ -51,6 +51,21 @@ class Redactor:
             value = pattern.sub(_mask_match, value)
         return value
 
+    def strings(self, value: Any) -> Any:
+        """Redact the strings inside a value as text, whatever the keys are called.
+
+        For a message's stored fields (ohcheck.i18n): they are the pieces of a
+        sentence that `text` has already vetted whole, and a field named `key`
+        (a metric's name, say) is not a secret.
+        """
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, Mapping):
+            return {k: self.strings(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.strings(v) for v in value]
+        return value
+
     def value(self, value: Any) -> Any:
         """Redact strings anywhere inside a JSON-like value."""
         if isinstance(value, str):

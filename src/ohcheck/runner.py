@@ -70,7 +70,7 @@ def run_criteria(
         result.target, result.team = target, team
         result.message = redactor.text(result.message)
         if result.message_source is not None:
-            result.message_source = redactor.value(result.message_source)
+            result.message_source = redactor.strings(result.message_source)
         result.evidence = redactor.value(_jsonable(result.evidence))
         results[result.criterion] = result
         if on_result:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ohcheck.criteria import Result, Summary
 from ohcheck.errors import StoreError
+from ohcheck.i18n import msg
 from ohcheck.redaction import Redactor
 
 STORE_DIR = ".ohcheck"
@@ -118,9 +119,9 @@ class ResultsStore:
             elif version != SCHEMA_VERSION or not {"attempts", "results"} <= tables:
                 conn.close()
                 raise StoreError(
-                    f"{path} is not an ohcheck results store this version understands "
-                    f"(schema {version}); it was left as it is.",
-                    hint="Move it aside to start a new store, or use the ohcheck version that wrote it.",
+                    msg("{path} is not an ohcheck results store this version understands "
+                        "(schema {version}); it was left as it is.", path=path, version=version),
+                    hint=msg("Move it aside to start a new store, or use the ohcheck version that wrote it."),
                 )
         except sqlite3.DatabaseError as exc:
             conn.close()
@@ -129,8 +130,9 @@ class ResultsStore:
 
     def _unreadable(self, exc: Exception) -> StoreError:
         return StoreError(
-            f"The results store {self.path} cannot be read ({exc}); it was left as it is.",
-            hint="Move the file aside (e.g. rename it to results.db.bad) and ohcheck starts a new store.",
+            msg("The results store {path} cannot be read ({reason}); it was left as it is.", path=self.path,
+                reason=str(exc)),
+            hint=msg("Move the file aside (e.g. rename it to results.db.bad) and ohcheck starts a new store."),
         )
 
     def __enter__(self) -> "ResultsStore":
@@ -158,7 +160,7 @@ class ResultsStore:
         from ohcheck import __version__
 
         if self._conn is None:
-            raise StoreError(f"The results store {self.path} is not open for writing.")
+            raise StoreError(msg("The results store {path} is not open for writing.", path=self.path))
         redactor = Redactor()
         try:
             with self._conn:
@@ -203,7 +205,8 @@ class ResultsStore:
                     ],
                 )
         except sqlite3.Error as exc:
-            raise StoreError(f"Could not write to the results store {self.path}: {exc}.") from None
+            raise StoreError(msg("Could not write to the results store {path}: {reason}.", path=self.path,
+                                 reason=str(exc))) from None
         return attempt_id
 
     def attempts(self, challenge: str | None = None, limit: int = 100) -> list[Attempt]:
@@ -259,7 +262,7 @@ class ResultsStore:
 
 def source_json(result: Result, redactor: Redactor) -> str:
     """A result's message template and values, redacted, as stored ('' for plain text)."""
-    return json.dumps(redactor.value(result.message_source), sort_keys=True) if result.message_source else ""
+    return json.dumps(redactor.strings(result.message_source), sort_keys=True) if result.message_source else ""
 
 
 def source_from_json(text: str | None) -> dict | None:

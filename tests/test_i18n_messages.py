@@ -1,0 +1,88 @@
+"""Messages said in either language: templates, nested sentences, lists, redaction, and stores that keep them."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from ohcheck.criteria import Result, Status, Summary, criterion, fail
+from ohcheck.i18n import Catalogue, Msg, msg, untranslated
+from ohcheck.redaction import Redactor
+from ohcheck.runner import run_criteria
+from ohcheck.store import ResultsStore
+
+JA = Catalogue("ja", messages={
+    "{model} version {version}: {problems}": "{model} バージョン {version}: {problems}",
+    "no {key} tag": "{key} タグがない",
+    "tag {key}={value} but the job logged {logged:.4g}": "タグ {key}={value} だがジョブの記録は {logged}",
+    "plain sentence": "ただの文",
+})
+
+
+@criterion("09.1", "Verify the tags")
+def _tags(ctx):
+    problems = [msg("no {key} tag", key="rmse"), msg("tag {key}={value} but the job logged {logged:.4g}",
+                                                        key="mae", value="1", logged=377.91234)]
+    fail("{model} version {version}: {problems}", model="forecast", version=3, problems=problems)
+
+
+def test_a_check_message_is_english_now_and_japanese_later():
+    [result] = run_criteria([_tags], None)
+    assert result.message == "forecast version 3: no rmse tag; tag mae=1 but the job logged 377.9"
+    said = result.in_language(JA)
+    assert said.message == "forecast バージョン 3: rmse タグがない、タグ mae=1 だがジョブの記録は 377.9"
+    assert untranslated(JA, result.message_source) == []
+    # A field named `key` is a piece of the sentence, not a secret: the English shows it, so does the source.
+    assert "rmse" in str(result.message_source)
+
+
+def test_untranslated_parts_fall_back_to_english_and_are_listed():
+    message = msg("{model} version {version}: {problems}", model="m", version=1,
+                  problems=[msg("a sentence nobody translated {x}", x=1)])
+    assert JA.say(message) == "m バージョン 1: a sentence nobody translated 1"
+    assert untranslated(JA, message) == ["a sentence nobody translated {x}"]
+    assert JA.say(Msg("plain sentence")) == "ただの文"
+    assert JA.say('text with {"braces": 1}') == 'text with {"braces": 1}'  # plain text is never formatted
+
+
+def test_positional_fields_are_refused():
+    with pytest.raises(ValueError, match="positional"):
+        msg("{} things and {n}", n=3)
+
+
+def test_secrets_in_fields_are_masked_like_the_sentence():
+    @criterion("09.2", "Verify nothing leaks")
+    def leaky(ctx):
+        fail("the server said {body}", body="Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123456789")
+
+    [result] = run_criteria([leaky], None, redactor=Redactor())
+    assert "abcdefghijklmnop" not in result.message
+    assert "abcdefghijklmnop" not in str(result.message_source)
+
+
+def test_the_store_keeps_the_template_and_migrates_an_older_store(tmp_path):
+    path = tmp_path / "results.db"
+    [result] = run_criteria([_tags], None)
+    with ResultsStore(path) as store:
+        first = store.record("challenge-09", [result], Summary.of([result]), started_at="t", target="local", team="a")
+    # Make it a schema-1 store again: no message_source column.
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE results DROP COLUMN message_source")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with ResultsStore(path) as store:  # migrated in place, nothing lost
+        [old] = store.results(first)
+        assert old.message == result.message and old.message_source is None
+        second = store.record("challenge-09", [result], Summary.of([result]), started_at="t", target="local", team="a")
+        [new] = store.results(second)
+    assert new.message_source == result.message_source
+    assert new.in_language(JA).message.startswith("forecast バージョン 3")
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+def test_a_result_round_trips_through_a_dict():
+    [result] = run_criteria([_tags], None)
+    again = Result.from_dict(result.to_dict())
+    assert again.message_source == result.message_source and again.status is Status.FAILED
