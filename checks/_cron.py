@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 
+from ohcheck.i18n import Msg, msg
+
 FIRINGS = 48  # enough to see the shortest gap of any sensible schedule, weekly ones included
 _START = dt.datetime(2025, 1, 1)  # a fixed instant: the answer must not depend on when ohcheck runs
 _NAMES = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
@@ -40,32 +42,38 @@ class Firing:
     def minutes(self) -> float:
         return self.gap.total_seconds() / 60
 
-    def describe(self) -> str:
-        return f"every {describe_gap(self.gap)}" if self.gap else "never twice"
+    def describe(self) -> Msg:
+        return msg("every {gap}", gap=describe_gap(self.gap)) if self.gap else msg("never twice")
 
 
-def cron_problem(expression: str) -> str | None:
+def cron_problem(expression: str) -> Msg | None:
     """Why a five-field cron expression is not valid, or None if it is."""
     from croniter import croniter  # imported lazily: only challenge 05 needs it
 
     text = expression.strip() if isinstance(expression, str) else ""
     if not text:
-        return "the cron expression is empty"
+        return msg("the cron expression is empty")
     if text.startswith("@"):
-        return f"'{text}' is a shortcut that neither GitHub Actions nor Azure ML accepts: write the five fields"
+        return msg("'{text}' is a shortcut that neither GitHub Actions nor Azure ML accepts: write the five fields",
+                   text=text)
     fields = text.split()
     if len(fields) != 5:
-        return f"'{text}' has {len(fields)} field{'s' if len(fields) != 1 else ''}; expected 5: {' '.join(FIELDS)}"
+        if len(fields) == 1:
+            return msg("'{text}' has {count} field; expected 5: {fields}", text=text, count=1, fields=" ".join(FIELDS))
+        return msg("'{text}' has {count} fields; expected 5: {fields}", text=text, count=len(fields),
+                   fields=" ".join(FIELDS))
     for name, field, (low, high) in zip(FIELDS, fields, _RANGES):
         words = {w.lower() for w in re.findall(r"[A-Za-z]+", field)}
         if not _FIELD.match(field) or words - _NAMES:
-            return f"'{text}': the {name} field '{field}' is not valid (use numbers, names, *, ',', '-' and '/')"
+            return msg("'{text}': the {name} field '{field}' is not valid (use numbers, names, *, ',', '-' and '/')",
+                       text=text, name=name, field=field)
         # Step sizes (after '/') are not values: only the values must be in range.
         values = [int(v) for part in field.split(",") for v in re.findall(r"\d+", part.split("/")[0])]
         if any(not low <= v <= high for v in values):
-            return f"'{text}': the {name} field '{field}' is out of range ({low}-{high})"
+            return msg("'{text}': the {name} field '{field}' is out of range ({low}-{high})",
+                       text=text, name=name, field=field, low=low, high=high)
     if not croniter.is_valid(text):
-        return f"'{text}' is not a valid cron expression (a value out of range?)"
+        return msg("'{text}' is not a valid cron expression (a value out of range?)", text=text)
     return None
 
 
@@ -89,25 +97,27 @@ def azureml_effective_cron(expression: str) -> str:
     return " ".join([fields[0], fields[1], "*", "*", fields[4]])
 
 
-def recurrence_problem(frequency: object, interval: object, pattern: object) -> str | None:
+def recurrence_problem(frequency: object, interval: object, pattern: object) -> Msg | None:
     """Why an Azure ML recurrence (frequency, interval, optional schedule pattern) is not valid."""
     if not isinstance(frequency, str) or frequency.lower() not in _MINUTES:
-        return f"frequency {frequency!r} is not one of {', '.join(_MINUTES)}"
+        return msg("frequency {frequency!r} is not one of {allowed}", frequency=frequency, allowed=list(_MINUTES))
     if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
-        return f"interval {interval!r} is not a whole number of {frequency.lower()}s, 1 or more"
+        return msg("interval {interval!r} is not a whole number of {unit}s, 1 or more",
+                   interval=interval, unit=frequency.lower())
     if pattern in (None, {}):
         return None
     if not isinstance(pattern, dict):
-        return "schedule must be a mapping of hours, minutes and week_days"
+        return msg("schedule must be a mapping of hours, minutes and week_days")
     for key, low, high in (("hours", 0, 23), ("minutes", 0, 59)):
         values = _as_list(pattern.get(key))
         bad = [v for v in values if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high]
         if bad:
-            return f"schedule.{key} {bad[0]!r} is not a whole number from {low} to {high}"
+            return msg("schedule.{field} {value!r} is not a whole number from {low} to {high}",
+                       field=key, value=bad[0], low=low, high=high)
     days = _as_list(pattern.get("week_days", pattern.get("weekdays")))
     bad_days = [d for d in days if not isinstance(d, str) or d.lower() not in WEEKDAYS]
     if bad_days:
-        return f"schedule.week_days {bad_days[0]!r} is not a day name (monday ... sunday)"
+        return msg("schedule.week_days {day!r} is not a day name (monday ... sunday)", day=bad_days[0])
     return None
 
 
@@ -132,14 +142,33 @@ def recurrence_firing(frequency: str, interval: int, pattern: dict | None) -> Fi
     return Firing(dt.timedelta(minutes=min(gaps)))
 
 
-def describe_gap(gap: dt.timedelta) -> str:
+def describe_gap(gap: dt.timedelta) -> Msg:
     """A gap as people say it: 5 minutes, 2 hours, 7 days."""
     minutes = int(gap.total_seconds() // 60)
     for unit, size in (("day", 1440), ("hour", 60)):
         if minutes >= size and minutes % size == 0:
-            count = minutes // size
-            return f"{count} {unit}{'s' if count != 1 else ''}"
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+            return count_of(minutes // size, unit)
+    return count_of(minutes, "minute")
+
+
+UNITS = ("minute", "hour", "day", "week", "month")
+
+
+def count_of(count: object, unit: str) -> Msg:
+    """`count` of a unit of time (one of UNITS), as in "10 minutes": a template per unit and number,
+    so that each language says it its own way."""
+    one = count == 1
+    if unit == "minute":
+        return msg("{count} minute", count=count) if one else msg("{count} minutes", count=count)
+    if unit == "hour":
+        return msg("{count} hour", count=count) if one else msg("{count} hours", count=count)
+    if unit == "day":
+        return msg("{count} day", count=count) if one else msg("{count} days", count=count)
+    if unit == "week":
+        return msg("{count} week", count=count) if one else msg("{count} weeks", count=count)
+    if unit == "month":
+        return msg("{count} month", count=count) if one else msg("{count} months", count=count)
+    raise ValueError(f"not a unit of time: {unit!r}")
 
 
 def _as_list(value: object) -> list:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import PurePath, PurePosixPath
 from typing import Any
 
+from ohcheck.i18n import Msg, msg
+
 from ._yaml_source import YamlFile
 
 _MISSING_ARGUMENT = re.compile(r"missing \d+ required (?:keyword-only )?argument: '(\w+)'")
@@ -32,7 +34,7 @@ class LoadedSchedule:
 
 
 class ScheduleProblem(Exception):
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str) -> None:  # a Msg: said in the reader's language
         super().__init__(message)
         self.message = message
 
@@ -50,7 +52,8 @@ def load(file: YamlFile, absolute: str) -> LoadedSchedule:
         schedule = load_schedule(absolute)
     except Exception as exc:  # noqa: BLE001 - the loader raises many kinds; one sentence for all
         # The loader names files by absolute path: show them from the repo, as the team wrote them.
-        message = describe_sdk_error(exc, file).replace(str(PurePath(absolute).parent), str(PurePosixPath(file.path).parent))
+        message = _replaced(describe_sdk_error(exc, file), str(PurePath(absolute).parent),
+                            str(PurePosixPath(file.path).parent))
         raise ScheduleProblem(message) from None
     job = schedule.create_job
     written = _mapping(file.data).get("create_job")
@@ -61,23 +64,40 @@ def load(file: YamlFile, absolute: str) -> LoadedSchedule:
     return LoadedSchedule(str(schedule.name), kind, source, str(getattr(job, "experiment_name", "") or ""))
 
 
-def describe_sdk_error(exc: BaseException, file: YamlFile) -> str:
-    """The loader's complaint as `file:line: key: message` (the line where the YAML has that key)."""
+def describe_sdk_error(exc: BaseException, file: YamlFile) -> Msg:
+    """The loader's complaint as `file:line: key: message` (the line where the YAML has that key).
+
+    The SDK's own words stay as they are (they are field values); ohcheck's are said in the reader's language.
+    """
     missing = _MISSING_ARGUMENT.search(str(exc))
     if isinstance(exc, TypeError) and missing:
-        return f"{file.path}: `{missing.group(1)}` is missing"
+        return msg("{path}: `{field}` is missing", path=file.path, field=missing.group(1))
     messages = _field_messages(str(exc))
     if not messages:
         lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-        return f"{file.path}: {lines[0][:300] if lines else type(exc).__name__}"
+        return msg("{path}: {error}", path=file.path, error=lines[0][:300] if lines else type(exc).__name__)
     described = []
     for key, message in messages[:3]:
         where = file.where(*key.split(".")) if key else file.path
-        described.append(f"{where}: {key}: {message}" if key else f"{where}: {message}")
-    return "; ".join(described)
+        described.append(msg("{where}: {field}: {error}", where=where, field=key, error=message) if key
+                         else msg("{path}: {error}", path=where, error=message))
+    return described[0] if len(described) == 1 else msg("{problems}", problems=described)
 
 
-def _field_messages(text: str) -> list[tuple[str, str]]:
+def _replaced(message: Msg, old: str, new: str) -> Msg:
+    """`message` with `old` replaced by `new` in the values of its fields (the template is ohcheck's own)."""
+
+    def replace(value: Any) -> Any:  # a formatted value, a nested message's source, or a list of them
+        if isinstance(value, dict):
+            return {"template": value["template"], "values": {k: replace(v) for k, v in value["values"].items()}}
+        if isinstance(value, list):
+            return [replace(v) for v in value]
+        return str(value).replace(old, new)
+
+    return Msg(message.template, {k: replace(v) for k, v in message.values.items()})
+
+
+def _field_messages(text: str) -> list[tuple[str, str | Msg]]:
     """(dotted key, message) pairs from the SDK's nested "Validation for ... failed: {json}" text."""
     document = _first_json(text)
     if document is None:
@@ -102,7 +122,7 @@ def _first_json(text: str) -> Any:
     return None
 
 
-def _flatten(value: Any, prefix: str) -> list[tuple[str, str]]:
+def _flatten(value: Any, prefix: str) -> list[tuple[str, str | Msg]]:
     if isinstance(value, str):
         return [(prefix, _plain(value))]
     if isinstance(value, dict):
@@ -121,7 +141,7 @@ def _flatten(value: Any, prefix: str) -> list[tuple[str, str]]:
     return [(prefix, str(value))]
 
 
-def _union(alternatives: list[dict], prefix: str) -> list[tuple[str, str]]:
+def _union(alternatives: list[dict], prefix: str) -> list[tuple[str, str | Msg]]:
     """A field that may take one of several schemas (a cron or a recurrence trigger): say what fits best."""
     # An alternative that accepts the `type` is the one the team meant: its complaints are the real ones.
     meant = [a for a in alternatives if "type" not in a]
@@ -136,17 +156,17 @@ def _union(alternatives: list[dict], prefix: str) -> list[tuple[str, str]]:
                 allowed += [v.strip(" '\"") for v in match.group("allowed").split(",")]
     key = f"{prefix}.type" if prefix else "type"
     if allowed:
-        return [(key, f"'{found}' is not one of {', '.join(dict.fromkeys(allowed))}")]
+        return [(key, msg("'{found}' is not one of {allowed}", found=found, allowed=list(dict.fromkeys(allowed))))]
     return _flatten(alternatives[0], prefix)
 
 
-def _plain(message: str) -> str:
+def _plain(message: str) -> str | Msg:
     """marshmallow's "Value 'x' passed is not in set ['a', 'b']" as people say it."""
     match = _NOT_IN_SET.fullmatch(message.strip())
     if not match:
         return message
-    allowed = ", ".join(v.strip(" '\"") for v in match.group("allowed").split(","))
-    return f"'{match.group('found')}' is not one of {allowed}"
+    allowed = [v.strip(" '\"") for v in match.group("allowed").split(",")]
+    return msg("'{found}' is not one of {allowed}", found=match.group("found"), allowed=allowed)
 
 
 def _strings(value: Any) -> list[str]:

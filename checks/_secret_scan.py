@@ -16,16 +16,18 @@ from dataclasses import dataclass
 
 import yaml
 
+from ohcheck.i18n import Msg, msg
+
 # Shapes of real secrets, whatever the key they sit under (run scripts, comments, JSON).
 _SHAPES = (
-    ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
+    (msg("a private key"), re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
     # Microsoft Entra client secrets: three characters, a digit, "Q~", then 31-34 more.
-    ("an Azure client secret", re.compile(r"(?<![\w~.-])[\w~.-]{3}\dQ~[\w~.-]{31,34}(?![\w~.-])")),
-    ("a service principal's clientSecret", re.compile(r"[\"']?clientSecret[\"']?\s*:\s*[\"'](?!\s*\$\{\{)[^\"']+[\"']")),
-    ("a storage account key", re.compile(r"AccountKey=[A-Za-z0-9+/]{20,}")),
-    ("a SAS token", re.compile(r"[?&]sig=[A-Za-z0-9%+/]{20,}")),
-    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b")),
-    ("a password on the az login command line",
+    (msg("an Azure client secret"), re.compile(r"(?<![\w~.-])[\w~.-]{3}\dQ~[\w~.-]{31,34}(?![\w~.-])")),
+    (msg("a service principal's clientSecret"), re.compile(r"[\"']?clientSecret[\"']?\s*:\s*[\"'](?!\s*\$\{\{)[^\"']+[\"']")),
+    (msg("a storage account key"), re.compile(r"AccountKey=[A-Za-z0-9+/]{20,}")),
+    (msg("a SAS token"), re.compile(r"[?&]sig=[A-Za-z0-9%+/]{20,}")),
+    (msg("a GitHub token"), re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b")),
+    (msg("a password on the az login command line"),
      re.compile(r"\baz\s+login\b.*?(?:--password|\s-p)[\s=]+[\"']?(?![$\"'])[^\s\"']{6,}")),
 )
 # A YAML key that names a secret. `id-token` (the OIDC permission) is not one.
@@ -37,10 +39,14 @@ _READ_FROM_STORE = re.compile(r"\$\{\{.*\}\}|^\$[A-Za-z_{]")  # ${{ secrets.X }}
 class Finding:
     path: str
     line: int
-    kind: str
+    kind: str  # a Msg
+
+    def message(self) -> Msg:
+        """`file:line: kind`, in the reader's language."""
+        return msg("{path}:{line}: {kind}", path=self.path, line=self.line, kind=self.kind)
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.kind}"
+        return str(self.message())
 
 
 def scan(path: str, text: str, root: yaml.Node | None = None) -> list[Finding]:
@@ -53,7 +59,7 @@ def scan(path: str, text: str, root: yaml.Node | None = None) -> list[Finding]:
     if root is not None:
         for key, line, value in _scalar_entries(root):
             if _SECRET_KEY.search(key) and _written_out(value):
-                kind = f"a value written out under `{key}` (read it from secrets instead)"
+                kind = msg("a value written out under `{name}` (read it from secrets instead)", name=key)
                 found.setdefault((line, kind), Finding(path, line, kind))
     return sorted(found.values(), key=lambda f: (f.line, f.kind))
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
+from ohcheck.i18n import Msg, msg
+
 from ._yaml_source import YamlFile, YamlProblem, read_yaml
 
 _AZ_JOB_CREATE = re.compile(r"\baz\s+ml\s+job\s+create\b(?P<args>[^\n;&|]*)")
@@ -69,27 +71,31 @@ class Workflow:
         filtered = bool(push.get("paths") or push.get("paths-ignore"))
         return on_main, filtered
 
-    def unattended_trigger(self) -> str:
+    def unattended_trigger(self) -> Msg | str:
         """How it runs without a person ("" if it does not): push to main with paths, schedule."""
         ways = []
         on_main, filtered = self.push_to_main()
         if on_main and filtered:
-            ways.append("on push to main (paths filter)")
+            ways.append(msg("on push to main (paths filter)"))
         if self.crons:
-            ways.append("on schedule " + ", ".join(f"'{c}'" for _, c in self.crons))
-        return " and ".join(ways)
+            ways.append(msg("on schedule {crons}", crons=[f"'{c}'" for _, c in self.crons]))
+        if len(ways) == 2:
+            return msg("{first} and {second}", first=ways[0], second=ways[1])
+        return ways[0] if ways else ""
 
-    def trigger_gap(self) -> str:
+    def trigger_gap(self) -> Msg:
         """What its triggers lack to start the pipeline without a person."""
         on_main, filtered = self.push_to_main()
         if on_main and not filtered:
-            return ("it runs on every push to main, with no `paths` filter (a README change would retrain): "
-                    "add paths such as src/**, components/**, pipelines/**, environment/**")
+            return msg("it runs on every push to main, with no `paths` filter (a README change would retrain): "
+                       "add paths such as src/**, components/**, pipelines/**, environment/**")
         if "push" in self.events and not on_main:
-            return "its push trigger leaves out main: run on a push to main with a `paths` filter, or on a `schedule`"
+            return msg("its push trigger leaves out main: run on a push to main with a `paths` filter, "
+                       "or on a `schedule`")
         if not self.events:
-            return "it has no `on:` trigger: add a push to main with a `paths` filter, or a `schedule`"
-        return f"it runs on {', '.join(self.events)} only: add a push to main with a `paths` filter, or a `schedule`"
+            return msg("it has no `on:` trigger: add a push to main with a `paths` filter, or a `schedule`")
+        return msg("it runs on {events} only: add a push to main with a `paths` filter, or a `schedule`",
+                   events=list(self.events))
 
     # -- how it signs in ------------------------------------------------------------
     def touches_azure(self) -> bool:
@@ -123,8 +129,9 @@ def read_workflow(repo: Any, relative: str, *, pipeline: str, pipeline_sdk: str)
     file = read_yaml(repo, relative)
     data = file.data
     if not isinstance(data, dict):
-        found = "an empty file" if data is None else f"a {type(data).__name__}"
-        raise YamlProblem(f"{relative}: a workflow is a mapping with `on:` and `jobs:`, found {found}")
+        found = msg("an empty file") if data is None else msg("a {type}", type=type(data).__name__)
+        raise YamlProblem(msg("{path}: a workflow is a mapping with `on:` and `jobs:`, found {found}",
+                              path=relative, found=found))
     workflow = Workflow(file=file, events=_events(data.get("on", data.get(True))))
     for job_id, step_index, step in _steps(data):
         uses = str(step.get("uses") or "")
@@ -150,36 +157,42 @@ def submits_pipeline(command: str, *, pipeline: str, pipeline_sdk: str) -> bool:
     return any(_same_file(m.group("file"), pipeline_sdk) for m in _PYTHON_SCRIPT.finditer(command))
 
 
-def oidc_problems(workflow: Workflow) -> list[str]:
+def oidc_problems(workflow: Workflow) -> list[Msg]:
     """What keeps a workflow that works with Azure from signing in with OIDC alone."""
     problems = []
     if not workflow.login_steps:
         if any(re.search(r"\baz\s+login\b", c) for c in workflow.commands):
-            return [(f"{workflow.path}: signs in with `az login` in a script: use azure/login with OIDC "
-                     "(client-id, tenant-id, subscription-id) instead")]
-        what = "submits the pipeline" if workflow.submits else "runs az commands"
-        return [f"{workflow.path}: {what} but never signs in to Azure with azure/login"]
+            return [msg("{path}: signs in with `az login` in a script: use azure/login with OIDC "
+                        "(client-id, tenant-id, subscription-id) instead", path=workflow.path)]
+        if workflow.submits:
+            return [msg("{path}: submits the pipeline but never signs in to Azure with azure/login", path=workflow.path)]
+        return [msg("{path}: runs az commands but never signs in to Azure with azure/login", path=workflow.path)]
     for job_id, index, step in workflow.login_steps:
         where = workflow.file.where("jobs", job_id, "steps", index)
         inputs = _mapping(step.get("with"))
         if "creds" in inputs:
             where = workflow.file.where("jobs", job_id, "steps", index, "with", "creds")
-            problems.append(f"{where}: azure/login uses `creds:` (a service principal's client secret): "
-                            "sign in with OIDC (client-id, tenant-id, subscription-id) instead")
+            problems.append(msg("{where}: azure/login uses `creds:` (a service principal's client secret): "
+                                "sign in with OIDC (client-id, tenant-id, subscription-id) instead", where=where))
             continue
         missing = [k for k in OIDC_INPUTS if not inputs.get(k)]
         if missing:
-            problems.append(f"{where}: azure/login lacks {', '.join(missing)}")
+            problems.append(msg("{where}: azure/login lacks {inputs}", where=where, inputs=missing))
         written = [k for k in OIDC_INPUTS if inputs.get(k) and not _EXPRESSION.match(str(inputs[k]).strip())]
         if written:
             at = workflow.file.where("jobs", job_id, "steps", index, "with", written[0])
-            problems.append(f"{at}: {', '.join(written)} {'is' if len(written) == 1 else 'are'} written in the "
-                            "workflow: read them from `${{ secrets.X }}` or `${{ vars.X }}`")
+            # `{{` is a literal brace in a template: the sentence shows `${{ secrets.X }}`.
+            if len(written) == 1:
+                problems.append(msg("{where}: {inputs} is written in the workflow: read them from "
+                                    "`${{{{ secrets.X }}}}` or `${{{{ vars.X }}}}`", where=at, inputs=written))
+            else:
+                problems.append(msg("{where}: {inputs} are written in the workflow: read them from "
+                                    "`${{{{ secrets.X }}}}` or `${{{{ vars.X }}}}`", where=at, inputs=written))
         if workflow.permission(job_id) != "write":
-            problems.append(f"{where}: job {job_id} has no `permissions: id-token: write`, so GitHub gives it no "
-                            "OIDC token to sign in with")
+            problems.append(msg("{where}: job {job} has no `permissions: id-token: write`, so GitHub gives it no "
+                                "OIDC token to sign in with", where=where, job=job_id))
     for name in _client_secret_variables(workflow.file.data):
-        problems.append(f"{workflow.path}: sets {name}: a client secret is what OIDC replaces")
+        problems.append(msg("{path}: sets {name}: a client secret is what OIDC replaces", path=workflow.path, name=name))
     return problems
 
 

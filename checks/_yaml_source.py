@@ -12,11 +12,13 @@ from typing import Any
 
 import yaml
 
+from ohcheck.i18n import msg
+
 
 class YamlProblem(Exception):
     """The file cannot be read as YAML; the message says where and why."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str) -> None:  # a Msg: said in the reader's language
         super().__init__(message)
         self.message = message
 
@@ -70,10 +72,11 @@ def parse_yaml(path: str, text: str) -> YamlFile:
         problem = exc.problem or exc.context or "malformed"
         if exc.context and exc.problem and exc.context_mark and exc.context_mark.line != mark.line:
             # "found unexpected end of stream" is where PyYAML gave up; the context says where it began.
-            problem += f" ({exc.context} at line {exc.context_mark.line + 1})"
-        raise YamlProblem(f"{where}: not valid YAML: {problem}") from None
+            problem = msg("{problem} ({context} at line {line})", problem=problem, context=exc.context,
+                          line=exc.context_mark.line + 1)
+        raise YamlProblem(msg("{where}: not valid YAML: {problem}", where=where, problem=problem)) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(f"{path}: not valid YAML: {exc}") from None
+        raise YamlProblem(msg("{where}: not valid YAML: {problem}", where=path, problem=str(exc))) from None
     return YamlFile(path=path, text=text, data=data, root=root)
 
 
@@ -83,7 +86,7 @@ def read_yaml(repo: Any, relative: str) -> YamlFile:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise YamlProblem(f"{relative}: not UTF-8 text") from None
+        raise YamlProblem(msg("{path}: not UTF-8 text", path=relative)) from None
     except OSError as exc:
-        raise YamlProblem(f"{relative}: cannot be read ({exc.strerror or exc})") from None
+        raise YamlProblem(msg("{path}: cannot be read ({reason})", path=relative, reason=exc.strerror or exc)) from None
     return parse_yaml(relative, text)

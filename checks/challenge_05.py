@@ -18,10 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ohcheck.criteria import criterion, fail, passed, skip, undecided
+from ohcheck.i18n import Msg, msg
 
 from ._actionlint import ActionlintUnavailable, find_actionlint, lint, version
 from ._cron import (
+    UNITS,
     azureml_effective_cron,
+    count_of,
     cron_firing,
     cron_problem,
     recurrence_firing,
@@ -47,7 +50,7 @@ _ENDED_BADLY = ("Failed", "Canceled", "CancelRequested", "NotResponding")
 class Workflows:
     files: list[str]
     read: list[Workflow] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # files that are not YAML, or not workflows
+    problems: list[Msg] = field(default_factory=list)  # files that are not YAML, or not workflows
 
 
 def _workflows(ctx) -> Workflows:
@@ -69,7 +72,7 @@ class ScheduleFile:
     path: str
     exists: bool
     file: YamlFile | None = None
-    problem: str = ""  # not YAML, or not a mapping
+    problem: Msg | str = ""  # not YAML, or not a mapping
 
     @property
     def name(self) -> str:
@@ -88,24 +91,25 @@ def _schedule_file(ctx) -> ScheduleFile:
             return ScheduleFile(relative, exists=True, problem=exc.message)
         if not isinstance(file.data, dict):
             return ScheduleFile(relative, exists=True, file=file,
-                                problem=f"{relative}: a schedule is a mapping with name, trigger and create_job")
+                                problem=msg("{path}: a schedule is a mapping with name, trigger and create_job",
+                                            path=relative))
         return ScheduleFile(relative, exists=True, file=file)
 
     return ctx.memo("c05-schedule-file", find)
 
 
-def _no_workflow_reason(ctx) -> str:
-    return f"no workflow in {ctx.config.paths.workflows}: the team took the schedule route"
+def _no_workflow_reason(ctx) -> Msg:
+    return msg("no workflow in {folder}: the team took the schedule route", folder=ctx.config.paths.workflows)
 
 
 # -- 05.1 ------------------------------------------------------------------------------
 
 
-def _schedule_route(ctx) -> tuple[str, str, list[str]]:
+def _schedule_route(ctx) -> tuple[Msg | str, Msg | str, list[Msg]]:
     """(what the schedule route does, what it lacks, warnings): exactly one of the first two is set."""
     schedule = _schedule_file(ctx)
     if not schedule.exists:
-        return "", f"no {schedule.path}", []
+        return "", msg("no {path}", path=schedule.path), []
     if schedule.problem:
         return "", schedule.problem, []
     try:
@@ -115,50 +119,80 @@ def _schedule_route(ctx) -> tuple[str, str, list[str]]:
     trigger = _trigger_text(schedule.file.data.get("trigger"))
     warnings = []
     if loaded.job_kind == "reference":
-        warnings.append(f"{schedule.path}: create_job names an existing job ({loaded.job_source}), which ohcheck cannot "
-                        "read offline: make sure it is the pipeline of challenge 04")
+        warnings.append(msg("{path}: create_job names an existing job ({job}), which ohcheck cannot read offline: "
+                            "make sure it is the pipeline of challenge 04", path=schedule.path, job=loaded.job_source))
     elif loaded.job_kind != "pipeline":
-        return "", (f"{schedule.path}: create_job is a {loaded.job_kind} job, not the pipeline of challenge 04 "
-                    f"({ctx.config.paths.pipeline})"), []
+        return "", msg("{path}: create_job is a {kind} job, not the pipeline of challenge 04 ({pipeline})",
+                       path=schedule.path, kind=loaded.job_kind, pipeline=ctx.config.paths.pipeline), []
     elif loaded.experiment and loaded.experiment != ctx.config.experiment:
-        warnings.append(f"{schedule.path}: its jobs go to experiment {loaded.experiment}, not "
-                        f"{ctx.config.experiment} (ohcheck.yaml), where ohcheck looks for them")
-    return f"schedule {loaded.name} ({trigger}) submits {loaded.job_source}", "", warnings
+        warnings.append(msg("{path}: its jobs go to experiment {experiment}, not {expected} (ohcheck.yaml), where "
+                            "ohcheck looks for them", path=schedule.path, experiment=loaded.experiment,
+                            expected=ctx.config.experiment))
+    return msg("schedule {name} ({trigger}) submits {job}", name=loaded.name, trigger=trigger,
+               job=loaded.job_source), "", warnings
 
 
-def _trigger_text(trigger: Any) -> str:
+def _trigger_text(trigger: Any) -> Msg:
     if not isinstance(trigger, dict):
-        return "no trigger"
+        return msg("no trigger")
     if trigger.get("type") == "cron":
-        return f"cron '{trigger.get('expression')}'"
-    pattern = f", at {trigger['schedule']}" if trigger.get("schedule") else ""
-    return f"every {_every(trigger.get('interval'), trigger.get('frequency'))}{pattern}"
+        return msg("cron '{expression}'", expression=trigger.get("expression"))
+    every = _every(trigger.get("interval"), trigger.get("frequency"))
+    if trigger.get("schedule"):
+        return msg("every {gap}, at {pattern}", gap=every, pattern=str(trigger["schedule"]))
+    return msg("every {gap}", gap=every)
 
 
-def _every(interval: Any, frequency: Any) -> str:
-    return f"{interval} {frequency}{'' if interval == 1 else 's'}"
+def _every(interval: Any, frequency: Any) -> Msg:
+    """'10 minutes': a recurrence's interval and frequency as written (a unit ohcheck knows is said in the
+    reader's language)."""
+    if isinstance(frequency, str) and frequency in UNITS:
+        return count_of(interval, frequency)
+    if interval == 1:
+        return msg("{interval} {frequency}", interval=interval, frequency=frequency)
+    return msg("{interval} {frequency}s", interval=interval, frequency=frequency)
 
 
-def _workflow_route(ctx) -> tuple[str, str]:
+def _workflow_route(ctx) -> tuple[Msg | str, Msg | str]:
     """(what the workflow route does, what it lacks): exactly one is set."""
     found = _workflows(ctx)
     if not found.files:
-        return "", f"no workflow in {ctx.config.paths.workflows}"
+        return "", msg("no workflow in {folder}", folder=ctx.config.paths.workflows)
     for workflow in found.read:
         when = workflow.unattended_trigger()
         if workflow.submits and when:
-            return f"{workflow.path} submits the pipeline {when}", ""
+            return msg("{path} submits the pipeline {when}", path=workflow.path, when=when), ""
     gaps = list(found.problems)
     submitting = [w for w in found.read if w.submits]
     if submitting:
-        gaps += [f"{w.path} submits the pipeline, but {w.trigger_gap()}" for w in submitting]
+        gaps += [msg("{path} submits the pipeline, but {gap}", path=w.path, gap=w.trigger_gap()) for w in submitting]
     else:
         # A team's other workflows (unit tests, say) are not candidates: name those that work with Azure.
         candidates = [w for w in found.read if w.touches_azure()] or found.read
         paths = ctx.config.paths
-        gaps += [f"{w.path}: no step submits the pipeline (`az ml job create --file {paths.pipeline}`, or "
-                 f"`python {paths.pipeline_sdk}`)" for w in candidates]
-    return "", "; ".join(gaps)
+        gaps += [msg("{path}: no step submits the pipeline (`az ml job create --file {pipeline}`, or `python {script}`)",
+                     path=w.path, pipeline=paths.pipeline, script=paths.pipeline_sdk) for w in candidates]
+    return "", _sentences(gaps)
+
+
+def _sentences(items: list[Msg]) -> Msg:
+    """Several problem sentences as one message ("; " between them in English)."""
+    return items[0] if len(items) == 1 else msg("{problems}", problems=items)
+
+
+def _first_few(problems: list[Msg]) -> Msg:
+    """The first SHOWN problems, and how many more there are (the evidence holds them all)."""
+    if len(problems) > SHOWN:
+        return msg("{problems} (and {more} more)", problems=problems[:SHOWN], more=len(problems) - SHOWN)
+    return msg("{problems}", problems=problems)
+
+
+def _commas(items: list[Msg]) -> Msg:
+    """Messages joined with ", " in English (a list field would join sentences with "; ")."""
+    joined = items[0]
+    for item in items[1:]:
+        joined = msg("{earlier}, {later}", earlier=joined, later=item)
+    return joined
 
 
 @criterion(
@@ -175,9 +209,11 @@ def trigger_without_a_person(ctx):
     if warnings:
         evidence["warnings"] = warnings
     if not schedule_does and not workflow_does:
-        fail(f"neither route starts the pipeline on its own. Schedule: {schedule_lacks}. Workflow: {workflow_lacks}",
-             evidence=evidence)
-    return passed("; ".join(d for d in (schedule_does, workflow_does) if d), evidence=evidence)
+        fail("neither route starts the pipeline on its own. Schedule: {schedule}. Workflow: {workflow}",
+             evidence=evidence, schedule=schedule_lacks, workflow=workflow_lacks)
+    if schedule_does and workflow_does:
+        return passed("{schedule}; {workflow}", evidence=evidence, schedule=schedule_does, workflow=workflow_does)
+    return passed(schedule_does or workflow_does, evidence=evidence)
 
 
 # -- 05.2 ------------------------------------------------------------------------------
@@ -196,14 +232,18 @@ def workflows_pass_actionlint(ctx):
     try:
         findings = lint(ctx.repo.root, files)
     except ActionlintUnavailable as exc:
-        undecided(str(exc))
+        undecided(exc.args[0])  # the Msg itself: str(exc) would be English only
     if findings:
         shown = [str(f) for f in findings]
-        fail(f"actionlint found {len(shown)} problem{'s' if len(shown) != 1 else ''}: {'; '.join(shown[:SHOWN])}",
-             evidence={"findings": shown})
+        # actionlint's own words, `file:line:col: message [rule]`: quoted as they are, in every language.
+        quoted = "; ".join(shown[:SHOWN])
+        if len(shown) == 1:
+            fail("actionlint found {count} problem: {findings}", evidence={"findings": shown}, count=1, findings=quoted)
+        fail("actionlint found {count} problems: {findings}", evidence={"findings": shown}, count=len(shown),
+             findings=quoted)
     binary = find_actionlint()
-    return passed(f"actionlint finds nothing wrong in {', '.join(files)}",
-                  evidence={"actionlint": version(binary) if binary else ""})
+    return passed("actionlint finds nothing wrong in {files}", evidence={"actionlint": version(binary) if binary else ""},
+                  files=files)
 
 
 # -- 05.3 ------------------------------------------------------------------------------
@@ -221,19 +261,21 @@ def signs_in_with_oidc(ctx):
         skip(_no_workflow_reason(ctx))
     problems = list(found.problems)
     for workflow in found.read:
-        problems += [str(s) for s in scan(workflow.path, workflow.file.text, workflow.file.root)]
+        problems += [s.message() for s in scan(workflow.path, workflow.file.text, workflow.file.root)]
     azure = [w for w in found.read if w.touches_azure()]
     for workflow in azure:
         problems += oidc_problems(workflow)
     evidence = {"workflows": [w.path for w in azure], "problems": problems}
     if problems:
-        fail(f"{'; '.join(problems[:SHOWN])}" + (f" (and {len(problems) - SHOWN} more)" if len(problems) > SHOWN else ""),
-             evidence=evidence)
+        fail(_first_few(problems), evidence=evidence)
     if not azure:
-        skip(f"none of {', '.join(found.files)} signs in to Azure or submits the pipeline: the team took the "
-             "schedule route")
-    return passed(f"{', '.join(w.path for w in azure)} sign{'s' if len(azure) == 1 else ''} in with OIDC "
-                  "(azure/login, id-token: write); no secret in the workflows", evidence=evidence)
+        skip("none of {files} signs in to Azure or submits the pipeline: the team took the schedule route",
+             files=found.files)
+    if len(azure) == 1:
+        return passed("{workflows} signs in with OIDC (azure/login, id-token: write); no secret in the workflows",
+                      evidence=evidence, workflows=[azure[0].path])
+    return passed("{workflows} sign in with OIDC (azure/login, id-token: write); no secret in the workflows",
+                  evidence=evidence, workflows=[w.path for w in azure])
 
 
 # -- 05.4 ------------------------------------------------------------------------------
@@ -242,7 +284,7 @@ def signs_in_with_oidc(ctx):
 @dataclass
 class Timer:
     where: str
-    what: str  # the cron expression, or the recurrence as written
+    what: Msg | str  # the cron expression, or the recurrence as written
     firing: Any = None
 
 
@@ -253,8 +295,8 @@ class Timer:
     "takes frequency (minute, hour, day, week, month) and interval. Retraining daily or weekly is plenty.",
 )
 def timers_are_valid(ctx):
-    problems: list[str] = []
-    warnings: list[str] = []
+    problems: list[Msg] = []
+    warnings: list[Msg] = []
     timers: list[Timer] = []
     found = _workflows(ctx)
     problems += found.problems
@@ -273,48 +315,52 @@ def timers_are_valid(ctx):
                            for t in timers],
                 "warnings": warnings}
     if problems:
-        fail("; ".join(problems[:SHOWN]) + (f" (and {len(problems) - SHOWN} more)" if len(problems) > SHOWN else ""),
-             evidence=evidence)
-    return passed(", ".join(f"{t.where} {t.what} ({t.firing.describe()})" for t in timers), evidence=evidence)
+        fail(_first_few(problems), evidence=evidence)
+    return passed(_commas([msg("{where} {what} ({every})", where=t.where, what=t.what, every=t.firing.describe())
+                           for t in timers]), evidence=evidence)
 
 
-def _cron_timer(where: str, expression: str, problems: list[str], warnings: list[str], *, azureml: bool) -> Timer:
+def _cron_timer(where: str, expression: str, problems: list[Msg], warnings: list[Msg], *, azureml: bool) -> Timer:
     timer = Timer(where, f"'{expression}'")
     problem = cron_problem(expression)
     if problem:
-        problems.append(f"{where}: {problem}")
+        problems.append(msg("{where}: {problem}", where=where, problem=problem))
         return timer
     effective = azureml_effective_cron(expression) if azureml else expression
     if effective != expression:
-        warnings.append(f"{where}: Azure ML ignores the day-of-month and month fields of a cron, so "
-                        f"'{expression}' runs as '{effective}'")
+        warnings.append(msg("{where}: Azure ML ignores the day-of-month and month fields of a cron, so "
+                            "'{expression}' runs as '{effective}'", where=where, expression=expression,
+                            effective=effective))
     timer.firing = cron_firing(effective)
     if timer.firing is None:
-        problems.append(f"{where}: '{expression}' never fires (no such date)")
+        problems.append(msg("{where}: '{expression}' never fires (no such date)", where=where, expression=expression))
     elif timer.firing.minutes < HOURLY:
         warnings.append(_too_often(where, timer.what, timer.firing))
     return timer
 
 
-def _schedule_timer(file: YamlFile, problems: list[str], warnings: list[str]) -> Timer:
+def _schedule_timer(file: YamlFile, problems: list[Msg], warnings: list[Msg]) -> Timer:
     trigger = file.data.get("trigger")
     if not isinstance(trigger, dict):
-        problems.append(f"{file.where('trigger')}: the schedule has no trigger (type: cron or recurrence)")
-        return Timer(file.path, "no trigger")
+        problems.append(msg("{where}: the schedule has no trigger (type: cron or recurrence)",
+                            where=file.where("trigger")))
+        return Timer(file.path, msg("no trigger"))
     kind = trigger.get("type")
     if kind == "cron":
         expression = trigger.get("expression")
         return _cron_timer(file.where("trigger", "expression"), "" if expression is None else str(expression),
                            problems, warnings, azureml=True)
     if kind != "recurrence":
-        problems.append(f"{file.where('trigger', 'type')}: trigger type {kind!r} is not cron or recurrence")
-        return Timer(file.where("trigger"), "no trigger")
+        problems.append(msg("{where}: trigger type {kind!r} is not cron or recurrence",
+                            where=file.where("trigger", "type"), kind=kind))
+        return Timer(file.where("trigger"), msg("no trigger"))
     frequency, interval, pattern = trigger.get("frequency"), trigger.get("interval"), trigger.get("schedule")
-    timer = Timer(file.where("trigger", "frequency"), f"recurrence every {_every(interval, frequency)}")
+    timer = Timer(file.where("trigger", "frequency"), msg("recurrence every {gap}", gap=_every(interval, frequency)))
     problem = recurrence_problem(frequency, interval, pattern)
     if problem:
         # The problem starts with the key at fault (frequency, interval, schedule.hours ...): point at its line.
-        problems.append(f"{file.where('trigger', *problem.split()[0].split('.'))}: {problem}")
+        where = file.where("trigger", *problem.split()[0].split("."))  # the English words, whatever the language
+        problems.append(msg("{where}: {problem}", where=where, problem=problem))
         return timer
     timer.firing = recurrence_firing(str(frequency), int(interval), pattern if isinstance(pattern, dict) else None)
     if timer.firing.minutes < HOURLY:
@@ -322,9 +368,9 @@ def _schedule_timer(file: YamlFile, problems: list[str], warnings: list[str]) ->
     return timer
 
 
-def _too_often(where: str, what: str, firing) -> str:
-    return (f"{where}: {what} fires {firing.describe()}, more often than hourly: each firing runs the whole "
-            "pipeline on the cluster, and the data changes daily")
+def _too_often(where: str, what: Msg | str, firing) -> Msg:
+    return msg("{where}: {what} fires {every}, more often than hourly: each firing runs the whole pipeline on the "
+               "cluster, and the data changes daily", where=where, what=what, every=firing.describe())
 
 
 # -- 05.5 ------------------------------------------------------------------------------
@@ -339,39 +385,49 @@ def _too_often(where: str, what: str, firing) -> str:
 def schedule_in_workspace(ctx):
     schedule = _schedule_file(ctx)
     if not schedule.exists:
-        skip(f"the team took the workflow route: there is no {schedule.path} to look for in the workspace")
+        skip("the team took the workflow route: there is no {path} to look for in the workspace", path=schedule.path)
     existing = ctx.target.schedules()  # the local target has none: skipped with its reason
     if not schedule.name:
-        fail(schedule.problem or f"{schedule.path} has no `name`: ohcheck cannot tell which schedule is the team's")
+        fail(schedule.problem or msg("{path} has no `name`: ohcheck cannot tell which schedule is the team's",
+                                     path=schedule.path))
     by_name = {s.name: s for s in existing}
     found = by_name.get(schedule.name)
     if found is None:
-        others = ", ".join(sorted(by_name)) or "none"
-        fail(f"no schedule named {schedule.name} in the workspace (its schedules: {others})")
+        fail("no schedule named {name} in the workspace (its schedules: {others})", name=schedule.name,
+             others=sorted(by_name) or msg("none"))
     evidence = {"name": found.name, "enabled": found.enabled, "trigger": found.trigger, "cron": found.cron,
                 "frequency": found.frequency, "interval": found.interval, "job_type": found.job_type}
     if not found.enabled:
-        fail(f"schedule {found.name} is disabled: it will not start anything", evidence=evidence)
+        fail("schedule {name} is disabled: it will not start anything", evidence=evidence, name=found.name)
     if found.job_type != "pipeline":
-        fail(f"schedule {found.name} submits a {found.job_type or 'job of unknown type'}, not a pipeline job",
-             evidence=evidence)
+        if not found.job_type:
+            fail("schedule {name} submits a job of unknown type, not a pipeline job", evidence=evidence,
+                 name=found.name)
+        fail("schedule {name} submits a {job_type}, not a pipeline job", evidence=evidence, name=found.name,
+             job_type=found.job_type)
     warnings = []
     written = schedule.file.data.get("trigger") if schedule.file else None
     if isinstance(written, dict) and written.get("type") == "cron" and found.trigger == "cron" \
             and str(written.get("expression", "")).split() != found.cron.split():
-        warnings.append(f"the workspace's schedule runs '{found.cron}' but {schedule.path} says "
-                        f"'{written.get('expression')}': create it again from the file")
+        warnings.append(msg("the workspace's schedule runs '{cron}' but {path} says '{expression}': create it again "
+                            "from the file", cron=found.cron, path=schedule.path, expression=written.get("expression")))
     if found.experiment and found.experiment != ctx.config.experiment:
-        warnings.append(f"its jobs go to experiment {found.experiment}, not {ctx.config.experiment}")
+        warnings.append(msg("its jobs go to experiment {experiment}, not {expected}", experiment=found.experiment,
+                            expected=ctx.config.experiment))
     firing = _workspace_firing(found)
     if firing is not None and firing.minutes < HOURLY:
         # The cost flag is about what runs in the workspace, whatever the file says.
-        warnings.append(_too_often(f"the workspace's schedule {found.name}", "it", firing))
+        warnings.append(msg("the workspace's schedule {name}: it fires {every}, more often than hourly: each firing "
+                            "runs the whole pipeline on the cluster, and the data changes daily", name=found.name,
+                            every=firing.describe()))
     if warnings:
         evidence["warnings"] = warnings
-    when = f"cron '{found.cron}'" if found.trigger == "cron" else f"every {_every(found.interval, found.frequency)}"
-    return passed(f"schedule {found.name} is enabled ({when}, {found.time_zone}) and submits a pipeline job",
-                  evidence=evidence)
+    if found.trigger == "cron":
+        when = msg("cron '{expression}'", expression=found.cron)
+    else:
+        when = msg("every {gap}", gap=_every(found.interval, found.frequency))
+    return passed("schedule {name} is enabled ({when}, {time_zone}) and submits a pipeline job", evidence=evidence,
+                  name=found.name, when=when, time_zone=found.time_zone)
 
 
 def _workspace_firing(found):
@@ -387,21 +443,23 @@ def _workspace_firing(found):
 # -- 05.6 ------------------------------------------------------------------------------
 
 
-def started_by(job, schedules: set[str]) -> str:
+def started_by(job, schedules: set[str]) -> Msg | str:
     """Who started a pipeline job without a person: "schedule X", "GitHub Actions run N", or ""."""
     tags = {str(k): str(v) for k, v in (job.tags or {}).items()}
     if GITHUB_TAG in tags or tags.get(TRIGGERED_BY[0], "").lower() == TRIGGERED_BY[1]:
-        return f"GitHub Actions run {tags.get(GITHUB_TAG, '(no run id)')}"
+        if GITHUB_TAG not in tags:
+            return msg("GitHub Actions run (no run id)")
+        return msg("GitHub Actions run {run}", run=tags[GITHUB_TAG])
     for name in schedules:
         # Azure ML names the jobs a schedule submits <schedule>-YYYYMMDDThhmmssZ (documented in
         # "Schedule machine learning pipeline jobs", Query triggered jobs from a schedule).
         if re.fullmatch(rf"{re.escape(name)}-\d{{8}}T\d{{6}}Z", job.display_name or ""):
-            return f"schedule {name}"
+            return msg("schedule {name}", name=name)
         # The service also records the schedule on the job; the documentation names no key for it,
         # so any property or tag whose key mentions "schedule" and whose value names it counts.
         for key, value in [*(job.properties or {}).items(), *tags.items()]:
             if "schedule" in str(key).lower() and name in str(value):
-                return f"schedule {name}"
+                return msg("schedule {name}", name=name)
     return ""
 
 
@@ -420,16 +478,22 @@ def trigger_fired(ctx):
     experiment = ctx.config.experiment
     pipelines = [j for j in ctx.target.jobs(experiment) if j.type == "pipeline"]
     if not pipelines:
-        fail(f"experiment {experiment} has no pipeline job yet")
+        fail("experiment {experiment} has no pipeline job yet", experiment=experiment)
     for job in pipelines:  # newest first
         by = started_by(job, names)
         if by:
             evidence = {"job": job.name, "display_name": job.display_name, "status": job.status, "started_by": by}
             if job.status in _ENDED_BADLY:
-                evidence["warnings"] = [f"the job it started ended {job.status}: read its logs in the studio"]
-            return passed(f"pipeline job {job_label(job)} ({job.status}) was started by {by}", evidence=evidence)
+                evidence["warnings"] = [msg("the job it started ended {status}: read its logs in the studio",
+                                            status=job.status)]
+            return passed("pipeline job {job} ({status}) was started by {by}", evidence=evidence, job=job_label(job),
+                          status=job.status, by=by)
     newest = pipelines[0]
-    routes = " or ".join([f"by schedule {n}" for n in sorted(names)] + ["by a workflow (tag github_run_id)"])
-    tags = ", ".join(f"{k}={v}" for k, v in newest.tags.items())[:200] or "none"
-    fail(f"none of the {len(pipelines)} pipeline job(s) of experiment {experiment} was started {routes}; the newest, "
-         f"{job_label(newest)}, has tags: {tags}")
+    if names:  # the schedule YAML names one schedule
+        routes = msg("by schedule {name} or by a workflow (tag github_run_id)", name=next(iter(names)))
+    else:
+        routes = msg("by a workflow (tag github_run_id)")
+    tags = ", ".join(f"{k}={v}" for k, v in newest.tags.items())[:200] or msg("none")
+    fail("none of the {count} pipeline job(s) of experiment {experiment} was started {routes}; the newest, {job}, "
+         "has tags: {tags}", count=len(pipelines), experiment=experiment, routes=routes, job=job_label(newest),
+         tags=tags)
