@@ -31,7 +31,7 @@ def test_a_check_message_is_english_now_and_japanese_later():
     [result] = run_criteria([_tags], None)
     assert result.message == "forecast version 3: no rmse tag; tag mae=1 but the job logged 377.9"
     said = result.in_language(JA)
-    assert said.message == "forecast バージョン 3: rmse タグがない、タグ mae=1 だがジョブの記録は 377.9"
+    assert said.message == "forecast バージョン 3: rmse タグがない。タグ mae=1 だがジョブの記録は 377.9"
     assert untranslated(JA, result.message_source) == []
     # A field named `key` is a piece of the sentence, not a secret: the English shows it, so does the source.
     assert "rmse" in str(result.message_source)
@@ -86,3 +86,18 @@ def test_a_result_round_trips_through_a_dict():
     [result] = run_criteria([_tags], None)
     again = Result.from_dict(result.to_dict())
     assert again.message_source == result.message_source and again.status is Status.FAILED
+
+
+def test_warnings_are_said_in_the_language_too():
+    ja = Catalogue("ja", messages={"fires every {minutes} minutes": "{minutes} 分ごとに起動します"})
+
+    @criterion("09.3", "Verify the schedule")
+    def schedule(ctx):
+        from ohcheck.criteria import passed
+
+        return passed("ok", evidence={"warnings": [msg("fires every {minutes} minutes", minutes=10)]})
+
+    [result] = run_criteria([schedule], None)
+    assert result.evidence["warnings"] == ["fires every 10 minutes"]
+    assert result.in_language(ja).evidence["warnings"] == ["10 分ごとに起動します"]
+    assert untranslated(ja, result.message_source) == ["ok"]

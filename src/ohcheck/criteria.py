@@ -214,12 +214,17 @@ class Result:
         """This result with its title, message and hint said in `catalogue`'s language (an i18n.Catalogue)."""
         from dataclasses import replace
 
-        message = catalogue.say(self.message_source) if self.message_source else catalogue.say(self.message)
+        source = self.message_source or {}
+        message = catalogue.say(source) if source.get("template") else catalogue.say(self.message)
+        evidence = self.evidence
+        if source.get("warnings") and isinstance(evidence.get("warnings"), list):
+            evidence = {**evidence, "warnings": [catalogue.say(w) for w in source["warnings"]]}
         return replace(
             self,
             title=catalogue.title(self.criterion, self.title),
             message=message,
             hint=catalogue.hint(self.criterion, self.hint),
+            evidence=evidence,
         )
 
 

@@ -34,7 +34,7 @@ from typing import Any
 LANGUAGES = ("en", "ja")
 ENV = "OHCHECK_LANG"
 DEFAULT = "en"
-SEPARATORS = {"en": ("; ", ", "), "ja": ("、", "、")}  # (between sentences, between names)
+SEPARATORS = {"en": ("; ", ", "), "ja": ("。", "、")}  # (between sentences, between names)
 
 _FORMATTER = string.Formatter()
 
@@ -236,6 +236,8 @@ def untranslated(catalogue: Catalogue, message: Any) -> list[str]:
     template = str(message.get("template", ""))
     if template.strip() and template not in catalogue.messages:
         missing.append(template)
+    for warning in message.get("warnings") or []:
+        missing.extend(untranslated(catalogue, warning))
     for value in (message.get("values") or {}).values():
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, Mapping):
@@ -260,8 +262,10 @@ def _say_value(value: Any, lang: str, catalogue: Catalogue | None) -> str:
         return catalogue.say(nested) if catalogue else str(nested)
     if isinstance(value, list):
         sentences, names = SEPARATORS.get(lang, SEPARATORS[DEFAULT])
-        sep = sentences if any(isinstance(v, Mapping) for v in value) else names
-        return sep.join(_say_value(v, lang, catalogue) for v in value)
+        if any(isinstance(v, Mapping) for v in value):
+            # Sentences: a Japanese one may end in 。 already; one full stop between two, not two.
+            return sentences.join(_say_value(v, lang, catalogue).rstrip("。") for v in value)
+        return names.join(_say_value(v, lang, catalogue) for v in value)
     return str(value)
 
 

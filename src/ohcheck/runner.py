@@ -143,6 +143,11 @@ def _blocking_dependency(c: Criterion, results: dict[str, Result], by_id: dict[s
 
 def _result(c: Criterion, status: Status, message: Any, evidence: dict | None = None, duration: float = 0.0) -> Result:
     message = as_msg(message)
+    source = message.source() if message.template else None
+    warnings = (evidence or {}).get("warnings")
+    if isinstance(warnings, list) and any(isinstance(w, Msg) for w in warnings):
+        # Warnings are sentences too: kept with the message's source, so they are said in any language.
+        source = {**(source or {"template": "", "values": {}}), "warnings": [as_msg(w).source() for w in warnings]}
     return Result(
         challenge=c.challenge,
         criterion=c.id,
@@ -152,7 +157,7 @@ def _result(c: Criterion, status: Status, message: Any, evidence: dict | None = 
         hint=c.hint if status in (Status.FAILED, Status.ERROR) else "",
         evidence=evidence or {},
         duration=duration,
-        message_source=message.source() if message.values or message.template else None,
+        message_source=source,
     )
 
 
