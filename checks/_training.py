@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from ohcheck.criteria import fail
+from ohcheck.i18n import Msg, msg
 
 
 def training_job(ctx):
@@ -15,11 +16,16 @@ def training_job(ctx):
         script = PurePosixPath(ctx.config.paths.train_script).name
         jobs = ctx.target.jobs(experiment)
         if not jobs:
-            fail(f"experiment {experiment} has no job yet")
+            fail("experiment {experiment} has no job yet", experiment=experiment)
         training = [j for j in jobs if j.type == "command" and script in j.command]
         if not training:
-            kinds = ", ".join(sorted({f"{j.type} ({j.command[:40] or 'no command'})" for j in jobs}))
-            fail(f"none of the {len(jobs)} job(s) of experiment {experiment} ran {script} as a command job ({kinds})")
+            kinds = {}
+            for j in jobs:
+                kind = msg("{type} ({command})", type=j.type, command=j.command[:40] or msg("no command"))
+                kinds.setdefault(str(kind), kind)
+            fail("none of the {count} job(s) of experiment {experiment} ran {script} as a command job ({kinds})",
+                 count=len(jobs), experiment=experiment, script=script,
+                 kinds=comma_joined([kinds[k] for k in sorted(kinds)]))
         completed = [j for j in training if j.status == "Completed"]
         return (completed or training)[0]
 
@@ -33,7 +39,7 @@ def training_run(ctx):
         job = training_job(ctx)
         run = ctx.target.run(job.name)
         if run is None:
-            fail(f"job {job.name} has no MLflow run: log with MLflow from train.py")
+            fail("job {job} has no MLflow run: log with MLflow from train.py", job=job.name)
         return run
 
     return ctx.memo("training-run", find)
@@ -42,3 +48,11 @@ def training_run(ctx):
 def job_label(job) -> str:
     """A job as people know it: its display name (MLflow's run name locally), else its name."""
     return job.display_name or job.name
+
+
+def comma_joined(parts: list[Msg]) -> Msg:
+    """Sentences joined with ", " as one message (a list field would join them with "; ")."""
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = msg("{earlier}, {later}", earlier=joined, later=part)
+    return joined

@@ -11,6 +11,7 @@ import re
 from pathlib import PurePosixPath
 
 from ohcheck.criteria import criterion, fail, passed, skip
+from ohcheck.i18n import msg
 
 from ._training import job_label, training_job, training_run
 
@@ -31,17 +32,21 @@ def environment_pinned(ctx):
     name = ctx.config.environment
     env = ctx.target.environment(name)
     if env is None:
-        where = ctx.config.paths.environment if ctx.target.name == "local" else f"the workspace (latest version of {name})"
-        fail(f"no environment {name} in {where}")
+        where = (ctx.config.paths.environment if ctx.target.name == "local"
+                 else msg("the workspace (latest version of {name})", name=name))
+        fail("no environment {name} in {where}", name=name, where=where)
     if not env.conda_file:
-        fail(f"environment {env.source} has no conda file, so nothing pins its packages")
+        fail("environment {source} has no conda file, so nothing pins its packages", source=env.source)
     unpinned = unpinned_dependencies(env.conda_file)
     evidence = {"environment": env.source, "image": env.image}
+    if len(unpinned) == 1:
+        fail("{source} leaves 1 dependency unpinned: {unpinned}", evidence=evidence, source=env.source,
+             unpinned=unpinned)
     if unpinned:
-        fail(f"{env.source} leaves {len(unpinned)} dependenc{'y' if len(unpinned) == 1 else 'ies'} unpinned: "
-             f"{', '.join(unpinned)}", evidence=evidence)
+        fail("{source} leaves {count} dependencies unpinned: {unpinned}", evidence=evidence, source=env.source,
+             count=len(unpinned), unpinned=unpinned)
     count = len(_dependencies(env.conda_file))
-    return passed(f"{env.source}: all {count} dependencies pinned", evidence=evidence)
+    return passed("{source}: all {count} dependencies pinned", evidence=evidence, source=env.source, count=count)
 
 
 def _dependencies(conda: dict) -> list[tuple[str, str]]:
@@ -88,8 +93,9 @@ def unpinned_dependencies(conda: dict) -> list[str]:
 def training_job_ran(ctx):
     job = training_job(ctx)
     return passed(
-        f"{job.type} job {job_label(job)} ({job.status})",
+        "{type} job {job} ({status})",
         evidence={"job": job.name, "status": job.status, "command": job.command[:200]},
+        type=job.type, job=job_label(job), status=job.status,
     )
 
 
@@ -106,8 +112,9 @@ def job_on_cluster(ctx):
     wanted = ctx.config.azure.compute_cluster
     used = PurePosixPath(job.compute.removeprefix("azureml:")).name if job.compute else ""
     if used != wanted:
-        fail(f"job {job_label(job)} ran on {job.compute or 'no compute (serverless?)'}, not on cluster {wanted}")
-    return passed(f"job {job_label(job)} ran on {wanted}", evidence={"compute": job.compute})
+        fail("job {job} ran on {compute}, not on cluster {cluster}", job=job_label(job),
+             compute=job.compute or msg("no compute (serverless?)"), cluster=wanted)
+    return passed("job {job} ran on {cluster}", evidence={"compute": job.compute}, job=job_label(job), cluster=wanted)
 
 
 @criterion(
@@ -124,9 +131,11 @@ def job_took_data_asset(ctx):
     for key, io in job.inputs.items():
         asset = ctx.target.data_asset_of(io)
         if asset in assets:
-            return passed(f"input {key}: {io.path} ({asset})", evidence={"input": key, "path": io.path, "asset": asset})
-    seen = ", ".join(f"{k}={io.path or io.type}" for k, io in job.inputs.items()) or "none"
-    fail(f"job {job_label(job)} takes none of the data assets {', '.join(sorted(assets))} as input (its inputs: {seen})")
+            return passed("input {name}: {path} ({asset})", evidence={"input": key, "path": io.path, "asset": asset},
+                          name=key, path=io.path, asset=asset)
+    seen = [f"{k}={io.path or io.type}" for k, io in job.inputs.items()] or msg("none")
+    fail("job {job} takes none of the data assets {assets} as input (its inputs: {seen})", job=job_label(job),
+         assets=sorted(assets), seen=seen)
 
 
 @criterion(
@@ -139,10 +148,11 @@ def job_took_data_asset(ctx):
 def job_completed(ctx):
     job = training_job(ctx)
     if job.status == "Completed":
-        return passed(f"job {job_label(job)} Completed", evidence={"status": job.status})
+        return passed("job {job} Completed", evidence={"status": job.status}, job=job_label(job))
     if job.status in RUNNING:
-        fail(f"job {job_label(job)} is still {job.status}: wait for it to finish, then verify again", evidence={"status": job.status})
-    fail(f"job {job_label(job)} ended {job.status}", evidence={"status": job.status})
+        fail("job {job} is still {status}: wait for it to finish, then verify again", evidence={"status": job.status},
+             job=job_label(job), status=job.status)
+    fail("job {job} ended {status}", evidence={"status": job.status}, job=job_label(job), status=job.status)
 
 
 @criterion(
@@ -159,14 +169,14 @@ def job_logged_metrics(ctx):
     missing = [m for m in METRICS if m not in logged]
     evidence = {"metrics": {k: round(v, 4) for k, v in run.metrics.items()}, "params": dict(run.params)}
     if missing:
-        fail(f"job {job_label(job)} logged no {', '.join(missing)} (it logged: {', '.join(run.metrics) or 'no metrics'})",
-             evidence=evidence)
+        fail("job {job} logged no {missing} (it logged: {logged})", evidence=evidence, job=job_label(job),
+             missing=missing, logged=list(run.metrics) or msg("no metrics"))
     if not run.params:
-        fail(f"job {job_label(job)} logged its metrics but no parameter", evidence=evidence)
+        fail("job {job} logged its metrics but no parameter", evidence=evidence, job=job_label(job))
     return passed(
-        f"rmse {logged['rmse']:.1f}, mae {logged['mae']:.1f}, mape {logged['mape']:.1f}, r2 {logged['r2']:.3f}; "
-        f"{len(run.params)} parameter(s)",
+        "rmse {rmse:.1f}, mae {mae:.1f}, mape {mape:.1f}, r2 {r2:.3f}; {count} parameter(s)",
         evidence=evidence,
+        rmse=logged["rmse"], mae=logged["mae"], mape=logged["mape"], r2=logged["r2"], count=len(run.params),
     )
 
 
@@ -184,11 +194,13 @@ def job_produced_model(ctx):
         # Azure ML gives every job an output "default" (its artifacts folder): not a model output.
         candidates = {k: io for k, io in job.outputs.items() if io.type in MODEL_TYPES and k != "default"}
         if not candidates:
-            declared = ", ".join(f"{k} ({io.type})" for k, io in job.outputs.items() if k != "default") or "none"
-            fail(f"job {job_label(job)} has no model output (its outputs: {declared})")
+            declared = [f"{k} ({io.type})" for k, io in job.outputs.items() if k != "default"] or msg("none")
+            fail("job {job} has no model output (its outputs: {declared})", job=job_label(job), declared=declared)
         name, output = next(iter(candidates.items()))
     else:
         name = "model"
     if output.type not in MODEL_TYPES:
-        fail(f"job {job_label(job)}'s output {name} is a {output.type}, expected one of {', '.join(MODEL_TYPES)}")
-    return passed(f"output {name} ({output.type})", evidence={"output": name, "type": output.type, "path": output.path})
+        fail("job {job}'s output {name} is a {type}, expected one of {expected}", job=job_label(job), name=name,
+             type=output.type, expected=list(MODEL_TYPES))
+    return passed("output {name} ({type})", evidence={"output": name, "type": output.type, "path": output.path},
+                  name=name, type=output.type)

@@ -12,9 +12,10 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 
 from ohcheck.criteria import criterion, fail, passed, skip
+from ohcheck.i18n import msg
 from ohcheck.scoring import forecasts_in
 
-from ._training import job_label
+from ._training import comma_joined, job_label
 
 
 HORIZON = 7
@@ -30,13 +31,13 @@ def _latest_model(ctx):
         name = ctx.config.model
         versions = ctx.target.models(name)
         if not versions:
-            fail(f"no registered model named {name}")
+            fail("no registered model named {name}", name=name)
         return versions[0]
 
     return ctx.memo("model", find)
 
 
-def _skip_on_local(ctx, why: str) -> None:
+def _skip_on_local(ctx, why) -> None:
     """Azure-only criteria: skipped on the local target, with the reason."""
     if ctx.target.name == "local":
         skip(why)
@@ -51,16 +52,19 @@ def _skip_on_local(ctx, why: str) -> None:
 def model_registered_from_job(ctx):
     model = _latest_model(ctx)
     if not model.job_name:
-        fail(f"{model.name} version {model.version} has no lineage to a job (registered from {model.source or 'a local file'})")
+        fail("{model} version {version} has no lineage to a job (registered from {source})", model=model.name,
+             version=model.version, source=model.source or msg("a local file"))
     job = ctx.target.job(model.job_name)  # a pipeline's step too (challenge 04 on): jobs() lists only top-level jobs
     if job is None or job.experiment != ctx.config.experiment:
-        fail(f"{model.name} version {model.version} comes from job {model.job_name}, which is not a job of "
-             f"experiment {ctx.config.experiment}")
+        fail("{model} version {version} comes from job {job}, which is not a job of experiment {experiment}",
+             model=model.name, version=model.version, job=model.job_name, experiment=ctx.config.experiment)
     if job.status != "Completed":
-        fail(f"{model.name} version {model.version} comes from job {job.name}, which ended {job.status}")
+        fail("{model} version {version} comes from job {job}, which ended {status}", model=model.name,
+             version=model.version, job=job.name, status=job.status)
     return passed(
-        f"{model.name} version {model.version} from job {job_label(job)}",
+        "{model} version {version} from job {job}",
         evidence={"model": model.name, "version": model.version, "job": job.name, "source": model.source},
+        model=model.name, version=model.version, job=job_label(job),
     )
 
 
@@ -75,27 +79,29 @@ def model_tagged_with_metrics(ctx):
     model = _latest_model(ctx)
     run = ctx.target.run(model.job_name)
     if run is None:
-        fail(f"job {model.job_name} has no MLflow run to compare the tags with")
+        fail("job {job} has no MLflow run to compare the tags with", job=model.job_name)
     tags = {k.lower(): v for k, v in model.tags.items()}
     logged = {k.lower(): v for k, v in run.metrics.items()}
     problems = []
     for key in TAGGED:
         if key not in logged:
-            problems.append(f"the job logged no {key}")
+            problems.append(msg("the job logged no {metric}", metric=key))
         elif key not in tags:
-            problems.append(f"no {key} tag")
+            problems.append(msg("no {metric} tag", metric=key))
         else:
             try:
                 value = float(tags[key])
             except ValueError:
-                problems.append(f"tag {key}={tags[key]!r} is not a number")
+                problems.append(msg("tag {metric}={tag!r} is not a number", metric=key, tag=tags[key]))
                 continue
             if not math.isclose(value, logged[key], rel_tol=1e-3, abs_tol=0.05):
-                problems.append(f"tag {key}={tags[key]} but the job logged {logged[key]:.4g}")
+                problems.append(msg("tag {metric}={tag} but the job logged {logged:.4g}", metric=key, tag=tags[key],
+                                    logged=logged[key]))
     evidence = {"tags": model.tags, "logged": {k: logged[k] for k in TAGGED if k in logged}}
     if problems:
-        fail(f"{model.name} version {model.version}: {'; '.join(problems)}", evidence=evidence)
-    return passed(f"tags {', '.join(f'{k}={tags[k]}' for k in TAGGED)} match the job's metrics", evidence=evidence)
+        fail("{model} version {version}: {problems}", evidence=evidence, model=model.name, version=model.version,
+             problems=problems)
+    return passed("tags {tags} match the job's metrics", evidence=evidence, tags=[f"{k}={tags[k]}" for k in TAGGED])
 
 
 def _endpoint(ctx):
@@ -104,8 +110,9 @@ def _endpoint(ctx):
         endpoint = ctx.target.endpoint(name)
         if endpoint is None:
             if ctx.target.name == "local":
-                fail(f"nothing answers at {ctx.config.local.scoring_url}: start the local endpoint with `ohcheck serve`")
-            fail(f"no online endpoint named {name}")
+                fail("nothing answers at {url}: start the local endpoint with `ohcheck serve`",
+                     url=ctx.config.local.scoring_url)
+            fail("no online endpoint named {name}", name=name)
         return endpoint
 
     return ctx.memo("endpoint", find)
@@ -128,15 +135,17 @@ def endpoint_succeeded(ctx):
     endpoint = _endpoint(ctx)
     evidence = {"endpoint": endpoint.state, "deployments": {d.name: d.state for d in endpoint.deployments}}
     if endpoint.state != "Succeeded":
-        fail(f"endpoint {endpoint.name} is {endpoint.state}", evidence=evidence)
+        fail("endpoint {endpoint} is {state}", evidence=evidence, endpoint=endpoint.name, state=endpoint.state)
     if not endpoint.deployments:
-        fail(f"endpoint {endpoint.name} has no deployment", evidence=evidence)
+        fail("endpoint {endpoint} has no deployment", evidence=evidence, endpoint=endpoint.name)
     serving = [d for d in endpoint.deployments if endpoint.traffic.get(d.name, 0) > 0] or list(endpoint.deployments)
     broken = [d for d in serving if d.state != "Succeeded"]
     if broken:
-        fail(", ".join(f"deployment {d.name} is {d.state}" for d in broken), evidence=evidence)
-    names = ", ".join(f"{d.name}" + (f" ({d.model})" if d.model else "") for d in serving)
-    return passed(f"endpoint {endpoint.name} Succeeded, deployment {names} Succeeded", evidence=evidence)
+        fail(comma_joined([msg("deployment {name} is {state}", name=d.name, state=d.state) for d in broken]),
+             evidence=evidence)
+    names = [f"{d.name}" + (f" ({d.model})" if d.model else "") for d in serving]
+    return passed("endpoint {endpoint} Succeeded, deployment {deployments} Succeeded", evidence=evidence,
+                  endpoint=endpoint.name, deployments=names)
 
 
 @criterion(
@@ -146,13 +155,14 @@ def endpoint_succeeded(ctx):
     needs="03.3",
 )
 def full_traffic(ctx):
-    _skip_on_local(ctx, "the local server is a single deployment: there is no traffic to split")
+    _skip_on_local(ctx, msg("the local server is a single deployment: there is no traffic to split"))
     endpoint = _endpoint(ctx)
     full = [name for name, share in endpoint.traffic.items() if share == 100]
     if not full:
-        shown = ", ".join(f"{k}={v}%" for k, v in endpoint.traffic.items()) or "no traffic at all"
-        fail(f"no deployment of {endpoint.name} takes 100% of the traffic ({shown})", evidence={"traffic": endpoint.traffic})
-    return passed(f"{full[0]} takes 100% of the traffic", evidence={"traffic": endpoint.traffic})
+        shown = [f"{k}={v}%" for k, v in endpoint.traffic.items()] or msg("no traffic at all")
+        fail("no deployment of {endpoint} takes 100% of the traffic ({shown})", evidence={"traffic": endpoint.traffic},
+             endpoint=endpoint.name, shown=shown)
+    return passed("{deployment} takes 100% of the traffic", evidence={"traffic": endpoint.traffic}, deployment=full[0])
 
 
 @criterion(
@@ -162,11 +172,13 @@ def full_traffic(ctx):
     needs="03.3",
 )
 def key_auth(ctx):
-    _skip_on_local(ctx, "the local inference server has no authentication")
+    _skip_on_local(ctx, msg("the local inference server has no authentication"))
     endpoint = _endpoint(ctx)
+    if not endpoint.auth_mode:
+        fail("endpoint {endpoint} uses no authentication, not key", endpoint=endpoint.name)
     if endpoint.auth_mode != "key":
-        fail(f"endpoint {endpoint.name} uses {endpoint.auth_mode or 'no'} authentication, not key")
-    return passed(f"endpoint {endpoint.name} uses key authentication")
+        fail("endpoint {endpoint} uses {mode} authentication, not key", endpoint=endpoint.name, mode=endpoint.auth_mode)
+    return passed("endpoint {endpoint} uses key authentication", endpoint=endpoint.name)
 
 
 def _score(ctx, *, with_key: bool):
@@ -185,13 +197,15 @@ def _score(ctx, *, with_key: bool):
 def scoring_with_key(ctx):
     reply = _score(ctx, with_key=True)
     if reply.status != 200:
-        fail(f"the endpoint answered HTTP {reply.status}: {_preview(reply.body)}")
+        fail("the endpoint answered HTTP {status}: {body}", status=reply.status, body=_preview(reply.body))
     forecasts, problem = forecasts_in(reply.body, HORIZON)
     if forecasts is None:
-        fail(f"the endpoint's answer to {{\"data\": [{HORIZON}]}} is unusable: {problem}")
+        fail("the endpoint's answer to {request} is unusable: {problem}", request=f'{{"data": [{HORIZON}]}}',
+             problem=problem)
     return passed(
-        f"{HORIZON} forecasts in {reply.seconds * 1000:.0f} ms",
+        "{n} forecasts in {ms:.0f} ms",
         evidence={"forecast": [round(v, 2) for v in forecasts]},
+        n=HORIZON, ms=reply.seconds * 1000,
     )
 
 
@@ -202,13 +216,13 @@ def scoring_with_key(ctx):
     needs="03.3",
 )
 def scoring_without_key_refused(ctx):
-    _skip_on_local(ctx, "the local inference server has no authentication to refuse anyone")
+    _skip_on_local(ctx, msg("the local inference server has no authentication to refuse anyone"))
     reply = _score(ctx, with_key=False)
     if reply.status == 401:
         return passed("refused with 401 Unauthorized")
     if reply.status == 200:
         fail("the endpoint answered 200 without a key: anyone who finds it can call it")
-    fail(f"without a key the endpoint answered HTTP {reply.status}, expected 401")
+    fail("without a key the endpoint answered HTTP {status}, expected 401", status=reply.status)
 
 
 @criterion(
@@ -233,10 +247,13 @@ def latency_p95(ctx):
     evidence = {"requests": BURST, "concurrency": BURST_CONCURRENCY, "p95_ms": round(p95 * 1000, 1),
                 "median_ms": round(seconds[len(seconds) // 2] * 1000, 1), "failed": len(failed)}
     if failed:
-        fail(f"{len(failed)} of {BURST} requests failed (HTTP {', '.join(map(str, sorted(set(failed))))})", evidence=evidence)
+        fail("{failed} of {burst} requests failed (HTTP {statuses})", evidence=evidence, failed=len(failed), burst=BURST,
+             statuses=[str(s) for s in sorted(set(failed))])
     if p95 >= P95_BOUND:
-        fail(f"p95 latency {p95 * 1000:.0f} ms is over the {P95_BOUND * 1000:.0f} ms bound", evidence=evidence)
-    return passed(f"p95 {p95 * 1000:.0f} ms over {BURST} requests ({BURST_CONCURRENCY} at a time)", evidence=evidence)
+        fail("p95 latency {p95:.0f} ms is over the {bound:.0f} ms bound", evidence=evidence, p95=p95 * 1000,
+             bound=P95_BOUND * 1000)
+    return passed("p95 {p95:.0f} ms over {burst} requests ({concurrency} at a time)", evidence=evidence,
+                  p95=p95 * 1000, burst=BURST, concurrency=BURST_CONCURRENCY)
 
 
 def _preview(body) -> str:
