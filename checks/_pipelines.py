@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ohcheck.criteria import fail
+from ohcheck.i18n import Msg, msg
 
 
 def _plays(step, role: str) -> bool:
@@ -35,18 +36,39 @@ def consumes(steps, step, upstream: str) -> bool:
     return False
 
 
-def wiring_problems(steps, wanted, needs: dict) -> list[str]:
+def wiring_problems(steps, wanted, needs: dict) -> list[Msg]:
     """What keeps these steps from having every wanted role, each taking the output it needs."""
     found = roles(steps, wanted)
-    names = ", ".join(s.name for s in steps) or "none"
-    problems = [f"no {role} step (the steps: {names})" for role in wanted if role not in found]
+    names = [s.name for s in steps]
+    problems = [
+        msg("no {role} step (the steps: {steps})", role=role, steps=names) if names
+        else msg("no {role} step (the steps: none)", role=role)
+        for role in wanted if role not in found
+    ]
     for role, upstream in needs.items():
         if role in found and upstream in found and not consumes(steps, found[role], found[upstream].name):
-            problems.append(
-                f"step {found[role].name} takes no output of {found[upstream].name} "
-                f"(bind an input to ${{{{parent.jobs.{found[upstream].name}.outputs.<output>}}}})"
-            )
+            problems.append(msg(
+                "step {step} takes no output of {upstream} "
+                "(bind an input to ${{{{parent.jobs.{upstream}.outputs.<output>}}}})",
+                step=found[role].name, upstream=found[upstream].name,
+            ))
     return problems
+
+
+def listing(parts: list[Msg]) -> Msg:
+    """Sentences joined by ", " (a list field would join them with "; "), in the reader's language."""
+    joined = parts[-1]
+    for part in reversed(parts[:-1]):
+        joined = msg("{first}, {rest}", first=part, rest=joined)
+    return joined
+
+
+def what_serves(served: dict) -> Msg:
+    """"blue serves name:1, green serves name:2": what the deployments with the most traffic serve."""
+    return listing([
+        msg("{deployment} serves {model}", deployment=name, model=model or msg("an unknown model"))
+        for name, model in served.items()
+    ])
 
 
 def chain(steps, wanted) -> str:
@@ -83,16 +105,18 @@ def newest_pipeline(ctx, wanted, *, key: str):
         experiment = ctx.config.experiment
         pipelines = _pipeline_jobs(ctx)
         if not pipelines:
-            fail(f"experiment {experiment} has no pipeline job yet")
+            fail("experiment {experiment} has no pipeline job yet", experiment=experiment)
         candidates = pipelines_with(ctx, wanted)
         if not candidates:
             newest = pipelines[0]
             steps = ctx.target.pipeline_steps(newest.name)
-            fail(f"no pipeline job of experiment {experiment} has {', '.join(wanted[:-1])} and {wanted[-1]} steps; "
-                 f"the newest, {label(newest)}, has: {', '.join(s.name for s in steps) or 'no steps'}"
-                 if len(wanted) > 1 else
-                 f"no pipeline job of experiment {experiment} has a {wanted[0]} step; the newest, {label(newest)}, "
-                 f"has: {', '.join(s.name for s in steps) or 'no steps'}")
+            names = [s.name for s in steps] or msg("no steps")
+            if len(wanted) > 1:
+                fail("no pipeline job of experiment {experiment} has {roles} and {last} steps; "
+                     "the newest, {job}, has: {steps}",
+                     experiment=experiment, roles=list(wanted[:-1]), last=wanted[-1], job=label(newest), steps=names)
+            fail("no pipeline job of experiment {experiment} has a {role} step; the newest, {job}, has: {steps}",
+                 experiment=experiment, role=wanted[0], job=label(newest), steps=names)
         completed = [c for c in candidates if c[0].status == "Completed"]
         return (completed or candidates)[0]
 
@@ -109,8 +133,9 @@ def serving(ctx):
     endpoint = ctx.target.endpoint(ctx.config.endpoint)
     if endpoint is None:
         if ctx.target.name == "local":
-            fail(f"nothing answers at {ctx.config.local.scoring_url}: the deploy step should start `ohcheck serve`")
-        fail(f"no online endpoint named {ctx.config.endpoint}")
+            fail("nothing answers at {url}: the deploy step should start `ohcheck serve`",
+                 url=ctx.config.local.scoring_url)
+        fail("no online endpoint named {endpoint}", endpoint=ctx.config.endpoint)
     if endpoint.traffic:
         top = max(endpoint.traffic.values())
         live = [d for d in endpoint.deployments if endpoint.traffic.get(d.name, 0) == top and top > 0]
@@ -118,5 +143,6 @@ def serving(ctx):
         live = list(endpoint.deployments)  # the local server: one deployment, no traffic split
     served = {d.name: reference(d.model) for d in live}
     if not served:
-        fail(f"no deployment of {endpoint.name} takes traffic", evidence={"traffic": endpoint.traffic})
+        fail("no deployment of {endpoint} takes traffic", evidence={"traffic": endpoint.traffic},
+             endpoint=endpoint.name)
     return endpoint, served

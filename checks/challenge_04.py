@@ -11,6 +11,7 @@ its child runs. Steps are told apart by their names, components or scripts
 from __future__ import annotations
 
 from ohcheck.criteria import criterion, fail, passed
+from ohcheck.i18n import msg
 
 from ._pipelines import (
     chain,
@@ -19,6 +20,7 @@ from ._pipelines import (
     pipelines_with,
     roles,
     serving,
+    what_serves,
     wiring_problems,
 )
 
@@ -36,12 +38,13 @@ def _definition(ctx):
         paths = ctx.config.paths
         present = [p for p in (paths.pipeline, paths.pipeline_sdk) if ctx.repo.path(p).is_file()]
         if not present:
-            fail(f"there is no pipeline definition: neither {paths.pipeline} nor {paths.pipeline_sdk} exists")
+            fail("there is no pipeline definition: neither {yaml} nor {sdk} exists",
+                 yaml=paths.pipeline, sdk=paths.pipeline_sdk)
         relative = present[0]
         try:
             return relative, describe(ctx.repo.path(relative), cwd=ctx.repo.root)
         except UserError as exc:
-            fail(f"{relative} does not load with azure-ai-ml: {exc.message}")
+            fail("{file} does not load with azure-ai-ml: {error}", file=relative, error=exc.message)
 
     return ctx.memo("definition", read)
 
@@ -59,8 +62,8 @@ def definition_wired(ctx):
     evidence = {"file": relative, "steps": {s.name: sorted(s.upstream) for s in steps}}
     problems = wiring_problems(steps, ROLES, NEEDS)
     if problems:
-        fail(f"{relative}: {'; '.join(problems)}", evidence=evidence)
-    return passed(f"{relative}: {chain(steps, ROLES)}, wired by data", evidence=evidence)
+        fail("{file}: {problems}", evidence=evidence, file=relative, problems=problems)
+    return passed("{file}: {chain}, wired by data", evidence=evidence, file=relative, chain=chain(steps, ROLES))
 
 
 # -- the run on the target -----------------------------------------------------------------
@@ -79,16 +82,16 @@ def pipeline_ran(ctx):
     evidence = {"job": job.name, "steps": {s.name: {"after": sorted(s.upstream), "status": s.status} for s in steps}}
     problems = wiring_problems(steps, ROLES, NEEDS)
     if problems:
-        fail(f"pipeline job {label(job)}: {'; '.join(problems)}", evidence=evidence)
+        fail("pipeline job {job}: {problems}", evidence=evidence, job=label(job), problems=problems)
     by_name = {s.name: s for s in steps}
     for step in steps:
         for name in step.upstream:
             before = by_name.get(name)
             if before and before.job and step.job and before.job.created and step.job.created \
                     and step.job.created < before.job.created:
-                fail(f"pipeline job {label(job)}: step {step.name} started before {name}, whose output it takes",
-                     evidence=evidence)
-    return passed(f"pipeline job {label(job)}: {chain(steps, ROLES)}", evidence=evidence)
+                fail("pipeline job {job}: step {step} started before {upstream}, whose output it takes",
+                     evidence=evidence, job=label(job), step=step.name, upstream=name)
+    return passed("pipeline job {job}: {chain}", evidence=evidence, job=label(job), chain=chain(steps, ROLES))
 
 
 @criterion(
@@ -101,11 +104,11 @@ def pipeline_ran(ctx):
 def pipeline_completed(ctx):
     job, steps = _pipeline(ctx)
     evidence = {"job": job.name, "status": job.status, "steps": {s.name: s.status for s in steps}}
-    unfinished = [f"{s.name} is {s.status}" for s in steps if s.status != "Completed"]
+    unfinished = [msg("{step} is {status}", step=s.name, status=s.status) for s in steps if s.status != "Completed"]
     if job.status != "Completed" or unfinished:
-        detail = "; ".join(unfinished) or "its steps completed"
-        fail(f"pipeline job {label(job)} is {job.status}: {detail}", evidence=evidence)
-    return passed(f"pipeline job {label(job)} and its {len(steps)} steps Completed", evidence=evidence)
+        fail("pipeline job {job} is {status}: {detail}", evidence=evidence,
+             job=label(job), status=job.status, detail=unfinished or msg("its steps completed"))
+    return passed("pipeline job {job} and its {n} steps Completed", evidence=evidence, job=label(job), n=len(steps))
 
 
 def _registered(ctx):
@@ -119,7 +122,7 @@ def _registered(ctx):
         job, steps = _pipeline(ctx)
         versions = ctx.target.models(ctx.config.model)
         if not versions:
-            fail(f"no registered model named {ctx.config.model}")
+            fail("no registered model named {model}", model=ctx.config.model)
         for candidate, candidate_steps in [(job, steps), *pipelines_with(ctx, ROLES)]:
             if candidate.status != "Completed":
                 continue
@@ -129,11 +132,12 @@ def _registered(ctx):
                 return ours[0], train
         train = roles(steps, ROLES)["train"].job
         newest = versions[0]
-        fail(f"no version of {ctx.config.model} comes from the train step of pipeline job {label(job)} "
-             f"(job {train.name if train else 'never started'}); the newest, version {newest.version}, comes from "
-             f"{newest.job_name or newest.source or 'no job'}",
+        fail("no version of {model} comes from the train step of pipeline job {job} "
+             "(job {train_job}); the newest, version {version}, comes from {source}",
              evidence={"train_step_job": train.name if train else None, "newest": newest.version,
-                       "newest_job": newest.job_name})
+                       "newest_job": newest.job_name},
+             model=ctx.config.model, job=label(job), train_job=train.name if train else msg("never started"),
+             version=newest.version, source=newest.job_name or newest.source or msg("no job"))
 
     return ctx.memo("registered", find)
 
@@ -148,8 +152,9 @@ def _registered(ctx):
 def registered_from_train_step(ctx):
     version, train_job = _registered(ctx)
     return passed(
-        f"{version.name} version {version.version} comes from the train step's job {train_job.name}",
+        "{model} version {version} comes from the train step's job {job}",
         evidence={"model": version.name, "version": version.version, "job": train_job.name, "source": version.source},
+        model=version.name, version=version.version, job=train_job.name,
     )
 
 
@@ -166,6 +171,6 @@ def endpoint_serves_it(ctx):
     wanted = f"{version.name}:{version.version}"
     evidence = {"endpoint": endpoint.name, "wanted": wanted, "serving": served, "traffic": endpoint.traffic}
     if wanted not in served.values():
-        shown = ", ".join(f"{name} serves {model or 'an unknown model'}" for name, model in served.items())
-        fail(f"{endpoint.name} does not serve {wanted}: {shown}", evidence=evidence)
-    return passed(f"{endpoint.name} serves {wanted}", evidence=evidence)
+        fail("{endpoint} does not serve {wanted}: {serving}", evidence=evidence,
+             endpoint=endpoint.name, wanted=wanted, serving=what_serves(served))
+    return passed("{endpoint} serves {wanted}", evidence=evidence, endpoint=endpoint.name, wanted=wanted)

@@ -16,15 +16,18 @@ from __future__ import annotations
 import math
 
 from ohcheck.criteria import criterion, fail, passed
+from ohcheck.i18n import msg
 
 from ._forecasting import holdout_split, read_series
 from ._pipelines import (
     chain,
     consumes,
     label,
+    listing,
     newest_pipeline,
     roles,
     serving,
+    what_serves,
     wiring_problems,
 )
 
@@ -82,11 +85,13 @@ def trains_on_both_years(ctx):
     used = _trained_on(ctx, job, train)
     evidence = {"job": job.name, "train_step": train.name, "data_assets": used}
     if assets.all in used or {assets.year2013, assets.year2014} <= set(used):
-        return passed(f"pipeline job {label(job)} trains on {', '.join(used)} (2013 + 2014)", evidence=evidence)
+        return passed("pipeline job {job} trains on {assets} (2013 + 2014)", evidence=evidence,
+                      job=label(job), assets=used)
     if not used:
-        fail(f"the train step of pipeline job {label(job)} reads none of the hack's data assets", evidence=evidence)
-    fail(f"the train step of pipeline job {label(job)} trains on {', '.join(used)} only; "
-         f"it needs {assets.all} (2013 + 2014)", evidence=evidence)
+        fail("the train step of pipeline job {job} reads none of the hack's data assets", evidence=evidence,
+             job=label(job))
+    fail("the train step of pipeline job {job} trains on {assets} only; it needs {needed} (2013 + 2014)",
+         evidence=evidence, job=label(job), assets=used, needed=assets.all)
 
 
 # -- 06.2: the evaluate step -------------------------------------------------------------------
@@ -101,10 +106,10 @@ def _evaluation(ctx):
         job, steps = _pipeline(ctx)
         evaluate = roles(steps, ROLES)["evaluate"]
         if evaluate.job is None:
-            fail(f"the evaluate step of pipeline job {label(job)} never ran")
+            fail("the evaluate step of pipeline job {job} never ran", job=label(job))
         run = ctx.target.run(evaluate.job.name)
         if run is None:
-            fail(f"the evaluate step's job {evaluate.job.name} has no MLflow run")
+            fail("the evaluate step's job {job} has no MLflow run", job=evaluate.job.name)
         forecasts = {key: ctx.target.metric_history(run.id, key) for key in FORECASTS}
         return evaluate, run, forecasts
 
@@ -122,10 +127,10 @@ def evaluate_step_compares(ctx):
     job, steps = _pipeline(ctx)
     problems = wiring_problems(steps, ROLES, NEEDS)
     if problems:
-        fail(f"pipeline job {label(job)}: {'; '.join(problems)}")
+        fail("pipeline job {job}: {problems}", job=label(job), problems=problems)
     found = roles(steps, ROLES)
     if not consumes(steps, found["register"], found["evaluate"].name):
-        fail(f"step {found['register'].name} does not take the evaluate step's decision")
+        fail("step {step} does not take the evaluate step's decision", step=found["register"].name)
     evaluate, run, forecasts = _evaluation(ctx)
     held_out = _held_out(ctx)
     days = (f"{held_out.index[0]:%Y-%m-%d}", f"{held_out.index[-1]:%Y-%m-%d}")
@@ -133,16 +138,23 @@ def evaluate_step_compares(ctx):
     evidence = {"job": job.name, "evaluate_job": evaluate.job.name, "held_out": list(days), "logged": list(logged),
                 "forecast_days": {k: len(v) for k, v in forecasts.items()}}
     missing = [key for key, values in forecasts.items() if not values]
+    if len(missing) > 1:
+        fail("the evaluate step logged no {first} and no {second} (one value per held-out day)", evidence=evidence,
+             first=missing[0], second=missing[1])
     if missing:
-        fail(f"the evaluate step logged no {' and no '.join(missing)} (one value per held-out day)", evidence=evidence)
+        fail("the evaluate step logged no {metric} (one value per held-out day)", evidence=evidence,
+             metric=missing[0])
     if logged != days:
-        fail(f"the evaluate step judged {logged[0]}..{logged[1]}, not the held-out days {days[0]}..{days[1]} "
-             f"(the last 10% of the data)", evidence=evidence)
-    wrong = [f"{key} has {len(v)} days" for key, v in forecasts.items() if len(v) != len(held_out)]
+        fail("the evaluate step judged {judged_start}..{judged_end}, not the held-out days {start}..{end} "
+             "(the last 10% of the data)", evidence=evidence,
+             judged_start=logged[0], judged_end=logged[1], start=days[0], end=days[1])
+    wrong = [msg("{metric} has {n} days", metric=key, n=len(v))
+             for key, v in forecasts.items() if len(v) != len(held_out)]
     if wrong:
-        fail(f"both forecasts must cover the {len(held_out)} held-out days: {', '.join(wrong)}", evidence=evidence)
-    return passed(f"pipeline job {label(job)}: {chain(steps, ROLES)}; both models forecast {days[0]}..{days[1]}",
-                  evidence=evidence)
+        fail("both forecasts must cover the {n} held-out days: {wrong}", evidence=evidence,
+             n=len(held_out), wrong=listing(wrong))
+    return passed("pipeline job {job}: {chain}; both models forecast {start}..{end}", evidence=evidence,
+                  job=label(job), chain=chain(steps, ROLES), start=days[0], end=days[1])
 
 
 # -- 06.3: the decision on the model version ---------------------------------------------------
@@ -154,8 +166,8 @@ def _decided(ctx):
         versions = ctx.target.models(ctx.config.model)
         marked = [v for v in versions if v.tags.get("evaluated_by") == evaluate.job.name]
         if not marked:
-            fail(f"no version of {ctx.config.model} records the evaluation of job {evaluate.job.name} "
-                 f"(a tag evaluated_by={evaluate.job.name})")
+            fail("no version of {model} records the evaluation of job {job} (a tag evaluated_by={job})",
+                 model=ctx.config.model, job=evaluate.job.name)
         return marked[0]
 
     return ctx.memo("decided", find)
@@ -175,10 +187,12 @@ def decision_recorded(ctx):
     evidence = {"version": version.version, "tags": {k: tags.get(k) for k in (*DECISION_TAGS, "evaluated_by")}}
     missing = [key for key in DECISION_TAGS if not tags.get(key)]
     if missing:
-        fail(f"{version.name} version {version.version} lacks the tag(s) {', '.join(missing)}", evidence=evidence)
+        fail("{model} version {version} lacks the tag(s) {tags}", evidence=evidence,
+             model=version.name, version=version.version, tags=missing)
     if tags["decision"] not in ("promote", "reject"):
-        fail(f"decision={tags['decision']!r}: expected promote or reject", evidence=evidence)
-    return passed(f"{version.name} version {version.version}: {tags['decision']} — {tags['reason']}", evidence=evidence)
+        fail("decision={decision!r}: expected promote or reject", evidence=evidence, decision=tags["decision"])
+    return passed("{model} version {version}: {decision} — {reason}", evidence=evidence,
+                  model=version.name, version=version.version, decision=tags["decision"], reason=tags["reason"])
 
 
 # -- 06.4: the decision is right ----------------------------------------------------------------
@@ -205,19 +219,22 @@ def decision_right(ctx):
     right = "promote" if rmse["challenger"] < rmse["champion"] else "reject"
     recorded = version.tags["decision"]
     evidence = {"recomputed": {k: round(v, 2) for k, v in rmse.items()}, "recorded": recorded, "right": right}
-    comparison = (f"challenger RMSE {rmse['challenger']:.1f} vs champion {rmse['champion']:.1f}")
+    comparison = msg("challenger RMSE {challenger:.1f} vs champion {champion:.1f}",
+                     challenger=rmse["challenger"], champion=rmse["champion"])
     if recorded != right:
-        fail(f"the evaluation decided {recorded}, but {comparison} (recomputed from its forecasts) means {right}",
-             evidence=evidence)
+        fail("the evaluation decided {recorded}, but {comparison} (recomputed from its forecasts) means {right}",
+             evidence=evidence, recorded=recorded, comparison=comparison, right=right)
     for who in ("champion", "challenger"):
+        tag = f"{who}_rmse"
         try:
-            claimed = float(version.tags[f"{who}_rmse"])
+            claimed = float(version.tags[tag])
         except ValueError:
-            fail(f"tag {who}_rmse={version.tags[f'{who}_rmse']!r} is not a number", evidence=evidence)
+            fail("tag {tag}={value!r} is not a number", evidence=evidence, tag=tag, value=version.tags[tag])
         if not math.isclose(claimed, rmse[who], rel_tol=1e-3, abs_tol=0.05):
-            fail(f"the version records {who}_rmse {claimed:.1f}, but its logged forecasts give {rmse[who]:.1f}",
-                 evidence=evidence)
-    return passed(f"{right} is right: {comparison}, recomputed by ohcheck", evidence=evidence)
+            fail("the version records {tag} {claimed:.1f}, but its logged forecasts give {recomputed:.1f}",
+                 evidence=evidence, tag=tag, claimed=claimed, recomputed=rmse[who])
+    return passed("{right} is right: {comparison}, recomputed by ohcheck", evidence=evidence,
+                  right=right, comparison=comparison)
 
 
 # -- 06.5: only a better model is promoted; the endpoint serves the champion --------------------
@@ -273,24 +290,31 @@ def champion_served(ctx):
         registered = [v.version for v in ctx.target.models(ctx.config.model)
                       if train.job is not None and v.job_name == train.job.name]
         if registered:
-            fail(f"the evaluation rejected the challenger, yet version {registered[0]} was registered from "
-                 f"its train step")
+            fail("the evaluation rejected the challenger, yet version {version} was registered from its train step",
+                 version=registered[0])
     endpoint, served = serving(ctx)
     evidence = {"champion": champion, "serving": served, "promoted": promoted}
     if champion not in served.values():
-        shown = ", ".join(f"{name} serves {model or 'an unknown model'}" for name, model in served.items())
-        fail(f"{endpoint.name} does not serve the champion {champion}: {shown}", evidence=evidence)
+        fail("{endpoint} does not serve the champion {champion}: {serving}", evidence=evidence,
+             endpoint=endpoint.name, champion=champion, serving=what_serves(served))
     _, _, forecasts = _evaluation(ctx)
     judged = forecasts["challenger_forecast" if promoted else "champion_forecast"]
     at = _days_ahead(ctx, champion)
     evidence["forecasts_checked"] = _endpoint_agrees(ctx, endpoint, judged, at)
     evidence["forecasts_from_day"] = at
+    if evidence["forecasts_checked"] is False and at is not None:
+        fail("{endpoint} serves {champion}, but its forecasts from day {day} ahead (the first held-out day) are not "
+             "the ones the evaluation judged: the evaluation did not test the model that is served, on the held-out "
+             "days", evidence=evidence, endpoint=endpoint.name, champion=champion, day=at + 1)
     if evidence["forecasts_checked"] is False:
-        where = f" from day {at + 1} ahead (the first held-out day)" if at is not None else ""
-        fail(f"{endpoint.name} serves {champion}, but its forecasts{where} are not the ones the evaluation judged: "
-             f"the evaluation did not test the model that is served, on the held-out days", evidence=evidence)
-    return passed(f"{endpoint.name} serves the champion {champion} ({'promoted' if promoted else 'kept'})",
-                  evidence=evidence)
+        fail("{endpoint} serves {champion}, but its forecasts are not the ones the evaluation judged: "
+             "the evaluation did not test the model that is served, on the held-out days", evidence=evidence,
+             endpoint=endpoint.name, champion=champion)
+    if promoted:
+        return passed("{endpoint} serves the champion {champion} (promoted)", evidence=evidence,
+                      endpoint=endpoint.name, champion=champion)
+    return passed("{endpoint} serves the champion {champion} (kept)", evidence=evidence,
+                  endpoint=endpoint.name, champion=champion)
 
 
 def _endpoint_agrees(ctx, endpoint, judged: list[float], at: int | None):
