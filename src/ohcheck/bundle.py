@@ -26,6 +26,7 @@ from typing import Any
 
 from ohcheck.criteria import Result, Summary
 from ohcheck.errors import UserError
+from ohcheck.i18n import msg
 
 FORMAT = "ohcheck-bundle/1"
 KEY_NAME = "event.key"
@@ -62,17 +63,19 @@ def read_key(path: Path | None, *, who: str) -> bytes:
     if not text and path is not None and path.is_file():
         text = path.read_text(encoding="ascii", errors="replace").strip()
     if not text:
-        where = f"{path} or " if path is not None else ""
-        raise UserError(
-            f"There is no event key: {who} needs {where}the environment variable {KEY_ENV}.",
-            hint="The coach makes it with `ohcheck coach key` and gives each team the file as .ohcheck/event.key.",
-        )
+        hint = msg("The coach makes it with `ohcheck coach key` and gives each team the file as .ohcheck/event.key.")
+        if path is not None:
+            raise UserError(msg("There is no event key: {who} needs {path} or the environment variable {env}.",
+                                who=who, path=path, env=KEY_ENV), hint=hint)
+        raise UserError(msg("There is no event key: {who} needs the environment variable {env}.", who=who,
+                            env=KEY_ENV), hint=hint)
     try:
         key = bytes.fromhex(text)
     except ValueError:
-        raise UserError(f"The event key ({path or KEY_ENV}) is not a hex string: ask your coach for the file again.") from None
+        raise UserError(msg("The event key ({where}) is not a hex string: ask your coach for the file again.",
+                            where=path or KEY_ENV)) from None
     if len(key) < 16:
-        raise UserError(f"The event key ({path or KEY_ENV}) is too short to sign anything.")
+        raise UserError(msg("The event key ({where}) is too short to sign anything.", where=path or KEY_ENV))
     return key
 
 
@@ -108,15 +111,17 @@ def load(path: Path, key: bytes) -> Bundle:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise UserError(f"{path} does not exist.") from None
+        raise UserError(msg("{path} does not exist.", path=path)) from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise UserError(f"{path} is not a result bundle (not JSON: {str(exc).splitlines()[0]}).") from None
+        raise UserError(msg("{path} is not a result bundle (not JSON: {reason}).", path=path,
+                            reason=str(exc).splitlines()[0])) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise UserError(f"{path} is not a result bundle ({FORMAT}).")
+        raise UserError(msg("{path} is not a result bundle ({format}).", path=path, format=FORMAT))
     signature = document.get("signature")
     if not isinstance(signature, str) or not hmac.compare_digest(signature, _sign(document, key)):
         raise UserError(
-            f"{path} was changed after it was signed, or signed with another event's key: it was not imported."
+            msg("{path} was changed after it was signed, or signed with another event's key: it was not imported.",
+                path=path)
         )
     try:
         summary = document["summary"]
@@ -132,4 +137,5 @@ def load(path: Path, key: bytes) -> Bundle:
             signature=signature,
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise UserError(f"{path} is signed but incomplete ({type(exc).__name__}: {exc}): it was not imported.") from None
+        raise UserError(msg("{path} is signed but incomplete ({kind}: {reason}): it was not imported.", path=path,
+                            kind=type(exc).__name__, reason=str(exc))) from None

@@ -87,20 +87,40 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 def _team_repo(repo: Optional[Path]) -> Path:
     from ohcheck.config import CONFIG_NAME, find_repo
     from ohcheck.errors import ConfigError
+    from ohcheck.i18n import msg
 
     if repo is not None:
         if not (repo / CONFIG_NAME).is_file():
             raise ConfigError(
-                f"There is no {CONFIG_NAME} in {repo}.", hint=f"Run `ohcheck init --dir {repo}` to write one."
+                msg("There is no {file} in {repo}.", file=CONFIG_NAME, repo=repo),
+                hint=msg("Run `ohcheck init --dir {repo}` to write one.", repo=repo),
             )
+        _team_language(repo)
         return repo.resolve()
     found = find_repo()
     if found is None:
         raise ConfigError(
-            f"No {CONFIG_NAME} here or in any parent folder, so this is not a team repo.",
-            hint="Run `ohcheck init` in your team repo, or pass --repo PATH.",
+            msg("No {file} here or in any parent folder, so this is not a team repo.", file=CONFIG_NAME),
+            hint=msg("Run `ohcheck init` in your team repo, or pass --repo PATH."),
         )
+    _team_language(found)
     return found
+
+
+def _team_language(repo: Optional[Path]) -> None:
+    """Speak the team repo's `language:` (ohcheck.yaml) from here on, unless --lang or OHCHECK_LANG chose.
+
+    Quietly: a missing or broken ohcheck.yaml is for the command to report, in whichever language.
+    """
+    from ohcheck.config import CONFIG_NAME, find_repo, load_config
+
+    root = repo if repo is not None else find_repo()
+    if root is None or not (root / CONFIG_NAME).is_file():
+        return
+    try:
+        load_config(root / CONFIG_NAME)
+    except UserError:
+        pass
 
 
 def _pack() -> Any:
@@ -134,7 +154,7 @@ def list_challenges(repo: RepoOption = None, as_json: JsonOption = False) -> Non
             with ResultsStore(store_path(root), create=False) as store:
                 latest = store.latest_by_challenge()
         except StoreError as exc:
-            _say_error(exc.message + " Showing the challenges without your results.")
+            _say_error(i18n.msg("{problem} Showing the challenges without your results.", problem=exc.message))
     rows = []
     for c in pack.challenges:
         attempt = latest.get(c.id)
@@ -268,8 +288,11 @@ def init(
     force: Annotated[bool, typer.Option(help="Replace an existing ohcheck.yaml.")] = False,
 ) -> None:
     """Write a commented ohcheck.yaml into your team repo."""
+    from ohcheck import i18n
     from ohcheck.team_init import init_repo
 
+    t = i18n.t
+    _team_language(directory)  # an ohcheck.yaml already there: its language, for messages and a --force rewrite
     path, ref = init_repo(
         directory,
         team=team,
@@ -280,14 +303,16 @@ def init(
         workspace=workspace,
         force=force,
         scoring_url=scoring_url,
+        lang=i18n.language(),  # --lang, OHCHECK_LANG or the system locale: the file's comments and `language:`
     )
     console = _stdout()
-    console.print(_esc(f"Wrote {path} (target: {target.value})."))
+    console.print(_esc(t("Wrote {path} (target: {target}).", path=str(path), target=target.value)))
     if ref:
-        console.print(_esc(f"Azure ML workspace: {ref.workspace} in {ref.resource_group} (from {ref.source})."))
+        console.print(_esc(t("Azure ML workspace: {workspace} in {group} (from {source}).", workspace=ref.workspace,
+                             group=ref.resource_group, source=ref.source)))
     else:
-        console.print("No Azure workspace yet: add it under `azure:` when you have one (challenge 00).")
-    console.print("Next: `ohcheck verify challenge-00`.")
+        console.print(_esc(t("No Azure workspace yet: add it under `azure:` when you have one (challenge 00).")))
+    console.print(_esc(t("Next: `ohcheck verify challenge-00`.")))
 
 
 # -- verify / history -------------------------------------------------------------
@@ -319,6 +344,7 @@ def verify(
     from ohcheck.runner import RunnerSettings
     from ohcheck.verify import verify as run_verify
 
+    _team_language(repo)  # an unknown challenge is said in the team's language too
     pack = _pack()
     c = pack.challenge(challenge)
     root = _team_repo(repo)
@@ -331,7 +357,8 @@ def verify(
     criteria = pack.criteria(c)
     settings = RunnerSettings(timeout=timeout)
     err = _stderr()
-    with _CriteriaProgress(err, len(criteria), enabled=err.is_terminal and not as_json) as (on_start, on_result):
+    with _CriteriaProgress(err, len(criteria), enabled=err.is_terminal and not as_json,
+                           title=lambda criterion: _pack_title(pack, criterion)) as (on_start, on_result):
         run = run_verify(
             pack,
             c,
@@ -377,15 +404,24 @@ def verify(
         from ohcheck.atomic import write_atomic
 
         write_atomic(export, bundle.export(run, key))
-        _stderr().print(_esc(f"Wrote the signed results to {export}: send it to your coach."))
+        _stderr().print(_esc(i18n.t("Wrote the signed results to {file}: send it to your coach.", file=str(export))))
     raise typer.Exit(run.summary.exit_code)
+
+
+def _pack_title(pack: Any, criterion: Any) -> str:
+    """A criterion's title in the chosen language (the pack's catalogue), for a progress line."""
+    from ohcheck import i18n
+
+    return pack.catalogue(i18n.language()).title(criterion.id, criterion.title)
 
 
 class _CriteriaProgress:
     """A progress bar on stderr while criteria run (only on a terminal)."""
 
-    def __init__(self, console: Any, total: int, *, enabled: bool) -> None:
+    def __init__(self, console: Any, total: int, *, enabled: bool,
+                 title: Optional[Callable[[Any], str]] = None) -> None:
         self.console, self.total, self.enabled = console, total, enabled
+        self.title = title or (lambda criterion: criterion.title)
         self.progress: Any = None
 
     def __enter__(self) -> tuple[Optional[Callable[[Any], None]], Optional[Callable[[Any], None]]]:
@@ -398,9 +434,12 @@ class _CriteriaProgress:
             console=self.console, transient=True,
         )
         self.progress.start()
-        task = self.progress.add_task("checking", total=self.total)
+        from ohcheck.i18n import t
+
+        task = self.progress.add_task(_esc(t("checking")), total=self.total)
         return (
-            lambda c: self.progress.update(task, description=f"checking {c.id} {c.title[:50]}"),
+            lambda c: self.progress.update(
+                task, description=_esc(t("checking {criterion} {title}", criterion=c.id, title=self.title(c)[:50]))),
             lambda r: self.progress.advance(task),
         )
 
@@ -419,6 +458,7 @@ def history(
     """Show your stored verify attempts, newest first."""
     from ohcheck.store import ResultsStore, store_path
 
+    _team_language(repo)
     chosen = _pack().challenge(challenge).id if challenge else None
     root = _team_repo(repo)
     with ResultsStore(store_path(root), create=False) as store:
@@ -433,24 +473,39 @@ def history(
                 }
             )
             return
+    from ohcheck.i18n import t
+
     console = _stdout()
     if not attempts:
-        console.print("No attempts yet" + (f" for {chosen}" if chosen else "") + ": run `ohcheck verify <challenge>`.")
+        if chosen:
+            console.print(_esc(t("No attempts yet for {challenge}: run `ohcheck verify <challenge>`.", challenge=chosen)))
+        else:
+            console.print(_esc(t("No attempts yet: run `ohcheck verify <challenge>`.")))
         return
     from ohcheck.render.tables import print_table
 
-    style = {"passed": "green", "failed": "red", "error": "yellow", "skipped": "dim"}
-    columns = ["#", "When (UTC)", "Challenge", "Target", "Result", "Passed", "Failed", "Error", "Skipped", "Took"]
+    counts = [t("Passed"), t("Failed"), t("Error"), t("Skipped"), t("Took")]
+    columns = ["#", t("When (UTC)"), t("Challenge"), t("Target"), t("Result"), *counts]
     rows = [
         [
             str(a.id), a.started_at.replace("T", " ").removesuffix("+00:00"), a.challenge, a.target,
-            f"[{style[a.verdict]}]{a.verdict}[/]", str(a.passed), str(a.failed), str(a.error), str(a.skipped),
-            f"{a.duration:.1f} s",
+            _verdict(a.verdict), str(a.passed), str(a.failed), str(a.error), str(a.skipped),
+            _esc(t("{seconds:.1f} s", seconds=a.duration)),
         ]
         for a in attempts
     ]
-    print_table(console, columns, rows, title=f"Verify attempts in {root}",
-                right=["#", "Passed", "Failed", "Error", "Skipped", "Took"])
+    print_table(console, columns, rows, title=t("Verify attempts in {root}", root=str(root)), right=["#", *counts])
+
+
+_VERDICT_STYLE = {"passed": "green", "failed": "red", "error": "yellow", "skipped": "dim"}
+
+
+def _verdict(verdict: str) -> str:
+    """A verdict (passed, failed, error, skipped) as rich markup, in the chosen language."""
+    from ohcheck.i18n import t
+
+    words = {"passed": t("passed"), "failed": t("failed"), "error": t("error"), "skipped": t("skipped")}
+    return f"[{_VERDICT_STYLE.get(verdict, 'white')}]{_esc(words.get(verdict, verdict))}[/]"
 
 
 # -- doctor --------------------------------------------------------------------------
@@ -464,23 +519,33 @@ def doctor(repo: RepoOption = None, as_json: JsonOption = False) -> None:
     from ohcheck.config import find_repo
     from ohcheck.doctor import diagnose
 
+    from ohcheck import i18n
+
+    t = i18n.t
     root = _team_repo(repo) if repo is not None else find_repo()
     err = _stderr()
     with _StageStatus(err, enabled=err.is_terminal and not as_json) as on_stage:
         if on_stage:
-            on_stage("asking Azure")
-        findings = diagnose(root)
+            on_stage(t("asking Azure"))
+        findings = diagnose(root)  # reads ohcheck.yaml, so its `language:` is known from here on
     problems = [f for f in findings if f.ok is False]
+    catalogue = i18n.framework()
     if as_json:
-        _echo_json({"ok": not problems, "findings": [f.to_dict() for f in findings]})
+        _echo_json({"ok": not problems, "lang": catalogue.lang,
+                    "findings": [f.to_dict(catalogue) for f in findings]})
     else:
         from ohcheck.render.tables import print_table
 
-        style = {"ok": "[green]ok[/]", "problem": "[red]problem[/]", "skipped": "[dim]skipped[/]"}
-        rows = [[f.check, style[f.status], _esc(f.detail), _esc(f.fix)] for f in findings]
+        style = {"ok": f"[green]{_esc(t('ok'))}[/]", "problem": f"[red]{_esc(t('problem'))}[/]",
+                 "skipped": f"[dim]{_esc(t('skipped'))}[/]"}
+        said = [f.said(catalogue) for f in findings]
+        rows = [[_esc(f.check), style[f.status], _esc(f.detail), _esc(f.fix)] for f in said]
         console = _stdout()
-        print_table(console, ["Check", "Status", "What ohcheck saw", "Fix"], rows, title="ohcheck doctor")
-        console.print(f"[bold red]{len(problems)} problem(s).[/]" if problems else "[bold green]No problem found.[/]")
+        print_table(console, [t("Check"), t("Status"), t("What ohcheck saw"), t("Fix")], rows, title=t("ohcheck doctor"))
+        if problems:
+            console.print(_esc(t("{count} problem(s).", count=len(problems))), style="bold red")
+        else:
+            console.print(_esc(t("No problem found.")), style="bold green")
     raise typer.Exit(EXIT_FAILED if problems else EXIT_OK)
 
 
@@ -510,33 +575,37 @@ def serve(
     """
     from ohcheck import serve as serving
     from ohcheck.config import CONFIG_NAME, load_config
+    from ohcheck.i18n import msg, t
 
     root = _team_repo(repo)
     console = _stdout()
     if stop or status:
         served = serving.stop(root) if stop else serving.running(root)
         if served is None:
-            console.print("No server is running for this repo.")
+            console.print(_esc(t("No server is running for this repo.")))
+        elif stop:
+            console.print(_esc(t("Stopped {model} at {url} (pid {pid}).", model=served.model, url=served.url,
+                                 pid=served.pid)))
         else:
-            verb = "Stopped" if stop else "Serving"
-            console.print(_esc(f"{verb} {served.model} at {served.url} (pid {served.pid})."))
+            console.print(_esc(t("Serving {model} at {url} (pid {pid}).", model=served.model, url=served.url,
+                                 pid=served.pid)))
         return
     config = load_config(root / CONFIG_NAME)
 
     def ready(served: Any) -> None:
-        console.print(_esc(f"Serving {served.model} at {served.url} with {config.paths.score_script}"
-                           f" (log: .ohcheck/serve.log)."))
-        console.print("Stop it with `ohcheck serve --stop`." if detach else "Press Ctrl-C to stop.")
+        console.print(_esc(t("Serving {model} at {url} with {script} (log: .ohcheck/serve.log).", model=served.model,
+                             url=served.url, script=config.paths.score_script)))
+        console.print(_esc(t("Stop it with `ohcheck serve --stop`.") if detach else t("Press Ctrl-C to stop.")))
 
     if model_dir is not None and model_version is not None:
-        raise UserError("Give --model-dir or --model-version, not both.")
+        raise UserError(msg("Give --model-dir or --model-version, not both."))
     if replace:
         replaced = serving.stop(root)
         if replaced is not None:
-            console.print(_esc(f"Stopped {replaced.model} (pid {replaced.pid})."))
+            console.print(_esc(t("Stopped {model} (pid {pid}).", model=replaced.model, pid=replaced.pid)))
     serving.start(config, root, model_dir=model_dir, version=model_version, detach=detach, on_ready=ready)
     if not detach:
-        console.print("Stopped.")
+        console.print(_esc(t("Stopped.")))
 
 
 # -- coach ---------------------------------------------------------------------------
@@ -599,7 +668,7 @@ def coach_collect(
     if as_json:
         _echo_json({"event": loaded.event.event.name, "teams": [o.to_dict() for o in outcomes]})
     else:
-        _print_collected(outcomes, [c.id for c in challenges])
+        _print_collected(outcomes, [c.id for c in challenges], pack)
     if any(c.verdict == "error" for o in outcomes for c in o.challenges):
         raise typer.Exit(EXIT_UNDECIDED)
 
@@ -612,17 +681,20 @@ class _TeamsProgress:
         self.progress: Any = None
 
     def __enter__(self) -> Callable[[Any], None]:
+        from ohcheck.i18n import t
+
         if self.enabled:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
-            self.progress = Progress(SpinnerColumn(), TextColumn("collecting"), BarColumn(), MofNCompleteColumn(),
-                                     TextColumn("{task.description}"), console=self.console, transient=True)
+            self.progress = Progress(SpinnerColumn(), TextColumn(_esc(t("collecting"))), BarColumn(),
+                                     MofNCompleteColumn(), TextColumn("{task.description}"), console=self.console,
+                                     transient=True)
             self.progress.start()
             self.task = self.progress.add_task("", total=self.total)
 
         def done(outcome: Any) -> None:
             if self.progress is not None:
-                self.progress.update(self.task, advance=1, description=_esc(f"{outcome.team} done"))
+                self.progress.update(self.task, advance=1, description=_esc(t("{team} done", team=outcome.team)))
 
         return done
 
@@ -631,29 +703,26 @@ class _TeamsProgress:
             self.progress.stop()
 
 
-_VERDICT_STYLE = {"passed": "green", "failed": "red", "error": "yellow", "skipped": "dim"}
-
-
-def _print_collected(outcomes: list, challenge_ids: list[str]) -> None:
+def _print_collected(outcomes: list, challenge_ids: list[str], pack: Any) -> None:
     from rich.table import Table
 
+    from ohcheck import i18n
+
     console = _stdout()
-    table = Table(title="Coach-verified", title_justify="left")
-    table.add_column("team")
+    table = Table(title=i18n.t("Coach-verified"), title_justify="left")
+    table.add_column(_esc(i18n.t("team")))
     for cid in challenge_ids:
         table.add_column(cid.removeprefix("challenge-"))
     for outcome in outcomes:
         by = {c.challenge: c for c in outcome.challenges}
-        cells = []
-        for cid in challenge_ids:
-            verdict = by[cid].verdict if cid in by else ""
-            cells.append(f"[{_VERDICT_STYLE.get(verdict, 'white')}]{verdict}[/]")
+        cells = [_verdict(by[cid].verdict) if cid in by else "" for cid in challenge_ids]
         table.add_row(_esc(outcome.team), *cells)
     console.print(table)
+    said = pack.catalogue(i18n.language())  # a problem may hold a check's own message
     for outcome in outcomes:
         problems = sorted({c.problem for c in outcome.challenges if c.problem})
         for problem in problems:
-            console.print(_esc(f"{outcome.team}: {problem}"))
+            console.print(_esc(i18n.t("{team}: {problem}", team=outcome.team, problem=said.say(problem))))
 
 
 @_command(coach_app, "approve")
@@ -670,26 +739,37 @@ def coach_approve(
     """Sign a challenge off for a team, on the strength of your own (coach-verified) results."""
     from ohcheck.coach_store import CoachStore
     from ohcheck.event import load_event
+    from ohcheck.i18n import msg, t
 
     loaded = load_event(event)
     name = loaded.event.team(team).name
     cid = _pack().challenge(challenge).id
     with CoachStore(_coach_store(loaded, store)) as coach_store:
         latest = coach_store.latest(trust="coach").get((name, cid))
-        problem = None
+        problem = question = None
         if latest is None:
-            problem = f"you have not verified {cid} for {name} yet (`ohcheck coach collect --team {name}`)"
+            problem = msg("you have not verified {challenge} for {team} yet (`ohcheck coach collect --team {team}`)",
+                          challenge=cid, team=name)
+            question = t("You have not verified {challenge} for {team} yet (`ohcheck coach collect --team {team}`). "
+                         "Approve anyway?", challenge=cid, team=name)
         elif latest.verdict != "passed":
-            problem = (f"your latest verification of {cid} for {name} ({latest.started_at}) is {latest.verdict}: "
-                       f"{latest.passed} passed, {latest.failed} failed, {latest.error} errors")
+            fields = {"challenge": cid, "team": name, "time": latest.started_at, "verdict": msg(latest.verdict),
+                      "passed": latest.passed, "failed": latest.failed, "error": latest.error}
+            problem = msg("your latest verification of {challenge} for {team} ({time}) is {verdict}: "
+                          "{passed} passed, {failed} failed, {error} errors", **fields)
+            question = t("Your latest verification of {challenge} for {team} ({time}) is {verdict}: "
+                         "{passed} passed, {failed} failed, {error} errors. Approve anyway?", **fields)
         forced = False
         if problem:
             if not force:
-                if not (sys.stdin.isatty() and typer.confirm(f"{problem[:1].upper()}{problem[1:]}. Approve anyway?")):
-                    raise UserError(f"Not approved: {problem}.", hint="Approve anyway with --force (it is recorded).")
+                if not (sys.stdin.isatty() and typer.confirm(question)):
+                    raise UserError(msg("Not approved: {problem}.", problem=problem),
+                                    hint=msg("Approve anyway with --force (it is recorded)."))
             forced = True
         signed = coach_store.sign(name, cid, action="approve", coach=_coach_name(coach), note=note, forced=forced)
-    _stdout().print(_esc(f"Approved {cid} for {name} ({signed.coach}, {signed.time})" + (" — forced" if forced else "") + "."))
+    said = {"challenge": cid, "team": name, "coach": signed.coach, "time": signed.time}
+    _stdout().print(_esc(t("Approved {challenge} for {team} ({coach}, {time}) — forced.", **said) if forced
+                         else t("Approved {challenge} for {team} ({coach}, {time}).", **said)))
 
 
 @_command(coach_app, "revoke")
@@ -704,6 +784,7 @@ def coach_revoke(
     """Take a sign-off back (the approval stays in the record, with this revocation after it)."""
     from ohcheck.coach_store import CoachStore
     from ohcheck.event import load_event
+    from ohcheck.i18n import msg, t
 
     loaded = load_event(event)
     name = loaded.event.team(team).name
@@ -711,9 +792,11 @@ def coach_revoke(
     with CoachStore(_coach_store(loaded, store)) as coach_store:
         current = coach_store.signoffs(team=name).get((name, cid))
         if current is None or not current.approved:
-            raise UserError(f"{cid} is not signed off for {name}: there is nothing to revoke.")
+            raise UserError(msg("{challenge} is not signed off for {team}: there is nothing to revoke.", challenge=cid,
+                                team=name))
         signed = coach_store.sign(name, cid, action="revoke", coach=_coach_name(coach), note=note)
-    _stdout().print(_esc(f"Revoked the sign-off of {cid} for {name} ({signed.coach}, {signed.time})."))
+    _stdout().print(_esc(t("Revoked the sign-off of {challenge} for {team} ({coach}, {time}).", challenge=cid,
+                           team=name, coach=signed.coach, time=signed.time)))
 
 
 @_command(coach_app, "key")
@@ -726,12 +809,16 @@ def coach_key(event: EventOption = None) -> None:
     from ohcheck.bundle import new_key
     from ohcheck.coach_store import COACH_DIR
     from ohcheck.event import load_event
+    from ohcheck.i18n import t
 
     loaded = load_event(event)
     path = loaded.folder / COACH_DIR / "event.key"
-    made = new_key(path)
-    verb = "Made" if made else "The event already has"
-    _stdout().print(_esc(f"{verb} the event key: {path}. Give each team a copy as .ohcheck/event.key in its repo."))
+    if new_key(path):
+        said = t("Made the event key: {path}. Give each team a copy as .ohcheck/event.key in its repo.", path=str(path))
+    else:
+        said = t("The event already has the event key: {path}. Give each team a copy as .ohcheck/event.key in its repo.",
+                 path=str(path))
+    _stdout().print(_esc(said))
 
 
 @_command(coach_app, "import")
@@ -747,10 +834,11 @@ def coach_import(
     refused with the reason; the others are imported. Importing a bundle twice
     stores it once. Exit code 2 when any bundle was refused.
     """
-    from ohcheck import bundle
+    from ohcheck import bundle, i18n
     from ohcheck.coach_store import COACH_DIR, CoachStore
     from ohcheck.event import load_event
 
+    t = i18n.t
     loaded = load_event(event)
     key = bundle.read_key(loaded.folder / COACH_DIR / "event.key", who="ohcheck coach import")
     names = {t.name for t in loaded.event.teams}
@@ -761,19 +849,22 @@ def coach_import(
             try:
                 found = bundle.load(path, key)
                 if found.team not in names:
-                    raise UserError(f"{path} is from team {found.team!r}, which is not a team of the event.")
+                    raise UserError(i18n.msg("{path} is from team {team!r}, which is not a team of the event.",
+                                             path=path, team=found.team))
             except UserError as exc:
                 refused += 1
-                err.print(f"[bold red]refused:[/] {_esc(exc.message)}")
+                err.print(f"[bold red]{_esc(t('refused:'))}[/] {_esc(i18n.framework().say(exc.message))}")
                 continue
             stored = coach_store.record(
                 team=found.team, challenge=found.challenge, target=found.target, trust="self",
                 source=f"bundle {path.name}", started_at=found.started_at, results=found.results,
                 summary=found.summary, digest=found.signature,
             )
-            what = "imported" if stored is not None else "already imported"
-            console.print(_esc(f"{path.name}: {what} — {found.team}, {found.challenge}, {found.summary.verdict} "
-                               f"(self-reported, {found.started_at})"))
+            said = {"file": path.name, "team": found.team, "challenge": found.challenge,
+                    "verdict": i18n.msg(found.summary.verdict), "time": found.started_at}
+            console.print(_esc(
+                t("{file}: imported — {team}, {challenge}, {verdict} (self-reported, {time})", **said) if stored is not None
+                else t("{file}: already imported — {team}, {challenge}, {verdict} (self-reported, {time})", **said)))
     if refused:
         raise typer.Exit(EXIT_USAGE)
 
@@ -804,7 +895,9 @@ def coach_report(
     from ohcheck.atomic import write_atomic
 
     write_atomic(out, text)
-    _stdout().print(_esc(f"Wrote the report of {team} to {out}."))
+    from ohcheck.i18n import t
+
+    _stdout().print(_esc(t("Wrote the report of {team} to {file}.", team=team, file=str(out))))
 
 
 @_command(coach_app, "dashboard")
@@ -819,19 +912,23 @@ def coach_dashboard(
     from ohcheck import coach_dashboard as dashboard
     from ohcheck.event import load_event
 
+    from ohcheck.i18n import t
+
     loaded = load_event(event)
     store_path = _coach_store(loaded, store)
     console = _stdout()
     if not serve:
         written = dashboard.write_dashboard(loaded, store_path, out)
-        console.print(_esc(f"Wrote {out} ({written.teams} teams, {written.size_bytes / 1024:.0f} KiB)."))
+        console.print(_esc(t("Wrote {file} ({teams} teams, {size:.0f} KiB).", file=str(out), teams=written.teams,
+                             size=written.size_bytes / 1024)))
         return
 
     def ready(url: str) -> None:
-        console.print(_esc(f"Serving the dashboard at {url} (refreshed as results arrive). Press Ctrl-C to stop."))
+        console.print(_esc(t("Serving the dashboard at {url} (refreshed as results arrive). Press Ctrl-C to stop.",
+                             url=url)))
 
     dashboard.serve_dashboard(loaded, store_path, port=port, on_ready=ready)
-    console.print("Stopped.")
+    console.print(_esc(t("Stopped.")))
 
 
 # -- pipeline -----------------------------------------------------------------------
@@ -853,24 +950,27 @@ def pipeline_run(
     """
     from ohcheck import pipeline_local
     from ohcheck.config import CONFIG_NAME, load_config
+    from ohcheck.i18n import t
 
     root = _team_repo(repo)
     config = load_config(root / CONFIG_NAME)
     path = file.resolve() if file is not None else pipeline_local.default_pipeline_file(config, root)
     err = _stderr()
     show = err.is_terminal and not as_json
-    status = err.status("reading the pipeline") if show else None
+    status = err.status(_esc(t("reading the pipeline"))) if show else None
     if status:
         status.start()
 
     def started(step: Any) -> None:
         if status:
-            status.update(_esc(f"step {step.name}: {step.command[:80]}"))
+            status.update(_esc(t("step {step}: {command}", step=step.name, command=step.command[:80])))
 
     def ended(step: Any) -> None:
         if not as_json:
+            # The status is Azure ML's word (Completed, Failed), as the portal shows it.
             colour = "green" if step.status == "Completed" else "red"
-            err.print(_esc(f"{step.name}: ") + f"[{colour}]{step.status}[/] " + _esc(f"in {step.seconds:.1f} s (log: {step.log})"))
+            err.print(_esc(f"{step.name}: ") + f"[{colour}]{step.status}[/] "
+                      + _esc(t("in {seconds:.1f} s (log: {log})", seconds=step.seconds, log=step.log)))
 
     try:
         result = pipeline_local.run_pipeline(config, root, path, on_step_start=started, on_step_end=ended)
@@ -882,7 +982,8 @@ def pipeline_run(
     else:
         console = _stdout()
         colour = "green" if result.status == "Completed" else "red"
-        console.print(_esc(f"Pipeline {result.name} (run {result.run_id}, experiment {result.experiment}): ")
+        console.print(_esc(t("Pipeline {name} (run {run}, experiment {experiment}): ", name=result.name,
+                             run=result.run_id, experiment=result.experiment))
                       + f"[{colour}]{result.status}[/]")
         for step in result.steps:
             if step.status == "Failed":
@@ -896,7 +997,9 @@ def _print_log_tail(console: Any, log: Path, lines: int = 15) -> None:
         tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-lines:]
     except OSError:
         return
-    console.print(_esc(f"The last lines of {log.name}:"))
+    from ohcheck.i18n import t
+
+    console.print(_esc(t("The last lines of {log}:", log=log.name)))
     for line in tail:
         console.print(_esc("  " + line))
 
@@ -916,17 +1019,21 @@ def data_prepare(
     as_json: JsonOption = False,
 ) -> None:
     """Get Adventure Works TransactionHistory and write the hack's three daily series."""
+    from ohcheck import i18n
     from ohcheck.data import prepare
 
+    t = i18n.t
+    _team_language(None)  # run in a team repo: its `language:`
     err = _stderr()
     with _DownloadProgress(err, enabled=err.is_terminal and not as_json) as progress:
         report = prepare(source, out, seed=seed, progress=progress)
+    said = i18n.framework()
     if as_json:
         _echo_json(
             {
-                "source": report.source,
+                "source": said.say(report.source),
                 "synthetic": report.synthetic,
-                "note": report.note,
+                "note": said.say(report.note),
                 "transactions": report.history_rows,
                 "files": {
                     k: {"path": str(p), "rows": report.rows[k], "first": report.first[k], "last": report.last[k]}
@@ -937,12 +1044,13 @@ def data_prepare(
         return
     console = _stdout()
     if report.note:
-        console.print(f"[bold yellow]note:[/] {_esc(report.note)}")
-    console.print(_esc(f"Source: {report.source} ({report.history_rows:,} transactions)"))
+        console.print(f"[bold yellow]{_esc(t('note:'))}[/] {_esc(said.say(report.note))}")
+    console.print(_esc(t("Source: {source} ({count:,} transactions)", source=report.source, count=report.history_rows)))
     from ohcheck.render.tables import print_table
 
     rows = [[_esc(str(path)), str(report.rows[key]), report.first[key], report.last[key]] for key, path in report.files.items()]
-    print_table(console, ["File", "Rows", "First day", "Last day"], rows, right=["Rows"])
+    rows_column = t("Rows")
+    print_table(console, [t("File"), rows_column, t("First day"), t("Last day")], rows, right=[rows_column])
 
 
 class _DownloadProgress:
@@ -964,7 +1072,9 @@ class _DownloadProgress:
                 self.progress = Progress(*Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn(),
                                          console=self.console, transient=True)
                 self.progress.start()
-                self.task = self.progress.add_task("downloading Adventure Works", total=total)
+                from ohcheck.i18n import t
+
+                self.task = self.progress.add_task(_esc(t("downloading Adventure Works")), total=total)
             self.progress.update(self.task, completed=done, total=total)
 
         return update
@@ -1012,11 +1122,14 @@ def selftest(
             shutil.rmtree(workdir, ignore_errors=True)
     problems += [p for r in reports for p in r.problems]
     ok = not problems and all(r.ok for r in reports)
+    from ohcheck import i18n
+
+    said = pack.catalogue(i18n.language())  # a problem may quote a check's own message
     if as_json:
         _echo_json(
             {
                 "ok": ok,
-                "pack_problems": problems,
+                "pack_problems": [said.say(p) for p in problems],
                 "challenges": [
                     {
                         "challenge": r.challenge.id,
@@ -1027,7 +1140,7 @@ def selftest(
                                 "starter": v.starter.status.value,
                                 "solution": v.solution.status.value,
                                 "ok": v.ok,
-                                "problem": v.problem,
+                                "problem": said.say(v.problem),
                             }
                             for v in r.verdicts
                         ],
@@ -1038,32 +1151,38 @@ def selftest(
             }
         )
     else:
-        _print_selftest(reports, problems, workdir if keep else None)
+        _print_selftest(reports, problems, workdir if keep else None, said)
     raise typer.Exit(EXIT_OK if ok else EXIT_FAILED)
 
 
-def _print_selftest(reports: list, problems: list[str], kept: Optional[Path]) -> None:
+def _print_selftest(reports: list, problems: list[str], kept: Optional[Path], said: Any) -> None:
+    from ohcheck.i18n import t
     from ohcheck.render.tables import print_table
 
     console = _stdout()
+    as_it_should = _esc(t("as it should"))
     rows = [
+        # The statuses stay as the JSON and the plain verify output say them (passed, failed ...).
         [v.criterion.id, v.starter.status.value, v.solution.status.value,
-         "[green]as it should[/]" if v.ok else f"[red]{_esc(v.problem)}[/]"]
+         f"[green]{as_it_should}[/]" if v.ok else f"[red]{_esc(said.say(v.problem))}[/]"]
         for r in reports
         for v in r.verdicts
     ]
-    print_table(console, ["Criterion", "Starter", "Solution", "Verdict"], rows,
-                title="Self-test of the hack pack (local target)")
+    print_table(console, [t("Criterion"), t("Starter"), t("Solution"), t("Verdict")], rows,
+                title=t("Self-test of the hack pack (local target)"))
+    label = _esc(t("pack problem:"))
     for p in problems:
-        console.print(f"[red]pack problem:[/] {_esc(p)}")
+        console.print(f"[red]{label}[/] {_esc(said.say(p))}")
     bad = sum(not v.ok for r in reports for v in r.verdicts) + len(problems)
     total = sum(len(r.verdicts) for r in reports)
     if bad:
-        console.print(f"[bold red]{bad} problem(s)[/] in {total} criteria of {len(reports)} challenge(s).")
+        console.print(_esc(t("{count} problem(s) in {total} criteria of {challenges} challenge(s).", count=bad,
+                             total=total, challenges=len(reports))), style="bold red")
     else:
-        console.print(f"[bold green]All {total} criteria of {len(reports)} challenge(s) behave as they should.[/]")
+        console.print(_esc(t("All {total} criteria of {challenges} challenge(s) behave as they should.", total=total,
+                             challenges=len(reports))), style="bold green")
     if kept:
-        console.print(_esc(f"Team repos kept in {kept}"))
+        console.print(_esc(t("Team repos kept in {folder}", folder=str(kept))))
 
 
 class _StageStatus:
@@ -1076,9 +1195,11 @@ class _StageStatus:
     def __enter__(self) -> Optional[Callable[[str], None]]:
         if not self.enabled:
             return None
-        self.status = self.console.status("starting")
+        from ohcheck.i18n import t
+
+        self.status = self.console.status(_esc(t("starting")))
         self.status.start()
-        return lambda text: self.status.update(text)
+        return lambda text: self.status.update(_esc(text))
 
     def __exit__(self, *exc: object) -> None:
         if self.status is not None:
@@ -1093,9 +1214,11 @@ def demo(
     """Build a team repo from the solutions and verify every challenge on the local target."""
     import tempfile
 
+    from ohcheck import i18n
     from ohcheck.demo import run_demo
     from ohcheck.render import terminal
 
+    t = i18n.t
     pack = _pack()
     workdir = Path(tempfile.mkdtemp(prefix="ohcheck-demo-"))
     console = _stdout()
@@ -1103,20 +1226,24 @@ def demo(
     try:
         with _StageStatus(err, enabled=err.is_terminal) as on_stage:
             runs, steps = run_demo(pack, workdir / "team-repo", data_source=data_source, on_stage=on_stage)
-        console.print(f"Built a demo team repo from the solutions of {', '.join(sorted({s.challenge for s in steps}))}:")
+        console.print(_esc(t("Built a demo team repo from the solutions of {challenges}:",
+                             challenges=sorted({s.challenge for s in steps}))))
         for step in steps:
             console.print(f"  [dim]{step.challenge}[/] $ {_esc(step.command)}")
-            for line in _interesting(step.output):
+            for line in _interesting(step.output):  # what the step's command printed, as it printed it
                 console.print(f"      {_esc(line)}", style="yellow" if "note" in line.lower() else "dim")
         console.print()
         worst = EXIT_OK
+        lang = i18n.language()
+        catalogue = pack.catalogue(lang)  # results are said in the reader's language, as verify says them
         for run in runs:
-            heading = f"{run.challenge.id} — {run.challenge.title}  (team {run.config.team}, target {run.config.target})"
-            terminal.print_results(console, heading, run.results, run.summary)
+            heading = t("{challenge} — {title}  (team {team}, target {target})", challenge=run.challenge.id,
+                        title=run.challenge.title_in(lang), team=run.config.team, target=run.config.target)
+            terminal.print_results(console, heading, [r.in_language(catalogue) for r in run.results], run.summary)
             console.print()
             worst = max(worst, run.summary.exit_code)
         if keep:
-            console.print(_esc(f"The demo team repo is kept in {workdir / 'team-repo'}"))
+            console.print(_esc(t("The demo team repo is kept in {folder}", folder=str(workdir / "team-repo"))))
     finally:
         if not keep:
             import shutil
@@ -1134,6 +1261,8 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        _say_error("Interrupted.")
+        from ohcheck.i18n import msg
+
+        _say_error(msg("Interrupted."))
         sys.exit(130)
 

@@ -8,6 +8,8 @@ Whatever goes wrong with one team (no repo, a bad ohcheck.yaml, no credential)
 becomes that team's `error` attempt with the reason, and the others go on.
 
 Results go into the coach store as `coach`-verified: the trusted record.
+A problem is a message (ohcheck.i18n): English in the store, said in the
+coach's language on the console.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ohcheck.config import CONFIG_NAME
 from ohcheck.criteria import Summary, utc_now
 from ohcheck.errors import UserError
 from ohcheck.event import LoadedEvent, Team
+from ohcheck.i18n import msg
 from ohcheck.pack import Challenge, HackPack
 from ohcheck.verify import verify
 
@@ -38,7 +41,7 @@ class ChallengeCollected:
     challenge: str
     verdict: str  # passed, failed, error, skipped
     summary: Summary | None = None
-    problem: str | None = None
+    problem: str | None = None  # a message (i18n.Msg): why nothing could be verified
 
 
 @dataclass
@@ -85,7 +88,8 @@ def collect(
                 outcome, runs = future.result()
             except Exception as exc:  # noqa: BLE001 - one team's bug in ohcheck must not end the collect
                 outcome = TeamCollected(team.name, team.target, [
-                    ChallengeCollected(c.id, "error", problem=f"ohcheck failed: {type(exc).__name__}: {exc}")
+                    ChallengeCollected(c.id, "error", problem=msg("ohcheck failed: {kind}: {reason}",
+                                                                  kind=type(exc).__name__, reason=str(exc)))
                     for c in challenges
                 ])
                 runs = {}
@@ -138,9 +142,10 @@ def team_repo(loaded: LoadedEvent, team: Team) -> Path:
     if folder is None:
         folder = _pull(team.repo, loaded.folder / COACH_DIR / REPOS_DIR / team.name)
     elif not folder.is_dir():
-        raise UserError(f"team {team.name}'s repo {folder} does not exist")
+        raise UserError(msg("team {team}'s repo {folder} does not exist", team=team.name, folder=folder))
     if not (folder / CONFIG_NAME).is_file():
-        raise UserError(f"team {team.name}'s repo has no {CONFIG_NAME} (challenge 00: `ohcheck init`)")
+        raise UserError(msg("team {team}'s repo has no {file} (challenge 00: `ohcheck init`)", team=team.name,
+                            file=CONFIG_NAME))
     return folder
 
 
@@ -155,13 +160,14 @@ def _pull(url: str, dest: Path) -> Path:
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=GIT_TIMEOUT, env=env, check=False)
     except FileNotFoundError:
-        raise UserError("git is not installed here, so team repos given as URLs cannot be fetched") from None
+        raise UserError(msg("git is not installed here, so team repos given as URLs cannot be fetched")) from None
     except subprocess.TimeoutExpired:
-        raise UserError(f"fetching {shown(url)} took over {GIT_TIMEOUT:.0f} s") from None
+        raise UserError(msg("fetching {url} took over {limit:.0f} s", url=shown(url), limit=GIT_TIMEOUT)) from None
     if done.returncode != 0:
         lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
-        reason = lines[-1].removeprefix("fatal: ") if lines else f"git exited with {done.returncode}"
-        raise UserError(f"cannot fetch {shown(url)}: {shown(reason)}")
+        reason = shown(lines[-1].removeprefix("fatal: ")) if lines else msg("git exited with {code}",
+                                                                          code=done.returncode)
+        raise UserError(msg("cannot fetch {url}: {reason}", url=shown(url), reason=reason))
     return dest
 
 

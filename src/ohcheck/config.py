@@ -16,13 +16,20 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ohcheck.errors import ConfigError
-from ohcheck.yaml_model import explain, key_path, line_of, load_mapping
+from ohcheck.i18n import Msg, msg
+from ohcheck.yaml_model import explain, key_path, line_of, load_mapping, where_in
 
 CONFIG_NAME = "ohcheck.yaml"
 TARGETS = ("local", "azure")
 
 # Azure ML online endpoint names: 3-32 characters, a letter first, then letters, digits, hyphens.
 _ENDPOINT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]$")
+# The validators' sentences: pydantic carries them as text, yaml_model.explain says them in the reader's language.
+_BLANK = msg("must not be blank")
+_ENDPOINT_RULE = msg(
+    "must be 3-32 characters: a letter first, then letters, digits or hyphens "
+    "(Azure ML's rule for online endpoint names)"
+)
 
 
 class _Section(BaseModel):
@@ -89,17 +96,14 @@ class Config(_Section):
     @classmethod
     def _team_is_a_name(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("must not be blank")
+            raise ValueError(str(_BLANK))
         return value.strip()
 
     @field_validator("endpoint")
     @classmethod
     def _endpoint_name(cls, value: str) -> str:
         if not _ENDPOINT_NAME.match(value):
-            raise ValueError(
-                "must be 3-32 characters: a letter first, then letters, digits or hyphens "
-                "(Azure ML's rule for online endpoint names)"
-            )
+            raise ValueError(str(_ENDPOINT_RULE))
         return value
 
 
@@ -118,10 +122,10 @@ def load_config(path: Path) -> Config:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            f"{path} does not exist.", hint="Run `ohcheck init` in your team repo to write one."
+            msg("{path} does not exist.", path=path), hint=msg("Run `ohcheck init` in your team repo to write one.")
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Cannot read {path}: {exc}.") from None
+        raise ConfigError(msg("Cannot read {path}: {reason}.", path=path, reason=str(exc))) from None
     return parse_config(text, source=str(path))
 
 
@@ -130,7 +134,7 @@ def parse_config(text: str, *, source: str = CONFIG_NAME) -> Config:
         data = load_mapping(text, source, expected="`team:` and `target:`")
     except ConfigError as exc:
         if exc.message == f"{source} is empty.":
-            raise ConfigError(exc.message, hint="Run `ohcheck init --force` to write a fresh one.") from None
+            raise ConfigError(exc.message, hint=msg("Run `ohcheck init --force` to write a fresh one.")) from None
         raise
     try:
         config = Config.model_validate(data)
@@ -142,17 +146,15 @@ def parse_config(text: str, *, source: str = CONFIG_NAME) -> Config:
     return config
 
 
-def _explain(exc: ValidationError, text: str, source: str) -> str:
+def _explain(exc: ValidationError, text: str, source: str) -> Msg:
     first = exc.errors()[0]
     loc = tuple(first["loc"])
     if first["type"] == "extra_forbidden":
-        line = line_of(text, loc)
-        where = f"{source}, line {line}" if line else source
-        return f"{where}: unknown key `{key_path(loc)}` (a typo? see the comments `ohcheck init` writes)."
+        return msg("{where}: unknown key `{key}` (a typo? see the comments `ohcheck init` writes).",
+                   where=where_in(source, line_of(text, loc)), key=key_path(loc))
     if first["type"] == "literal_error" and loc == ("target",):
-        line = line_of(text, loc)
-        where = f"{source}, line {line}" if line else source
-        return f"{where}: `target` must be one of {', '.join(TARGETS)}, not {first.get('input')!r}."
+        return msg("{where}: `target` must be one of {targets}, not {found!r}.",
+                   where=where_in(source, line_of(text, loc)), targets=list(TARGETS), found=first.get("input"))
     return explain(exc, text, source)
 
 
@@ -161,6 +163,7 @@ def with_overrides(config: Config, *, target: str | None = None) -> Config:
     chosen = target or os.environ.get("OHCHECK_TARGET")
     if chosen:
         if chosen not in TARGETS:
-            raise ConfigError(f"Unknown target {chosen!r}: choose one of {', '.join(TARGETS)}.")
+            raise ConfigError(msg("Unknown target {target!r}: choose one of {targets}.", target=chosen,
+                                  targets=list(TARGETS)))
         config = config.model_copy(update={"target": chosen})
     return config

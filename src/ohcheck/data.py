@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from ohcheck.atomic import write_atomic
 from ohcheck.errors import DataError
+from ohcheck.i18n import Msg, msg
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,14 +61,14 @@ Progress = Callable[[int, int | None], None]  # bytes so far, total if known
 
 @dataclass
 class PrepareReport:
-    source: str  # what the data came from, in words
+    source: str  # what the data came from, in words (a message for the generator)
     synthetic: bool
     history_rows: int
     files: dict[str, Path] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     first: dict[str, str] = field(default_factory=dict)
     last: dict[str, str] = field(default_factory=dict)
-    note: str = ""  # e.g. why we fell back to the generator
+    note: str = ""  # e.g. why we fell back to the generator (a message, i18n.Msg)
 
 
 def read_transaction_history(source: Path | str | io.BytesIO) -> "pd.DataFrame":
@@ -80,7 +81,7 @@ def read_transaction_history(source: Path | str | io.BytesIO) -> "pd.DataFrame":
         path = Path(source)
         name = str(path)
         if not path.is_file():
-            raise DataError(f"{path} does not exist.")
+            raise DataError(msg("{path} does not exist.", path=path))
         raw = _history_from_zip(path).getvalue() if zipfile.is_zipfile(path) else path.read_bytes()
     text = _decode(raw, name)
     try:
@@ -92,10 +93,10 @@ def read_transaction_history(source: Path | str | io.BytesIO) -> "pd.DataFrame":
             dtype={"TransactionType": "string"},
         )
     except (ValueError, pd.errors.ParserError) as exc:
-        raise DataError(f"{name} is not a TransactionHistory file: {exc}.") from None
+        raise DataError(msg("{name} is not a TransactionHistory file: {reason}.", name=name, reason=str(exc))) from None
     if frame.empty:
-        raise DataError(f"{name} has no rows.")
-    problem = ""
+        raise DataError(msg("{name} has no rows.", name=name))
+    problem: str | Msg = ""
     try:
         frame["TransactionDate"] = pd.to_datetime(frame["TransactionDate"], format="%Y-%m-%d %H:%M:%S")
         frame["Quantity"] = pd.to_numeric(frame["Quantity"])
@@ -105,12 +106,13 @@ def read_transaction_history(source: Path | str | io.BytesIO) -> "pd.DataFrame":
     if not problem:
         empty = frame[list(COLUMNS)].isna().any()
         if empty.any():
-            problem = f"no {empty[empty].index[0]} on some rows"
+            problem = msg("no {column} on some rows", column=empty[empty].index[0])
     if problem:
-        raise DataError(
-            f"{name} is not in the TransactionHistory format (tab-separated, no header, "
-            f"{len(COLUMNS)} columns: {', '.join(COLUMNS)}): {problem}."
-        )
+        raise DataError(msg(
+            "{name} is not in the TransactionHistory format (tab-separated, no header, "
+            "{count} columns: {columns}): {problem}.", name=name, count=len(COLUMNS), columns=list(COLUMNS),
+            problem=problem,
+        ))
     return frame
 
 
@@ -118,7 +120,8 @@ def _history_from_zip(path: Path) -> io.BytesIO:
     with zipfile.ZipFile(path) as archive:
         members = [m for m in archive.namelist() if Path(m).name.lower() == HISTORY_FILE.lower()]
         if not members:
-            raise DataError(f"{path} holds no {HISTORY_FILE}; is it the AdventureWorks OLTP install script?")
+            raise DataError(msg("{path} holds no {file}; is it the AdventureWorks OLTP install script?", path=path,
+                                file=HISTORY_FILE))
         return io.BytesIO(archive.read(members[0]))
 
 
@@ -129,7 +132,8 @@ def _decode(raw: bytes, name: str) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DataError(f"{name} is not text (expected a tab-separated TransactionHistory file).") from None
+        raise DataError(msg("{name} is not text (expected a tab-separated TransactionHistory file).",
+                            name=name)) from None
 
 
 def to_daily_series(history: "pd.DataFrame") -> "pd.Series":
@@ -140,10 +144,10 @@ def to_daily_series(history: "pd.DataFrame") -> "pd.Series":
     daily.index.name = "TransactionDate"
     sliced = daily.loc[FIRST_MONTH:LAST_MONTH]
     if sliced.empty:
-        raise DataError(
-            f"The transactions hold no days between {FIRST_MONTH} and {LAST_MONTH}; "
-            "is this the Adventure Works TransactionHistory?"
-        )
+        raise DataError(msg(
+            "The transactions hold no days between {first} and {last}; "
+            "is this the Adventure Works TransactionHistory?", first=FIRST_MONTH, last=LAST_MONTH,
+        ))
     return sliced
 
 
@@ -165,7 +169,7 @@ def write_series_files(daily: "pd.Series", out_dir: Path) -> dict[str, Path]:
 
 
 def download(url: str, dest: Path, *, timeout: float = 15.0, progress: Progress | None = None) -> Path:
-    """Fetch `url` to `dest` (atomically). Network problems raise ConnectionError(why, in a few words)."""
+    """Fetch `url` to `dest` (atomically). Network problems raise ConnectionError(why, in a few words: a Msg)."""
     import requests
 
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -198,12 +202,18 @@ def _reason(exc: Exception, url: str, timeout: float) -> str:
 
     host = urlsplit(url).hostname or url
     if isinstance(exc, requests.HTTPError) and exc.response is not None:
-        return f"HTTP {exc.response.status_code} from {host}"
+        return msg("HTTP {status} from {host}", status=exc.response.status_code, host=host)
     if isinstance(exc, requests.Timeout):
-        return f"{host} did not answer within {timeout:g} s"
+        return msg("{host} did not answer within {limit:g} s", host=host, limit=timeout)
     if isinstance(exc, requests.ConnectionError):
-        return f"cannot connect to {host} (no network?)"
+        return msg("cannot connect to {host} (no network?)", host=host)
     return type(exc).__name__
+
+
+def _why(exc: Exception) -> str:
+    """A ConnectionError's reason: the message download() raised it with (a Msg), else its text."""
+    first = exc.args[0] if exc.args else None
+    return first if isinstance(first, Msg) else str(exc)
 
 
 def prepare(
@@ -228,7 +238,7 @@ def prepare(
     synthetic = source == "synthetic"
     if synthetic:
         payload = generate_transaction_history(seed=seed)
-        described = f"synthetic (offline generator, seed {seed})"
+        described = msg("synthetic (offline generator, seed {seed})", seed=seed)
     elif source == "auto" or source.startswith(("http://", "https://")):
         url = OFFICIAL_ZIP_URL if source == "auto" else source
         try:
@@ -236,19 +246,21 @@ def prepare(
             described = url
         except ConnectionError as exc:
             if source != "auto":
-                raise DataError(f"Could not download {url}: {exc}.") from None
+                raise DataError(msg("Could not download {url}: {reason}.", url=url, reason=_why(exc))) from None
             payload = generate_transaction_history(seed=seed)
             synthetic = True
-            described = f"synthetic (offline generator, seed {seed})"
-            note = (
-                f"Could not download the official Adventure Works data ({exc}); "
-                f"used the offline generator instead (seed {seed}): same format, synthetic values."
+            described = msg("synthetic (offline generator, seed {seed})", seed=seed)
+            note = msg(
+                "Could not download the official Adventure Works data ({reason}); "
+                "used the offline generator instead (seed {seed}): same format, synthetic values.",
+                reason=_why(exc), seed=seed,
             )
     else:
         path = Path(source).expanduser()
         if not path.is_file():
             raise DataError(
-                f"The data source {source!r} is neither `auto`, `synthetic`, a URL, nor an existing file."
+                msg("The data source {source!r} is neither `auto`, `synthetic`, a URL, nor an existing file.",
+                    source=source)
             )
         payload = _history_from_zip(path).getvalue() if zipfile.is_zipfile(path) else path.read_bytes()
         described = str(path)

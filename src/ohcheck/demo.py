@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from ohcheck.i18n import t
 from ohcheck.pack import HackPack
 from ohcheck.repo_builder import StepRun, build_team_repo
 from ohcheck.verify import VerifyRun, verify
@@ -32,16 +33,16 @@ def run_demo(
     def step_done(step: StepRun) -> None:
         steps.append(step)
         if on_stage:
-            on_stage(f"{step.challenge}: ran {step.command}")
+            on_stage(t("{challenge}: ran {command}", challenge=step.challenge, command=step.command))
 
     if on_stage:
-        on_stage("building the demo team repo from the solutions")
+        on_stage(t("building the demo team repo from the solutions"))
     runs = []
     with build_team_repo(pack, repo, solved[-1], solved=True, data_source=data_source, team=team, on_step=step_done):
         for c in pack.challenges:
             if c.number > solved[-1].number or not pack.criteria(c):
                 continue
             if on_stage:
-                on_stage(f"verifying {c.id}")
+                on_stage(t("verifying {challenge}", challenge=c.id))
             runs.append(verify(pack, c, repo, target="local"))
     return runs, steps

@@ -2,7 +2,9 @@
 
 Anything a user can get wrong (a bad ohcheck.yaml, an unknown challenge, no
 credential) is raised as a `UserError` with one clear sentence; the CLI prints
-that sentence and exits non-zero, never a traceback.
+that sentence and exits non-zero, never a traceback. The sentence and its hint
+are best raised as messages (`ohcheck.i18n.msg`): they are English strings
+that the CLI says again in the reader's language.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ EXIT_UNDECIDED = 3  # something could not be decided (error) and nothing failed
 
 
 class UserError(Exception):
-    """Something the user can fix; its message is the whole story."""
+    """Something the user can fix; its message is the whole story (a str, or an i18n.Msg to translate)."""
 
     exit_code = EXIT_USAGE
 

@@ -33,7 +33,14 @@ import yaml
 
 from ohcheck.criteria import Criterion
 from ohcheck.errors import UnknownChallenge, UserError
-from ohcheck.i18n import DEFAULT, LANGUAGES, Catalogue, framework_files, load_catalogue
+from ohcheck.i18n import (
+    DEFAULT,
+    LANGUAGES,
+    Catalogue,
+    framework_files,
+    load_catalogue,
+    msg,
+)
 
 _REF = re.compile(r"^\s*(?:challenge[-_ ]?)?0*(\d{1,3})\s*$", re.IGNORECASE)
 _HEADING = re.compile(r"^#\s+(.+?)\s*$", re.MULTILINE)
@@ -88,7 +95,7 @@ def default_pack_root() -> Path:
     if env:
         root = Path(env).expanduser()
         if not (root / "challenges").is_dir():
-            raise UserError(f"OHCHECK_PACK={env} is not a hack pack (it has no challenges/ folder).")
+            raise UserError(msg("OHCHECK_PACK={env} is not a hack pack (it has no challenges/ folder).", env=env))
         return root
     bundled = Path(__file__).parent / "pack"
     if (bundled / "challenges").is_dir():
@@ -96,7 +103,7 @@ def default_pack_root() -> Path:
     source = Path(__file__).resolve().parents[2]
     if (source / "challenges").is_dir() and (source / "checks").is_dir():
         return source
-    raise UserError("This ohcheck installation has no hack pack: reinstall it with `pip install ohcheck`.")
+    raise UserError(msg("This ohcheck installation has no hack pack: reinstall it with `pip install ohcheck`."))
 
 
 class HackPack:
@@ -140,8 +147,8 @@ class HackPack:
             for c in self.challenges:
                 if c.number == number:
                     return c
-        valid = ", ".join(c.id for c in self.challenges) or "none"
-        raise UnknownChallenge(f"There is no challenge {ref!r}; the challenges are: {valid}.")
+        valid = [c.id for c in self.challenges] or msg("none")
+        raise UnknownChallenge(msg("There is no challenge {ref!r}; the challenges are: {valid}.", ref=ref, valid=valid))
 
     def criteria(self, challenge: Challenge) -> list[Criterion]:
         """The challenge's criteria in the order its check module declares them."""
@@ -156,9 +163,8 @@ class HackPack:
         try:
             module = importlib.import_module(f"{package}.{challenge.module_name}")
         except Exception as exc:  # noqa: BLE001 - a broken pack is reported, not raised raw
-            raise UserError(
-                f"checks/{challenge.checks.name} cannot be loaded: {type(exc).__name__}: {exc}."
-            ) from None
+            raise UserError(msg("checks/{file} cannot be loaded: {kind}: {reason}.", file=challenge.checks.name,
+                                kind=type(exc).__name__, reason=str(exc))) from None
         seen: dict[str, Criterion] = {}
         ordered = []
         for value in vars(module).values():
@@ -226,7 +232,7 @@ class HackPack:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         commands = data.get(key) or []
         if not isinstance(commands, list) or not all(isinstance(c, str) for c in commands):
-            raise UserError(f"{path}: `{key}` must be a list of commands.")
+            raise UserError(msg("{path}: `{key}` must be a list of commands.", path=path, key=key))
         return commands
 
     def validate(self) -> list[str]:

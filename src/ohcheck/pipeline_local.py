@@ -38,6 +38,7 @@ from typing import Any
 
 from ohcheck.config import Config
 from ohcheck.errors import UserError
+from ohcheck.i18n import msg
 from ohcheck.pipeline_definition import (
     PipelineDefinition,
     StepDefinition,
@@ -95,8 +96,9 @@ def default_pipeline_file(config: Config, repo_root: Path) -> Path:
         if (repo_root / relative).is_file():
             return repo_root / relative
     raise UserError(
-        f"There is no pipeline definition: neither {config.paths.pipeline} nor {config.paths.pipeline_sdk} exists.",
-        hint="Write one (challenge 04), or name the file: `ohcheck pipeline run path/to/pipeline.yml`.",
+        msg("There is no pipeline definition: neither {yaml} nor {sdk} exists.", yaml=config.paths.pipeline,
+            sdk=config.paths.pipeline_sdk),
+        hint=msg("Write one (challenge 04), or name the file: `ohcheck pipeline run path/to/pipeline.yml`."),
     )
 
 
@@ -111,7 +113,7 @@ def run_pipeline(
     """Run every step of the pipeline at `path`; the result says how each step ended."""
     definition = load(path)
     if not definition.steps:
-        raise UserError(f"{path} has no steps (`jobs:`).")
+        raise UserError(msg("{path} has no steps (`jobs:`).", path=path))
     order = definition.order()
     inputs = _resolved_inputs(definition, config, repo_root, path)  # a missing CSV stops us before any run exists
     client, experiment_id, experiment = _mlflow(config, repo_root, definition)
@@ -143,7 +145,7 @@ def run_pipeline(
             failed = done.status != "Completed"
     except KeyboardInterrupt:
         client.set_terminated(parent_id, "KILLED")
-        raise UserError(f"Stopped: pipeline run {parent_id} was interrupted and is marked Canceled.") from None
+        raise UserError(msg("Stopped: pipeline run {run} was interrupted and is marked Canceled.", run=parent_id)) from None
     except BaseException:
         client.set_terminated(parent_id, "FAILED")
         raise
@@ -190,7 +192,7 @@ def _resolved_inputs(definition: PipelineDefinition, config: Config, repo_root: 
         if isinstance(value, dict):
             value = value.get("path", value.get("value"))
         if value is not None:
-            resolved[name] = _local(str(value), config, repo_root, path, f"pipeline input {name}")
+            resolved[name] = _local(str(value), config, repo_root, path, msg("pipeline input {name}", name=name))
     return resolved
 
 
@@ -219,7 +221,7 @@ def _run_step(
     command = _command(step, values)
     code = Path(step.code) if step.code else repo_root
     if not code.is_dir():
-        raise UserError(f"step {step.name}: its code folder {step.code} does not exist.")
+        raise UserError(msg("step {step}: its code folder {folder} does not exist.", step=step.name, folder=step.code))
     child = client.create_run(
         experiment_id,
         run_name=step.name,
@@ -267,14 +269,19 @@ def _input_value(
             given = given.get("path", given.get("value"))
         if given is None:
             return None
-        return _local(str(given), config, repo_root, path, f"step {step.name}, input {name}")
+        return _local(str(given), config, repo_root, path, _step_input(step, name))
     match = _STEP_OUTPUT.match(text)
     if match:
         produced = outputs.get((match.group(1), match.group(2)))
         if produced is None:
-            raise UserError(f"step {step.name}, input {name}: {text} names an output no earlier step has.")
+            raise UserError(msg("{where}: {reference} names an output no earlier step has.",
+                                where=_step_input(step, name), reference=text))
         return produced
-    return _local(text, config, repo_root, path, f"step {step.name}, input {name}")
+    return _local(text, config, repo_root, path, _step_input(step, name))
+
+
+def _step_input(step: StepDefinition, name: str) -> str:
+    return msg("step {step}, input {name}", step=step.name, name=name)
 
 
 def _local(value: str, config: Config, repo_root: Path, path: Path, where: str) -> str:
@@ -283,13 +290,16 @@ def _local(value: str, config: Config, repo_root: Path, path: Path, where: str) 
         name = value.removeprefix("azureml:").split("@")[0].split(":")[0]
         file = local_data_file(config, repo_root, name)
         if file is None:
-            raise UserError(f"{where}: {value} is not one of the hack's data assets, so it has no local file.")
+            raise UserError(msg("{where}: {value} is not one of the hack's data assets, so it has no local file.",
+                                where=where, value=value))
         if not file.is_file():
-            raise UserError(f"{where}: {value} stands for {_relative(file, repo_root)}, which does not exist.",
-                            hint="Run `ohcheck data prepare --out data` (challenge 01).")
+            raise UserError(msg("{where}: {value} stands for {file}, which does not exist.", where=where, value=value,
+                                file=_relative(file, repo_root)),
+                            hint=msg("Run `ohcheck data prepare --out data` (challenge 01)."))
         return str(file)
     if value.startswith(("azureml://", "https://", "wasbs://", "abfss://")):
-        raise UserError(f"{where}: {value} is in the cloud; locally, use a data asset or a file in the repo.")
+        raise UserError(msg("{where}: {value} is in the cloud; locally, use a data asset or a file in the repo.",
+                            where=where, value=value))
     if "/" in value or value.endswith((".csv", ".parquet", ".json")):
         candidate = (path.parent / value).resolve()
         if candidate.exists():
@@ -308,7 +318,8 @@ def _command(step: StepDefinition, values: dict[str, str]) -> str:
     def substitute(match: re.Match[str]) -> str:
         key = f"{match.group(1)}.{match.group(2)}"
         if key not in values:
-            raise UserError(f"step {step.name}: its command uses ${{{{{key}}}}}, which has no value.")
+            raise UserError(msg("step {step}: its command uses {placeholder}, which has no value.", step=step.name,
+                                placeholder="${{" + key + "}}"))
         return shlex.quote(values[key])
 
     return _PLACEHOLDER.sub(substitute, text).strip()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ohcheck.criteria import Criterion, Result, Status
+from ohcheck.i18n import msg
 from ohcheck.pack import Challenge, HackPack
 from ohcheck.repo_builder import BuiltRepo, StepRun, build_team_repo
 from ohcheck.verify import VerifyRun, verify
@@ -28,7 +29,7 @@ class Verdict:
     criterion: Criterion
     starter: Result
     solution: Result
-    problem: str = ""  # empty when the criterion behaves as it should
+    problem: str = ""  # empty when the criterion behaves as it should; else a message (i18n.Msg)
 
     @property
     def ok(self) -> bool:
@@ -58,23 +59,35 @@ def judge(criteria: list[Criterion], starter: list[Result], solution: list[Resul
 
 
 def _problem(c: Criterion, s: Result, x: Result, starter: dict[str, Result]) -> str:
-    if x.status in (Status.FAILED, Status.ERROR):
-        return f"the solution {'fails' if x.status is Status.FAILED else 'errors'}: {x.message}"
+    # A result's own message is passed as its source (template and values), so it is said in the reader's
+    # language too.
+    if x.status is Status.FAILED:
+        return msg("the solution fails: {message}", message=_message(x))
+    if x.status is Status.ERROR:
+        return msg("the solution errors: {message}", message=_message(x))
     if x.status is Status.SKIPPED:
         if s.status is not Status.SKIPPED:
-            return f"skipped for the solution ({x.message}) but {s.status.value} for the starter"
+            return msg("skipped for the solution ({message}) but {status} for the starter", message=_message(x),
+                       status=msg(s.status.value))
         return ""
     if s.status is Status.ERROR:
-        return f"the starter errors instead of failing: {s.message}"
+        return msg("the starter errors instead of failing: {message}", message=_message(s))
     if c.starter_may_pass:
         return ""
     if s.status is Status.PASSED:
-        return "the starter already passes it: nothing is left for the team to do"
+        return msg("the starter already passes it: nothing is left for the team to do")
     if s.status is Status.SKIPPED:
         blocked = [dep for dep in c.needs if starter[dep].status in (Status.FAILED, Status.SKIPPED)]
         if not blocked:
-            return f"the starter skips it instead of failing: {s.message}"
+            return msg("the starter skips it instead of failing: {message}", message=_message(s))
     return ""
+
+
+def _message(result: Result) -> object:
+    """A result's message as a value of another message: its source when it has one (said in any language)."""
+    from ohcheck.i18n import Msg
+
+    return Msg.from_source(result.message_source) if result.message_source else result.message
 
 
 def selftest_challenge(
@@ -91,7 +104,8 @@ def selftest_challenge(
     report = ChallengeSelftest(challenge)
     criteria = pack.criteria(challenge)
     if not criteria:
-        report.problems.append(f"{challenge.id} has no criteria (checks/{challenge.module_name}.py)")
+        report.problems.append(msg("{challenge} has no criteria (checks/{module}.py)", challenge=challenge.id,
+                                   module=challenge.module_name))
         return report, None
     runs: dict[str, VerifyRun] = {}
     solved_repo = None

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 from ohcheck.config import Config
 from ohcheck.criteria import utc_now
 from ohcheck.errors import UserError
+from ohcheck.i18n import Msg, msg
 from ohcheck.store import STORE_DIR
 
 STATE_NAME = "serve.json"
@@ -83,22 +84,24 @@ def start(
     existing = running(repo_root)
     if existing:
         raise UserError(
-            f"A server is already running for this repo (pid {existing.pid}, {existing.url}).",
-            hint="Stop it with `ohcheck serve --stop`.",
+            msg("A server is already running for this repo (pid {pid}, {url}).", pid=existing.pid, url=existing.url),
+            hint=msg("Stop it with `ohcheck serve --stop`."),
         )
     url = config.local.scoring_url
     parts = urlsplit(url)
     if parts.hostname not in ("127.0.0.1", "localhost", "0.0.0.0", "::1"):
-        raise UserError(f"local.scoring_url {url} is not on this machine; ohcheck serve serves on 127.0.0.1.")
+        raise UserError(msg("local.scoring_url {url} is not on this machine; ohcheck serve serves on 127.0.0.1.",
+                            url=url))
     port = parts.port or 80
     if _port_in_use(port):
         raise UserError(
-            f"Port {port} is already in use, so nothing can serve {url}.",
-            hint="Stop what uses it, or choose another port in local.scoring_url (ohcheck.yaml).",
+            msg("Port {port} is already in use, so nothing can serve {url}.", port=port, url=url),
+            hint=msg("Stop what uses it, or choose another port in local.scoring_url (ohcheck.yaml)."),
         )
     script = (repo_root / config.paths.score_script).resolve()
     if not script.is_file():
-        raise UserError(f"{config.paths.score_script} does not exist: there is no scoring script to serve.")
+        raise UserError(msg("{script} does not exist: there is no scoring script to serve.",
+                            script=config.paths.score_script))
     model_path, label = _model(config, repo_root, model_dir, version)
     command = [
         _azmlinfsrv(),
@@ -181,7 +184,7 @@ def _model(config: Config, repo_root: Path, model_dir: Path | None, version: str
     if model_dir is not None:
         folder = (repo_root / model_dir).resolve() if not model_dir.is_absolute() else model_dir
         if not folder.is_dir():
-            raise UserError(f"--model-dir {model_dir} is not a folder.")
+            raise UserError(msg("--model-dir {folder} is not a folder.", folder=model_dir))
         return folder, str(model_dir)
     from ohcheck.targets.local import LocalTarget
 
@@ -189,17 +192,17 @@ def _model(config: Config, repo_root: Path, model_dir: Path | None, version: str
     versions = target.models(config.model)
     if not versions:
         raise UserError(
-            f"There is no registered version of {config.model!r} in the local registry "
-            f"({config.local.tracking_uri}).",
-            hint="Register one (challenge 03), or serve a folder with --model-dir outputs.",
+            msg("There is no registered version of {model!r} in the local registry ({uri}).", model=config.model,
+                uri=config.local.tracking_uri),
+            hint=msg("Register one (challenge 03), or serve a folder with --model-dir outputs."),
         )
     latest = versions[0]
     if version is not None:
         latest = next((v for v in versions if v.version == str(version)), None)
         if latest is None:
             raise UserError(
-                f"{config.model!r} has no version {version} in the local registry "
-                f"(its versions: {', '.join(v.version for v in versions)})."
+                msg("{model!r} has no version {version} in the local registry (its versions: {versions}).",
+                    model=config.model, version=version, versions=[v.version for v in versions])
             )
     dest = repo_root / STORE_DIR / "serve" / config.model / latest.version
     shutil.rmtree(dest, ignore_errors=True)
@@ -214,7 +217,8 @@ def _model(config: Config, repo_root: Path, model_dir: Path | None, version: str
             artifact_uri=latest.source, dst_path=str(dest), tracking_uri=target.tracking_uri
         )
     except Exception as exc:  # noqa: BLE001 - any MLflow problem is one sentence
-        raise UserError(f"Could not fetch {config.model} version {latest.version} from the local registry: {exc}") from None
+        raise UserError(msg("Could not fetch {model} version {version} from the local registry: {reason}",
+                            model=config.model, version=latest.version, reason=str(exc))) from None
     return dest, f"{config.model}:{latest.version}"
 
 
@@ -223,7 +227,7 @@ def _azmlinfsrv() -> str:
     found = str(beside) if beside.exists() else shutil.which("azmlinfsrv")
     if not found:
         raise UserError(
-            "azmlinfsrv (Azure ML's local inference server) is not installed here.",
+            msg("azmlinfsrv (Azure ML's local inference server) is not installed here."),
             hint="pip install azureml-inference-server-http",
         )
     return found
@@ -236,8 +240,8 @@ def _wait_until_ready(child: subprocess.Popen, url: str, log_path: Path) -> None
     while time.monotonic() < deadline:
         if child.poll() is not None:
             raise UserError(
-                f"The inference server stopped while starting: {_why(log_path)}",
-                hint=f"The whole log is in {log_path}.",
+                msg("The inference server stopped while starting: {why}", why=_why(log_path)),
+                hint=msg("The whole log is in {log}.", log=log_path),
             )
         try:
             if requests.get(url, timeout=2).status_code == 200:
@@ -245,35 +249,37 @@ def _wait_until_ready(child: subprocess.Popen, url: str, log_path: Path) -> None
         except requests.RequestException:
             pass
         time.sleep(0.2)
-    raise UserError(f"The inference server did not answer at {url} within {READY_TIMEOUT:g} s; see {log_path}.")
+    raise UserError(msg("The inference server did not answer at {url} within {limit:g} s; see {log}.", url=url,
+                        limit=READY_TIMEOUT, log=log_path))
 
 
 _EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit)):\s?(.*)$")
 _FRAME_LINE = re.compile(r'^File "(?P<file>[^"]+)", line (?P<line>\d+)')
 
 
-def _why(log_path: Path) -> str:
+def _why(log_path: Path) -> str | Msg:
     """The most telling line of azmlinfsrv's log: the team's exception and its line, if there is one."""
     try:
         lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-300:]
     except OSError:
-        return "no log"
-    found = ""
-    frame = ""
+        return msg("no log")
+    found: str | Msg = ""
+    frame: tuple[str, str] | None = None
     for raw in lines:
         line = raw.strip()
         match = _FRAME_LINE.match(line)
         if match and "azureml_inference_server_http" not in match.group("file"):
-            frame = f" ({Path(match.group('file')).name}, line {match.group('line')})"
+            frame = (Path(match.group("file")).name, match.group("line"))
             continue
         exception = _EXCEPTION_LINE.match(line)
         # The server wraps the team's exception in its own: report the team's.
         if exception and not exception.group(1).startswith("azureml_inference_server_http"):
-            found = f"{line[:300]}{frame}"
+            found = msg("{exception} ({file}, line {line})", exception=line[:300], file=frame[0], line=frame[1]) \
+                if frame else line[:300]
     if found:
         return found
     tail = [line.strip() for line in lines if line.strip()]
-    return tail[-1][:300] if tail else "no output"
+    return tail[-1][:300] if tail else msg("no output")
 
 
 def _port_in_use(port: int) -> bool:

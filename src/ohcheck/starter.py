@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ohcheck.errors import UserError
+from ohcheck.i18n import msg
 from ohcheck.pack import Challenge, pack_files, pack_source
 
 
@@ -34,7 +35,8 @@ def copy_files(source: Path, dest: Path, *, overwrite: bool = False, lang: str =
 def start_challenge(challenge: Challenge, dest: Path, *, lang: str = "en") -> CopyReport:
     """`ohcheck start`: the challenge's starter files, without touching what the team has."""
     if challenge.starter is None:
-        raise UserError(f"{challenge.id} has no starter files; read it with `ohcheck show {challenge.id}`.")
+        raise UserError(msg("{challenge} has no starter files; read it with `ohcheck show {challenge}`.",
+                            challenge=challenge.id))
     if not dest.is_dir():
-        raise UserError(f"{dest} is not a directory; create your team repo first (challenge-00).")
+        raise UserError(msg("{dest} is not a directory; create your team repo first (challenge-00).", dest=dest))
     return copy_files(challenge.starter, dest, lang=lang)

@@ -1,4 +1,9 @@
-"""`ohcheck init`: a commented ohcheck.yaml for a team repo."""
+"""`ohcheck init`: a commented ohcheck.yaml for a team repo.
+
+The comments are in the team's language: templates/ohcheck.yaml.j2 in English,
+its twin ohcheck.yaml.<lang>.j2 (same keys and values, plus `language:`) in
+another. The keys and values never change with the language.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,8 @@ from pathlib import Path
 from ohcheck.atomic import write_atomic
 from ohcheck.config import CONFIG_NAME, TARGETS, LocalSettings, parse_config
 from ohcheck.errors import ConfigError, UserError
+from ohcheck.i18n import DEFAULT, framework, msg
 from ohcheck.workspace_config import WorkspaceRef, find_config_json, read_config_json
-
 
 DEFAULT_SCORING_URL = LocalSettings().scoring_url
 
@@ -30,8 +35,9 @@ def render_config(
     scoring_url: str = DEFAULT_SCORING_URL,
     endpoint: str | None = None,
     compute_instance: str | None = None,
+    lang: str = DEFAULT,
 ) -> str:
-    """The commented ohcheck.yaml; `event setup` passes the names the event gave the team."""
+    """The commented ohcheck.yaml, its comments in `lang`; `event setup` passes the names the event gave the team."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
     env = Environment(
@@ -42,7 +48,7 @@ def render_config(
     )
     # A JSON string is a valid YAML scalar, whatever the team's name holds.
     env.filters["quoted"] = lambda value: json.dumps(value, ensure_ascii=False)
-    text = env.get_template("ohcheck.yaml.j2").render(
+    text = env.get_template(_template_name(env, lang)).render(
         team=team,
         target=target,
         endpoint=endpoint or endpoint_name_for(team),
@@ -51,10 +57,19 @@ def render_config(
         subscription_id=workspace.subscription_id if workspace else None,
         resource_group=workspace.resource_group if workspace else None,
         workspace=workspace.workspace if workspace else None,
-        source=workspace.source if workspace else None,
+        source=framework(lang).say(workspace.source) if workspace else None,
     )
     parse_config(text)  # what we write must be what we accept
     return text
+
+
+def _template_name(env: object, lang: str) -> str:
+    """ohcheck.yaml.<lang>.j2 when there is one, else the English ohcheck.yaml.j2."""
+    if lang != DEFAULT:
+        twin = f"ohcheck.yaml.{lang}.j2"
+        if twin in env.list_templates():  # type: ignore[attr-defined]
+            return twin
+    return "ohcheck.yaml.j2"
 
 
 def init_repo(
@@ -68,33 +83,39 @@ def init_repo(
     workspace: str | None = None,
     force: bool = False,
     scoring_url: str | None = None,
+    lang: str = DEFAULT,
 ) -> tuple[Path, WorkspaceRef | None]:
-    """Write `folder`/ohcheck.yaml; never over an existing one unless `force`."""
+    """Write `folder`/ohcheck.yaml (its comments in `lang`, and `language: lang` when not English);
+    never over an existing one unless `force`."""
     if not folder.is_dir():
-        raise UserError(f"{folder} is not a directory.")
+        raise UserError(msg("{folder} is not a directory.", folder=folder))
     path = folder / CONFIG_NAME
     if path.exists() and not force:
         raise UserError(
-            f"{path} already exists; it was left as it is.", hint="Edit it, or pass --force to replace it."
+            msg("{path} already exists; it was left as it is.", path=path),
+            hint=msg("Edit it, or pass --force to replace it."),
         )
     if target not in TARGETS:
-        raise ConfigError(f"Unknown target {target!r}: choose one of {', '.join(TARGETS)}.")
+        raise ConfigError(msg("Unknown target {target!r}: choose one of {targets}.", target=target,
+                              targets=list(TARGETS)))
     team = (team or folder.resolve().name).strip()
     if not team:
-        raise UserError("The team name must not be empty; pass --team.")
+        raise UserError(msg("The team name must not be empty; pass --team."))
     names = (subscription_id, resource_group, workspace)
     ref: WorkspaceRef | None = None
     if any(names):
         if not all(names):
-            raise UserError("Name the workspace with all three of --subscription, --resource-group and --workspace.")
-        ref = WorkspaceRef(*names, source="the command line")  # type: ignore[arg-type]
+            raise UserError(msg("Name the workspace with all three of --subscription, --resource-group and --workspace."))
+        ref = WorkspaceRef(*names, source=msg("the command line"))  # type: ignore[arg-type]
     elif config_json is not None:
         ref = read_config_json(config_json)
     else:
         found = find_config_json(folder)
         ref = read_config_json(found) if found else None
     if scoring_url is not None and not re.match(r"^https?://[^/\s]+(/\S*)?$", scoring_url):
-        raise UserError(f"--scoring-url {scoring_url!r} is not an http(s) URL such as {DEFAULT_SCORING_URL}.")
-    text = render_config(team=team, target=target, workspace=ref, scoring_url=scoring_url or DEFAULT_SCORING_URL)
+        raise UserError(msg("--scoring-url {url!r} is not an http(s) URL such as {example}.", url=scoring_url,
+                            example=DEFAULT_SCORING_URL))
+    text = render_config(team=team, target=target, workspace=ref, scoring_url=scoring_url or DEFAULT_SCORING_URL,
+                         lang=lang)
     write_atomic(path, text)
     return path, ref

@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ohcheck.errors import ConfigError
+from ohcheck.i18n import Msg, msg
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -23,16 +24,22 @@ def load_mapping(text: str, source: str, *, expected: str) -> dict[str, Any]:
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f", line {mark.line + 1}" if mark else ""
-        problem = exc.problem or exc.context or "malformed YAML"
-        raise ConfigError(f"{source}{where}: this is not valid YAML ({problem}).") from None
+        problem = exc.problem or exc.context or msg("malformed YAML")  # PyYAML's words, else ours
+        raise ConfigError(msg("{where}: this is not valid YAML ({problem}).",
+                              where=where_in(source, mark.line + 1 if mark else None), problem=problem)) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: this is not valid YAML ({exc}).") from None
+        raise ConfigError(msg("{source}: this is not valid YAML ({problem}).", source=source, problem=str(exc))) from None
     if data is None:
-        raise ConfigError(f"{source} is empty.")
+        raise ConfigError(msg("{source} is empty.", source=source))
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}: expected keys such as {expected}, found a {type(data).__name__}.")
+        raise ConfigError(msg("{source}: expected keys such as {expected}, found a {kind}.", source=source,
+                              expected=expected, kind=type(data).__name__))
     return data
+
+
+def where_in(source: str, line: int | None) -> str:
+    """`ohcheck.yaml, line 3` (or just the file when the line is not known), said in the reader's language."""
+    return msg("{source}, line {line}", source=source, line=line) if line else source
 
 
 def validate(model: type[M], data: dict[str, Any], text: str, source: str) -> M:
@@ -42,24 +49,26 @@ def validate(model: type[M], data: dict[str, Any], text: str, source: str) -> M:
         raise ConfigError(explain(exc, text, source)) from None
 
 
-def explain(exc: ValidationError, text: str, source: str) -> str:
+def explain(exc: ValidationError, text: str, source: str) -> Msg:
     """The first validation error as `file, line N: what is wrong with which key`."""
     first = exc.errors()[0]
     loc = tuple(part for part in first["loc"] if not isinstance(part, str) or not part.startswith("function-"))
     key = key_path(loc)
-    line = line_of(text, loc)
-    where = f"{source}, line {line}" if line else source
+    where = where_in(source, line_of(text, loc))
     kind = first["type"]
     if kind == "extra_forbidden":
-        return f"{where}: unknown key `{key}` (a typo?)."
+        return msg("{where}: unknown key `{key}` (a typo?).", where=where, key=key)
     if kind == "missing":
-        return f"{where}: the key `{key}` is required."
-    message = first["msg"].removeprefix("Value error, ")
+        return msg("{where}: the key `{key}` is required.", where=where, key=key)
+    # pydantic's words, or a validator's own sentence: a validator's is said in the reader's language
+    # when the catalogue has it (its Msg template is the sentence itself).
+    problem = Msg(lower_first(first["msg"].removeprefix("Value error, ")))
     if not key:
-        return f"{where}: {lower_first(message)}."
+        return msg("{where}: {problem}.", where=where, problem=problem)
     if isinstance(first.get("input"), (dict, list)):  # a whole section is wrong: its value says nothing
-        return f"{where}: in `{key}`, {lower_first(message)}."
-    return f"{where}: `{key}` {lower_first(message)} (found {first.get('input')!r})."
+        return msg("{where}: in `{key}`, {problem}.", where=where, key=key, problem=problem)
+    return msg("{where}: `{key}` {problem} (found {found!r}).", where=where, key=key, problem=problem,
+               found=first.get("input"))
 
 
 def key_path(loc: tuple[Any, ...]) -> str:
