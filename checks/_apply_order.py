@@ -20,18 +20,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ohcheck.i18n import Msg, msg
+
 from ._az_apply import AzCommand, Source
-from ._cli_yaml import KINDS, YamlFile
+from ._cli_yaml import KINDS, YamlFile, article
 
 # What must be applied before a kind, and why: {kind applied: {kind needed first: why}}.
 _NEEDS = {
-    "command_job": {"data": "the job reads that data asset", "environment": "the job runs in that environment"},
-    "pipeline_job": {"data": "its steps read that data asset", "environment": "its steps run in that environment"},
-    "schedule": {"data": "the pipeline it submits reads that data asset",
-                 "environment": "the pipeline it submits runs in that environment"},
-    "online_deployment": {"online_endpoint": "a deployment is created under its endpoint",
-                          "environment": "the deployment runs in that environment"},
-    "command_component": {"environment": "the component names that environment"},
+    "command_job": {"data": msg("the job reads that data asset"),
+                    "environment": msg("the job runs in that environment")},
+    "pipeline_job": {"data": msg("its steps read that data asset"),
+                     "environment": msg("its steps run in that environment")},
+    "schedule": {"data": msg("the pipeline it submits reads that data asset"),
+                 "environment": msg("the pipeline it submits runs in that environment")},
+    "online_deployment": {"online_endpoint": msg("a deployment is created under its endpoint"),
+                          "environment": msg("the deployment runs in that environment")},
+    "command_component": {"environment": msg("the component names that environment")},
 }
 _ENDPOINT_NAME = ("--name", "-n")
 _DEPLOYMENT_ENDPOINT = ("--endpoint-name", "-e")
@@ -41,7 +45,7 @@ _DEPLOYMENT_ENDPOINT = ("--endpoint-name", "-e")
 class Need:
     """Something the script must apply: a kind, and the YAML files that would do (maybe none yet)."""
 
-    label: str  # "data asset transaction_ts2013", "online endpoint"
+    label: Msg  # "data asset transaction_ts2013", "online endpoint"
     kind: str
     paths: tuple[str, ...]
 
@@ -51,30 +55,33 @@ def needs(grouped: dict[str, list[YamlFile]], data_assets: list[str], environmen
     found = []
     for name in data_assets:
         paths = tuple(f.path for f in grouped["data"] if f.name == name)
-        found.append(Need(f"data asset {name}", "data", paths))
+        found.append(Need(msg("data asset {name}", name=name), "data", paths))
     envs = [f for f in grouped["environment"] if f.name == environment] or grouped["environment"]
-    found.append(Need(f"environment {environment}", "environment", tuple(f.path for f in envs)))
+    found.append(Need(msg("environment {name}", name=environment), "environment", tuple(f.path for f in envs)))
     for kind in ("command_job", "pipeline_job", "online_endpoint", "online_deployment", "schedule"):
         found.append(Need(KINDS[kind].label, kind, tuple(f.path for f in grouped[kind])))
     return found
 
 
-def judge(source: Source, required: list[Need], files: dict[str, YamlFile]) -> list[str]:
+def judge(source: Source, required: list[Need], files: dict[str, YamlFile]) -> list[Msg]:
     """What is wrong with the source's commands: missing or mismatched files, missing YAML, order."""
     problems = list(source.problems)
     applied: list[tuple[AzCommand, YamlFile]] = []
     for command in source.commands:
         if command.resolved is None:
-            problems.append(f"{command.where}: {command.shown}: {command.file} does not exist")
+            problems.append(msg("{where}: {command}: {file} does not exist",
+                                where=command.where, command=command.shown, file=command.file))
             continue
         item = files.get(command.resolved)
         if item is None or item.kind is None:
-            problems.append(f"{command.where}: {command.shown}: {command.file} is not a CLI v2 YAML ohcheck recognises")
+            problems.append(msg("{where}: {command}: {file} is not a CLI v2 YAML ohcheck recognises",
+                                where=command.where, command=command.shown, file=command.file))
             continue
         kind = KINDS[item.kind]
         if command.group not in kind.groups:
-            problems.append(f"{command.where}: {command.shown}: that file is {_a(kind.label)}, "
-                            f"which `az ml {kind.groups[0]} {command.verb}` applies")
+            problems.append(msg("{where}: {command}: that file is {article} {kind}, which `az ml {group} {verb}` "
+                                "applies", where=command.where, command=command.shown, article=article(kind.label),
+                                kind=kind.label, group=kind.groups[0], verb=command.verb))
             continue
         applied.append((command, item))
 
@@ -86,9 +93,9 @@ def judge(source: Source, required: list[Need], files: dict[str, YamlFile]) -> l
                 break
         else:
             if need.paths:
-                problems.append(f"nothing applies the {need.label} ({', '.join(need.paths)})")
+                problems.append(msg("nothing applies the {what} ({paths})", what=need.label, paths=list(need.paths)))
             else:
-                problems.append(f"nothing applies the {need.label} (there is no YAML for it yet)")
+                problems.append(msg("nothing applies the {what} (there is no YAML for it yet)", what=need.label))
 
     reported = set()
     for index, (command, item) in enumerate(applied):
@@ -98,13 +105,14 @@ def judge(source: Source, required: list[Need], files: dict[str, YamlFile]) -> l
                 continue
             reported.add((item.path, need))
             later, needed = applied[first[need]]
-            problems.append(f"{command.where} applies the {KINDS[item.kind].label} ({item.path}) before the "
-                            f"{need.label} ({needed.path}, line {later.line}): {why}")
+            problems.append(msg("{where} applies the {kind} ({path}) before the {need} ({needed}, line {line}): {why}",
+                                where=command.where, kind=KINDS[item.kind].label, path=item.path, need=need.label,
+                                needed=needed.path, line=later.line, why=why))
     problems += _endpoint_names(applied)
     return list(dict.fromkeys(problems))
 
 
-def _endpoint_names(applied: list[tuple[AzCommand, YamlFile]]) -> list[str]:
+def _endpoint_names(applied: list[tuple[AzCommand, YamlFile]]) -> list[Msg]:
     """A deployment created under another endpoint than the one the script creates.
 
     Only a certain mismatch counts: where either name is known only when the script
@@ -119,9 +127,10 @@ def _endpoint_names(applied: list[tuple[AzCommand, YamlFile]]) -> list[str]:
         return []  # a name known only when the script runs (an argument, a command's output)
     for command, target in deployments:
         if names and target and "$" not in str(target) and str(target) not in names:
-            created = ", ".join(f"{name} ({c.where})" for c, name in endpoints if name)
-            problems.append(f"{command.where}: the deployment goes to endpoint {target}, but the endpoint "
-                            f"created is {created}: pass the same name (--endpoint-name / --name) to both")
+            created = [f"{name} ({c.where})" for c, name in endpoints if name]
+            problems.append(msg("{where}: the deployment goes to endpoint {target}, but the endpoint created is "
+                                "{created}: pass the same name (--endpoint-name / --name) to both",
+                                where=command.where, target=target, created=created))
     return problems
 
 
@@ -130,10 +139,6 @@ def _option(command: AzCommand, names: tuple[str, ...]) -> str | None:
         if command.options.get(name):
             return command.options[name]
     return None
-
-
-def _a(label: str) -> str:
-    return f"{'an' if label[0] in 'aeiou' else 'a'} {label}"
 
 
 def applied_in_order(source: Source) -> list[str]:

@@ -31,6 +31,8 @@ from typing import Any
 
 import yaml
 
+from ohcheck.i18n import msg
+
 APPLY_VERBS = ("create", "update")
 _SEPARATORS = {";", "&&", "||", "|", "&", "(", ")", ";;", "|&"}
 _PREFIXES = {"if", "then", "else", "elif", "do", "while", "until", "!", "time", "{", "}", "exec", "command"}
@@ -71,7 +73,7 @@ class Source:
 
     path: str
     commands: list[AzCommand] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # what could not be read
+    problems: list[str] = field(default_factory=list)  # what could not be read (messages, see ohcheck.i18n)
 
 
 def read_script(root: Path, relative: str, *, seen: frozenset[str] = frozenset()) -> Source:
@@ -80,7 +82,7 @@ def read_script(root: Path, relative: str, *, seen: frozenset[str] = frozenset()
     try:
         text = (root / relative).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        source.problems.append(f"{relative} cannot be read: {exc}")
+        source.problems.append(msg("{path} cannot be read: {error}", path=relative, error=exc))
         return source
     _Shell(root, relative, source, seen | {relative}).run(text, first_line=1, cwd=root)
     return source
@@ -93,11 +95,12 @@ def read_workflow(root: Path, relative: str) -> Source:
         text = (root / relative).read_text(encoding="utf-8")
         document = yaml.compose(text, Loader=yaml.SafeLoader)
     except (OSError, UnicodeDecodeError) as exc:
-        source.problems.append(f"{relative} cannot be read: {exc}")
+        source.problems.append(msg("{path} cannot be read: {error}", path=relative, error=exc))
         return source
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        source.problems.append(f"{relative}:{mark.line + 1 if mark else 1}: not valid YAML: {exc.problem or exc.context}")
+        source.problems.append(msg("{path}:{line}: not valid YAML: {problem}", path=relative,
+                                   line=mark.line + 1 if mark else 1, problem=exc.problem or exc.context))
         return source
     jobs = _mapping(_get(document, "jobs"))
     default_dir = _scalar(_get(_get(_get(document, "defaults"), "run"), "working-directory"))
@@ -152,7 +155,8 @@ class _Shell:
                 index += 1
                 tokens, problem = _tokens(logical)
             if problem:
-                self.source.problems.append(f"{self.relative}:{first_line + line - 1}: cannot be read ({problem})")
+                self.source.problems.append(msg("{path}:{line}: cannot be read ({problem})", path=self.relative,
+                                                line=first_line + line - 1, problem=problem))
                 index = start + 1  # the lines after it may still be read
                 continue
             for simple in _simple_commands(tokens):

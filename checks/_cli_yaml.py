@@ -39,6 +39,8 @@ from urllib.parse import urlparse
 
 import yaml
 
+from ohcheck.i18n import Msg, msg
+
 SCHEMA_BASE = "https://azuremlschemas.azureedge.net/latest/"
 # Where Azure ML publishes its CLI v2 schemas: `latest/` for the current CLI,
 # azuremlschemasprod for older CLI versions (any version folder is fine here).
@@ -50,7 +52,7 @@ class Kind:
     """A kind of CLI v2 YAML challenge 07 asks for."""
 
     key: str
-    label: str  # as people say it: "command job"
+    label: Msg  # as people say it: "command job" (a message, so that it is said in the reader's language)
     schema: str  # the file name of its JSON schema
     groups: tuple[str, ...]  # the `az ml <group>` that creates it
 
@@ -62,38 +64,40 @@ class Kind:
 KINDS: dict[str, Kind] = {
     k.key: k
     for k in (
-        Kind("data", "data asset", "data.schema.json", ("data",)),
-        Kind("environment", "environment", "environment.schema.json", ("environment",)),
-        Kind("command_job", "command job", "commandJob.schema.json", ("job",)),
-        Kind("pipeline_job", "pipeline job", "pipelineJob.schema.json", ("job",)),
-        Kind("command_component", "command component", "commandComponent.schema.json", ("component",)),
-        Kind("online_endpoint", "online endpoint", "managedOnlineEndpoint.schema.json", ("online-endpoint",)),
-        Kind("online_deployment", "online deployment", "managedOnlineDeployment.schema.json", ("online-deployment",)),
-        Kind("schedule", "schedule", "schedule.schema.json", ("schedule",)),
+        Kind("data", msg("data asset"), "data.schema.json", ("data",)),
+        Kind("environment", msg("environment"), "environment.schema.json", ("environment",)),
+        Kind("command_job", msg("command job"), "commandJob.schema.json", ("job",)),
+        Kind("pipeline_job", msg("pipeline job"), "pipelineJob.schema.json", ("job",)),
+        Kind("command_component", msg("command component"), "commandComponent.schema.json", ("component",)),
+        Kind("online_endpoint", msg("online endpoint"), "managedOnlineEndpoint.schema.json", ("online-endpoint",)),
+        Kind("online_deployment", msg("online deployment"), "managedOnlineDeployment.schema.json",
+             ("online-deployment",)),
+        Kind("schedule", msg("schedule"), "schedule.schema.json", ("schedule",)),
     )
 }
 
 # Other Azure ML schemas, named only to say what a wrong `$schema` points at.
 OTHER_SCHEMAS = {
-    "sweepJob.schema.json": "sweep job",
-    "sparkJob.schema.json": "Spark job",
-    "pipelineComponent.schema.json": "pipeline component",
-    "parallelComponent.schema.json": "parallel component",
-    "sparkComponent.schema.json": "Spark component",
-    "kubernetesOnlineEndpoint.schema.json": "Kubernetes online endpoint",
-    "kubernetesOnlineDeployment.schema.json": "Kubernetes online deployment",
-    "batchEndpoint.schema.json": "batch endpoint",
-    "batchDeployment.schema.json": "batch deployment",
-    "modelBatchDeployment.schema.json": "model batch deployment",
-    "pipelineComponentBatchDeployment.schema.json": "pipeline component batch deployment",
-    "model.schema.json": "model",
-    "mltable.schema.json": "MLTable",
-    "workspace.schema.json": "workspace",
-    "amlCompute.schema.json": "compute cluster",
-    "computeInstance.schema.json": "compute instance",
+    "sweepJob.schema.json": msg("sweep job"),
+    "sparkJob.schema.json": msg("Spark job"),
+    "pipelineComponent.schema.json": msg("pipeline component"),
+    "parallelComponent.schema.json": msg("parallel component"),
+    "sparkComponent.schema.json": msg("Spark component"),
+    "kubernetesOnlineEndpoint.schema.json": msg("Kubernetes online endpoint"),
+    "kubernetesOnlineDeployment.schema.json": msg("Kubernetes online deployment"),
+    "batchEndpoint.schema.json": msg("batch endpoint"),
+    "batchDeployment.schema.json": msg("batch deployment"),
+    "modelBatchDeployment.schema.json": msg("model batch deployment"),
+    "pipelineComponentBatchDeployment.schema.json": msg("pipeline component batch deployment"),
+    "model.schema.json": msg("model"),
+    "mltable.schema.json": msg("MLTable"),
+    "workspace.schema.json": msg("workspace"),
+    "amlCompute.schema.json": msg("compute cluster"),
+    "computeInstance.schema.json": msg("compute instance"),
 }
 _BY_SCHEMA = {k.schema: k.key for k in KINDS.values()}
 _SCHEMA_OF_OTHER = {label: schema for schema, label in OTHER_SCHEMAS.items()}
+_OTHER_LABELS = {str(label): label for label in OTHER_SCHEMAS.values()}
 
 # Folders that never hold the team's Azure ML YAML: caches, virtual environments, outputs.
 _SKIP_DIRS = {"node_modules", "__pycache__", "outputs", "mlruns", "site-packages"}
@@ -104,7 +108,7 @@ _SCHEMA_LINE = re.compile(r"""^\$schema\s*:\s*["']?([^"'\s#]+)""", re.MULTILINE)
 @dataclass(frozen=True)
 class SyntaxProblem:
     line: int  # 1-based
-    problem: str
+    problem: str  # PyYAML's words, or a message of ohcheck's
 
 
 @dataclass
@@ -172,7 +176,8 @@ def read_yaml_file(root: Path, path: Path, components_dir: str = "components") -
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return YamlFile(relative, path, "", syntax=SyntaxProblem(1, f"cannot be read as UTF-8 text ({exc})"))
+        return YamlFile(relative, path, "",
+                        syntax=SyntaxProblem(1, msg("cannot be read as UTF-8 text ({error})", error=exc)))
     item = YamlFile(relative, path, text)
     try:
         item.data = yaml.safe_load(text)
@@ -212,9 +217,16 @@ def _names_azureml_schema(schema: str | None) -> bool:
     return bool(schema) and urlparse(schema).hostname in SCHEMA_HOSTS
 
 
-def label_of(kind: str) -> str:
-    """A kind as people say it: a KINDS key's label, or another schema's label as it is."""
-    return KINDS[kind].label if kind in KINDS else kind
+def label_of(kind: str) -> Msg:
+    """A kind as people say it: a KINDS key's label, or another schema's label (as a message either way)."""
+    if kind in KINDS:
+        return KINDS[kind].label
+    return _OTHER_LABELS.get(kind) or Msg(str(kind))
+
+
+def article(label: str) -> str:
+    """The English article before a label: "an environment", "a schedule" (Japanese has none)."""
+    return "an" if label[:1] in tuple("aeiou") else "a"
 
 
 def expected_schema(item: YamlFile) -> str | None:
@@ -226,24 +238,28 @@ def expected_schema(item: YamlFile) -> str | None:
     return None
 
 
-def schema_problem(item: YamlFile) -> str | None:
+def schema_problem(item: YamlFile) -> Msg | None:
     """Why the file's `$schema` does not match what it is, or None when it does (or nothing can tell)."""
     expected = expected_schema(item)
     if expected is None:
         return None
     what = label_of(item.kind or item.content_kinds[0])
-    article = "an" if what[0] in "aeiou" else "a"
+    a = article(what)
     if item.schema is None:
-        return f"{item.path} has no $schema (for {article} {what}: {expected})"
+        return msg("{path} has no $schema (for {article} {kind}: {expected})",
+                   path=item.path, article=a, kind=what, expected=expected)
     parsed = urlparse(item.schema)
     if parsed.scheme not in ("http", "https") or parsed.hostname not in SCHEMA_HOSTS:
-        return f"{item.path} names $schema {item.schema}, which is not an Azure ML CLI v2 schema (expected {expected})"
+        return msg("{path} names $schema {schema}, which is not an Azure ML CLI v2 schema (expected {expected})",
+                   path=item.path, schema=item.schema, expected=expected)
     if item.schema_kind is None:
-        return f"{item.path} names $schema {item.schema}, which is no Azure ML schema (expected {expected})"
+        return msg("{path} names $schema {schema}, which is no Azure ML schema (expected {expected})",
+                   path=item.path, schema=item.schema, expected=expected)
     if PurePosixPath(parsed.path).name != PurePosixPath(urlparse(expected).path).name:
         schema_name = PurePosixPath(parsed.path).name.removesuffix(".schema.json")
-        return (f"{item.path} looks like {article} {what} but names the {schema_name} schema "
-                f"({label_of(item.schema_kind)}); expected {expected}")
+        return msg("{path} looks like {article} {kind} but names the {schema_name} schema ({schema_kind}); "
+                   "expected {expected}", path=item.path, article=a, kind=what, schema_name=schema_name,
+                   schema_kind=label_of(item.schema_kind), expected=expected)
     return None
 
 

@@ -32,6 +32,8 @@ from typing import Any
 
 import yaml
 
+from ohcheck.i18n import Msg, msg
+
 from ._cli_yaml import YamlFile
 
 # Messages the SDK adds to every alternative of a union field, whatever was wrong.
@@ -46,7 +48,7 @@ _MISSING_ARGUMENT = re.compile(r"missing \d+ required (?:keyword-only |positiona
 _FIELD_WRAPPERS = ("value", "key")  # marshmallow's Dict(keys=..., values=...) nesting, not YAML keys
 _MAX_MESSAGE = 300
 
-Problem = tuple[tuple[str, ...], str]  # (field path, message)
+Problem = tuple[tuple[str, ...], str]  # (field path, message: the SDK's words, or a Msg of ohcheck's)
 
 
 def loaders() -> dict[str, Callable[..., Any]]:
@@ -89,14 +91,15 @@ def sdk_version() -> str:
         return "?"
 
 
-def validate(item: YamlFile, root: Path, load: Callable[..., Any] | None) -> list[str]:
+def validate(item: YamlFile, root: Path, load: Callable[..., Any] | None) -> list[Msg]:
     """The file's problems as `file:line: message`, empty when the loader accepts it.
 
     A file that is not valid YAML gets its syntax problem, whatever it was meant to be.
     """
     if item.syntax is not None or load is None:
         syntax = item.syntax
-        return [f"{item.path}:{syntax.line}: not valid YAML: {syntax.problem}"] if syntax else []
+        return [msg("{path}:{line}: not valid YAML: {problem}", path=item.path, line=syntax.line,
+                    problem=syntax.problem)] if syntax else []
     problems: list[Problem] = []
     try:
         load(source=str(item.absolute))
@@ -107,10 +110,14 @@ def validate(item: YamlFile, root: Path, load: Callable[..., Any] | None) -> lis
     node = _compose(item.text)
     lines = []
     for path, message in problems:
-        message = _relative(message, root)
+        if not isinstance(message, Msg):  # the SDK's words, with the paths it makes absolute
+            message = _relative(message, root)
         line, shown = locate(node, path) if path else _mentioned(node, message)
-        where = f"{item.path}:{line}: "
-        lines.append(f"{where}{'.'.join(shown)}: {message}" if shown else f"{where}{message}")
+        if shown:
+            lines.append(msg("{path}:{line}: {field}: {problem}", path=item.path, line=line,
+                             field=".".join(shown), problem=message))
+        else:
+            lines.append(msg("{path}:{line}: {problem}", path=item.path, line=line, problem=message))
     return list(dict.fromkeys(lines))
 
 
@@ -197,7 +204,8 @@ def _missing_local_path(item: YamlFile) -> list[Problem]:
         return []  # azureml:, https://, wasbs://, abfss:// ... are Azure's to resolve
     if (item.absolute.parent / path).exists():
         return []
-    return [(("path",), f"{path} does not exist (a data asset's local path is relative to its YAML file)")]
+    return [(("path",), msg("{path} does not exist (a data asset's local path is relative to its YAML file)",
+                            path=path))]
 
 
 def _compose(text: str) -> yaml.Node | None:

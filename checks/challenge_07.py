@@ -11,6 +11,7 @@ workspace, so it is skipped there.
 from __future__ import annotations
 
 from ohcheck.criteria import criterion, fail, passed, skip, undecided
+from ohcheck.i18n import Msg, msg
 
 from ._apply_order import applied_in_order, judge, needs
 from ._az_apply import read_script, read_workflow
@@ -29,9 +30,26 @@ def _data_asset_names(ctx) -> list[str]:
     return [names.all, names.year2013, names.year2014]
 
 
-def _listed(problems: list[str]) -> str:
-    shown = "; ".join(problems[:SHOWN])
-    return shown + (f"; and {len(problems) - SHOWN} more" if len(problems) > SHOWN else "")
+def _listed(problems: list[str]) -> Msg:
+    """The first SHOWN problems, joined with "; " (a list field), and how many more there are."""
+    if len(problems) > SHOWN:
+        return msg("{problems}; and {more} more", problems=problems[:SHOWN], more=len(problems) - SHOWN)
+    return msg("{problems}", problems=list(problems))
+
+
+def _comma_joined(parts: list[Msg]) -> Msg:
+    """Messages joined with ", " as one message (a list field would join them with "; ")."""
+    if not parts:
+        return Msg("")
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = msg("{earlier}, {later}", earlier=joined, later=part)
+    return joined
+
+
+def _plain(messages: list) -> list[str]:
+    """Messages as evidence: the English text."""
+    return [str(m) for m in messages]
 
 
 @criterion(
@@ -45,24 +63,32 @@ def _listed(problems: list[str]) -> str:
 def yaml_for_every_kind(ctx):
     files = _files(ctx)
     grouped = by_kind(files)
-    missing = []
+    missing: list[Msg] = []
     for name in _data_asset_names(ctx):
         if not any(f.name == name for f in grouped["data"]):
-            missing.append(f"data asset {name}")
+            missing.append(msg("data asset {name}", name=name))
     environment = ctx.config.environment
     if not any(f.name == environment for f in grouped["environment"]):
-        others = ", ".join(f"{f.path} names {f.name or 'none'}" for f in grouped["environment"])
-        missing.append(f"environment {environment}" + (f" ({others})" if others else ""))
+        others = [msg("{path} names {name}", path=f.path, name=f.name) if f.name
+                  else msg("{path} names none", path=f.path) for f in grouped["environment"]]
+        if others:
+            missing.append(msg("environment {name} ({others})", name=environment, others=_comma_joined(others)))
+        else:
+            missing.append(msg("environment {name}", name=environment))
     missing += [KINDS[kind].label for kind in REQUIRED if not grouped[kind]]
-    evidence = {KINDS[kind].label: [f.path for f in found] for kind, found in grouped.items()}
+    evidence = {str(KINDS[kind].label): [f.path for f in found] for kind, found in grouped.items()}
     if missing:
         unreadable = [f"{f.path}:{f.syntax.line}" for f in files if f.syntax is not None and f.kind is None]
-        note = (f" ({', '.join(unreadable)}: not valid YAML, so ohcheck cannot tell what "
-                f"{'it is' if len(unreadable) == 1 else 'they are'})") if unreadable else ""
-        fail(f"no YAML for the {', '.join(missing)}{note}", evidence=evidence)
-    counted = ", ".join(f"{len(grouped[k])} {KINDS[k].label}{'s' if len(grouped[k]) > 1 else ''}"
-                        for k in KINDS if grouped[k])
-    return passed(f"found {counted}", evidence=evidence)
+        if len(unreadable) == 1:
+            fail("no YAML for the {missing} ({files}: not valid YAML, so ohcheck cannot tell what it is)",
+                 evidence=evidence, missing=_comma_joined(missing), files=unreadable)
+        if unreadable:
+            fail("no YAML for the {missing} ({files}: not valid YAML, so ohcheck cannot tell what they are)",
+                 evidence=evidence, missing=_comma_joined(missing), files=unreadable)
+        fail("no YAML for the {missing}", evidence=evidence, missing=_comma_joined(missing))
+    counted = [msg("{n} {kind}s", n=len(grouped[k]), kind=KINDS[k].label) if len(grouped[k]) > 1
+               else msg("{n} {kind}", n=len(grouped[k]), kind=KINDS[k].label) for k in KINDS if grouped[k]]
+    return passed("found {counted}", evidence=evidence, counted=_comma_joined(counted))
 
 
 @criterion(
@@ -78,10 +104,10 @@ def right_schema(ctx):
     if not files:
         fail("there is no CLI v2 YAML in the repo")
     problems = [p for p in (schema_problem(f) for f in files) if p]
-    evidence = {"schemas": {f.path: f.schema for f in files}, "problems": problems}
+    evidence = {"schemas": {f.path: f.schema for f in files}, "problems": _plain(problems)}
     if problems:
         fail(_listed(problems), evidence=evidence)
-    return passed(f"all {len(files)} files name the $schema of their kind", evidence=evidence)
+    return passed("all {n} files name the $schema of their kind", evidence=evidence, n=len(files))
 
 
 @criterion(
@@ -102,14 +128,15 @@ def valid_by_loaders(ctx):
     try:
         load = loaders()
     except ImportError as exc:
-        undecided(f"azure-ai-ml cannot be imported ({exc}): install ohcheck's dependencies again")
+        undecided("azure-ai-ml cannot be imported ({error}): install ohcheck's dependencies again", error=exc)
     problems = []
     for item in files:
         problems += validate(item, ctx.repo.root, load.get(item.kind))
-    evidence = {"files": [f.path for f in files], "problems": problems, "azure-ai-ml": sdk_version()}
+    evidence = {"files": [f.path for f in files], "problems": _plain(problems), "azure-ai-ml": sdk_version()}
     if problems:
         fail(_listed(problems), evidence=evidence)
-    return passed(f"all {len(files)} files load with azure-ai-ml {sdk_version()}'s loaders", evidence=evidence)
+    return passed("all {n} files load with azure-ai-ml {version}'s loaders", evidence=evidence,
+                  n=len(files), version=sdk_version())
 
 
 @criterion(
@@ -135,22 +162,26 @@ def applied_in_working_order(ctx):
         unreadable = [p for s in sources for p in s.problems]
         workflow_dir = ctx.config.paths.workflows
         if ctx.repo.path(script).is_file():
-            message = f"{script} runs no `az ml <group> create --file <yaml>`, and no workflow in {workflow_dir} does"
+            message = msg("{script} runs no `az ml <group> create --file <yaml>`, and no workflow in {workflows} does",
+                          script=script, workflows=workflow_dir)
         else:
-            message = f"there is no {script}, and no workflow in {workflow_dir} runs `az ml <group> create --file <yaml>`"
-        fail(message + (f"; {_listed(unreadable)}" if unreadable else ""))
+            message = msg("there is no {script}, and no workflow in {workflows} runs "
+                          "`az ml <group> create --file <yaml>`", script=script, workflows=workflow_dir)
+        if unreadable:
+            fail("{sentence}; {problems}", sentence=message, problems=_listed(unreadable))
+        fail(message)
     files = _files(ctx)
     required = needs(by_kind(files), _data_asset_names(ctx), ctx.config.environment)
     by_path = {f.path: f for f in files}
     judged = sorted(((judge(s, required, by_path), s) for s in applying),
                     key=lambda pair: (len(pair[0]), -len(pair[1].commands)))
     problems, best = judged[0]
-    evidence = {"source": best.path, "applies": applied_in_order(best), "problems": problems}
+    evidence = {"source": best.path, "applies": applied_in_order(best), "problems": _plain(problems)}
     if problems:
-        fail(f"{best.path}: {_listed(problems)}", evidence=evidence)
+        fail("{path}: {problems}", evidence=evidence, path=best.path, problems=_listed(problems))
     applied = len({c.resolved for c in best.commands})
-    return passed(f"{best.path} applies {applied} YAML files ({len(best.commands)} az ml commands) in a working order",
-                  evidence=evidence)
+    return passed("{path} applies {files} YAML files ({commands} az ml commands) in a working order",
+                  evidence=evidence, path=best.path, files=applied, commands=len(best.commands))
 
 
 @criterion(
@@ -166,54 +197,60 @@ def resources_exist(ctx):
         skip("the resources live in an Azure ML workspace, and the local target has none: "
              "verify with --target azure once the YAML is applied")
     grouped = by_kind(_files(ctx))
-    problems, found = [], []
+    problems: list[Msg] = []
+    found: list[Msg] = []
 
     for name in _data_asset_names(ctx):
         asset = ctx.target.data_asset(name)
         if asset is None:
-            problems.append(f"data asset {name} is not registered")
+            problems.append(msg("data asset {name} is not registered", name=name))
         else:
-            found.append(f"data asset {name}:{asset.version}")
+            found.append(msg("data asset {name}:{version}", name=name, version=asset.version))
 
     environment = ctx.config.environment
     env = ctx.target.environment(environment)
     if env is None:
-        problems.append(f"environment {environment} is not registered")
+        problems.append(msg("environment {name} is not registered", name=environment))
     else:
-        found.append(f"environment {environment}:{env.version}")
+        found.append(msg("environment {name}:{version}", name=environment, version=env.version))
 
     endpoint_name = ctx.config.endpoint
     endpoint = ctx.target.endpoint(endpoint_name)
     if endpoint is None:
         named = sorted({f.name for f in grouped["online_endpoint"] if f.name and f.name != endpoint_name})
-        problems.append(f"there is no online endpoint {endpoint_name} (ohcheck.yaml's endpoint)"
-                        + (f"; the YAML names {', '.join(named)}" if named else ""))
+        if named:
+            problems.append(msg("there is no online endpoint {name} (ohcheck.yaml's endpoint); the YAML names {named}",
+                                name=endpoint_name, named=named))
+        else:
+            problems.append(msg("there is no online endpoint {name} (ohcheck.yaml's endpoint)", name=endpoint_name))
     else:
-        found.append(f"online endpoint {endpoint_name}")
+        found.append(msg("online endpoint {name}", name=endpoint_name))
         present = {d.name for d in endpoint.deployments}
         for item in grouped["online_deployment"]:
             if item.name and item.name not in present:
-                problems.append(f"endpoint {endpoint_name} has no deployment {item.name} ({item.path})")
+                problems.append(msg("endpoint {endpoint} has no deployment {name} ({path})",
+                                    endpoint=endpoint_name, name=item.name, path=item.path))
             elif item.name:
-                found.append(f"deployment {item.name}")
+                found.append(msg("deployment {name}", name=item.name))
 
     schedules = {s.name for s in ctx.target.schedules()}
     for item in grouped["schedule"]:
         if item.name and item.name not in schedules:
-            problems.append(f"there is no schedule {item.name} ({item.path})")
+            problems.append(msg("there is no schedule {name} ({path})", name=item.name, path=item.path))
         elif item.name:
-            found.append(f"schedule {item.name}")
+            found.append(msg("schedule {name}", name=item.name))
 
     for kind, job_type in (("command_job", "command"), ("pipeline_job", "pipeline")):
         experiments = sorted({str(f.get("experiment_name") or ctx.config.experiment) for f in grouped[kind]})
         for experiment in experiments:
             jobs = ctx.memo(f"jobs:{experiment}", lambda e=experiment: ctx.target.jobs(e))
             if not any(j.type == job_type for j in jobs):
-                problems.append(f"experiment {experiment} has no {label_of(kind)}")
+                problems.append(msg("experiment {experiment} has no {kind}", experiment=experiment,
+                                    kind=label_of(kind)))
             else:
-                found.append(f"{label_of(kind)}s in {experiment}")
+                found.append(msg("{kind}s in {experiment}", kind=label_of(kind), experiment=experiment))
 
-    evidence = {"found": found, "problems": problems}
+    evidence = {"found": _plain(found), "problems": _plain(problems)}
     if problems:
         fail(_listed(problems), evidence=evidence)
-    return passed(f"all {len(found)} exist: {', '.join(found)}", evidence=evidence)
+    return passed("all {n} exist: {found}", evidence=evidence, n=len(found), found=_comma_joined(found))
