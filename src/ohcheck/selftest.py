@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ohcheck.criteria import Criterion, Result, Status
-from ohcheck.i18n import msg
+from ohcheck.i18n import language, msg, untranslated
 from ohcheck.pack import Challenge, HackPack
 from ohcheck.repo_builder import BuiltRepo, StepRun, build_team_repo
 from ohcheck.verify import VerifyRun, verify
@@ -130,7 +130,25 @@ def selftest_challenge(
         if solved:
             solved_repo = built
     report.verdicts = judge(criteria, runs["starter"].results, runs["solution"].results)
+    report.problems += _untranslated(pack, [*runs["starter"].results, *runs["solution"].results])
     return report, solved_repo
+
+
+def _untranslated(pack: HackPack, results: list[Result]) -> list[str]:
+    """In a language other than English, every sentence a run produced must have its translation.
+
+    The catalogue test finds templates in the source; this finds what only a run shows (a message a
+    target or a helper built, a sentence passed as plain text).
+    """
+    catalogue = pack.catalogue(language())
+    problems: list[str] = []
+    for r in results:
+        for template in untranslated(catalogue, r.message_source or r.message):
+            problem = msg("{criterion} says {template!r} in English: it has no {lang} translation",
+                          criterion=r.criterion, template=template, lang=catalogue.lang)
+            if problem not in problems:
+                problems.append(problem)
+    return problems
 
 
 def selftest(
