@@ -6,12 +6,16 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from ohcheck.criteria import Criterion, Result, Status
 from ohcheck.selftest import judge
 
 
-def test_selftest_proves_starters_fail_and_solutions_pass(cli, tmp_path):
-    result = cli("selftest", "--json", cwd=tmp_path)
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_selftest_proves_starters_fail_and_solutions_pass(cli, tmp_path, lang):
+    # In Japanese the self-test also fails on any sentence a run said in English (no translation).
+    result = cli("selftest", "--json", "--lang", lang, cwd=tmp_path)
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert document["ok"] and document["pack_problems"] == []
@@ -62,3 +66,16 @@ def test_the_demo_builds_a_team_repo_and_verifies_every_challenge(cli, tmp_path)
         assert (kept / "ohcheck.yaml").is_file()
     finally:
         shutil.rmtree(kept.parent, ignore_errors=True)
+
+
+def test_selftest_in_japanese_names_a_sentence_without_its_translation(monkeypatch):
+    from ohcheck import i18n
+    from ohcheck.i18n import msg
+    from ohcheck.pack import HackPack
+    from ohcheck.selftest import _untranslated
+
+    i18n.choose("ja")
+    said = Result("challenge-01", "01.1", "t", Status.FAILED, "x",
+                  message_source=msg("a sentence nobody translated: {n}", n=1).source())
+    [problem] = _untranslated(HackPack(), [said])
+    assert "01.1" in problem and "a sentence nobody translated: {n}" in problem
