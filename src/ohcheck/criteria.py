@@ -63,17 +63,17 @@ class Undecided(Outcome):
     status = Status.ERROR
 
 
-def fail(message: str, evidence: Mapping[str, Any] | None = None, **fields: Any) -> NoReturn:
+def fail(message: str, /, evidence: Mapping[str, Any] | None = None, **fields: Any) -> NoReturn:
     """End the check: the criterion is not met. Say what was expected and what was found."""
     raise Failed(_message(message, fields), evidence)
 
 
-def skip(reason: str, evidence: Mapping[str, Any] | None = None, **fields: Any) -> NoReturn:
+def skip(reason: str, /, evidence: Mapping[str, Any] | None = None, **fields: Any) -> NoReturn:
     """End the check: the criterion does not apply here, and why."""
     raise Skipped(_message(reason, fields), evidence)
 
 
-def undecided(reason: str, evidence: Mapping[str, Any] | None = None, **fields: Any) -> NoReturn:
+def undecided(reason: str, /, evidence: Mapping[str, Any] | None = None, **fields: Any) -> NoReturn:
     """End the check: ohcheck could not decide (reported as `error`, never as `failed`)."""
     raise Undecided(_message(reason, fields), evidence)
 
@@ -93,7 +93,7 @@ class Passed:
     evidence: Mapping[str, Any] = field(default_factory=dict)
 
 
-def passed(message: str = "", evidence: Mapping[str, Any] | None = None, **fields: Any) -> Passed:
+def passed(message: str = "", /, evidence: Mapping[str, Any] | None = None, **fields: Any) -> Passed:
     """Build the return value of a passing check: a message (template and fields) and what was observed."""
     return Passed(_message(message, fields), dict(evidence or {}))
 

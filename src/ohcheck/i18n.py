@@ -139,7 +139,7 @@ class Msg(str):
         return (Msg, (self.template, self.values))
 
 
-def msg(template: str, **args: Any) -> Msg:
+def msg(template: str, /, **args: Any) -> Msg:
     """A message: an English template with named fields (str.format syntax) and their values.
 
     A field's value may be a Msg (said in the reader's language too) or a list
@@ -307,7 +307,7 @@ def framework(lang: str | None = None) -> Catalogue:
     return _cache[lang]
 
 
-def t(template: str, **args: Any) -> str:
+def t(template: str, /, **args: Any) -> str:
     """A sentence of ohcheck's own, said now in the chosen language."""
     return framework().say(msg(template, **args))
 
