@@ -32,6 +32,7 @@ from pathlib import Path
 from ohcheck.coach_store import CoachStore, SignOff, StoredAttempt
 from ohcheck.coach_time import parse_time
 from ohcheck.event import LoadedEvent
+from ohcheck.i18n import DEFAULT, Catalogue
 from ohcheck.redaction import Redactor
 
 MESSAGE_CHARS = 240  # a criterion's message in a cell; the team report has the whole of it
@@ -125,7 +126,7 @@ class Dashboard:
 
 
 def build_dashboard(loaded: LoadedEvent, store_path: Path, challenge_titles: dict[str, str],
-                    now: dt.datetime | None = None) -> Dashboard:
+                    now: dt.datetime | None = None, catalogue: Catalogue | None = None) -> Dashboard:
     """Read the store once and work out every figure of the page.
 
     `challenge_titles` is the pack's challenges in order (id -> title); challenges the store has results
@@ -133,13 +134,16 @@ def build_dashboard(loaded: LoadedEvent, store_path: Path, challenge_titles: dic
     with no results: reading it must not create it.
     """
     now = now or dt.datetime.now(dt.timezone.utc)
+    catalogue = catalogue or Catalogue()  # the criteria's titles and messages in the coach's language
     info = loaded.event.event
     team_names = [t.name for t in loaded.event.teams]
     known = set(team_names)
     if store_path.is_file():
         with CoachStore(store_path) as store:
             everything = store.attempts()
-            latest = {"coach": store.latest(trust="coach"), "self": store.latest(trust="self")}
+            latest = {trust: {key: _in_language(attempt, catalogue)
+                              for key, attempt in store.latest(trust=trust).items()}
+                      for trust in ("coach", "self")}
             signoffs = store.signoffs()
             history = _current_histories(store, everything, known)
     else:
@@ -215,6 +219,13 @@ def _cell(team: str, challenge: str, attempts: list[StoredAttempt], coach: Store
     return Cell(team=team, challenge=challenge, state=state, trusted=trusted_view,
                 reported=_view(reported) if reported else None, signoff=_signoff(signoff), attempts=len(attempts),
                 first_attempt=first, time_spent=spent, time_done=done, result_state=result_state)
+
+
+def _in_language(attempt: StoredAttempt, catalogue: Catalogue) -> StoredAttempt:
+    """The attempt with its results' titles and messages said in `catalogue`'s language (stored in English)."""
+    if catalogue.lang == DEFAULT:
+        return attempt
+    return dataclasses.replace(attempt, results=tuple(r.in_language(catalogue) for r in attempt.results))
 
 
 def _view(attempt: StoredAttempt) -> AttemptView:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ohcheck.errors import UserError
 from ohcheck.event import LoadedEvent
+from ohcheck.i18n import framework, msg, t
 
 HOST = "127.0.0.1"
 # The page is all inline: it may talk back to this server and load nothing else.
@@ -70,7 +71,7 @@ def _handler(page: _Page, hosts: set[str]) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:  # the stdlib's name
             if self.headers.get("Host", "") not in hosts:
-                self._send(HTTPStatus.FORBIDDEN, b"This dashboard answers on 127.0.0.1 only.\n", "text/plain")
+                self._send(HTTPStatus.FORBIDDEN, _line(t("This dashboard answers on 127.0.0.1 only.")))
                 return
             route = self.path.split("?", 1)[0]
             try:
@@ -84,11 +85,12 @@ def _handler(page: _Page, hosts: set[str]) -> type[BaseHTTPRequestHandler]:
                     version, _, _ = page.current()
                     self._send(HTTPStatus.OK, json.dumps({"version": version}).encode(), "application/json")
                 else:
-                    self._send(HTTPStatus.NOT_FOUND, b"Not found: the dashboard is at /\n", "text/plain")
+                    self._send(HTTPStatus.NOT_FOUND, _line(t("Not found: the dashboard is at /")))
             except UserError as exc:  # the store became unreadable: say so, keep serving
-                self._send(HTTPStatus.SERVICE_UNAVAILABLE, f"{exc.message}\n".encode(), "text/plain; charset=utf-8")
+                self._send(HTTPStatus.SERVICE_UNAVAILABLE, _line(framework().say(exc.message)))
 
-        def _send(self, status: HTTPStatus, body: bytes, content_type: str, encoding: str | None = None) -> None:
+        def _send(self, status: HTTPStatus, body: bytes, content_type: str = "text/plain; charset=utf-8",
+                  encoding: str | None = None) -> None:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             if encoding:
@@ -106,6 +108,11 @@ def _handler(page: _Page, hosts: set[str]) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def _line(text: str) -> bytes:
+    """A one-line plain-text answer, in the coach's language."""
+    return f"{text}\n".encode()
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # an open tab never keeps Ctrl-C from ending the command
     allow_reuse_address = True
@@ -118,8 +125,9 @@ def serve(loaded: LoadedEvent, store_path: Path, *, port: int, on_ready: Callabl
     try:
         server = _Server((HOST, port), _handler(page, set()))
     except OSError as exc:
-        raise UserError(f"Cannot listen on {HOST}:{port}: {exc.strerror or exc}.",
-                        hint="Pass --port with another port, or --port 0 for any free one.") from None
+        raise UserError(msg("Cannot listen on {host}:{port}: {problem}.", host=HOST, port=port,
+                            problem=exc.strerror or exc),
+                        hint=msg("Pass --port with another port, or --port 0 for any free one.")) from None
     bound = server.server_address[1]
     server.RequestHandlerClass = _handler(page, {f"{HOST}:{bound}", f"localhost:{bound}"})
     try:

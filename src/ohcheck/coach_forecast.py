@@ -15,6 +15,10 @@ is drawn from the first held-out day and the note says it was assumed.
 
 Whatever goes wrong — no repo, no endpoint, a 500, a refused key — becomes
 the one line of `ForecastPlot.note`; it is never an error for the whole report.
+
+The note and the plot's labels are said in the coach's language (ohcheck.i18n);
+the labels stay English when matplotlib has no font for the language's script,
+so a plot never shows empty boxes.
 """
 
 from __future__ import annotations
@@ -23,12 +27,14 @@ import base64
 import datetime as dt
 import io
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ohcheck.errors import UserError
 from ohcheck.event import LoadedEvent, Team
+from ohcheck.i18n import framework, language, msg, t
 from ohcheck.redaction import Redactor
 from ohcheck.targets.base import Endpoint, NotOnThisTarget, Target, TargetError
 
@@ -40,6 +46,9 @@ TRAIN_FRACTION = 0.9  # the checks' split (checks/_forecasting.py): the last 10%
 MAX_DAYS = 366  # the scoring contract's longest forecast
 CONTEXT_DAYS = 28  # training days drawn before the held-out ones, to show the level the model saw
 SCORE_TIMEOUT = 60.0
+# Fonts matplotlib may have with Japanese glyphs (its own DejaVu Sans has none), in order of preference.
+JAPANESE_FONTS = ("Noto Sans CJK JP", "Noto Sans JP", "IPAexGothic", "IPAGothic", "Hiragino Sans", "Yu Gothic",
+                  "Meiryo", "TakaoGothic", "VL Gothic")
 
 
 @dataclass(frozen=True)
@@ -55,7 +64,7 @@ class ForecastPlot:
 
 
 class _NotDrawn(Exception):
-    """Why there is no plot, in one sentence."""
+    """Why there is no plot, in one sentence (already said in the chosen language)."""
 
 
 def forecast_plot(loaded: LoadedEvent, team: Team) -> ForecastPlot:
@@ -64,15 +73,18 @@ def forecast_plot(loaded: LoadedEvent, team: Team) -> ForecastPlot:
     try:
         return _draw(loaded, team, redactor)
     except _NotDrawn as exc:
-        return ForecastPlot(note=redactor.text(f"No forecast plot: {exc}."))
-    except UserError as exc:
-        return ForecastPlot(note=redactor.text(f"No forecast plot: {exc.message.rstrip('.')}."))
+        return ForecastPlot(note=redactor.text(t("No forecast plot: {reason}.", reason=str(exc))))
+    except UserError as exc:  # its message may be a Msg: said in the chosen language, its full stop left to ours
+        reason = framework().say(exc.message).rstrip(".。")
+        return ForecastPlot(note=redactor.text(t("No forecast plot: {reason}.", reason=reason)))
     except TargetError as exc:
-        return ForecastPlot(note=redactor.text(f"No forecast plot: the target could not answer ({exc})."))
+        return ForecastPlot(note=redactor.text(t("No forecast plot: the target could not answer ({problem}).",
+                                                 problem=str(exc))))
     except Exception as exc:  # noqa: BLE001 - a plot never takes the whole report down
         reason = str(exc).splitlines()[0] if str(exc) else ""
-        return ForecastPlot(note=redactor.text(
-            f"No forecast plot: the model could not be asked ({type(exc).__name__}{': ' + reason if reason else ''})."))
+        problem = type(exc).__name__ + (": " + reason if reason else "")
+        return ForecastPlot(note=redactor.text(t("No forecast plot: the model could not be asked ({problem}).",
+                                                 problem=problem)))
 
 
 def _draw(loaded: LoadedEvent, team: Team, redactor: Redactor) -> ForecastPlot:
@@ -92,15 +104,15 @@ def _draw(loaded: LoadedEvent, team: Team, redactor: Redactor) -> ForecastPlot:
     cut = int(len(series) * TRAIN_FRACTION)
     train, held_out = series.iloc[:cut], series.iloc[cut:]
     if held_out.empty:
-        raise _NotDrawn(f"{config.paths.data}/{SERIES_CSV} is too short to hold any day out")
+        raise _NotDrawn(t("{path} is too short to hold any day out", path=f"{config.paths.data}/{SERIES_CSV}"))
 
     target = open_target(config, repo, redactor)
     try:
         endpoint = target.endpoint(config.endpoint)
         if endpoint is None:
-            where = (f"nothing answers at {config.local.scoring_url}" if target.name == "local"
-                     else f"there is no online endpoint {config.endpoint}")
-            raise _NotDrawn(f"the model is not reachable: {where}")
+            where = (t("nothing answers at {url}", url=config.local.scoring_url) if target.name == "local"
+                     else t("there is no online endpoint {endpoint}", endpoint=config.endpoint))
+            raise _NotDrawn(t("the model is not reachable: {where}", where=where))
         served = _served(endpoint)
         train_end = _train_end(target, served) if served else None
         first, last = _day(held_out.index[0]), _day(held_out.index[-1])
@@ -108,8 +120,9 @@ def _draw(loaded: LoadedEvent, team: Team, redactor: Redactor) -> ForecastPlot:
             # Day i of the forecast is train_end + i: ask for enough days to reach the last held-out one.
             n = min(MAX_DAYS, (last - train_end).days)
             if n < 1:
-                raise _NotDrawn(f"{served} was trained on data up to {train_end}, past the held-out days "
-                                f"({first} … {last}): there is nothing left to compare")
+                raise _NotDrawn(t("{model} was trained on data up to {end}, past the held-out days "
+                                  "({first} … {last}): there is nothing left to compare",
+                                  model=served, end=train_end, first=first, last=last))
             start = train_end + dt.timedelta(days=1)
         else:
             n = min(MAX_DAYS, len(held_out))
@@ -122,22 +135,28 @@ def _draw(loaded: LoadedEvent, team: Team, redactor: Redactor) -> ForecastPlot:
     truth = {_day(d): float(v) for d, v in held_out.items()}
     pairs = [(d, f, truth[d]) for d, f in zip(dates, forecasts) if d in truth and math.isfinite(truth[d])]
     if not pairs:
-        raise _NotDrawn(f"the forecast ({dates[0]} … {dates[-1]}) does not reach the held-out days ({first} … {last})")
+        raise _NotDrawn(t("the forecast ({start} … {end}) does not reach the held-out days ({first} … {last})",
+                          start=dates[0], end=dates[-1], first=first, last=last))
     residuals = [f - t for _, f, t in pairs]
     rmse = math.sqrt(sum(r * r for r in residuals) / len(residuals))
     mae = sum(abs(r) for r in residuals) / len(residuals)
     image = _png(team.name, served, train.iloc[-CONTEXT_DAYS:], held_out, pairs)
 
-    model = served or "the served model"
-    covered = f"{len(pairs)} of the {len(held_out)} held-out days ({first} … {last})"
+    model = served or t("the served model")
+    covered = t("{days} of the {total} held-out days ({first} … {last})", days=len(pairs), total=len(held_out),
+                first=first, last=last)
     if train_end is not None:
-        placed = f"placed on its dates: {model} was trained on data up to {train_end}"
+        placed = t("placed on its dates: {model} was trained on data up to {end}", model=model, end=train_end)
         if len(pairs) < len(held_out):
-            placed += f"; the scoring contract forecasts at most {MAX_DAYS} days"
+            placed += t("; the scoring contract forecasts at most {days} days", days=MAX_DAYS)
     else:
-        why = "its training run logged no train_end" if served else "the endpoint does not say which model it serves"
-        placed = f"drawn from the first held-out day ({why}, so the forecast is assumed to start there)"
-    note = f"Forecast of {model} for {covered}, {placed}. RMSE {rmse:,.0f}, MAE {mae:,.0f} on those days."
+        if served:
+            why = t("its training run logged no train_end")
+        else:
+            why = t("the endpoint does not say which model it serves")
+        placed = t("drawn from the first held-out day ({why}, so the forecast is assumed to start there)", why=why)
+    note = t("Forecast of {model} for {covered}, {placed}. RMSE {rmse:,.0f}, MAE {mae:,.0f} on those days.",
+             model=model, covered=covered, placed=placed, rmse=rmse, mae=mae)
     return ForecastPlot(note=redactor.text(note), image=image, served=served, days=len(pairs), rmse=rmse, mae=mae)
 
 
@@ -146,13 +165,13 @@ def _series(path: Path, label: str) -> "pd.Series":
     import pandas as pd  # imported lazily: slow to import
 
     if not path.is_file():
-        raise _NotDrawn(f"the team repo has no {label} to compare the forecast with")
+        raise _NotDrawn(t("the team repo has no {path} to compare the forecast with", path=label))
     try:
         frame = pd.read_csv(path)
         dates = pd.to_datetime(frame["TransactionDate"], format="%Y-%m-%d")
         values = pd.to_numeric(frame["PaidAmount"], errors="coerce")
     except (KeyError, ValueError, pd.errors.ParserError, UnicodeDecodeError):
-        raise _NotDrawn(f"{label} is not the TransactionDate,PaidAmount series the checks read") from None
+        raise _NotDrawn(t("{path} is not the TransactionDate,PaidAmount series the checks read", path=label)) from None
     return pd.Series(values.to_numpy(), index=pd.DatetimeIndex(dates)).sort_index()
 
 
@@ -193,12 +212,16 @@ def _score(target: Target, endpoint: Endpoint, n: int) -> list[float]:
     try:
         reply = target.score(endpoint, {"data": [n]}, key=key, timeout=SCORE_TIMEOUT)
     except OSError as exc:  # requests' connection errors and timeouts are OSErrors
-        raise _NotDrawn(f"the model is not reachable at {endpoint.scoring_uri} ({type(exc).__name__})") from None
+        raise _NotDrawn(t("the model is not reachable at {url} ({kind})", url=endpoint.scoring_uri,
+                          kind=type(exc).__name__)) from None
+    request = '{"data": [' + str(n) + "]}"
     if reply.status != 200:
-        raise _NotDrawn(f"{endpoint.name} answered HTTP {reply.status} to {{\"data\": [{n}]}}")
+        raise _NotDrawn(t("{endpoint} answered HTTP {status} to {request}", endpoint=endpoint.name,
+                          status=reply.status, request=request))
     values, problem = forecasts_in(reply.body, n)
     if values is None:
-        raise _NotDrawn(f"{endpoint.name}'s reply to {{\"data\": [{n}]}} is not usable: {problem}")
+        raise _NotDrawn(t("{endpoint}'s reply to {request} is not usable: {problem}", endpoint=endpoint.name,
+                          request=request, problem=framework().say(problem)))
     return values
 
 
@@ -208,29 +231,72 @@ def _day(value: Any) -> dt.date:
 
 def _png(team: str, served: str, context: "pd.Series", held_out: "pd.Series",
          pairs: list[tuple[dt.date, float, float]]) -> str:
-    """The plot as a PNG data: URI."""
+    """The plot as a PNG data: URI, its labels in the chosen language when matplotlib can draw it."""
     # Imported lazily (matplotlib takes a while to import); the Figure API with the Agg
     # canvas needs no display and leaves pyplot's global state alone.
+    from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(9, 3.6), dpi=100, layout="constrained")
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    axes.plot([_day(d) for d in context.index], context.to_numpy(dtype=float), color="#9aa0a6", linewidth=1,
-              label=f"the {len(context)} training days before")
-    axes.plot([_day(d) for d in held_out.index], held_out.to_numpy(dtype=float), color="#1f1f1f", linewidth=1.6,
-              marker="o", markersize=2.5, label="held-out truth")
-    axes.plot([d for d, _, _ in pairs], [f for _, f, _ in pairs], color="#d93025", linewidth=1.6,
-              label=f"forecast of {served}" if served else "forecast")
-    locator = AutoDateLocator()
-    axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-    axes.set_ylabel("PaidAmount per day")
-    axes.set_title(f"{team}: forecast against the held-out days", fontsize=11)
-    axes.grid(True, alpha=0.3)
-    axes.legend(loc="best", fontsize=8)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    families = _font_families(language())
+    said = framework() if families else framework("en")  # no font for the script: English, never empty boxes
+    labels = {
+        "context": said.say(msg("the {days} training days before", days=len(context))),
+        "truth": said.say(msg("held-out truth")),
+        "forecast": said.say(msg("forecast of {model}", model=served) if served else msg("forecast")),
+        "y": said.say(msg("PaidAmount per day")),
+        "title": said.say(msg("{team}: forecast against the held-out days", team=team)),
+    }
+    with rc_context({"font.family": families} if families else {}):
+        figure = Figure(figsize=(9, 3.6), dpi=100, layout="constrained")
+        FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        axes.plot([_day(d) for d in context.index], context.to_numpy(dtype=float), color="#9aa0a6", linewidth=1,
+                  label=labels["context"])
+        axes.plot([_day(d) for d in held_out.index], held_out.to_numpy(dtype=float), color="#1f1f1f",
+                  linewidth=1.6, marker="o", markersize=2.5, label=labels["truth"])
+        axes.plot([d for d, _, _ in pairs], [f for _, f, _ in pairs], color="#d93025", linewidth=1.6,
+                  label=labels["forecast"])
+        locator = AutoDateLocator()
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(_japanese_dates(locator) if families else ConciseDateFormatter(locator))
+        axes.set_ylabel(labels["y"])
+        axes.set_title(labels["title"], fontsize=11)
+        axes.grid(True, alpha=0.3)
+        axes.legend(loc="best", fontsize=8)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _japanese_dates(locator: Any) -> Any:
+    """The date axis as Japanese writes it: 2014年, 2月, 8日 (the English one says Feb and 2014-Feb)."""
+    from matplotlib.dates import ConciseDateFormatter
+
+    class Japanese(ConciseDateFormatter):
+        def format_ticks(self, values: Any) -> list[str]:
+            return [_no_leading_zero(label) for label in super().format_ticks(values)]
+
+        def get_offset(self) -> str:
+            return _no_leading_zero(super().get_offset())
+
+    return Japanese(locator, formats=["%Y年", "%m月", "%d日", "%H:%M", "%H:%M", "%S.%f"],
+                    zero_formats=["", "%Y年", "%m月", "%m月%d日", "%H:%M", "%H:%M"],
+                    offset_formats=["", "%Y年", "%Y年%m月", "%Y年%m月%d日", "%Y年%m月%d日", "%Y年%m月%d日 %H:%M"])
+
+
+def _no_leading_zero(label: str) -> str:
+    return re.sub(r"(?<!\d)0(\d[月日])", r"\1", label)
+
+
+def _font_families(lang: str) -> list[str]:
+    """The font families for a plot in `lang`: [] for English (matplotlib's default), else DejaVu Sans for the
+    Latin text and a font with the language's glyphs after it; [] too when this machine has none."""
+    if lang != "ja":
+        return []
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    found = next((name for name in JAPANESE_FONTS if name in installed), None)
+    return ["DejaVu Sans", found] if found else []

@@ -17,11 +17,18 @@ same store always says the same thing.
 The store already redacts results; what the report shows goes through a
 Redactor once more (sign-off notes too: a coach may paste anything) and
 through escaping (HTML autoescaped, Markdown table cells escaped).
+
+The report speaks the coach's language (ohcheck.i18n: --lang, OHCHECK_LANG,
+event.yaml's event.language, the system locale): its own sentences through
+t() (locale/ja/coach.yaml), the pack's challenge and criterion titles and
+hints from its translations, and each result's message said again from the
+template the store kept, whatever language the team verified in.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -34,11 +41,11 @@ from ohcheck.coach_time import parse_time as _instant
 from ohcheck.criteria import Result
 from ohcheck.errors import UserError
 from ohcheck.event import LoadedEvent, Team
+from ohcheck.i18n import Catalogue, language, msg, t
 from ohcheck.markdown_cells import md_cell, md_code
 from ohcheck.redaction import Redactor
 
 EVIDENCE_CHARS = 240  # evidence is shown compact: one line of JSON, cut here
-TRUST_LABELS = {"coach": "coach-verified", "self": "self-reported"}
 FORMATS = ("md", "html")
 
 
@@ -71,7 +78,7 @@ class TrustRecord:
 
     @property
     def label(self) -> str:
-        return TRUST_LABELS[self.trust]
+        return trust_label(self.trust)
 
 
 @dataclass(frozen=True)
@@ -83,7 +90,7 @@ class ChallengeReport:
     attempts: int
     first_attempt: str | None
     first_pass: str | None
-    first_pass_trust: str | None
+    first_pass_trust: str | None  # the trust id ("coach", "self"): said by trust_label() when shown
     time_spent: str | None  # "1 h 20 min", or None before any attempt
     time_spent_so_far: bool  # not passed yet: counted to the last attempt
     signoff: SignOff | None
@@ -103,7 +110,8 @@ class TeamHeader:
 def render_report(loaded: LoadedEvent, store_path: Path, team: str, fmt: str) -> str:
     """The team's report as Markdown (`md`) or a self-contained HTML page (`html`)."""
     if fmt not in FORMATS:
-        raise UserError(f"Unknown report format {fmt!r}: choose one of {', '.join(FORMATS)}.")
+        raise UserError(msg("Unknown report format {fmt!r}: choose one of {formats}.", fmt=fmt,
+                            formats=list(FORMATS)))
     member = loaded.event.team(team)
     redactor = Redactor()
     challenges = build_challenges(store_path, member.name, redactor)
@@ -121,7 +129,7 @@ def render_report(loaded: LoadedEvent, store_path: Path, team: str, fmt: str) ->
         challenges=challenges,
         plot=plot,
         generated=_when(dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")),
-        labels=TRUST_LABELS,
+        labels={trust: trust_label(trust) for trust in TRUSTS},
         trusts=TRUSTS,
     )
 
@@ -133,11 +141,14 @@ def build_challenges(store_path: Path, team: str, redactor: Redactor | None = No
     redactor = redactor or Redactor()
     attempts, history = _read_store(store_path, team)
     pack = HackPack()
+    lang = language()
+    catalogue = pack.catalogue(lang)  # titles, hints and messages in the coach's language
     known = {c.id for c in pack.challenges}
-    reports = [_challenge(c.id, c.title, pack.criteria(c), attempts, history, redactor) for c in pack.challenges]
+    reports = [_challenge(c.id, c.title_in(lang), pack.criteria(c), attempts, history, redactor, catalogue)
+               for c in pack.challenges]
     # A challenge the store knows but this pack does not (another pack version): shown last, not lost.
     for cid in sorted({a.challenge for a in attempts} - known):
-        reports.append(_challenge(cid, "(not in this hack pack)", [], attempts, history, redactor))
+        reports.append(_challenge(cid, t("(not in this hack pack)"), [], attempts, history, redactor, catalogue))
     return reports
 
 
@@ -166,7 +177,7 @@ def _read_store(store_path: Path, team: str) -> tuple[list[StoredAttempt], list[
 
 
 def _challenge(cid: str, title: str, criteria: list, attempts: list[StoredAttempt], history: list[SignOff],
-               redactor: Redactor) -> ChallengeReport:
+               redactor: Redactor, catalogue: Catalogue) -> ChallengeReport:
     mine = [a for a in attempts if a.challenge == cid]
     records = {trust: _record(trust, [a for a in mine if a.trust == trust]) for trust in TRUSTS}
     spent, first_pass = time_spent(mine)
@@ -177,12 +188,12 @@ def _challenge(cid: str, title: str, criteria: list, attempts: list[StoredAttemp
     return ChallengeReport(
         id=cid,
         title=title,
-        criteria=_rows(criteria, records, redactor),
+        criteria=_rows(criteria, records, redactor, catalogue),
         records=records,
         attempts=len(mine),
         first_attempt=_when(ordered[0].started_at) if ordered else None,
         first_pass=_when(first_pass.started_at) if first_pass else None,
-        first_pass_trust=TRUST_LABELS[first_pass.trust] if first_pass else None,
+        first_pass_trust=first_pass.trust if first_pass else None,
         time_spent=_duration(spent) if spent is not None else None,
         time_spent_so_far=first_pass is None,
         signoff=signoffs[-1] if signoffs else None,
@@ -204,23 +215,25 @@ def _record(trust: str, attempts: list[StoredAttempt]) -> TrustRecord:
     )
 
 
-def _rows(criteria: list, records: dict[str, TrustRecord], redactor: Redactor) -> list[CriterionRow]:
-    latest = {trust: {r.criterion: r for r in (rec.latest.results if rec.latest else ())}
+def _rows(criteria: list, records: dict[str, TrustRecord], redactor: Redactor,
+          catalogue: Catalogue) -> list[CriterionRow]:
+    latest = {trust: {r.criterion: r.in_language(catalogue) for r in (rec.latest.results if rec.latest else ())}
               for trust, rec in records.items()}
     rows = []
     seen = set()
     for c in criteria:
         seen.add(c.id)
         found = {trust: latest[trust].get(c.id) for trust in TRUSTS}
-        hint = c.hint or next((r.hint for r in found.values() if r and r.hint), "")
-        rows.append(CriterionRow(c.id, c.title, hint, {t: _cell(r, redactor) for t, r in found.items()}))
+        hint = catalogue.hint(c.id, c.hint) or next((r.hint for r in found.values() if r and r.hint), "")
+        rows.append(CriterionRow(c.id, catalogue.title(c.id, c.title), hint,
+                                 {trust: _cell(r, redactor) for trust, r in found.items()}))
     # Results for criteria this pack no longer has: still the team's record.
     extra = sorted({cid for by in latest.values() for cid in by} - seen)
     for cid in extra:
         found = {trust: latest[trust].get(cid) for trust in TRUSTS}
         any_result = next(r for r in found.values() if r)
         rows.append(CriterionRow(cid, any_result.title, any_result.hint,
-                                 {t: _cell(r, redactor) for t, r in found.items()}))
+                                 {trust: _cell(r, redactor) for trust, r in found.items()}))
     return rows
 
 
@@ -242,7 +255,8 @@ def _header(loaded: LoadedEvent, team: Team) -> TeamHeader:
 
     workspace = ""
     if team.workspace is not None:
-        workspace = f"{team.workspace.name} (resource group {team.workspace.resource_group})"
+        workspace = t("{workspace} (resource group {group})", workspace=team.workspace.name,
+                      group=team.workspace.resource_group)
     return TeamHeader(
         name=team.name,
         members=list(team.member_names),
@@ -288,7 +302,98 @@ def _render(template: str, fmt: str, **values: Any) -> str:
     env.filters["mdcode"] = md_code
     env.filters["when"] = _when
     env.filters["code_spans"] = _code_spans
+    env.filters["said"] = said_status
+    env.globals.update(t=t_html if fmt == "html" else t, el=element, signed=signed, counts=counts,
+                       attempts_line=attempts_line, lang=language())
     return env.get_template(template).render(**values)
+
+
+def t_html(template: str, **fields: Any) -> Any:
+    """t() for an autoescaped HTML template: a field given as markup (an `el(...)` the template built) stays
+    markup wherever the chosen language puts it; the sentence and every other field are escaped as text.
+
+    A page says the same few sentences in every cell (the dashboard: 800 cells at a big event), so what was
+    said once is remembered, by language, template and fields."""
+    from markupsafe import Markup
+
+    try:
+        return _t_html(language(), template, tuple((name, value, isinstance(value, Markup))
+                                                   for name, value in fields.items()))
+    except TypeError:  # a field that cannot be remembered (a list): said afresh
+        return _say_html(template, fields)
+
+
+@functools.lru_cache(maxsize=4096)
+def _t_html(_lang: str, template: str, fields: tuple[tuple[str, Any, bool], ...]) -> Any:
+    return _say_html(template, {name: value for name, value, _ in fields})
+
+
+def _say_html(template: str, fields: dict[str, Any]) -> Any:
+    from markupsafe import Markup, escape
+
+    marked = [name for name, value in fields.items() if isinstance(value, Markup)]
+    if not marked:
+        return t(template, **fields)  # plain text: autoescaped where it lands
+    tokens = {name: f"\x00{index}\x00" for index, name in enumerate(marked)}
+    text = str(escape(t(template, **{**fields, **tokens})))
+    for name, token in tokens.items():
+        text = text.replace(token, str(fields[name]))
+    return Markup(text)
+
+
+def element(tag: str, text: Any, cls: str = "") -> Any:
+    """`<tag class="cls">text</tag>`, the text escaped: markup to hand t() as a field."""
+    from markupsafe import Markup
+
+    if cls:
+        return Markup('<{0} class="{1}">{2}</{0}>').format(tag, cls, text)
+    return Markup("<{0}>{1}</{0}>").format(tag, text)
+
+
+# -- words the templates share with the dashboard, in the coach's language ----------------
+
+def said_status(status: str) -> str:
+    """A status or verdict word (passed, failed, error, skipped) in the chosen language."""
+    return _status_words(language()).get(status, status)
+
+
+@functools.lru_cache(maxsize=8)
+def _status_words(_lang: str) -> dict[str, str]:
+    return {"passed": t("passed"), "failed": t("failed"), "error": t("error"), "skipped": t("skipped")}
+
+
+def trust_label(trust: str) -> str:
+    """`coach-verified` or `self-reported`, in the chosen language."""
+    return {"coach": t("coach-verified"), "self": t("self-reported")}.get(trust, trust)
+
+
+def signed(signoff: SignOff) -> str:
+    """`approved by Ana (forced)`: a sign-off in one phrase."""
+    if signoff.approved:
+        text = t("approved by {coach}", coach=signoff.coach)
+    else:
+        text = t("revoked by {coach}", coach=signoff.coach)
+    return text + (t(" (forced)") if signoff.forced else "")
+
+
+def counts(attempt: StoredAttempt) -> str:
+    """`3 passed, 1 failed, 0 errors, 2 skipped`: an attempt's results counted."""
+    return t("{passed} passed, {failed} failed, {error} errors, {skipped} skipped", passed=attempt.passed,
+             failed=attempt.failed, error=attempt.error, skipped=attempt.skipped)
+
+
+def attempts_line(c: ChallengeReport) -> str:
+    """The line under a challenge's attempts table: how many attempts, the first pass, the time spent."""
+    if c.attempts == 1:
+        head = t("1 attempt in all · first attempt {first}", first=c.first_attempt)
+    else:
+        head = t("{n} attempts in all · first attempt {first}", n=c.attempts, first=c.first_attempt)
+    if c.first_pass:
+        tail = t("first passed {when} ({trust}) · time spent {spent}", when=c.first_pass,
+                 trust=trust_label(c.first_pass_trust or ""), spent=c.time_spent)
+    else:
+        tail = t("not passed yet · time spent so far {spent} (to the last attempt)", spent=c.time_spent)
+    return f"{head} · {tail}"
 
 
 def _code_spans(value: Any) -> Any:
