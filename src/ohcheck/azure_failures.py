@@ -4,7 +4,9 @@
 credential, 401, 403, 404, throttled, 5xx, another HTTP status, timeout,
 network); each caller decides what a 403 or a 404 means for it (a missing
 workspace is "nothing to tear down" for teardown, an error for verify) and
-leaves the rest to `sentence`. azure-core is imported only when a failure is
+leaves the rest to `sentence` (or `parts`, the sentence and its advice apart).
+Sentences are messages (ohcheck.i18n.msg): English as str, said again in the
+reader's language. azure-core is imported only when a failure is
 classified, never at start-up.
 """
 
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from ohcheck.i18n import Msg, msg
 
 ARM_DEFAULT = "management.azure.com"
 
@@ -58,24 +62,39 @@ def classify(exc: Exception) -> AzureFailure:
     return AzureFailure(kind, status, error_code(exc), exc)
 
 
-def sentence(failure: AzureFailure, during: str, *, service: str = "Azure ML", arm_url: str = "",
-             timeout: float | None = None) -> str:
-    """The sentence for a failure no caller words its own way; `during` is "while it listed the jobs"
-    or "when asked to delete X"."""
+def parts(failure: AzureFailure, during: str, *, service: str = "Azure ML", arm_url: str = "",
+          timeout: float | None = None) -> tuple[Msg, Msg | None]:
+    """What happened, and what to do about it (None when there is nothing to advise), for a failure no
+    caller words its own way; `during` is a message such as "while it listed the jobs" or "when asked
+    to delete X"."""
     status, code, exc = failure.status, failure.code, failure.exc
     if failure.kind == "throttled":
-        return f"{service} throttled the requests (429) {during}, even after retries: try again in a minute"
+        return (msg("{service} throttled the requests (429) {during}, even after retries", service=service,
+                    during=during), msg("try again in a minute"))
     if failure.kind == "server":
-        return f"{service} answered {status}{code} {during}: try again later"
+        return (msg("{service} answered {status}{code} {during}", service=service, status=status, code=code,
+                    during=during), msg("try again later"))
     if failure.kind in ("http", "not-found", "forbidden", "unauthorized") and status is not None:
-        return f"{service} answered {status}{code} {during}"
+        return msg("{service} answered {status}{code} {during}", service=service, status=status, code=code,
+                   during=during), None
     if failure.kind == "timeout":
-        waited = f" (timeout {timeout:g} s)" if timeout else ""
-        return f"{service} did not answer in time {during}{waited}"
+        if timeout:
+            return msg("{service} did not answer in time {during} (timeout {timeout:g} s)", service=service,
+                       during=during, timeout=timeout), None
+        return msg("{service} did not answer in time {during}", service=service, during=during), None
     if failure.kind == "unreachable":
         host = urlsplit(arm_url).hostname or ARM_DEFAULT
-        return f"cannot reach {service} at {host} ({reason(exc)}): check the network and DNS"
-    return f"the {service} SDK failed {during}: {type(exc).__name__}: {first_line(exc)}"
+        return (msg("cannot reach {service} at {host} ({reason})", service=service, host=host, reason=reason(exc)),
+                msg("check the network and DNS"))
+    return msg("the {service} SDK failed {during}: {kind}: {error}", service=service, during=during,
+               kind=type(exc).__name__, error=first_line(exc)), None
+
+
+def sentence(failure: AzureFailure, during: str, *, service: str = "Azure ML", arm_url: str = "",
+             timeout: float | None = None) -> Msg:
+    """The sentence for a failure no caller words its own way: what happened, then the advice."""
+    found, advice = parts(failure, during, service=service, arm_url=arm_url, timeout=timeout)
+    return msg("{found}: {advice}", found=found, advice=advice) if advice is not None else found
 
 
 def error_code(exc: Exception) -> str:
@@ -85,14 +104,14 @@ def error_code(exc: Exception) -> str:
 
 
 def reason(exc: Exception) -> str:
-    """Why a connection failed, in a few words."""
+    """Why a connection failed, in a few words (a message, or the exception's own first line)."""
     text = str(exc).lower()
     if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text or "name resolution" in text:
-        return "DNS lookup failed"
+        return msg("DNS lookup failed")
     if "refused" in text:
-        return "connection refused"
+        return msg("connection refused")
     if "reset" in text or "aborted" in text or "remote end closed" in text:
-        return "the connection was dropped"
+        return msg("the connection was dropped")
     return first_line(exc)
 
 

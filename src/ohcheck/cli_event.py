@@ -40,11 +40,14 @@ def event_init(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
 ) -> None:
     """Write a commented event.yaml to fill in: the event, Azure, teams with members, coaches."""
+    from ohcheck import i18n
     from ohcheck.event_init import write_example
+    from ohcheck.i18n import t
 
     write_example(path, language=language, force=force)
-    _stdout().print(f"Wrote {_esc(str(path))}: fill in the subscription, region, teams and coaches, "
-                    f"then run `ohcheck event validate {_esc(str(path))}`.")
+    i18n.adopt(language)  # the file's language, as if it had been read: --lang and OHCHECK_LANG still win
+    _stdout().print(_esc(t("Wrote {path}: fill in the subscription, region, teams and coaches, "
+                           "then run `ohcheck event validate {path}`.", path=str(path))))
 
 
 @_command(event_app, "validate")

@@ -46,7 +46,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ohcheck.azure_catalog import REGIONS, VM_SIZES, did_you_mean, vm_size
 from ohcheck.errors import ConfigError
-from ohcheck.yaml_model import line_of, load_mapping, validate
+from ohcheck.i18n import msg
+from ohcheck.yaml_model import line_of, load_mapping, validate, where_in
 
 EVENT_NAME = "event.yaml"
 KITS = "teams"  # setup writes team kits to <out>/teams/<name>, where `repo:` looks by default
@@ -55,6 +56,12 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 _UPN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,11}$")
 _URL = re.compile(r"^(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:")
+
+
+def _nearest(word: str, choices: list[str] | frozenset[str]) -> str | None:
+    """The choice `did_you_mean` would suggest, alone (the sentence around it is a message of its own)."""
+    hint = did_you_mean(word, choices)  # ' (did you mean X?)' or ''
+    return hint.removeprefix(" (did you mean ").removesuffix("?)") or None
 
 
 class _Section(BaseModel):
@@ -71,7 +78,7 @@ class EventInfo(_Section):
     @model_validator(mode="after")
     def _ends_after_start(self) -> EventInfo:
         if self.ends < self.starts:
-            raise ValueError(f"the event ends ({self.ends}) before it starts ({self.starts})")
+            raise ValueError(msg("the event ends ({ends}) before it starts ({starts})", ends=self.ends, starts=self.starts))
         return self
 
 
@@ -96,7 +103,7 @@ class Person(_Section):
     @classmethod
     def _a_user(cls, value: str | None) -> str | None:
         if value is not None and not (_UPN.match(value) or _GUID.match(value)):
-            raise ValueError("must be a user principal name (alice@contoso.com) or an object id (a GUID)")
+            raise ValueError(msg("must be a user principal name (alice@contoso.com) or an object id (a GUID)"))
         return value
 
 
@@ -116,9 +123,10 @@ class Azure(_Section):
     def _guids(cls, value: list[str]) -> list[str]:
         for sub in value:
             if not _GUID.match(sub):
-                raise ValueError(f"{sub!r} is not a subscription id (a GUID like 00000000-0000-0000-0000-000000000000)")
+                raise ValueError(msg("{value!r} is not a subscription id (a GUID like 00000000-0000-0000-0000-000000000000)",
+                                     value=sub))
         if len(set(s.lower() for s in value)) != len(value):
-            raise ValueError("a subscription is listed twice")
+            raise ValueError(msg("a subscription is listed twice"))
         return value
 
     @field_validator("region")
@@ -126,16 +134,20 @@ class Azure(_Section):
     def _region(cls, value: str) -> str:
         name = value.replace(" ", "").lower()
         if name not in REGIONS:
-            raise ValueError(f"{value!r} is not an Azure region with Azure Machine Learning"
-                             f"{did_you_mean(name, REGIONS)}; see `az account list-locations -o table`")
+            close = _nearest(name, REGIONS)
+            if close:
+                raise ValueError(msg("{value!r} is not an Azure region with Azure Machine Learning (did you mean "
+                                     "{close}?); see `az account list-locations -o table`", value=value, close=close))
+            raise ValueError(msg("{value!r} is not an Azure region with Azure Machine Learning; "
+                                 "see `az account list-locations -o table`", value=value))
         return name
 
     @field_validator("prefix")
     @classmethod
     def _prefix(cls, value: str) -> str:
         if not _PREFIX.match(value):
-            raise ValueError("must be 2-12 lowercase letters, digits or hyphens, starting with a letter "
-                             "(it goes into storage account and key vault names)")
+            raise ValueError(msg("must be 2-12 lowercase letters, digits or hyphens, starting with a letter "
+                                 "(it goes into storage account and key vault names)"))
         return value
 
     @field_validator("vm_size", "instance_vm_size")
@@ -143,7 +155,11 @@ class Azure(_Section):
     def _vm_size(cls, value: str) -> str:
         size = vm_size(value)
         if size is None:
-            raise ValueError(f"{value!r} is not a VM size Azure ML offers{did_you_mean(value, [s.name for s in VM_SIZES.values()])}")
+            close = _nearest(value, [s.name for s in VM_SIZES.values()])
+            if close:
+                raise ValueError(msg("{value!r} is not a VM size Azure ML offers (did you mean {close}?)", value=value,
+                                     close=close))
+            raise ValueError(msg("{value!r} is not a VM size Azure ML offers", value=value))
         return size.name
 
 
@@ -166,7 +182,7 @@ class Team(_Section):
     @classmethod
     def _a_subscription(cls, value: str | None) -> str | None:
         if value is not None and not _GUID.match(value):
-            raise ValueError(f"{value!r} is not a subscription id (a GUID)")
+            raise ValueError(msg("{value!r} is not a subscription id (a GUID)", value=value))
         return value
 
     @property
@@ -177,7 +193,7 @@ class Team(_Section):
     @classmethod
     def _a_name(cls, value: str) -> str:
         if not _NAME.match(value):
-            raise ValueError("must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+            raise ValueError(msg("must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"))
         return value
 
     @property
@@ -199,7 +215,8 @@ class Event(_Section):
         for team in self.teams:
             if team.name == name:
                 return team
-        raise ConfigError(f"There is no team {name!r} in the event (its teams: {', '.join(t.name for t in self.teams)}).")
+        raise ConfigError(msg("There is no team {name!r} in the event (its teams: {teams}).", name=name,
+                              teams=[t.name for t in self.teams]))
 
 
 class LoadedEvent(BaseModel):
@@ -236,22 +253,35 @@ def load_event(path: Path | None = None) -> LoadedEvent:
         path = find_event()
         if path is None:
             raise ConfigError(
-                f"No {EVENT_NAME} here or in any parent folder.",
-                hint="Pass --event path/to/event.yaml, or run the command in the event's folder.",
+                msg("No {file} here or in any parent folder.", file=EVENT_NAME),
+                hint=msg("Pass --event path/to/event.yaml, or run the command in the event's folder."),
             )
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path} does not exist.") from None
+        raise ConfigError(msg("{path} does not exist.", path=path)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Cannot read {path}: {exc}.") from None
+        raise ConfigError(msg("Cannot read {path}: {error}.", path=path, error=exc)) from None
     data = load_mapping(text, str(path), expected="`event:`, `teams:` and `coaches:`")
+    _adopt_language(data)  # before validating: a problem in the file is said in the file's language
     event = validate(Event, data, text, str(path))
     _names_agree(event, text, str(path))
     from ohcheck import i18n
 
     i18n.adopt(event.event.language)
     return LoadedEvent(path=path.resolve(), event=_with_workspaces(event))
+
+
+def _adopt_language(data: dict) -> None:
+    """The `event.language` of a file not yet validated, when it names a language ohcheck speaks."""
+    from ohcheck import i18n
+
+    info = data.get("event")
+    language = info.get("language") if isinstance(info, dict) else None
+    try:
+        i18n.adopt(i18n.normalise(language) if isinstance(language, str) else None)
+    except i18n.LanguageError:
+        pass  # validation says what is wrong with it
 
 
 def _with_workspaces(event: Event) -> Event:
@@ -274,22 +304,22 @@ def _names_agree(event: Event, text: str, source: str) -> None:
     """Team names are unique and coaches look after teams of the event; the message names the line."""
 
     def at(*loc: str | int) -> str:
-        line = line_of(text, loc)
-        return f"{source}, line {line}" if line else source
+        return where_in(source, line_of(text, loc))
 
     seen: set[str] = set()
     folded: dict[str, str] = {}
     for i, team in enumerate(event.teams):
         if team.name in seen:
-            raise ConfigError(f"{at('teams', i, 'name')}: two teams are named {team.name}.")
+            raise ConfigError(msg("{where}: two teams are named {team}.", where=at("teams", i, "name"), team=team.name))
         # team1 and Team1 would share a kit folder on Windows and macOS, and every Azure name.
         if team.name.lower() in folded:
-            raise ConfigError(f"{at('teams', i, 'name')}: teams {folded[team.name.lower()]} and {team.name} "
-                              "differ only in case; Azure names ignore case, so rename one.")
+            raise ConfigError(msg("{where}: teams {first} and {second} differ only in case; Azure names ignore case, "
+                                  "so rename one.", where=at("teams", i, "name"), first=folded[team.name.lower()],
+                                  second=team.name))
         seen.add(team.name)
         folded[team.name.lower()] = team.name
     for i, coach in enumerate(event.coaches):
         unknown = [t for t in coach.teams if t not in seen]
         if unknown:
-            raise ConfigError(f"{at('coaches', i, 'teams')}: coach {coach.name} looks after "
-                              f"{', '.join(unknown)}, which is not a team of the event.")
+            raise ConfigError(msg("{where}: coach {coach} looks after {teams}, which is not a team of the event.",
+                                  where=at("coaches", i, "teams"), coach=coach.name, teams=unknown))

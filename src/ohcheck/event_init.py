@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ohcheck.atomic import write_atomic
 from ohcheck.errors import UserError
+from ohcheck.i18n import msg
 
 LANGUAGES = ("en", "ja")
 # The region the Japanese seed hack ran in; an English event gets the most common one.
@@ -17,7 +18,7 @@ def render_example(*, language: str = "en", today: dt.date | None = None) -> str
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
     if language not in LANGUAGES:
-        raise UserError(f"Unknown language {language!r}: choose en or ja.")
+        raise UserError(msg("Unknown language {language!r}: choose en or ja.", language=language))
     starts = (today or dt.date.today()) + dt.timedelta(days=14)  # a date to overwrite, but a valid one
     env = Environment(loader=PackageLoader("ohcheck", "templates"), undefined=StrictUndefined,
                       keep_trailing_newline=True, autoescape=False)
@@ -30,13 +31,15 @@ def write_example(path: Path, *, language: str = "en", force: bool = False) -> P
     """Write the example to `path`; never over an existing file unless `force`."""
     text = render_example(language=language)
     if path.is_dir():
-        raise UserError(f"{path} is a folder: name the file to write, e.g. {path / 'event.yaml'}.")
+        raise UserError(msg("{path} is a folder: name the file to write, e.g. {example}.", path=path,
+                            example=path / "event.yaml"))
     if path.exists() and not force:
-        raise UserError(f"{path} already exists; it was left as it is.", hint="Edit it, or pass --force to replace it.")
+        raise UserError(msg("{path} already exists; it was left as it is.", path=path),
+                        hint=msg("Edit it, or pass --force to replace it."))
     if not path.parent.exists():
-        raise UserError(f"The folder {path.parent} does not exist.")
+        raise UserError(msg("The folder {folder} does not exist.", folder=path.parent))
     try:
         write_atomic(path, text)
     except OSError as exc:
-        raise UserError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+        raise UserError(msg("Cannot write {path}: {error}.", path=path, error=exc.strerror or exc)) from None
     return path

@@ -22,6 +22,8 @@ import re
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from ohcheck.i18n import Msg, msg
+
 if TYPE_CHECKING:
     from ohcheck.event import Event, Team
 
@@ -30,25 +32,36 @@ COMPUTE_CLUSTER = "cpu-cluster"  # what ohcheck.yaml and the challenges call it 
 
 @dataclass(frozen=True)
 class NameRule:
-    kind: str  # the resource type, as a person says it
+    kind: str  # the resource type, as a person says it (a message)
     min_len: int
     max_len: int
     pattern: str  # a regular expression the whole name must match
-    chars: str  # the same rule in words
+    chars: str  # the same rule in words (a message)
     unique: str  # where Azure wants it unique: "global", "region", "subscription" or "workspace"
 
 
 RULES: dict[str, NameRule] = {
-    "resource_group": NameRule("resource group", 1, 90, r"[-\w.()]*[-\w()]", "letters, digits, '-', '_', '.', '(' or ')', not ending in '.'", "subscription"),
-    "workspace": NameRule("Azure ML workspace", 3, 33, r"[A-Za-z0-9][A-Za-z0-9_-]*", "letters, digits, '-' or '_', starting with a letter or digit", "region"),
-    "storage_account": NameRule("storage account", 3, 24, r"[a-z0-9]+", "lowercase letters and digits", "global"),
-    "key_vault": NameRule("key vault", 3, 24, r"[A-Za-z](?:[A-Za-z0-9]|-(?!-))*[A-Za-z0-9]", "letters, digits and single hyphens, starting with a letter", "global"),
-    "container_registry": NameRule("container registry", 5, 50, r"[A-Za-z0-9]+", "letters and digits", "global"),
-    "app_insights": NameRule("Application Insights", 1, 255, r"[^%&\\?/]+", "no '%', '&', '\\', '?' or '/'", "subscription"),
-    "log_analytics": NameRule("Log Analytics workspace", 4, 63, r"[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]", "letters, digits and hyphens, starting and ending with a letter or digit", "subscription"),
-    "compute_cluster": NameRule("compute cluster", 2, 16, r"[A-Za-z][A-Za-z0-9-]*", "letters, digits and hyphens, starting with a letter", "workspace"),
-    "compute_instance": NameRule("compute instance", 3, 24, r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]", "letters, digits and hyphens, starting with a letter", "region"),
-    "endpoint": NameRule("online endpoint", 3, 32, r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]", "letters, digits and hyphens, starting with a letter", "region"),
+    "resource_group": NameRule(msg("resource group"), 1, 90, r"[-\w.()]*[-\w()]",
+                               msg("letters, digits, '-', '_', '.', '(' or ')', not ending in '.'"), "subscription"),
+    "workspace": NameRule(msg("Azure ML workspace"), 3, 33, r"[A-Za-z0-9][A-Za-z0-9_-]*",
+                          msg("letters, digits, '-' or '_', starting with a letter or digit"), "region"),
+    "storage_account": NameRule(msg("storage account"), 3, 24, r"[a-z0-9]+", msg("lowercase letters and digits"),
+                                "global"),
+    "key_vault": NameRule(msg("key vault"), 3, 24, r"[A-Za-z](?:[A-Za-z0-9]|-(?!-))*[A-Za-z0-9]",
+                          msg("letters, digits and single hyphens, starting with a letter"), "global"),
+    "container_registry": NameRule(msg("container registry"), 5, 50, r"[A-Za-z0-9]+", msg("letters and digits"),
+                                   "global"),
+    "app_insights": NameRule(msg("Application Insights"), 1, 255, r"[^%&\\?/]+", msg("no '%', '&', '\\', '?' or '/'"),
+                             "subscription"),
+    "log_analytics": NameRule(msg("Log Analytics workspace"), 4, 63, r"[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]",
+                              msg("letters, digits and hyphens, starting and ending with a letter or digit"),
+                              "subscription"),
+    "compute_cluster": NameRule(msg("compute cluster"), 2, 16, r"[A-Za-z][A-Za-z0-9-]*",
+                                msg("letters, digits and hyphens, starting with a letter"), "workspace"),
+    "compute_instance": NameRule(msg("compute instance"), 3, 24, r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]",
+                                 msg("letters, digits and hyphens, starting with a letter"), "region"),
+    "endpoint": NameRule(msg("online endpoint"), 3, 32, r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]",
+                         msg("letters, digits and hyphens, starting with a letter"), "region"),
 }
 
 
@@ -81,10 +94,11 @@ class NameProblem:
     team: str
     kind: str
     name: str
-    problem: str
+    problem: str  # a message: what is wrong, as a predicate ("is 40 characters, ...")
 
-    def sentence(self) -> str:
-        return f"Team {self.team}: the {RULES[self.kind].kind} name {self.name!r} {self.problem}."
+    def sentence(self) -> Msg:
+        return msg("Team {team}: the {kind} name {name!r} {problem}.", team=self.team, kind=RULES[self.kind].kind,
+                   name=self.name, problem=self.problem)
 
 
 def slug(text: str) -> str:
@@ -135,15 +149,16 @@ def team_names(event: Event, team: Team) -> TeamNames:
     )
 
 
-def check_name(kind: str, name: str) -> str | None:
-    """What is wrong with `name` for a resource of `kind`, or None."""
+def check_name(kind: str, name: str) -> Msg | None:
+    """What is wrong with `name` for a resource of `kind` (a predicate: "is 40 characters, ..."), or None."""
     rule = RULES[kind]
     if len(name) > rule.max_len:
-        return f"is {len(name)} characters, {len(name) - rule.max_len} more than the {rule.max_len} Azure allows"
+        return msg("is {length} characters, {over} more than the {max} Azure allows", length=len(name),
+                   over=len(name) - rule.max_len, max=rule.max_len)
     if len(name) < rule.min_len:
-        return f"is shorter than the {rule.min_len} characters Azure needs"
+        return msg("is shorter than the {min} characters Azure needs", min=rule.min_len)
     if not re.fullmatch(rule.pattern, name):
-        return f"breaks Azure's rule for it: {rule.chars}"
+        return msg("breaks Azure's rule for it: {rule}", rule=rule.chars)
     return None
 
 
@@ -156,21 +171,24 @@ def name_problems(event: Event) -> list[NameProblem]:
         for kind, value in names.resource_names().items():
             wrong = check_name(kind, value)
             if wrong:
-                problems.append(NameProblem(team.name, kind, value, wrong + _fix(kind)))
+                problems.append(NameProblem(team.name, kind, value, _with_fix(kind, wrong)))
                 continue
             scope = {"global": "", "region": names.region, "subscription": names.subscription_id,
                      "workspace": f"{names.subscription_id}/{names.resource_group}"}[RULES[kind].unique]
             key = (kind, scope, value.lower())
             if key in seen and seen[key] != team.name:
-                where = {"global": "in all of Azure", "region": f"in region {names.region}",
-                         "subscription": "in a subscription", "workspace": "in a workspace"}[RULES[kind].unique]
+                unique = RULES[kind].unique
+                where = (msg("in all of Azure") if unique == "global" else
+                         msg("in region {region}", region=names.region) if unique == "region" else
+                         msg("in a subscription") if unique == "subscription" else msg("in a workspace"))
                 problems.append(NameProblem(team.name, kind, value,
-                                            f"is also team {seen[key]}'s; Azure wants it unique {where}: rename one team"))
+                                            msg("is also team {other}'s; Azure wants it unique {where}: rename one team",
+                                                other=seen[key], where=where)))
             seen.setdefault(key, team.name)
     return problems
 
 
-def _fix(kind: str) -> str:
+def _with_fix(kind: str, problem: Msg) -> Msg:
     if kind == "compute_cluster":
-        return ""
-    return ": shorten the event's prefix or the team's name"
+        return problem
+    return msg("{problem}: shorten the event's prefix or the team's name", problem=problem)

@@ -23,8 +23,8 @@ from ohcheck.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, ConfigError
 from ohcheck.event import Event, LoadedEvent, Team
 from ohcheck.event_infra import provisioned
 from ohcheck.event_names import TeamNames, team_names
+from ohcheck.i18n import Catalogue, framework, msg
 from ohcheck.preflight_checks import (
-    CREDENTIAL,
     ERROR,
     OK,
     PROBLEM,
@@ -48,22 +48,23 @@ class Group:
     teams: list[tuple[Team, TeamNames]]
     checks: list[Check] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, catalogue: Catalogue | None = None) -> dict[str, Any]:
         return {"subscription": self.subscription, "region": self.region,
-                "teams": [t.name for t, _ in self.teams], "checks": [c.to_dict() for c in self.checks]}
+                "teams": [t.name for t, _ in self.teams], "checks": [c.to_dict(catalogue) for c in self.checks]}
 
 
 def main(loaded: LoadedEvent, *, as_json: bool, console: Any) -> int:
     """Check every (subscription, region) of the event; print the table (or JSON); the exit code."""
     event = loaded.event
     if event.azure is None:
-        raise ConfigError(f"{loaded.path} has no `azure:` section: preflight checks the subscriptions and region "
-                          "it names. Add one (`ohcheck event init` writes an example).")
+        raise ConfigError(msg("{path} has no `azure:` section: preflight checks the subscriptions and region "
+                              "it names. Add one (`ohcheck event init` writes an example).", path=loaded.path))
     groups = group_teams(event)
     elsewhere = [t.name for t in event.teams if t.target == "azure" and not provisioned(event, t)]
+    from ohcheck.i18n import t
     from ohcheck.step_progress import StepProgress
 
-    with StepProgress(len(groups), "checking", enabled=not as_json and len(groups) > 1) as advance:
+    with StepProgress(len(groups), t("checking"), enabled=not as_json and len(groups) > 1) as advance:
         credential = _credential() if groups else None
         for group in groups:
             group.checks = check_group(event, group, credential)
@@ -72,8 +73,9 @@ def main(loaded: LoadedEvent, *, as_json: bool, console: Any) -> int:
     if as_json:
         from ohcheck.cli_common import _echo_json
 
-        _echo_json({"event": event.event.name, "groups": [g.to_dict() for g in groups], "ok": code == EXIT_OK,
-                    "not_checked_teams": elsewhere})
+        said = framework()  # check and status stay stable; what was found and the fix are said in `lang`
+        _echo_json({"event": event.event.name, "lang": said.lang, "groups": [g.to_dict(said) for g in groups],
+                    "ok": code == EXIT_OK, "not_checked_teams": elsewhere})
     else:
         render(console, groups, elsewhere, code)
     return code
@@ -114,7 +116,7 @@ def check_group(event: Event, group: Group, credential: Any, *, resolver: Resolv
     arm = ArmReader(credential)
     first = check_credential(credential, arm, sub)
     if first.status != OK:
-        return [first, *not_checked(f"the {CREDENTIAL.lower()} check did not pass")]
+        return [first, *not_checked(msg("the credential check did not pass"))]
     rows = [first, *check_providers(arm, sub)]
     rows += check_quota(client(credential, sub), sub, region, event.azure, len(group.teams))
     rows += check_names(arm, event, sub, region, group.teams, resolver=resolver)
@@ -138,49 +140,70 @@ def render(console: Any, groups: list[Group], elsewhere: list[str], code: int) -
     from rich.markup import escape
     from rich.table import Table
 
+    from ohcheck.i18n import t
+
     if not groups:
-        console.print("No team gets its workspace from setup (every team is local or brings its own): "
-                      "nothing to check.")
+        console.print(escape(t("No team gets its workspace from setup (every team is local or brings its own): "
+                               "nothing to check.")))
         return
+    said = framework()
+    status_word = {OK: t("ok"), PROBLEM: t("problem"), ERROR: t("error"), WARNING: t("warning")}
     # One table per subscription and region, named above it: a GUID column would take a third of
     # an 80-column terminal from the sentences that say what to fix.
     for group in groups:
-        teams = ", ".join(team.name for team, _ in group.teams)
-        console.print(f"[bold]Subscription {escape(group.subscription)}, region {escape(group.region)}[/]"
-                      + (f" [dim](teams: {escape(teams)})[/]" if teams else ""))
+        teams = [team.name for team, _ in group.teams]
+        console.print(f"[bold]{escape(t('Subscription {subscription}, region {region}', subscription=group.subscription, region=group.region))}[/]"
+                      + (f" [dim]{escape(t('(teams: {teams})', teams=teams))}[/]" if teams else ""))
         table = Table(show_edge=False)
-        table.add_column("Check", no_wrap=True)
-        table.add_column("Status", no_wrap=True)
-        table.add_column("Found", overflow="fold", ratio=3)
-        table.add_column("Fix", overflow="fold", ratio=2)
+        table.add_column(escape(t("Check")), no_wrap=True)
+        table.add_column(escape(t("Status")), no_wrap=True)
+        table.add_column(escape(t("Found")), overflow="fold", ratio=3)
+        table.add_column(escape(t("Fix")), overflow="fold", ratio=2)
         for check in group.checks:
-            table.add_row(escape(check.check), f"[{_STYLE[check.status]}]{check.status}[/]",
-                          escape(check.found), escape(check.fix))
+            row = check.said(said)
+            table.add_row(escape(row.check), f"[{_STYLE[check.status]}]{escape(status_word[check.status])}[/]",
+                          escape(row.found), escape(row.fix))
         console.print(table)
     # A table cell wraps a long command; printed again whole, it can be copied and pasted.
     commands = [c.fix for g in groups for c in g.checks if c.status == PROBLEM and c.fix.startswith("az ")]
     if commands:
-        console.print("\nCommands that fix problems above:")
+        console.print("\n" + escape(t("Commands that fix problems above:")))
         for command in dict.fromkeys(commands):
             console.print(f"  {escape(command)}")
     if elsewhere:
-        console.print(f"[dim]Not checked (they bring their own workspace): {escape(', '.join(elsewhere))}[/]")
+        console.print(f"[dim]{escape(t('Not checked (they bring their own workspace): {teams}', teams=elsewhere))}[/]")
     console.print(verdict(groups, code))
 
 
 def verdict(groups: list[Group], code: int) -> str:
+    """The last line, as rich markup, in the chosen language."""
+    from rich.markup import escape
+
+    from ohcheck import i18n
+    from ohcheck.i18n import t
+
     rows = [c for g in groups for c in g.checks]
     skipped = sum(1 for c in rows if c.status == ERROR and c.found.startswith("not checked"))
     counts = {s: sum(1 for c in rows if c.status == s) for s in (PROBLEM, ERROR, WARNING)}
     counts[ERROR] -= skipped  # rows a failed credential check left undone are counted apart
-    where = f"{len(groups)} subscription/region{'s' if len(groups) != 1 else ''}"
-    tally = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
+    where = msg("1 subscription/region") if len(groups) == 1 else msg("{count} subscription/regions", count=len(groups))
+    one = {PROBLEM: msg("1 problem"), ERROR: msg("1 error"), WARNING: msg("1 warning")}
+    tallied = [one[s] if n == 1 else
+               msg("{count} problems", count=n) if s == PROBLEM else
+               msg("{count} errors", count=n) if s == ERROR else msg("{count} warnings", count=n)
+               for s, n in counts.items() if n]
     if skipped:
-        tally += f"{', ' if tally else ''}{skipped} not checked"
+        tallied.append(msg("{count} not checked", count=skipped))
+    said = i18n.framework()
+    tally = i18n.SEPARATORS.get(said.lang, i18n.SEPARATORS[i18n.DEFAULT])[1].join(said.say(m) for m in tallied)
     if code == EXIT_FAILED:
-        return f"[red]Not ready:[/] {tally} in {where}. Fix the problems, then run preflight again."
+        return (f"[red]{escape(t('Not ready:'))}[/] "
+                + escape(t("{tally} in {where}. Fix the problems, then run preflight again.", tally=tally, where=where)))
     if code == EXIT_UNDECIDED:
-        return f"[yellow]Not decided:[/] {tally} in {where}: some checks could not run; fix what the errors say and run again."
+        return (f"[yellow]{escape(t('Not decided:'))}[/] "
+                + escape(t("{tally} in {where}: some checks could not run; fix what the errors say and run again.",
+                           tally=tally, where=where)))
     if counts[WARNING]:
-        return f"[green]Ready[/] ({tally}): every check of {where} passed."
-    return f"[green]Ready:[/] every check of {where} passed."
+        return (f"[green]{escape(t('Ready'))}[/] "
+                + escape(t("({tally}): every check of {where} passed.", tally=tally, where=where)))
+    return f"[green]{escape(t('Ready:'))}[/] " + escape(t("every check of {where} passed.", where=where))

@@ -13,6 +13,11 @@ Nothing is written unless the whole event is valid (event_validate.py). Every
 file goes through KitWriter, so a second run rewrites only what nobody
 changed, and says what it kept. The event key is the coach tools' own
 (`.ohcheck-coach/event.key` beside event.yaml, made here if missing).
+
+What the kits and the summary page hold is in the event's language
+(`event.language`): the starter's README.ja.md becomes a Japanese kit's
+README.md, ohcheck.yaml says `language: ja`. What setup says on the console is
+in the language the command speaks (--lang, OHCHECK_LANG, else the event's).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from ohcheck.errors import ConfigError, UserError
 from ohcheck.event import KITS, LoadedEvent, Team
 from ohcheck.event_files import KitWriter
 from ohcheck.event_validate import validate_event
+from ohcheck.i18n import framework, msg
 
 _COACH_KEY = Path(".ohcheck-coach") / KEY_NAME
 
@@ -36,8 +42,8 @@ _COACH_KEY = Path(".ohcheck-coach") / KEY_NAME
 class KitReport:
     team: str
     folder: Path
-    git: str  # "initialised", "already a repository" or why not
-    note: str | None = None  # e.g. the event names another repo for the team
+    git: str  # "initialised", "already a repository" or why not (a message)
+    note: str | None = None  # e.g. the event names another repo for the team (a message)
 
 
 @dataclass
@@ -51,10 +57,14 @@ class SetupResult:
         return sorted(p for p, o in self.files.items() if o == "kept")
 
     def to_json(self) -> dict[str, Any]:
+        """Paths, outcomes and the key's state are stable; `git` and `note` are in the chosen language (`lang`)."""
+        said = framework()
         return {
             "out": str(self.out),
+            "lang": said.lang,
             "event_key": self.key,
-            "kits": [{"team": k.team, "folder": str(k.folder), "git": k.git, "note": k.note} for k in self.kits],
+            "kits": [{"team": k.team, "folder": str(k.folder), "git": said.say(k.git),
+                      "note": said.say(k.note) if k.note else None} for k in self.kits],
             "files": self.files,
             "kept": self.kept(),
         }
@@ -64,14 +74,16 @@ def setup(loaded: LoadedEvent, out: Path, *, console: Any | None = None) -> Setu
     """Write the kits, templates, deploy script and summary under `out`; `console` gets the story."""
     report = validate_event(loaded)
     if not report.ok:
-        more = f" (and {len(report.problems) - 1} more: see `ohcheck event validate`)" if len(report.problems) > 1 else ""
-        raise ConfigError(f"{report.problems[0]}{more} Nothing was written.")
+        if len(report.problems) > 1:
+            raise ConfigError(msg("{problem} (and {count} more: see `ohcheck event validate`) Nothing was written.",
+                                  problem=report.problems[0], count=len(report.problems) - 1))
+        raise ConfigError(msg("{problem} Nothing was written.", problem=report.problems[0]))
     if out.exists() and not out.is_dir():
-        raise UserError(f"{out} is a file: --out needs a folder.")
+        raise UserError(msg("{out} is a file: --out needs a folder.", out=out))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UserError(f"Cannot make the folder {out}: {exc.strerror or exc}.") from None
+        raise UserError(msg("Cannot make the folder {folder}: {error}.", folder=out, error=exc.strerror or exc)) from None
 
     result = SetupResult(out=out.resolve())
     key_path = loaded.folder / _COACH_KEY
@@ -90,7 +102,7 @@ def setup(loaded: LoadedEvent, out: Path, *, console: Any | None = None) -> Setu
     write_summary(loaded, writer)
     writer.save()
     for kit in result.kits:  # commit after every file is there: the first commit holds the whole kit
-        kit.git = _git_init(kit.folder, kit.team) if kit.git == "pending" else kit.git
+        kit.git = _git_init(kit.folder, kit.team, loaded.event.event.language) if kit.git == "pending" else kit.git
     result.files = dict(sorted(writer.outcomes.items()))
     if console is not None:
         _tell(result, loaded, console)
@@ -101,26 +113,30 @@ def _progress(teams: list[Team], console: Any | None) -> Any:
     if console is None or len(teams) < 2:
         return teams
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import track
 
-    return track(teams, description="Writing team kits", console=Console(stderr=True), transient=True)
+    from ohcheck.i18n import t
+
+    return track(teams, description=escape(t("Writing team kits")), console=Console(stderr=True), transient=True)
 
 
 def _write_kit(loaded: LoadedEvent, team: Team, writer: KitWriter, key: str) -> KitReport:
-    from ohcheck.pack import HackPack, pack_files
+    from ohcheck.pack import HackPack, pack_files, pack_source
     from ohcheck.team_init import render_config
     from ohcheck.workspace_config import WorkspaceRef
 
+    lang = loaded.event.event.language  # what the kit holds; not the language setup speaks
     base = Path(KITS) / team.name
     folder = writer.root / base
     already_git = (folder / ".git").exists()
     starter = HackPack().challenge("challenge-00").starter
     if starter is None or ".ohcheck/" not in (starter / ".gitignore").read_text(encoding="utf-8"):
         # The starter's .gitignore keeps .ohcheck/ (the event key) out of git; without it, no kit.
-        raise UserError("The hack pack's challenge 00 starter does not git-ignore .ohcheck/: no kit was written.")
+        raise UserError(msg("The hack pack's challenge 00 starter does not git-ignore .ohcheck/: no kit was written."))
     if starter is not None:
-        for rel in pack_files(starter):
-            writer.write(base / rel, (starter / rel).read_bytes())
+        for rel in pack_files(starter):  # README.ja.md becomes a Japanese kit's README.md
+            writer.write(base / rel, pack_source(starter, rel, lang).read_bytes())
 
     names = None
     if loaded.event.azure is not None and team.target == "azure":
@@ -131,7 +147,8 @@ def _write_kit(loaded: LoadedEvent, team: Team, writer: KitWriter, key: str) -> 
     ref = WorkspaceRef(ws.subscription_id, ws.resource_group, ws.name, source=loaded.path.name) if ws else None
     writer.write(base / "ohcheck.yaml", render_config(
         team=team.name, target=team.target, workspace=ref,
-        endpoint=names.endpoint if names else None, compute_instance=names.compute_instance if names else None))
+        endpoint=names.endpoint if names else None, compute_instance=names.compute_instance if names else None,
+        lang=lang))
     writer.write(base / ".github" / "workflows" / "ohcheck.yml", _template_text("team-workflow.yml"))
     if writer.write(base / ".ohcheck" / KEY_NAME, key) != "kept":
         (folder / ".ohcheck" / KEY_NAME).chmod(0o600)  # a secret: its owner reads it, nobody else
@@ -139,10 +156,10 @@ def _write_kit(loaded: LoadedEvent, team: Team, writer: KitWriter, key: str) -> 
     note = None
     named = loaded.repo_path(team)
     if team.repo_is_url:
-        note = f"push it to {_shown(team.repo)}, where the event file says the team's repo is"
+        note = msg("push it to {url}, where the event file says the team's repo is", url=_shown(team.repo))
     elif named is not None and named != folder.resolve():
-        note = f"the event file says the team's repo is {named}: move the kit there or change `repo:`"
-    return KitReport(team.name, folder, "already a repository" if already_git else "pending", note)
+        note = msg("the event file says the team's repo is {path}: move the kit there or change `repo:`", path=named)
+    return KitReport(team.name, folder, msg("already a repository") if already_git else "pending", note)
 
 
 def _template_text(name: str) -> str:
@@ -157,42 +174,59 @@ def _shown(url: str) -> str:
     return shown(url)
 
 
-def _git_init(folder: Path, team: str) -> str:
-    """`git init` and a first commit of the kit; a kit without git still works, so a failure is a note."""
+def _git_init(folder: Path, team: str, lang: str = "en") -> str:
+    """`git init` and a first commit of the kit (its message in the kit's `lang`); a kit without git still
+    works, so a failure is a note."""
     git = shutil.which("git")
     if git is None:
-        return "not a repository: git is not installed"
+        return msg("not a repository: git is not installed")
     author = ["-c", "user.name=ohcheck event setup", "-c", "user.email=ohcheck@localhost", "-c", "commit.gpgsign=false"]
+    message = framework(lang).say(msg("Team kit for {team}: challenge 00 starter, ohcheck.yaml, CI workflow", team=team))
     steps = [
         [git, "init", "-q", "-b", "main"],
         [git, "add", "-A"],
-        [git, *author, "commit", "-q", "-m", f"Team kit for {team}: challenge 00 starter, ohcheck.yaml, CI workflow"],
+        [git, *author, "commit", "-q", "-m", message],
     ]
     for step in steps:
         done = subprocess.run(step, cwd=folder, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             last = (done.stderr or done.stdout).strip().splitlines()
-            return f"not committed: {' '.join(step[1:3])} failed ({last[-1] if last else done.returncode})"
-    return "initialised"
+            return msg("not committed: {step} failed ({error})", step=" ".join(step[1:3]),
+                       error=last[-1] if last else done.returncode)
+    return msg("initialised")
 
 
 def _tell(result: SetupResult, loaded: LoadedEvent, console: Any) -> None:
     from rich.markup import escape
 
+    from ohcheck import i18n
+    from ohcheck.i18n import t
+
+    said = framework()
     counts = {o: sum(1 for v in result.files.values() if v == o) for o in ("written", "updated", "unchanged", "kept")}
-    console.print(escape(f"Setup for {loaded.event.event.name} in {result.out}:"))
+    console.print(escape(t("Setup for {event} in {out}:", event=loaded.event.event.name, out=str(result.out))))
     for kit in result.kits:
-        console.print(escape(f"  team kit  {kit.folder.relative_to(result.out)}  (git: {kit.git})"))
+        console.print(escape(t("  team kit  {folder}  (git: {git})", folder=str(kit.folder.relative_to(result.out)),
+                               git=kit.git)))
         if kit.note:
-            console.print(f"    [cyan]note:[/] {escape(kit.note)}")
+            console.print(f"    [cyan]{escape(t('note:'))}[/] {escape(said.say(kit.note))}")
     if loaded.event.azure is not None:
-        console.print("  templates infra/main.bicep and one parameters file per team; deploy.sh")
-    console.print("  summary   event-summary.md")
-    console.print(escape(f"Event key: {'made' if result.key == 'made' else 'kept'} at "
-                         f"{loaded.folder / _COACH_KEY}; each kit has a copy in .ohcheck/ (git ignores it)."))
-    console.print(escape(", ".join(f"{n} {o}" for o, n in counts.items() if n) + "."))
+        console.print(escape(t("  templates infra/main.bicep and one parameters file per team; deploy.sh")))
+    console.print(escape(t("  summary   event-summary.md")))
+    key_at = str(loaded.folder / _COACH_KEY)
+    if result.key == "made":
+        console.print(escape(t("Event key: made at {path}; each kit has a copy in .ohcheck/ (git ignores it).", path=key_at)))
+    else:
+        console.print(escape(t("Event key: kept at {path}; each kit has a copy in .ohcheck/ (git ignores it).", path=key_at)))
+    said_counts = {"written": msg("{count} written", count=counts["written"]),
+                   "updated": msg("{count} updated", count=counts["updated"]),
+                   "unchanged": msg("{count} unchanged", count=counts["unchanged"]),
+                   "kept": msg("{count} kept", count=counts["kept"])}
+    names = i18n.SEPARATORS.get(said.lang, i18n.SEPARATORS[i18n.DEFAULT])[1]
+    console.print(escape(t("{counts}.", counts=names.join(said.say(said_counts[o]) for o, n in counts.items() if n))))
+    kept = escape(t("kept"))
     for rel in result.kept():
-        console.print(f"  [yellow]kept[/] {escape(rel)}: changed since setup wrote it; "
-                      "delete it to have setup write it again")
+        console.print(f"  [yellow]{kept}[/] {escape(rel)}" + escape(t(": changed since setup wrote it; "
+                                                                      "delete it to have setup write it again")))
     if loaded.event.azure is not None:
-        console.print("Next: `ohcheck event preflight`, then `./deploy.sh` (needs `az login`).")
+        console.print(escape(t("Next: `ohcheck event preflight`, then `./deploy.sh` (needs `az login`).")))

@@ -19,6 +19,7 @@ from typing import Any
 from ohcheck.azure_catalog import vm_size
 from ohcheck.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED
 from ohcheck.event import LoadedEvent, Team, Workspace
+from ohcheck.i18n import Catalogue, Msg, framework, msg
 from ohcheck.step_progress import StepProgress
 from ohcheck.teardown_azure import (
     NoWorkspace,
@@ -30,7 +31,19 @@ from ohcheck.teardown_azure import (
     list_resources,
 )
 
-NOTHING_DELETED = "Nothing was deleted: run again with --yes to delete these."
+NOTHING_DELETED = msg("Nothing was deleted: run again with --yes to delete these.")
+
+
+def _said(exc: Exception) -> str:
+    """What a TeardownError says: its message (a Msg stays one, to be said in the reader's language)."""
+    first = exc.args[0] if exc.args else ""
+    return first if isinstance(first, Msg) else str(exc)
+
+
+def _say(catalogue: Catalogue | None, text: Any) -> Any:
+    if text is None or catalogue is None:
+        return None if text is None else str(text)
+    return catalogue.say(text)
 
 
 @dataclass
@@ -38,10 +51,11 @@ class Deletion:
     kind: str
     name: str
     result: str  # deleted, disabled or failed
-    message: str = ""
+    message: str = ""  # a message, when it failed
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "name": self.name, "result": self.result, "message": self.message}
+    def to_dict(self, catalogue: Catalogue | None = None) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "result": self.result,
+                "message": _say(catalogue, self.message) if self.message else ""}
 
 
 @dataclass
@@ -49,8 +63,8 @@ class TeamTeardown:
     team: str
     workspace: Workspace | None
     resources: list[Resource] = field(default_factory=list)
-    note: str = ""  # why there is nothing to list: a local team, no workspace
-    error: str | None = None
+    note: str = ""  # why there is nothing to list: a local team, no workspace (a message)
+    error: str | None = None  # a message
     deleted: list[Deletion] | None = None  # None: nothing was asked to be deleted (no --yes)
     client: Any = field(default=None, repr=False)
 
@@ -60,29 +74,32 @@ class TeamTeardown:
             return []
         return [c for c in (az_command(self.workspace, r) for r in self.resources) if c]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, catalogue: Catalogue | None = None) -> dict[str, Any]:
+        """Kinds, names, states and results are stable; note, cost, message and error are in `catalogue`'s language."""
         ws = self.workspace
         return {
             "team": self.team,
             "workspace": None if ws is None else {"subscription_id": ws.subscription_id,
                                                   "resource_group": ws.resource_group, "name": ws.name},
-            "note": self.note or None,
+            "note": _say(catalogue, self.note) if self.note else None,
             "resources": [{"kind": r.kind, "name": r.name, "state": r.state, "details": r.details,
-                           "cost": cost_note(r)} for r in self.resources],
+                           "cost": _say(catalogue, cost_note(r))} for r in self.resources],
             "commands": self.commands,
-            "deleted": None if self.deleted is None else [d.to_dict() for d in self.deleted],
-            "error": self.error,
+            "deleted": None if self.deleted is None else [d.to_dict(catalogue) for d in self.deleted],
+            "error": _say(catalogue, self.error),
         }
 
 
 def main(loaded: LoadedEvent, *, team: str | None, yes: bool, as_json: bool, console: Any) -> int:
     """List (and with --yes delete) what costs money in each team's workspace; the exit code."""
+    from ohcheck.i18n import t
+
     teams = [loaded.event.team(team)] if team else list(loaded.event.teams)  # an unknown team: ConfigError
-    with StepProgress(len(teams), "listing", enabled=not as_json) as advance:
+    with StepProgress(len(teams), t("listing"), enabled=not as_json) as advance:
         outcomes = []
-        for t in teams:
-            outcomes.append(survey(t))
-            advance(t.name)
+        for each in teams:
+            outcomes.append(survey(each))
+            advance(each.name)
     if not as_json:
         _print_list(console, outcomes)
     to_delete = [(o, r) for o in outcomes for r in o.resources if r.deletable]
@@ -90,7 +107,7 @@ def main(loaded: LoadedEvent, *, team: str | None, yes: bool, as_json: bool, con
         for o in outcomes:
             if o.error is None and o.workspace is not None:
                 o.deleted = []
-        with StepProgress(len(to_delete), "deleting", enabled=not as_json and bool(to_delete)) as advance:
+        with StepProgress(len(to_delete), t("deleting"), enabled=not as_json and bool(to_delete)) as advance:
             for outcome, resource in to_delete:
                 outcome.deleted.append(_delete_one(outcome, resource))  # type: ignore[union-attr]
                 advance(resource.name)
@@ -99,7 +116,9 @@ def main(loaded: LoadedEvent, *, team: str | None, yes: bool, as_json: bool, con
 
         from ohcheck.render.json_report import dumps
 
-        typer.echo(dumps({"event": loaded.event.event.name, "teams": [o.to_dict() for o in outcomes]}))
+        said = framework()
+        typer.echo(dumps({"event": loaded.event.event.name, "lang": said.lang,
+                          "teams": [o.to_dict(said) for o in outcomes]}))
     else:
         _print_after(console, outcomes, yes=yes, anything=bool(to_delete))
     if any(d.result == "failed" for o in outcomes for d in (o.deleted or [])):
@@ -112,18 +131,18 @@ def main(loaded: LoadedEvent, *, team: str | None, yes: bool, as_json: bool, con
 def survey(team: Team) -> TeamTeardown:
     """One team's cost-bearing resources, or why there are none to list (a note or an error)."""
     if team.target == "local":
-        return TeamTeardown(team.name, None, note="target local: nothing in Azure")
+        return TeamTeardown(team.name, None, note=msg("target local: nothing in Azure"))
     ws = team.workspace
     if ws is None:
-        return TeamTeardown(team.name, None, note="no workspace: the event names none and has no azure: section")
+        return TeamTeardown(team.name, None, note=msg("no workspace: the event names none and has no azure: section"))
     outcome = TeamTeardown(team.name, ws)
     try:
         outcome.client = client(ws)
         outcome.resources = list_resources(outcome.client, ws)
     except NoWorkspace as exc:
-        outcome.note = f"nothing to tear down: {exc}"
+        outcome.note = msg("nothing to tear down: {reason}", reason=_said(exc))
     except TeardownError as exc:
-        outcome.error = str(exc)
+        outcome.error = _said(exc)
     return outcome
 
 
@@ -131,86 +150,115 @@ def _delete_one(outcome: TeamTeardown, resource: Resource) -> Deletion:
     try:
         done = delete(outcome.client, outcome.workspace, resource)  # type: ignore[arg-type]
     except TeardownError as exc:
-        return Deletion(resource.kind, resource.name, "failed", str(exc))
+        return Deletion(resource.kind, resource.name, "failed", _said(exc))
     return Deletion(resource.kind, resource.name, done)
 
 
-def cost_note(r: Resource) -> str:
-    """Why a resource costs money, in a few words."""
+def cost_note(r: Resource) -> Msg:
+    """Why a resource costs money, in a few words (a message)."""
     d = r.details
     if r.kind == "endpoint":
         n = len(d.get("deployments") or [])
-        return f"bills through its {n} deployment{'s' if n != 1 else ''}" if n else "no deployment: little cost"
+        if not n:
+            return msg("no deployment: little cost")
+        return msg("bills through its 1 deployment") if n == 1 else msg("bills through its {count} deployments", count=n)
     if r.kind == "deployment":
         count, size = d.get("instance_count") or 0, d.get("instance_type") or "?"
         known = vm_size(size)
-        cores = f" ({count * known.vcpus} vCPUs)" if known else ""
-        return f"{count} × {size}{cores}, billed every hour"
+        if known:
+            return msg("{count} × {size} ({vcpus} vCPUs), billed every hour", count=count, size=size,
+                       vcpus=count * known.vcpus)
+        return msg("{count} × {size}, billed every hour", count=count, size=size)
     if r.kind == "cluster":
         low, now = d.get("min_nodes") or 0, d.get("current_nodes")
         if low:
-            return f"keeps {low} node{'s' if low != 1 else ''} up even when idle (min nodes {low})"
+            if low == 1:
+                return msg("keeps 1 node up even when idle (min nodes 1)")
+            return msg("keeps {count} nodes up even when idle (min nodes {count})", count=low)
         if now is None:  # Azure would not list its nodes (see teardown_azure._node_count)
-            return "scales to 0 when idle; nodes up now not known"
+            return msg("scales to 0 when idle; nodes up now not known")
         if now:
-            return f"{now} node{'s' if now != 1 else ''} up now; scales to 0 when idle"
-        return "0 nodes now: costs only while a job runs"
+            if now == 1:
+                return msg("1 node up now; scales to 0 when idle")
+            return msg("{count} nodes up now; scales to 0 when idle", count=now)
+        return msg("0 nodes now: costs only while a job runs")
     if r.kind == "instance":
         if r.state.lower() == "stopped":
-            return "stopped: still billed for its disk"
-        return f"{r.state.lower() or 'up'}: billed every hour it runs"
+            return msg("stopped: still billed for its disk")
+        if not r.state:
+            return msg("up: billed every hour it runs")
+        return msg("{state}: billed every hour it runs", state=r.state.lower())
     if r.kind == "schedule":
-        return "submits jobs on its own" + (f" (cron {d['cron']})" if d.get("cron") else "")
-    return ""
+        if d.get("cron"):
+            return msg("submits jobs on its own (cron {cron})", cron=d["cron"])
+        return msg("submits jobs on its own")
+    return msg("")
 
 
 # -- rendering --------------------------------------------------------------------------------
-_KIND = {"endpoint": "online endpoint", "deployment": "  deployment", "cluster": "compute cluster",
-         "instance": "compute instance", "schedule": "schedule"}
+_KIND = {"endpoint": msg("online endpoint"), "deployment": msg("deployment"), "cluster": msg("compute cluster"),
+         "instance": msg("compute instance"), "schedule": msg("schedule")}
 
 
 def _print_list(console: Any, outcomes: list[TeamTeardown]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title="What still costs money", title_justify="left")
-    for column in ("Team", "Kind", "Name", "State", "Cost note"):
-        table.add_column(column)
+    from ohcheck.i18n import t
+
+    said = framework()
+    table = Table(title=escape(t("What still costs money")), title_justify="left")
+    for column in (t("Team"), t("Kind"), t("Name"), t("State"), t("Cost note")):
+        table.add_column(escape(column))
     for o in outcomes:
         team = escape(o.team)
         if o.error:
-            table.add_row(team, "[yellow]error[/]", "", "", escape(o.error))
+            table.add_row(team, f"[yellow]{escape(t('error'))}[/]", "", "", escape(said.say(o.error)))
         elif o.note:
-            table.add_row(team, "", "", "", f"[dim]{escape(o.note)}[/]")
+            table.add_row(team, "", "", "", f"[dim]{escape(said.say(o.note))}[/]")
         elif not o.resources:
-            table.add_row(team, "", "", "", f"[dim]nothing that costs: workspace {escape(o.workspace.name)} is clean[/]")  # type: ignore[union-attr]
+            clean = t("nothing that costs: workspace {workspace} is clean", workspace=o.workspace.name)  # type: ignore[union-attr]
+            table.add_row(team, "", "", "", f"[dim]{escape(clean)}[/]")
         for r in o.resources:
             stopped = r.kind == "instance" and r.state.lower() == "stopped"
             state = f"[dim]{escape(r.state)}[/]" if stopped else escape(r.state)
-            table.add_row(team, _KIND.get(r.kind, r.kind), escape(r.name), state, escape(cost_note(r)))
+            kind = said.say(_KIND[r.kind]) if r.kind in _KIND else r.kind
+            if r.kind == "deployment":  # under its endpoint
+                kind = "  " + kind
+            table.add_row(team, escape(kind), escape(r.name), state, escape(said.say(cost_note(r))))
     console.print(table)
 
 
 def _print_after(console: Any, outcomes: list[TeamTeardown], *, yes: bool, anything: bool) -> None:
     from rich.markup import escape
 
+    from ohcheck.i18n import t
+
+    said = framework()
     if not anything:
-        console.print("Nothing to delete.")
+        console.print(escape(t("Nothing to delete.")))
         return
     if not yes:
-        console.print("\nThe az commands that would delete these (an endpoint's deployments go with it; "
-                      "a schedule is disabled, which stops it submitting jobs):")
+        console.print("\n" + escape(t("The az commands that would delete these (an endpoint's deployments go with it; "
+                                       "a schedule is disabled, which stops it submitting jobs):")))
         for o in outcomes:
             for command in o.commands:
                 console.print(escape(command))
-        console.print(f"\n{NOTHING_DELETED}")
+        console.print("\n" + escape(said.say(NOTHING_DELETED)))
         return
+    from rich.cells import cell_len
+
+    words = {"deleted": t("deleted"), "disabled": t("disabled")}
+    width = max(9, *(cell_len(w) for w in words.values()))  # terminal cells: a Japanese character takes two
     for o in outcomes:
         for d in o.deleted or []:
-            if d.result == "failed":
-                console.print(f"[red]failed[/]    {escape(o.team)}  {escape(d.kind)} {escape(d.name)}: {escape(d.message)}")
+            if d.result == "failed":  # one sentence, the status word in it ("failed" alone is a verdict's word)
+                console.print("[red]" + escape(t("failed    {team}  {kind} {name}: {message}", team=o.team, kind=d.kind,
+                                                 name=d.name, message=d.message or "")) + "[/]")
             else:
-                console.print(f"[green]{d.result:<9}[/] {escape(o.team)}  {escape(d.kind)} {escape(d.name)}")
+                word = words.get(d.result, d.result)
+                console.print(f"[green]{escape(word)}{' ' * (width - cell_len(word))}[/] {escape(o.team)}  "
+                              f"{escape(d.kind)} {escape(d.name)}")
     done = sum(1 for o in outcomes for d in o.deleted or [] if d.result != "failed")
     failed = sum(1 for o in outcomes for d in o.deleted or [] if d.result == "failed")
-    console.print(f"{done} done, {failed} failed.")
+    console.print(escape(t("{done} done, {failed} failed.", done=done, failed=failed)))

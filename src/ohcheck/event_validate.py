@@ -16,13 +16,14 @@ from typing import Any
 from ohcheck.errors import EXIT_USAGE
 from ohcheck.event import LoadedEvent
 from ohcheck.event_names import TeamNames, name_problems, team_names
+from ohcheck.i18n import framework, msg
 
 
 @dataclass
 class ValidationReport:
     loaded: LoadedEvent
-    problems: list[str] = field(default_factory=list)  # each one sentence; any of them stops setup
-    notes: list[str] = field(default_factory=list)  # worth knowing, not wrong
+    problems: list[str] = field(default_factory=list)  # each one sentence (a message); any of them stops setup
+    notes: list[str] = field(default_factory=list)  # worth knowing, not wrong (messages)
     names: list[TeamNames] = field(default_factory=list)
     exit_code: int = EXIT_USAGE
 
@@ -31,13 +32,16 @@ class ValidationReport:
         return not self.problems
 
     def to_json(self) -> dict[str, Any]:
+        """Keys, names and `ok` are stable; the problems and notes are in the chosen language (`lang`)."""
         event = self.loaded.event
+        said = framework()
         return {
             "event": str(self.loaded.path),
             "name": event.event.name,
+            "lang": said.lang,
             "ok": self.ok,
-            "problems": self.problems,
-            "notes": self.notes,
+            "problems": [said.say(p) for p in self.problems],
+            "notes": [said.say(n) for n in self.notes],
             "teams": [{"team": t.name, "target": t.target, "members": t.member_names} for t in event.teams],
             "names": [n.as_dict() for n in self.names],
         }
@@ -46,16 +50,19 @@ class ValidationReport:
         from rich.markup import escape
         from rich.table import Table
 
+        from ohcheck.i18n import t
+
         event = self.loaded.event
+        said = framework()
         if self.names:
             # The names people type; all of them (storage, key vault, ...) are in --json.
-            table = Table(title="Azure names, per team", title_justify="left")
-            columns = ["Team", "Resource group", "Workspace", "Endpoint", "Compute instance"]
+            table = Table(title=escape(t("Azure names, per team")), title_justify="left")
+            columns = [t("Team"), t("Resource group"), t("Workspace"), t("Endpoint"), t("Compute instance")]
             several = len({n.subscription_id for n in self.names}) > 1
             if several:
-                columns.insert(1, "Subscription")
+                columns.insert(1, t("Subscription"))
             for column in columns:
-                table.add_column(column, overflow="fold")
+                table.add_column(escape(column), overflow="fold")
             for n in self.names:
                 row = [n.team, n.resource_group, n.workspace, n.endpoint, n.compute_instance]
                 if several:
@@ -63,22 +70,26 @@ class ValidationReport:
                 table.add_row(*(escape(v) for v in row))
             console.print(table)
         for note in self.notes:
-            console.print(f"[cyan]note:[/] {escape(note)}")
+            console.print(f"[cyan]{escape(t('note:'))}[/] {escape(said.say(note))}")
         for problem in self.problems:
-            console.print(f"[bold red]error:[/] {escape(problem)}")
+            console.print(f"[bold red]{escape(t('error:'))}[/] {escape(said.say(problem))}")
         if self.ok:
-            console.print(escape(f"{self.loaded.path} is valid: {_count(len(event.teams), 'team')}, {_count(len(event.coaches), 'coach')}. "
-                                 "Next: `ohcheck event setup`."))
+            teams, coaches = len(event.teams), len(event.coaches)
+            console.print(escape(t("{path} is valid: {teams}, {coaches}. Next: `ohcheck event setup`.",
+                                   path=str(self.loaded.path),
+                                   teams=msg("1 team") if teams == 1 else msg("{count} teams", count=teams),
+                                   coaches=msg("1 coach") if coaches == 1 else msg("{count} coaches", count=coaches))))
         else:
-            console.print(escape(f"{self.loaded.path}: {len(self.problems)} problem(s) to fix before setup."))
+            console.print(escape(t("{path}: {count} problem(s) to fix before setup.", path=str(self.loaded.path),
+                                   count=len(self.problems))))
 
 
 def validate_event(loaded: LoadedEvent) -> ValidationReport:
     event = loaded.event
     report = ValidationReport(loaded)
     if event.azure is None:
-        report.notes.append("There is no azure: section: setup writes the team kits only, with no Azure templates, "
-                            "and preflight has nothing to check.")
+        report.notes.append(msg("There is no azure: section: setup writes the team kits only, with no Azure templates, "
+                                "and preflight has nothing to check."))
     else:
         azure_teams = [t for t in event.teams if t.target == "azure"]
         report.names = [team_names(event, t) for t in azure_teams]
@@ -86,17 +97,15 @@ def validate_event(loaded: LoadedEvent) -> ValidationReport:
         for team in azure_teams:
             without = [m.name for m in team.members if not m.user]
             if without:
-                report.notes.append(f"Team {team.name}: {', '.join(without)} without a user: no Azure role "
-                                    "(add `user: name@domain` to give AzureML Data Scientist on the workspace).")
+                report.notes.append(msg("Team {team}: {members} without a user: no Azure role "
+                                        "(add `user: name@domain` to give AzureML Data Scientist on the workspace).",
+                                        team=team.name, members=without))
         coaches = [c.name for c in event.coaches if not c.user]
         if coaches:
-            report.notes.append(f"Coach {', '.join(coaches)} without a user: no Reader role on the teams' workspaces.")
+            report.notes.append(msg("Coach {coaches} without a user: no Reader role on the teams' workspaces.",
+                                    coaches=coaches))
     coached = {name for c in event.coaches for name in c.teams}
     alone = [t.name for t in event.teams if t.name not in coached]
     if event.coaches and alone:
-        report.notes.append(f"No coach looks after {', '.join(alone)}.")
+        report.notes.append(msg("No coach looks after {teams}.", teams=alone))
     return report
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else ("es" if word.endswith("ch") else "s"))

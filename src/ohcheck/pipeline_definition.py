@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ohcheck.errors import UserError
+from ohcheck.i18n import Msg, msg
 from ohcheck.targets.base import Step
 
 DESCRIBE_TIMEOUT = 120.0  # seconds: importing azure-ai-ml alone takes a few
@@ -75,8 +76,8 @@ class PipelineDefinition:
         while upstream:
             ready = [name for name, needs in upstream.items() if not needs]
             if not ready:
-                cycle = ", ".join(sorted(upstream))
-                raise UserError(f"{self.source}: the steps {cycle} depend on each other in a cycle.")
+                raise UserError(msg("{source}: the steps {cycle} depend on each other in a cycle.",
+                                    source=self.source, cycle=sorted(upstream)))
             for name in ready:
                 ordered.append(by_name[name])
                 del upstream[name]
@@ -104,19 +105,20 @@ def binding_text(value: Any) -> str:
 def load(path: Path) -> PipelineDefinition:
     """Read a pipeline definition in this process (it runs a .py definition's code)."""
     if not path.is_file():
-        raise UserError(f"{path} does not exist.")
+        raise UserError(msg("{path} does not exist.", path=path))
     with _quiet_sdk():
         if path.suffix == ".py":
             job = _from_python(path)
         elif path.suffix in (".yml", ".yaml"):
             job = _from_yaml(path)
         else:
-            raise UserError(f"{path} is neither a CLI v2 pipeline YAML (.yml) nor an SDK v2 pipeline (.py).")
+            raise UserError(msg("{path} is neither a CLI v2 pipeline YAML (.yml) nor an SDK v2 pipeline (.py).",
+                                path=path))
         from azure.ai.ml.entities import PipelineJob
 
         if not isinstance(job, PipelineJob):
             kind = getattr(job, "type", None) or type(job).__name__
-            raise UserError(f"{path} is a {kind} job, not a pipeline job (`type: pipeline`).")
+            raise UserError(msg("{path} is a {kind} job, not a pipeline job (`type: pipeline`).", path=path, kind=kind))
         stream = io.StringIO()
         job.dump(stream)  # the SDK's own view of the pipeline, components and bindings resolved
     import yaml
@@ -130,11 +132,25 @@ def describe(path: Path, *, python: str | None = None, cwd: Path | None = None) 
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=DESCRIBE_TIMEOUT, cwd=cwd, check=False)
     except subprocess.TimeoutExpired:
-        raise UserError(f"reading {path} took over {DESCRIBE_TIMEOUT:.0f} s.") from None
+        raise UserError(msg("reading {path} took over {limit:.0f} s.", path=path, limit=DESCRIBE_TIMEOUT)) from None
     if done.returncode != 0:
+        said = _message_in(done.stdout)
+        if said is not None:
+            raise UserError(said)
         lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
-        raise UserError(lines[-1] if lines else f"reading {path} failed (exit {done.returncode}).")
+        raise UserError(lines[-1] if lines else msg("reading {path} failed (exit {code}).", path=path,
+                                                    code=done.returncode))
     return PipelineDefinition.from_json(done.stdout)
+
+
+def _message_in(stdout: str) -> Msg | None:
+    """The message a failed child printed on stdout (`main`), to be said in the reader's language."""
+    try:
+        data = json.loads(stdout)
+    except ValueError:
+        return None
+    source = data.get("message") if isinstance(data, dict) else None
+    return Msg.from_source(source) if isinstance(source, dict) and source.get("template") else None
 
 
 def _from_yaml(path: Path) -> Any:
@@ -143,25 +159,26 @@ def _from_yaml(path: Path) -> Any:
     try:
         return load_job(source=str(path))
     except Exception as exc:  # noqa: BLE001 - the loaders raise many kinds; one sentence for all
-        raise UserError(f"{path} is not a valid pipeline job: {_first_line(exc)}") from None
+        raise UserError(msg("{path} is not a valid pipeline job: {error}", path=path, error=_first_line(exc))) from None
 
 
 def _from_python(path: Path) -> Any:
     spec = importlib.util.spec_from_file_location(f"_ohcheck_pipeline_{path.stem}", path)
     if spec is None or spec.loader is None:
-        raise UserError(f"{path} cannot be imported as a Python module.")
+        raise UserError(msg("{path} cannot be imported as a Python module.", path=path))
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(path.parent))  # as `python pipelines/train_deploy.py` would see its neighbours
     try:
         spec.loader.exec_module(module)
         build = getattr(module, "build_pipeline", None)
         if not callable(build):
-            raise UserError(f"{path} has no build_pipeline() function returning the pipeline job.")
+            raise UserError(msg("{path} has no build_pipeline() function returning the pipeline job.", path=path))
         return build()
     except UserError:
         raise
     except Exception as exc:  # noqa: BLE001 - the team's code may raise anything
-        raise UserError(f"{path} failed to build the pipeline: {type(exc).__name__}: {_first_line(exc)}") from None
+        raise UserError(msg("{path} failed to build the pipeline: {kind}: {error}", path=path,
+                            kind=type(exc).__name__, error=_first_line(exc))) from None
     finally:
         sys.path.remove(str(path.parent))
 
@@ -222,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         definition = load(Path(args[0]))
     except UserError as exc:
         print(str(exc), file=sys.stderr)
+        if isinstance(exc.message, Msg):  # for `describe`, which says it again in the reader's language
+            print(json.dumps({"message": exc.message.source()}))
         return 1
     print(definition.to_json())
     return 0

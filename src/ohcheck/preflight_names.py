@@ -24,7 +24,16 @@ from typing import Any
 
 from ohcheck.event import Event, Team
 from ohcheck.event_names import TeamNames, name_problems
-from ohcheck.preflight_checks import OK, PROBLEM, WARNING, Check, CheckFailed, call
+from ohcheck.i18n import Msg, msg
+from ohcheck.preflight_checks import (
+    OK,
+    PROBLEM,
+    WARNING,
+    Check,
+    CheckFailed,
+    call,
+    joined,
+)
 
 ENDPOINT_TYPE = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints"
 COMPUTE_TYPE = "Microsoft.MachineLearningServices/workspaces/computes"
@@ -64,15 +73,16 @@ def lookup(host: str, *, resolver: Resolver = socket.getaddrinfo, timeout: float
             resolver(host, 443, proto=socket.IPPROTO_TCP)
             outcome.append("resolves")
         except socket.gaierror as exc:
-            outcome.append("nxdomain" if exc.errno == socket.EAI_NONAME else f"DNS failed: {exc.strerror or exc}")
+            outcome.append("nxdomain" if exc.errno == socket.EAI_NONAME else
+                           msg("DNS failed: {error}", error=exc.strerror or exc))
         except Exception as exc:  # noqa: BLE001 - any other failure is "could not tell"
-            outcome.append(f"DNS failed: {type(exc).__name__}: {exc}")
+            outcome.append(msg("DNS failed: {kind}: {error}", kind=type(exc).__name__, error=exc))
 
     wait = DNS_TIMEOUT if timeout is None else timeout
     thread = threading.Thread(target=ask, name="ohcheck-dns", daemon=True)
     thread.start()
     thread.join(wait)
-    return outcome[0] if outcome else f"DNS did not answer in {wait:g} s"
+    return outcome[0] if outcome else msg("DNS did not answer in {seconds:g} s", seconds=wait)
 
 
 def endpoint_in_dns(name: str, region: str, *, resolver: Resolver = socket.getaddrinfo,
@@ -85,18 +95,18 @@ def endpoint_in_dns(name: str, region: str, *, resolver: Resolver = socket.getad
     host = scoring_host(name, region)
     seen = lookup(host, resolver=resolver, timeout=timeout)
     if seen == "nxdomain":
-        return "free", f"{host} does not resolve"
+        return "free", msg("{host} does not resolve", host=host)
     if seen != "resolves":
         return "unknown", seen
     control = scoring_host(f"ohcheck-{uuid.uuid4().hex[:12]}", region)
     if lookup(control, resolver=resolver, timeout=timeout) == "resolves":
-        return "unknown", "this network's DNS resolves any name, so it cannot tell"
-    return "taken", f"{host} resolves: an online endpoint outside this subscription has the name"
+        return "unknown", msg("this network's DNS resolves any name, so it cannot tell")
+    return "taken", msg("{host} resolves: an online endpoint outside this subscription has the name", host=host)
 
 
-def list_found(arm: Any, subscription: str, resource_type: str, what: str) -> list[Found]:
-    items = call(f"list the {what} of subscription {subscription}", subscription,
-                 lambda: arm.resources_of_type(subscription, resource_type))
+def list_found(arm: Any, subscription: str, resource_type: str, what: Msg) -> list[Found]:
+    """The resources of a type in the subscription; `what` says the listing ("list the computes of ...")."""
+    items = call(what, subscription, lambda: arm.resources_of_type(subscription, resource_type))
     return [f for f in map(_found, items) if f is not None]
 
 
@@ -105,9 +115,12 @@ def check_names(arm: Any, event: Event, subscription: str, region: str, teams: l
     """The endpoint rows, then the compute instance rows, for the teams of one subscription and region."""
     shared = {(p.team, p.kind): p.problem for p in name_problems(event) if p.kind in ("endpoint", "compute_instance")}
     rows: list[Check] = []
-    for kind, resource_type, label, use_dns in (("endpoint", ENDPOINT_TYPE, "Endpoint names", dns_enabled()),
-                                                ("compute_instance", COMPUTE_TYPE, "Compute instance names", False)):
-        what = "online endpoints" if kind == "endpoint" else "computes"
+    for kind, resource_type, label, use_dns in (("endpoint", ENDPOINT_TYPE, msg("Endpoint names"), dns_enabled()),
+                                                ("compute_instance", COMPUTE_TYPE, msg("Compute instance names"), False)):
+        if kind == "endpoint":
+            what = msg("list the online endpoints of subscription {subscription}", subscription=subscription)
+        else:
+            what = msg("list the computes of subscription {subscription}", subscription=subscription)
         try:
             found = list_found(arm, subscription, resource_type, what)
         except CheckFailed as failed:
@@ -119,26 +132,31 @@ def check_names(arm: Any, event: Event, subscription: str, region: str, teams: l
 
 def _rows(kind: str, label: str, found: list[Found], region: str, teams: list[tuple[Team, TeamNames]],
           shared: dict[tuple[str, str], str], *, dns: Resolver | None) -> list[Check]:
-    noun = "online endpoint" if kind == "endpoint" else "compute instance"  # both take "an"
+    noun = msg("online endpoint") if kind == "endpoint" else msg("compute instance")  # both take "an"
     problems: list[Check] = []
     free: list[str] = []
     own: list[str] = []
-    unknown: list[str] = []
+    unknown: list[Msg] = []
     silent = ""
     for team, names in teams:
         name = getattr(names, kind)
-        rename = f"rename team {team.name} or change the event's prefix ({noun} names are unique per region)"
+        rename = msg("rename team {team} or change the event's prefix ({noun} names are unique per region)",
+                     team=team.name, noun=noun)
+        one = msg("Endpoint name {name}", name=name) if kind == "endpoint" else msg("Compute instance name {name}",
+                                                                                    name=name)
         if (team.name, kind) in shared:
-            problems.append(Check(f"{label[:-1]} {name}", PROBLEM, f"team {team.name}: {name} {shared[(team.name, kind)]}",
-                                  "rename one of the teams, or change the prefix"))
+            problems.append(Check(one, PROBLEM, msg("team {team}: {name} {problem}", team=team.name, name=name,
+                                                    problem=shared[(team.name, kind)]),
+                                  msg("rename one of the teams, or change the prefix")))
             continue
         same = [f for f in found if f.name.lower() == name.lower() and _region(f.location) == region]
         theirs = [f for f in same if not _is_own(f, team)]
         if theirs:
             f = theirs[0]
-            problems.append(Check(f"{label[:-1]} {name}", PROBLEM,
-                                  f"team {team.name}: an {noun} {name} already exists in workspace {f.workspace} "
-                                  f"(resource group {f.resource_group}) in {region}", rename))
+            problems.append(Check(one, PROBLEM,
+                                  msg("team {team}: an {noun} {name} already exists in workspace {workspace} "
+                                      "(resource group {group}) in {region}", team=team.name, noun=noun, name=name,
+                                      workspace=f.workspace, group=f.resource_group, region=region), rename))
         elif same:
             own.append(name)
         elif dns is not None:
@@ -147,26 +165,28 @@ def _rows(kind: str, label: str, found: list[Found], region: str, teams: list[tu
             if verdict == "unknown" and "did not answer" in seen:
                 silent = seen
             if verdict == "taken":
-                problems.append(Check(f"{label[:-1]} {name}", PROBLEM, f"team {team.name}: {seen}", rename))
+                problems.append(Check(one, PROBLEM, msg("team {team}: {seen}", team=team.name, seen=seen), rename))
             elif verdict == "unknown":
-                unknown.append(f"{name} ({seen})")
+                unknown.append(msg("{name} ({seen})", name=name, seen=seen))
             else:
                 free.append(name)
         else:
             free.append(name)
     if not (free or own or unknown):
         return problems
-    parts = [f"{len(free)} free in {region}"] if free else []
+    parts = [msg("{count} free in {region}", count=len(free), region=region)] if free else []
     if own:
-        parts.append(f"already the team's own: {', '.join(own)}")
+        parts.append(msg("already the team's own: {names}", names=own))
     if kind == "endpoint":
-        parts.append("searched this subscription and DNS" if dns is not None else
-                     f"searched this subscription only ({DNS_SWITCH}=off: no DNS look-up outside it)")
+        parts.append(msg("searched this subscription and DNS") if dns is not None else
+                     msg("searched this subscription only ({switch}=off: no DNS look-up outside it)", switch=DNS_SWITCH))
     if unknown:
-        return [*problems, Check(label, WARNING, "; ".join(parts) + f"; could not check outside the subscription: "
-                                 f"{', '.join(unknown)}", "run preflight again on a network with DNS, or "
-                                 "accept the risk that another subscription has the name")]
-    return [*problems, Check(label, OK, "; ".join(parts))]
+        names = joined(unknown, lambda first, second: msg("{first}, {second}", first=first, second=second))
+        return [*problems, Check(label, WARNING, msg("{found}; could not check outside the subscription: {names}",
+                                                     found=parts, names=names),
+                                 msg("run preflight again on a network with DNS, or "
+                                     "accept the risk that another subscription has the name"))]
+    return [*problems, Check(label, OK, msg("{found}", found=parts))]
 
 
 def _found(item: dict[str, Any]) -> Found | None:

@@ -15,7 +15,16 @@ from typing import Any
 
 from ohcheck.azure_catalog import vm_size as catalog_size
 from ohcheck.event import Azure
-from ohcheck.preflight_checks import ERROR, OK, PROBLEM, Check, CheckFailed, call
+from ohcheck.i18n import Msg, msg
+from ohcheck.preflight_checks import (
+    ERROR,
+    OK,
+    PROBLEM,
+    Check,
+    CheckFailed,
+    call,
+    joined,
+)
 from ohcheck.targets import azure as azure_target
 
 TIMEOUT = 60.0
@@ -36,7 +45,7 @@ class Demand:
 
     family: str
     vcpus: int = 0
-    parts: list[str] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)  # messages or plain text, added up with " + "
 
 
 def client(credential: Any, subscription: str) -> Any:
@@ -53,21 +62,23 @@ def client(credential: Any, subscription: str) -> Any:
 def check_quota(ml: Any, subscription: str, region: str, azure: Azure, teams: int) -> list[Check]:
     """The VM sizes offered in the region, then each family's quota and the regional total against the need."""
     try:
-        listed = call(f"list the VM sizes of {region}", subscription, lambda: list(ml.compute.list_sizes(location=region)))
+        listed = call(msg("list the VM sizes of {region}", region=region), subscription,
+                      lambda: list(ml.compute.list_sizes(location=region)))
         sizes = {s.name.lower(): s for s in map(_size, listed)}
-        usages = call(f"list the vCPU usage of {region}", subscription, lambda: list(ml.compute.list_usage(location=region)))
+        usages = call(msg("list the vCPU usage of {region}", region=region), subscription,
+                      lambda: list(ml.compute.list_usage(location=region)))
     except CheckFailed as failed:
-        return [failed.row("VM sizes"), failed.row("vCPU quota")]
+        return [failed.row(msg("VM sizes")), failed.row(msg("vCPU quota"))]
     rows = _size_rows(sizes, region, azure)
     demands = demand(azure, teams, sizes)
     by_name = {azure_target._usage_name(u).lower(): u for u in usages}
     for need in demands.values():
-        rows.append(_quota_row(f"vCPU quota {need.family}", by_name.get(need.family.lower()), need, region,
-                               what=f"vCPUs of {need.family}"))
+        rows.append(_quota_row(msg("vCPU quota {family}", family=need.family), by_name.get(need.family.lower()), need,
+                               region, what=msg("vCPUs of {family}", family=need.family)))
     total = Demand(REGIONAL, sum(d.vcpus for d in demands.values()),
-                   [f"{d.vcpus} {d.family}" for d in demands.values()])
-    rows.append(_quota_row("vCPU quota, regional total", by_name.get(REGIONAL.lower()), total, region,
-                           what="Total Cluster Dedicated Regional vCPUs"))
+                   [f"{d.vcpus} {d.family}" for d in demands.values()])  # numbers and names: no words to translate
+    rows.append(_quota_row(msg("vCPU quota, regional total"), by_name.get(REGIONAL.lower()), total, region,
+                           what=REGIONAL))
     return rows
 
 
@@ -77,8 +88,10 @@ def demand(azure: Azure, teams: int, sizes: dict[str, Size]) -> dict[str, Demand
     cluster, instance = _known(azure.vm_size, sizes), _known(azure.instance_vm_size, sizes)
     for size, vcpus, how in (
         (cluster, teams * azure.cluster_max_nodes * cluster.vcpus,
-         f"{teams} teams × {azure.cluster_max_nodes} nodes × {cluster.vcpus} ({cluster.name})"),
-        (instance, teams * instance.vcpus, f"{teams} instances × {instance.vcpus} ({instance.name})"),
+         msg("{teams} teams × {nodes} nodes × {vcpus} ({size})", teams=teams, nodes=azure.cluster_max_nodes,
+             vcpus=cluster.vcpus, size=cluster.name)),
+        (instance, teams * instance.vcpus,
+         msg("{teams} instances × {vcpus} ({size})", teams=teams, vcpus=instance.vcpus, size=instance.name)),
     ):
         need = needs.setdefault(size.family.lower(), Demand(size.family))  # one family: added up
         need.vcpus += vcpus
@@ -92,37 +105,53 @@ def _size_rows(sizes: dict[str, Size], region: str, azure: Azure) -> list[Check]
     uses = {azure.vm_size: ["AmlCompute"]}
     uses.setdefault(azure.instance_vm_size, []).append("ComputeInstance")
     for name, types in uses.items():
-        as_what = " and ".join({"AmlCompute": "cluster nodes", "ComputeInstance": "compute instances"}[t] for t in types)
+        if len(types) > 1:
+            as_what = msg("cluster nodes and compute instances")
+        else:
+            as_what = msg("cluster nodes") if types[0] == "AmlCompute" else msg("compute instances")
         key = "vm_size" if "AmlCompute" in types else "instance_vm_size"
         size = sizes.get(name.lower())
-        fix = (f"choose another size for {key} in event.yaml: `az ml compute list-sizes --location {region} "
-               f"--subscription ...` lists them{_alike(name, sizes)}")
+        alike = _alike(name, sizes)
+        if alike:
+            fix = msg("choose another size for {key} in event.yaml: `az ml compute list-sizes --location {region} "
+                      "--subscription ...` lists them (with {vcpus} vCPUs here: {sizes})", key=key, region=region,
+                      vcpus=alike[0], sizes=alike[1])
+        else:
+            fix = msg("choose another size for {key} in event.yaml: `az ml compute list-sizes --location {region} "
+                      "--subscription ...` lists them", key=key, region=region)
+        check = msg("VM size {name}", name=name)
         if size is None:
-            rows.append(Check(f"VM size {name}", PROBLEM, f"not offered by Azure ML in {region}", fix))
+            rows.append(Check(check, PROBLEM, msg("not offered by Azure ML in {region}", region=region), fix))
             continue
         refused = [t for t in types if size.compute_types is not None and t.lower() not in {c.lower() for c in size.compute_types}]
         if refused:
-            rows.append(Check(f"VM size {name}", PROBLEM, f"offered in {region}, but not for {' or '.join(refused)}", fix))
+            types_said = joined(refused, lambda first, second: msg("{first} or {second}", first=first, second=second))
+            rows.append(Check(check, PROBLEM, msg("offered in {region}, but not for {types}", region=region,
+                                                  types=types_said), fix))
         else:
-            rows.append(Check(f"VM size {name}", OK, f"offered in {region} for {as_what}: {size.vcpus} vCPUs, {size.family}"))
+            rows.append(Check(check, OK, msg("offered in {region} for {uses}: {vcpus} vCPUs, {family}", region=region,
+                                             uses=as_what, vcpus=size.vcpus, family=size.family)))
     return rows
 
 
-def _quota_row(check: str, usage: Any, need: Demand, region: str, *, what: str) -> Check:
-    how = " + ".join(need.parts)
+def _quota_row(check: Msg, usage: Any, need: Demand, region: str, *, what: str) -> Check:
+    how = joined(need.parts, lambda first, second: msg("{first} + {second}", first=first, second=second))
     if usage is None:
-        return Check(check, ERROR, f"need {need.vcpus} ({how}); Azure listed no quota for {need.family} in {region}",
-                     f"look it up in the Azure portal › Quotas › Machine learning ({region})")
+        return Check(check, ERROR, msg("need {need} ({how}); Azure listed no quota for {family} in {region}",
+                                       need=need.vcpus, how=how, family=need.family, region=region),
+                     msg("look it up in the Azure portal › Quotas › Machine learning ({region})", region=region))
     limit = int(getattr(usage, "limit", 0) or 0)
     used = int(azure_target._either(usage, "current_value", "currentValue") or 0)
     available = max(limit - used, 0)
-    found = f"need {need.vcpus} ({how}); available {available} ({used} of {limit} used)"
+    found = msg("need {need} ({how}); available {available} ({used} of {limit} used)", need=need.vcpus, how=how,
+                available=available, used=used, limit=limit)
     if need.vcpus <= available:
         return Check(check, OK, found)
     short = need.vcpus - available
     return Check(check, PROBLEM, found,
-                 f"request {short} more {what} in {region} (a limit of {used + need.vcpus}): Azure portal › Quotas › "
-                 "Machine learning, or a smaller vm_size / cluster_max_nodes")
+                 msg("request {short} more {what} in {region} (a limit of {limit}): Azure portal › Quotas › "
+                     "Machine learning, or a smaller vm_size / cluster_max_nodes", short=short, what=what,
+                     region=region, limit=used + need.vcpus))
 
 
 def _known(name: str, sizes: dict[str, Size]) -> Size:
@@ -145,10 +174,10 @@ def _size(s: Any) -> Size:
     return Size(name, str(getattr(s, "family", "") or ""), int(vcpus), tuple(types) if types else None)
 
 
-def _alike(name: str, sizes: dict[str, Size]) -> str:
-    """A few sizes the region offers with the same vCPUs as the one asked for."""
+def _alike(name: str, sizes: dict[str, Size]) -> tuple[int, list[str]] | None:
+    """A few sizes the region offers with the same vCPUs as the one asked for (and that number of vCPUs)."""
     known = catalog_size(name)
     if known is None:
-        return ""
+        return None
     same = sorted(s.name for s in sizes.values() if s.vcpus == known.vcpus)[:3]
-    return f" (with {known.vcpus} vCPUs here: {', '.join(same)})" if same else ""
+    return (known.vcpus, same) if same else None

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ohcheck.criteria import fail
+from ohcheck.i18n import msg
 
 
 class TeamRepo:
@@ -21,7 +22,7 @@ class TeamRepo:
         """The absolute path of `relative`, refusing anything outside the repo."""
         full = (self.root / relative).resolve()
         if full != self.root and self.root not in full.parents:
-            fail(f"{relative} points outside the team repo ({self.root})")
+            fail(msg("{path} points outside the team repo ({root})", path=relative, root=self.root))
         return full
 
     def exists(self, relative: str | Path) -> bool:
@@ -34,18 +35,18 @@ class TeamRepo:
     def read_text(self, relative: str | Path) -> str:
         path = self.path(relative)
         if not path.is_file():
-            fail(f"{relative} is missing")
+            fail(msg("{path} is missing", path=relative))
         try:
             return path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            fail(f"{relative} is not UTF-8 text")
+            fail(msg("{path} is not UTF-8 text", path=relative))
 
     def read_json(self, relative: str | Path) -> Any:
         text = self.read_text(relative)
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            fail(f"{relative} is not valid JSON (line {exc.lineno}: {exc.msg})")
+            fail(msg("{path} is not valid JSON (line {line}: {error})", path=relative, line=exc.lineno, error=exc.msg))
 
     def relative(self, path: Path) -> str:
         try:

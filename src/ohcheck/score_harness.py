@@ -48,14 +48,24 @@ def _score(script: Path, model_dir: Path, request: str) -> dict[str, Any]:
         spec.loader.exec_module(module)
         for name in ("init", "run"):
             if not callable(getattr(module, name, None)):
-                raise AttributeError(f"{script.name} defines no {name}() function")
+                raise _Missing(script.name, name)
         stage = "init"
         module.init()
         stage = "run"
         raw = module.run(request)
+    except _Missing as exc:  # ohcheck's own sentence: the parent says it in the reader's language
+        return {"ok": False, "stage": stage, "error": f"AttributeError: {exc}", "missing": exc.function}
     except BaseException as exc:  # noqa: BLE001 - report whatever the team's code did
         return {"ok": False, "stage": stage, "error": f"{type(exc).__name__}: {exc}{_where(exc, script)}"}
     return {"ok": True, "reply": decode_reply(raw)}
+
+
+class _Missing(AttributeError):
+    """The script lacks init() or run(); `function` names which."""
+
+    def __init__(self, file: str, function: str) -> None:
+        super().__init__(f"{file} defines no {function}() function")
+        self.function = function
 
 
 def _where(exc: BaseException, script: Path) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ohcheck.i18n import Msg, msg
 from ohcheck.score_harness import decode_reply
 from ohcheck.targets.base import ScoreReply
 
@@ -28,17 +29,19 @@ class ScoreCall:
     ok: bool
     reply: Any = None  # what run() returned, JSON-decoded
     stage: str = ""  # where it went wrong: import, init, run, timeout, process
-    error: str = ""
+    error: str = ""  # a message (ohcheck's own words) or the exception the script raised, as text
     output: str = ""  # the tail of what the script printed
 
-    def problem(self, script: str) -> str:
+    def problem(self, script: str) -> Msg:
         """One sentence on what went wrong, naming the team's script."""
         if self.stage == "timeout":
-            return f"{script} did not answer within {self.error}"
+            return msg("{script} did not answer within {limit}", script=script, limit=self.error)
         if self.stage == "process":
-            return f"{script} could not be run: {self.error}"
-        where = {"import": "importing it", "init": "init()", "run": "run()"}.get(self.stage, self.stage)
-        return f"{script} raised in {where}: {self.error}"
+            return msg("{script} could not be run: {error}", script=script, error=self.error)
+        if self.stage == "import":
+            return msg("{script} raised in importing it: {error}", script=script, error=self.error)
+        where = {"init": "init()", "run": "run()"}.get(self.stage, self.stage)
+        return msg("{script} raised in {where}: {error}", script=script, where=where, error=self.error)
 
 
 def call_score_script(
@@ -68,7 +71,7 @@ def call_score_script(
                 timeout=timeout,
             )
         except subprocess.TimeoutExpired:
-            return ScoreCall(ok=False, stage="timeout", error=f"{timeout:g} s")
+            return ScoreCall(ok=False, stage="timeout", error=msg("{seconds:g} s", seconds=timeout))
         except OSError as exc:
             return ScoreCall(ok=False, stage="process", error=str(exc))
         output = _tail(done.stdout + done.stderr)
@@ -76,13 +79,17 @@ def call_score_script(
             return ScoreCall(
                 ok=False,
                 stage="process",
-                error=f"it exited with code {done.returncode} before answering ({output or 'no output'})",
+                error=msg("it exited with code {code} before answering ({output})", code=done.returncode,
+                          output=output or msg("no output")),
                 output=output,
             )
         envelope = json.loads(reply_path.read_text(encoding="utf-8"))
     if envelope.get("ok"):
         return ScoreCall(ok=True, reply=envelope.get("reply"), output=output)
-    return ScoreCall(ok=False, stage=envelope.get("stage", ""), error=envelope.get("error", ""), output=output)
+    error = envelope.get("error", "")
+    if envelope.get("missing"):  # the harness's own sentence: said here, where the languages are
+        error = msg("AttributeError: {file} defines no {name}() function", file=script.name, name=envelope["missing"])
+    return ScoreCall(ok=False, stage=envelope.get("stage", ""), error=error, output=output)
 
 
 def post_score(url: str, payload: Any, *, key: str | None = None, timeout: float = 30.0) -> ScoreReply:
@@ -107,24 +114,24 @@ def post_score(url: str, payload: Any, *, key: str | None = None, timeout: float
 
 
 def forecasts_in(reply: Any, n: int) -> tuple[list[float] | None, str]:
-    """The n forecasts of a `{"result": [...]}` reply, or None and what is wrong with it."""
+    """The n forecasts of a `{"result": [...]}` reply, or None and what is wrong with it (a message)."""
     if isinstance(reply, dict) and "error" in reply and "result" not in reply:
-        return None, f"it answered with an error: {str(reply['error'])[:200]!r}"
+        return None, msg("it answered with an error: {error!r}", error=str(reply["error"])[:200])
     if not isinstance(reply, dict) or "result" not in reply:
-        return None, f"expected {{\"result\": [{n} numbers]}}, got {_preview(reply)}"
+        return None, msg('expected {{"result": [{n} numbers]}}, got {got}', n=n, got=_preview(reply))
     values = reply["result"]
     if isinstance(values, list) and len(values) == 1 and isinstance(values[0], list):
         values = values[0]  # [[...]]: a common numpy-to-list slip; accept it
     if not isinstance(values, list):
-        return None, f"'result' should be a list of {n} numbers, got {_preview(values)}"
+        return None, msg("'result' should be a list of {n} numbers, got {got}", n=n, got=_preview(values))
     if len(values) != n:
-        return None, f"asked for {n} forecasts, got {len(values)}"
+        return None, msg("asked for {n} forecasts, got {count}", n=n, count=len(values))
     numbers = []
     for i, value in enumerate(values):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return None, f"forecast {i + 1} is not a number: {_preview(value)}"
+            return None, msg("forecast {number} is not a number: {value}", number=i + 1, value=_preview(value))
         if not math.isfinite(value):
-            return None, f"forecast {i + 1} is not finite ({value})"
+            return None, msg("forecast {number} is not finite ({value})", number=i + 1, value=value)
         numbers.append(float(value))
     return numbers, ""
 

@@ -18,17 +18,19 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from ohcheck.event import Workspace
+from ohcheck.i18n import Msg, msg
 from ohcheck.targets import azure as azure_target
 
 T = TypeVar("T")
-LIST_ROLE = "Reader"
+LIST_ROLE = msg("Reader")
 # AzureML Data Scientist may not delete computes; Contributor on the resource group may delete everything here.
-DELETE_ROLE = "Contributor"
+DELETE_ROLE = msg("Contributor")
 TIMEOUT = 60.0
+READ_WORKSPACE = msg("read the workspace")
 
 
 class TeardownError(Exception):
-    """One sentence saying why a listing or a deletion could not be done."""
+    """One sentence saying why a listing or a deletion could not be done (a message: args[0])."""
 
 
 class NoWorkspace(TeardownError):
@@ -66,10 +68,11 @@ def client(ws: Workspace) -> Any:
 def list_resources(ml: Any, ws: Workspace) -> list[Resource]:
     """Endpoints (each followed by its deployments), computes, then enabled schedules."""
     call = _Caller(ws, LIST_ROLE)
-    call("read the workspace", lambda: ml.workspaces.get(ws.name))
+    call(READ_WORKSPACE, lambda: ml.workspaces.get(ws.name))
     found: list[Resource] = []
-    for ep in sorted(call("list the online endpoints", lambda: list(ml.online_endpoints.list())), key=_name):
-        deployments = call(f"list the deployments of endpoint {ep.name}", lambda ep=ep: list(ml.online_deployments.list(ep.name)))
+    for ep in sorted(call(msg("list the online endpoints"), lambda: list(ml.online_endpoints.list())), key=_name):
+        deployments = call(msg("list the deployments of endpoint {name}", name=ep.name),
+                           lambda ep=ep: list(ml.online_deployments.list(ep.name)))
         found.append(Resource("endpoint", ep.name, _text(ep.provisioning_state), {
             "traffic": {str(k): int(v) for k, v in (ep.traffic or {}).items()},
             "deployments": [d.name for d in deployments],
@@ -80,7 +83,7 @@ def list_resources(ml: Any, ws: Workspace) -> list[Resource]:
                 "instance_type": str(getattr(d, "instance_type", "") or ""),
                 "instance_count": getattr(d, "instance_count", None),
             }))
-    computes = call("list the computes", lambda: list(ml.compute.list()))
+    computes = call(msg("list the computes"), lambda: list(ml.compute.list()))
     for c in sorted(computes, key=lambda c: (_text(c.type).lower() != "amlcompute", _name(c))):  # clusters first
         kind = _text(c.type).lower()
         if kind == "amlcompute":
@@ -96,7 +99,7 @@ def list_resources(ml: Any, ws: Workspace) -> list[Resource]:
     # The SDK prints (to stdout, the --json document's) each schedule it cannot parse: to the log instead.
     _schedule_operations.print = azure_target._log_sdk_print  # type: ignore[attr-defined]
     # schedules.list() lists enabled schedules only (its default view): a disabled one submits no job.
-    for sc in sorted(call("list the schedules", lambda: list(ml.schedules.list())), key=_name):
+    for sc in sorted(call(msg("list the schedules"), lambda: list(ml.schedules.list())), key=_name):
         if getattr(sc, "is_enabled", True):
             trigger = getattr(sc, "trigger", None)
             found.append(Resource("schedule", sc.name, "Enabled", {
@@ -113,7 +116,7 @@ def _node_count(call: _Caller, ml: Any, cluster: str) -> int | None:
     list everything else still gets the cluster listed (and deleted), its node count unknown.
     """
     try:
-        return len(call(f"list the nodes of cluster {cluster}", lambda: list(ml.compute.list_nodes(cluster))))
+        return len(call(msg("list the nodes of cluster {name}", name=cluster), lambda: list(ml.compute.list_nodes(cluster))))
     except TeardownError:
         return None
 
@@ -123,17 +126,18 @@ def delete(ml: Any, ws: Workspace, resource: Resource) -> str:
     call = _Caller(ws, DELETE_ROLE)
     with _quiet_stdout():  # azure-ai-ml's pollers print a dot per poll to stdout (the --json document's)
         if resource.kind == "endpoint":  # its deployments are deleted with it
-            call(f"delete endpoint {resource.name}", lambda: ml.online_endpoints.begin_delete(name=resource.name).result())
+            call(msg("delete endpoint {name}", name=resource.name),
+                 lambda: ml.online_endpoints.begin_delete(name=resource.name).result())
         elif resource.kind in ("cluster", "instance"):
-            call(f"delete compute {resource.name}", lambda: ml.compute.begin_delete(resource.name).result())
+            call(msg("delete compute {name}", name=resource.name), lambda: ml.compute.begin_delete(resource.name).result())
         elif resource.kind == "schedule":
             # Disabled, not deleted: what costs is the jobs it submits, and a disabled schedule submits
             # none. Azure ML deletes only a disabled schedule anyway, and keeping it leaves the team's
             # work (its trigger and pipeline) for the coaches to read; `az ml schedule delete` removes it.
-            call(f"disable schedule {resource.name}", lambda: ml.schedules.begin_disable(resource.name).result())
+            call(msg("disable schedule {name}", name=resource.name), lambda: ml.schedules.begin_disable(resource.name).result())
             return "disabled"
         else:
-            raise TeardownError(f"a {resource.kind} is deleted with its endpoint")
+            raise TeardownError(msg("a {kind} is deleted with its endpoint", kind=resource.kind))
     return "deleted"
 
 
@@ -160,13 +164,13 @@ class _Caller:
     def __init__(self, ws: Workspace, role: str) -> None:
         self.ws, self.role = ws, role
 
-    def __call__(self, what: str, operation: Callable[[], T]) -> T:
+    def __call__(self, what: Msg, operation: Callable[[], T]) -> T:
         try:
             return operation()
         except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence
             raise self.translate(exc, what) from None
 
-    def translate(self, exc: Exception, what: str) -> TeardownError:
+    def translate(self, exc: Exception, what: Msg) -> TeardownError:
         from ohcheck.azure_failures import classify, sentence
 
         ws = self.ws
@@ -175,15 +179,17 @@ class _Caller:
         if failure.kind == "no-credential":
             return TeardownError(azure_target.NO_CREDENTIAL)
         if failure.kind == "unauthorized":
-            return TeardownError(f"Azure refused the credential's token (401{code}) when asked to {what}: "
-                                 "sign in again with `az login`")
+            return TeardownError(msg("Azure refused the credential's token (401{code}) when asked to {what}: "
+                                     "sign in again with `az login`", code=code, what=what))
         if failure.kind == "forbidden":
-            return TeardownError(f"the credential may not {what} (403{code}): give it the {self.role} role on "
-                                 f"resource group {ws.resource_group}")
-        if failure.kind == "not-found" and what == "read the workspace":
-            return NoWorkspace(f"no workspace {ws.name} in resource group {ws.resource_group}")
-        return TeardownError(sentence(failure, f"when asked to {what}", arm_url=azure_target.arm_base_url(),
-                                      timeout=TIMEOUT))
+            return TeardownError(msg("the credential may not {what} (403{code}): give it the {role} role on "
+                                     "resource group {group}", what=what, code=code, role=self.role,
+                                     group=ws.resource_group))
+        if failure.kind == "not-found" and what == READ_WORKSPACE:
+            return NoWorkspace(msg("no workspace {workspace} in resource group {group}", workspace=ws.name,
+                                   group=ws.resource_group))
+        return TeardownError(sentence(failure, msg("when asked to {what}", what=what),
+                                      arm_url=azure_target.arm_base_url(), timeout=TIMEOUT))
 
 
 # -- small helpers --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ohcheck.errors import ConfigError
+from ohcheck.i18n import msg
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class WorkspaceRef:
     subscription_id: str
     resource_group: str
     workspace: str
-    source: str  # where these came from, for messages
+    source: str  # where these came from, for messages: a path, or a message ("the environment")
 
 
 def find_config_json(start: Path) -> Path | None:
@@ -35,15 +36,16 @@ def read_config_json(path: Path) -> WorkspaceRef:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path} does not exist.") from None
+        raise ConfigError(msg("{path} does not exist.", path=path)) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{path} is not a workspace config.json: {exc}.") from None
+        raise ConfigError(msg("{path} is not a workspace config.json: {error}.", path=path, error=exc)) from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path} is not a workspace config.json (expected a JSON object).")
+        raise ConfigError(msg("{path} is not a workspace config.json (expected a JSON object).", path=path))
     # The portal writes workspace_name; older SDKs wrote Workspace_name / subscription_id.
     lowered = {str(k).lower(): v for k, v in data.items()}
     values = [lowered.get("subscription_id"), lowered.get("resource_group"), lowered.get("workspace_name")]
     missing = [name for name, v in zip(("subscription_id", "resource_group", "workspace_name"), values) if not v]
     if missing:
-        raise ConfigError(f"{path} lacks {', '.join(missing)}: download config.json again from the Azure ML portal.")
+        raise ConfigError(msg("{path} lacks {missing}: download config.json again from the Azure ML portal.",
+                              path=path, missing=missing))
     return WorkspaceRef(str(values[0]), str(values[1]), str(values[2]), source=str(path))

@@ -27,7 +27,7 @@ import json
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,6 +35,7 @@ from ohcheck.azure_failures import classify, sentence
 from ohcheck.azure_failures import first_line as _first_line
 from ohcheck.config import Config
 from ohcheck.errors import ConfigError
+from ohcheck.i18n import Msg, as_msg, msg
 from ohcheck.redaction import Redactor
 from ohcheck.targets.base import (
     AccessDenied,
@@ -63,12 +64,28 @@ from ohcheck.workspace_config import WorkspaceRef, find_config_json, read_config
 T = TypeVar("T")
 ARM_SCOPE = "https://management.azure.com/.default"
 ENV_NAMES = ("AZURE_SUBSCRIPTION_ID", "AZURE_RESOURCE_GROUP", "AZUREML_WORKSPACE_NAME")
-NO_CREDENTIAL = (
+NO_CREDENTIAL = msg(
     "no Azure credential was found: run `az login` (then `az account set --subscription <id>`), "
     "or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET for a service principal"
 )
-READ_ROLE = "Reader (or AzureML Data Scientist)"
-KEYS_ROLE = "AzureML Data Scientist"
+READ_ROLE = msg("Reader (or AzureML Data Scientist)")
+KEYS_ROLE = msg("AzureML Data Scientist")
+
+
+@dataclass(frozen=True)
+class Doing:
+    """What an SDK call was doing, both ways a sentence says it: "while it {done}", "may not {do}".
+
+    Two messages, as English needs two verb forms (listed / list); a language
+    that needs one translates both alike. Reading is the same either way: `doing(msg("read X"))`.
+    """
+
+    done: Msg
+    do: Msg
+
+
+def doing(done: Msg, do: Msg | None = None) -> Doing:
+    return Doing(done, done if do is None else do)
 
 
 def default_credential() -> Any:
@@ -82,29 +99,30 @@ def resolve_workspace(config: Config, repo_root: Path) -> WorkspaceRef:
     """Which workspace to check, from the environment, ohcheck.yaml or a config.json."""
     env = [os.environ.get(name) for name in ENV_NAMES]
     if all(env):
-        return WorkspaceRef(env[0], env[1], env[2], source="the environment")  # type: ignore[arg-type]
+        return WorkspaceRef(env[0], env[1], env[2], source=msg("the environment"))  # type: ignore[arg-type]
     if any(env):
         missing = [name for name, value in zip(ENV_NAMES, env) if not value]
-        raise ConfigError(f"Set all of {', '.join(ENV_NAMES)} or none; {', '.join(missing)} is missing.")
+        raise ConfigError(msg("Set all of {names} or none; {missing} is missing.", names=list(ENV_NAMES),
+                              missing=missing))
     azure = config.azure
     names = (azure.subscription_id, azure.resource_group, azure.workspace)
     if all(names):
         return WorkspaceRef(*names, source="ohcheck.yaml")  # type: ignore[arg-type]
     if any(names):
-        raise ConfigError(
+        raise ConfigError(msg(
             "ohcheck.yaml names the workspace only in part: `azure:` needs subscription_id, "
             "resource_group and workspace together."
-        )
+        ))
     if azure.config_file:
         return read_config_json(repo_root / azure.config_file)
     found = find_config_json(repo_root)
     if found:
         return read_config_json(found)
     raise ConfigError(
-        "No Azure ML workspace is named for the azure target.",
-        hint="Download config.json from the workspace's overview page in the portal and run "
-        "`ohcheck init --config-json config.json --force`, or set AZURE_SUBSCRIPTION_ID, "
-        "AZURE_RESOURCE_GROUP and AZUREML_WORKSPACE_NAME.",
+        msg("No Azure ML workspace is named for the azure target."),
+        hint=msg("Download config.json from the workspace's overview page in the portal and run "
+                 "`ohcheck init --config-json config.json --force`, or set AZURE_SUBSCRIPTION_ID, "
+                 "AZURE_RESOURCE_GROUP and AZUREML_WORKSPACE_NAME."),
     )
 
 
@@ -162,38 +180,46 @@ class AzureTarget:
                 )
             return self._client
 
-    def _call(self, what: str, operation: Callable[[], T], *, role: str = READ_ROLE) -> T:
+    def _call(self, what: Doing, operation: Callable[[], T], *, role: str = READ_ROLE) -> T:
         """Run one SDK operation; translate how it failed into a target error."""
         try:
             return operation()
         except Exception as exc:  # noqa: BLE001 - every failure is translated or re-raised
             raise self._translate(exc, what, role) from None
 
-    def _translate(self, exc: Exception, what: str, role: str) -> Exception:
+    def _translate(self, exc: Exception, what: Doing | str, role: str) -> Exception:
+        if not isinstance(what, Doing):  # plain text: said as it is, both ways
+            what = doing(as_msg(what))
         failure = classify(exc)
         ws, code = self.ref.workspace, failure.code
         if failure.kind == "no-credential":
             return AccessDenied(NO_CREDENTIAL)
         if failure.kind == "unauthorized":
-            return AccessDenied(
-                f"Azure refused the credential's token (401{code}) while it {what}: sign in again with `az login`"
-            )
+            return AccessDenied(msg(
+                "Azure refused the credential's token (401{code}) while it {what}: sign in again with `az login`",
+                code=code, what=what.done,
+            ))
         if failure.kind == "forbidden":
-            return AccessDenied(
-                f"the credential may not {_infinitive(what)} (403{code}): give it the {role} role on "
-                f"workspace {ws} (resource group {self.ref.resource_group})"
-            )
+            return AccessDenied(msg(
+                "the credential may not {what} (403{code}): give it the {role} role on "
+                "workspace {workspace} (resource group {group})",
+                what=what.do, code=code, role=role, workspace=ws, group=self.ref.resource_group,
+            ))
         if failure.kind == "not-found":
-            return NotFound(
-                f"workspace {ws} was not found in resource group {self.ref.resource_group} of subscription "
-                f"{self.ref.subscription_id} (from {self.ref.source}){_not_found_detail(code)}"
-            )
-        return TargetError(sentence(failure, f"while it {what}", arm_url=arm_base_url(), timeout=self._timeout))
+            where = {"workspace": ws, "group": self.ref.resource_group, "subscription": self.ref.subscription_id,
+                     "source": self.ref.source}
+            if code:
+                return NotFound(msg("workspace {workspace} was not found in resource group {group} of subscription "
+                                    "{subscription} (from {source}) ({code})", **where, code=code.strip()))
+            return NotFound(msg("workspace {workspace} was not found in resource group {group} of subscription "
+                                "{subscription} (from {source})", **where))
+        return TargetError(sentence(failure, msg("while it {what}", what=what.done), arm_url=arm_base_url(),
+                                    timeout=self._timeout))
 
     def _ensure_workspace(self) -> Workspace:
         """The workspace, read once per run: a missing one stops every other question early."""
         if self._workspace is None:
-            ws = self._call("read the workspace", lambda: self._ml().workspaces.get(self.ref.workspace))
+            ws = self._call(doing(msg("read the workspace")), lambda: self._ml().workspaces.get(self.ref.workspace))
             self._workspace = Workspace(
                 name=ws.name,
                 location=ws.location or "",
@@ -203,7 +229,7 @@ class AzureTarget:
             )
         return self._workspace
 
-    def _missing(self, what: str, operation: Callable[[], T]) -> T | None:
+    def _missing(self, what: Doing, operation: Callable[[], T]) -> T | None:
         """Run a lookup of one named thing; None when only that thing is missing."""
         from azure.core.exceptions import ResourceNotFoundError
 
@@ -226,24 +252,28 @@ class AzureTarget:
         try:
             token = self._ml()._credential.get_token(ARM_SCOPE).token  # noqa: SLF001 - the client's own credential
         except Exception as exc:  # noqa: BLE001
-            raise self._translate(exc, "got a token", READ_ROLE) from None
+            raise self._translate(exc, doing(msg("got a token"), msg("get a token")), READ_ROLE) from None
         self.redactor.register(token)
         return _who(token)
 
     def identity(self) -> Identity:
         who = self.signed_in_as()
         ws = self._ensure_workspace()
-        return Identity(f"signed in as {who}; workspace {ws.name} answers")
+        return Identity(msg("signed in as {who}; workspace {workspace} answers", who=who, workspace=ws.name))
 
     def compute_quota(self, vm_size: str) -> ComputeQuota | None:
         """The vCPU quota of a VM size's family in the workspace's region; None if the size is not offered."""
         location = self._ensure_workspace().location
         ml = self._ml()
-        sizes = self._call(f"listed the VM sizes of {location}", lambda: list(ml.compute.list_sizes(location=location)))
+        sizes = self._call(doing(msg("listed the VM sizes of {region}", region=location),
+                                 msg("list the VM sizes of {region}", region=location)),
+                           lambda: list(ml.compute.list_sizes(location=location)))
         size = next((s for s in sizes if str(s.name).lower() == vm_size.lower()), None)
         if size is None:
             return None
-        usages = self._call(f"listed the compute usage of {location}", lambda: list(ml.compute.list_usage(location=location)))
+        usages = self._call(doing(msg("listed the compute usage of {region}", region=location),
+                                  msg("list the compute usage of {region}", region=location)),
+                            lambda: list(ml.compute.list_usage(location=location)))
 
         def row(match: Callable[[str], bool]) -> Any:
             return next((u for u in usages if match(_usage_name(u).lower())), None)
@@ -263,13 +293,14 @@ class AzureTarget:
 
     def computes(self) -> list[Compute]:
         self._ensure_workspace()
-        found = self._call("listed the computes", lambda: list(self._ml().compute.list()))
+        found = self._call(doing(msg("listed the computes"), msg("list the computes")),
+                           lambda: list(self._ml().compute.list()))
         return [_compute(c) for c in found]
 
     def data_asset(self, name: str, version: str | None = None) -> DataAsset | None:
         ml = self._ml()
         asset = self._missing(
-            f"read data asset {name}",
+            doing(msg("read data asset {name}", name=name)),
             lambda: ml.data.get(name, version=version) if version else ml.data.get(name, label="latest"),
         )
         if asset is None:
@@ -277,7 +308,8 @@ class AzureTarget:
         return DataAsset(name=asset.name, version=str(asset.version), type=_text(asset.type), path=_text(asset.path))
 
     def environment(self, name: str) -> Environment | None:
-        env = self._missing(f"read environment {name}", lambda: self._ml().environments.get(name, label="latest"))
+        env = self._missing(doing(msg("read environment {name}", name=name)),
+                            lambda: self._ml().environments.get(name, label="latest"))
         if env is None:
             return None
         conda = env.conda_file if isinstance(env.conda_file, dict) else None
@@ -296,7 +328,8 @@ class AzureTarget:
             # jobs.list() yields None for a job the SDK cannot parse: skip those.
             return [j for j in self._ml().jobs.list() if j is not None and getattr(j, "experiment_name", None) == experiment]
 
-        found = self._call(f"listed the jobs of experiment {experiment}", listed)
+        found = self._call(doing(msg("listed the jobs of experiment {experiment}", experiment=experiment),
+                                 msg("list the jobs of experiment {experiment}", experiment=experiment)), listed)
         jobs = [_job(j) for j in found]
         return sorted(jobs, key=lambda j: j.created or 0, reverse=True)
 
@@ -307,7 +340,7 @@ class AzureTarget:
         except Exception as exc:  # noqa: BLE001
             if "RESOURCE_DOES_NOT_EXIST" in str(exc) or "404" in str(exc):
                 return None
-            raise self._translate_mlflow(exc, f"read the MLflow run of job {run_id}") from None
+            raise self._translate_mlflow(exc, msg("read the MLflow run of job {job}", job=run_id)) from None
         return to_run(r, str(r.info.experiment_id))
 
     def data_asset_of(self, io: JobIO) -> str | None:
@@ -315,7 +348,7 @@ class AzureTarget:
 
     # -- pipelines, schedules and metric histories ------------------------------------------
     def job(self, name: str) -> Job | None:
-        found = self._missing(f"read job {name}", lambda: self._ml().jobs.get(name))
+        found = self._missing(doing(msg("read job {job}", job=name)), lambda: self._ml().jobs.get(name))
         return _job(found) if found is not None else None
 
     def pipeline_steps(self, job_name: str) -> list[Step]:
@@ -338,11 +371,12 @@ class AzureTarget:
           SDK gives back as the component's name (an inline command has none: "").
         """
         ml = self._ml()
-        pipeline = self._missing(f"read job {job_name}", lambda: ml.jobs.get(job_name))
+        pipeline = self._missing(doing(msg("read job {job}", job=job_name)), lambda: ml.jobs.get(job_name))
         if pipeline is None or _text(pipeline.type) != "pipeline":
             return []
         children = self._call(
-            f"listed the steps of pipeline job {job_name}",
+            doing(msg("listed the steps of pipeline job {job}", job=job_name),
+                  msg("list the steps of pipeline job {job}", job=job_name)),
             # The SDK yields None for a child it cannot parse: skip those.
             lambda: [c for c in ml.jobs.list(parent_job_name=job_name) if c is not None],
         )
@@ -361,7 +395,8 @@ class AzureTarget:
         ml = self._ml()
         ran: dict[str, Job] = {}
         for child in sorted(children, key=_created_at):
-            full = self._missing(f"read step job {child.name}", lambda name=child.name: ml.jobs.get(name))
+            full = self._missing(doing(msg("read step job {job}", job=child.name)),
+                                 lambda name=child.name: ml.jobs.get(name))
             if full is None:
                 continue
             # A step's job is in its pipeline's experiment; one read back through run history
@@ -380,11 +415,12 @@ class AzureTarget:
             cache[component] = None
             if name and version:  # a workspace component; a registry one (azureml://registries/...) is not read
                 cache[component] = self._optional(
-                    f"read component {name}:{version}", lambda: self._ml().components.get(name, version=version)
+                    doing(msg("read component {name}:{version}", name=name, version=version)),
+                    lambda: self._ml().components.get(name, version=version),
                 )
         return cache[component] or component
 
-    def _optional(self, what: str, operation: Callable[[], T]) -> T | None:
+    def _optional(self, what: Doing, operation: Callable[[], T]) -> T | None:
         """A lookup that only adds detail: None when the thing is missing or the SDK cannot parse it.
 
         Azure saying no (401/403, throttling, 5xx, no network) is still an error.
@@ -416,7 +452,7 @@ class AzureTarget:
         _schedule_operations.print = _log_sdk_print  # type: ignore[attr-defined]
         ml = self._ml()
         found = self._call(
-            "listed the schedules",
+            doing(msg("listed the schedules"), msg("list the schedules")),
             # "All": the default lists enabled schedules only, and a disabled one is worth reporting.
             # The enum is the one ScheduleOperations.list is typed with (azure-ai-ml exports no other).
             lambda: list(ml.schedules.list(list_view_type=_schedule_operations.ScheduleListViewType.ALL)),
@@ -449,11 +485,13 @@ class AzureTarget:
         except Exception as exc:  # noqa: BLE001
             if "RESOURCE_DOES_NOT_EXIST" in str(exc) or "404" in str(exc):
                 return []
-            raise self._translate_mlflow(exc, f"read metric {key} of job {run_id}") from None
+            raise self._translate_mlflow(exc, msg("read metric {key} of job {job}", key=key, job=run_id)) from None
         return [m.value for m in sorted(history, key=lambda m: (m.step, m.timestamp))]
 
     def models(self, name: str) -> list[ModelVersion]:
-        found = self._missing(f"listed the versions of model {name}", lambda: list(self._ml().models.list(name=name)))
+        found = self._missing(doing(msg("listed the versions of model {name}", name=name),
+                                    msg("list the versions of model {name}", name=name)),
+                              lambda: list(self._ml().models.list(name=name)))
         if not found:
             return []
         versions = [_model(m) for m in found]
@@ -461,11 +499,13 @@ class AzureTarget:
 
     def endpoint(self, name: str) -> Endpoint | None:
         ml = self._ml()
-        ep = self._missing(f"read online endpoint {name}", lambda: ml.online_endpoints.get(name))
+        ep = self._missing(doing(msg("read online endpoint {name}", name=name)), lambda: ml.online_endpoints.get(name))
         if ep is None:
             return None
         deployments = self._call(
-            f"listed the deployments of endpoint {name}", lambda: list(ml.online_deployments.list(name))
+            doing(msg("listed the deployments of endpoint {name}", name=name),
+                  msg("list the deployments of endpoint {name}", name=name)),
+            lambda: list(ml.online_deployments.list(name)),
         )
         return Endpoint(
             name=ep.name,
@@ -479,11 +519,12 @@ class AzureTarget:
     def endpoint_key(self, name: str) -> str:
         self._ensure_workspace()
         keys = self._call(
-            f"listed the keys of endpoint {name}", lambda: self._ml().online_endpoints.get_keys(name), role=KEYS_ROLE
+            doing(msg("listed the keys of endpoint {name}", name=name), msg("list the keys of endpoint {name}", name=name)),
+            lambda: self._ml().online_endpoints.get_keys(name), role=KEYS_ROLE,
         )
         primary = getattr(keys, "primary_key", None)
         if not primary:
-            raise TargetError(f"endpoint {name} has no key: is its auth_mode key?")
+            raise TargetError(msg("endpoint {name} has no key: is its auth_mode key?", name=name))
         self.redactor.register(primary)
         self.redactor.register(getattr(keys, "secondary_key", None))
         return primary
@@ -513,7 +554,7 @@ class AzureTarget:
                 return self._mlflow
         uri = self._ensure_workspace().tracking_uri
         if not uri:
-            raise TargetError(f"workspace {self.ref.workspace} reports no MLflow tracking URI")
+            raise TargetError(msg("workspace {workspace} reports no MLflow tracking URI", workspace=self.ref.workspace))
         host = "https://" + uri.split("://", 1)[1] if uri.startswith("azureml://") else uri
         # MLflow's own retries and timeout; bounded like the SDK's.
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
@@ -530,7 +571,8 @@ class AzureTarget:
             try:
                 token = credential.get_token(ARM_SCOPE).token
             except Exception as exc:  # noqa: BLE001
-                raise self._translate(exc, "got a token for MLflow", READ_ROLE) from None
+                raise self._translate(exc, doing(msg("got a token for MLflow"), msg("get a token for MLflow")),
+                                      READ_ROLE) from None
             self.redactor.register(token)
             return MlflowHostCreds(host=host, token=token)
 
@@ -538,18 +580,21 @@ class AzureTarget:
             self._mlflow = RestStore(creds)
             return self._mlflow
 
-    def _translate_mlflow(self, exc: Exception, what: str) -> Exception:
+    def _translate_mlflow(self, exc: Exception, what: Msg) -> Exception:
         if isinstance(exc, TargetError):
             return exc
         text = str(exc)
+        forbidden = msg("the credential may not read MLflow runs (403): give it the {role} role on workspace {workspace}",
+                        role=READ_ROLE, workspace=self.ref.workspace)
         if "AuthorizationFailed" in text:  # MLflow wraps Azure's 403 body as INTERNAL_ERROR
-            return AccessDenied(f"the credential may not read MLflow runs (403): give it the {READ_ROLE} role on workspace {self.ref.workspace}")
+            return AccessDenied(forbidden)
         for status, role in (("403", READ_ROLE), ("401", None)):
             if f"{status}" in text and ("Forbidden" in text or "Unauthorized" in text or f"status code {status}" in text):
                 if role:
-                    return AccessDenied(f"the credential may not read MLflow runs (403): give it the {role} role on workspace {self.ref.workspace}")
-                return AccessDenied("Azure refused the credential's token for MLflow (401): sign in again with `az login`")
-        return TargetError(f"MLflow on the workspace failed while it tried to {what}: {_first_line(exc)}")
+                    return AccessDenied(forbidden)
+                return AccessDenied(msg("Azure refused the credential's token for MLflow (401): sign in again with `az login`"))
+        return TargetError(msg("MLflow on the workspace failed while it tried to {what}: {error}", what=what,
+                               error=_first_line(exc)))
 
 
 # -- SDK objects to plain types ---------------------------------------------------------
@@ -806,32 +851,23 @@ def _who(token: str) -> str:
         payload = token.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (IndexError, ValueError):
-        return "an identity the token does not name"
+        return msg("an identity the token does not name")
     for claim in ("upn", "unique_name", "preferred_username", "email"):
         if claims.get(claim):
             return str(claims[claim])
     if claims.get("appid"):
-        return f"application {claims['appid']}"
-    return f"object {claims.get('oid', 'unknown')}"
+        return msg("application {appid}", appid=claims["appid"])
+    if claims.get("oid"):
+        return msg("object {oid}", oid=claims["oid"])
+    return msg("object unknown")
 
 
-
-
-def _not_found_detail(code: str) -> str:
-    return f" ({code.strip()})" if code else ""
 
 
 def _is_missing_asset(exc: Exception) -> bool:
     # The SDK wraps some lookups of a missing asset in its own exception type.
     text = str(exc).lower()
     return type(exc).__name__ in {"MlException", "ValidationException"} and ("not found" in text or "does not exist" in text)
-
-
-def _infinitive(what: str) -> str:
-    """'read the workspace' stays; 'listed the computes' becomes 'list the computes'."""
-    first, _, rest = what.partition(" ")
-    base = {"listed": "list", "read": "read", "got": "get"}.get(first, first)
-    return f"{base} {rest}".strip()
 
 
 def arm_base_url() -> str:

@@ -16,6 +16,10 @@ Two kinds of exception cross the cut:
   reachable); the runner reports the criterion as error, never as failed.
   Its subclasses `AccessDenied` and `NotFound` let the few criteria whose
   question they answer fail instead.
+
+Both are raised with a message (`ohcheck.i18n.msg`) as their one argument:
+str(exc) is the English sentence, and the runner says the message in the
+reader's language (take `exc.args[0]`, not str(exc), to pass it on).
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ohcheck.config import Config
+from ohcheck.i18n import msg
 from ohcheck.targets.base import (
     Compute,
     DataAsset,
@@ -65,30 +66,32 @@ class LocalTarget:
 
     # -- what only Azure has -------------------------------------------------
     def workspace(self) -> Workspace:
-        raise NotOnThisTarget(
+        raise NotOnThisTarget(msg(
             "there is no Azure ML workspace on the local target "
-            f"(locally the MLflow store {self.config.local.tracking_uri} stands in for it)"
-        )
+            "(locally the MLflow store {store} stands in for it)",
+            store=self.config.local.tracking_uri,
+        ))
 
     def identity(self) -> Identity:
-        raise NotOnThisTarget("the local target needs no credential; run with --target azure to check yours")
+        raise NotOnThisTarget(msg("the local target needs no credential; run with --target azure to check yours"))
 
     def computes(self) -> list[Compute]:
-        raise NotOnThisTarget("compute instances and clusters exist only in an Azure ML workspace")
+        raise NotOnThisTarget(msg("compute instances and clusters exist only in an Azure ML workspace"))
 
     def data_asset(self, name: str, version: str | None = None) -> DataAsset | None:
-        raise NotOnThisTarget(
-            f"data assets are registered in an Azure ML workspace; locally the CSV files in "
-            f"{self.config.paths.data}/ stand in for {name}"
-        )
+        raise NotOnThisTarget(msg(
+            "data assets are registered in an Azure ML workspace; locally the CSV files in "
+            "{folder}/ stand in for {name}",
+            folder=self.config.paths.data, name=name,
+        ))
 
     def endpoint_key(self, name: str) -> str:
-        raise NotOnThisTarget("the local inference server has no keys: it takes requests without authentication")
+        raise NotOnThisTarget(msg("the local inference server has no keys: it takes requests without authentication"))
 
     def schedules(self) -> list[Schedule]:
-        raise NotOnThisTarget(
+        raise NotOnThisTarget(msg(
             "schedules run only in an Azure ML workspace; locally nothing runs the pipeline on a timer"
-        )
+        ))
 
     # -- the environment: the YAML in the repo ----------------------------------
     def environment(self, name: str) -> Environment | None:
@@ -101,7 +104,8 @@ class LocalTarget:
         try:
             env = load_environment(source=str(path))
         except Exception as exc:  # noqa: BLE001 - the loader raises many kinds; one sentence for all
-            raise TargetError(f"{relative} is not a valid CLI v2 environment YAML: {_first_line(exc)}") from None
+            raise TargetError(msg("{file} is not a valid CLI v2 environment YAML: {error}", file=relative,
+                                  error=_first_line(exc))) from None
         conda = env.conda_file
         if isinstance(conda, str):  # a path the loader did not resolve
             conda = None
@@ -125,7 +129,8 @@ class LocalTarget:
             try:
                 self._client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
             except Exception as exc:  # noqa: BLE001 - any store problem is "could not answer"
-                raise TargetError(f"the local MLflow store {self.tracking_uri} cannot be opened: {exc}") from None
+                raise TargetError(msg("the local MLflow store {store} cannot be opened: {error}",
+                                      store=self.tracking_uri, error=exc)) from None
         return self._client
 
     def _runs(self, experiment: str) -> list[Any]:
@@ -140,7 +145,8 @@ class LocalTarget:
                 client.search_runs([found.experiment_id], order_by=["attribute.start_time DESC"], max_results=200)
             )
         except Exception as exc:  # noqa: BLE001
-            raise TargetError(f"the local MLflow store could not list runs of {experiment!r}: {exc}") from None
+            raise TargetError(msg("the local MLflow store could not list runs of {experiment!r}: {error}",
+                                  experiment=experiment, error=exc)) from None
 
     def jobs(self, experiment: str) -> list[Job]:
         jobs = []
@@ -197,7 +203,8 @@ class LocalTarget:
                 [parent.info.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{_quote(job_name)}'"
             )
         except Exception as exc:  # noqa: BLE001
-            raise TargetError(f"the local MLflow store could not list the steps of run {job_name}: {exc}") from None
+            raise TargetError(msg("the local MLflow store could not list the steps of run {run}: {error}",
+                                  run=job_name, error=exc)) from None
         experiment = client.get_experiment(parent.info.experiment_id).name
         ran = {c.data.tags.get(STEP_TAG, c.info.run_name): self._job(c, experiment) for c in children}
         return in_dependency_order([
@@ -224,7 +231,8 @@ class LocalTarget:
                 path = self._mlflow().download_artifacts(run_id, PIPELINE_ARTIFACT, tmp)
                 return json.loads(Path(path).read_text(encoding="utf-8"))["steps"]
             except Exception as exc:  # noqa: BLE001 - a damaged record is "could not answer"
-                raise TargetError(f"pipeline run {run_id} has no readable {PIPELINE_ARTIFACT}: {exc}") from None
+                raise TargetError(msg("pipeline run {run} has no readable {file}: {error}", run=run_id,
+                                      file=PIPELINE_ARTIFACT, error=exc)) from None
 
     def _artifacts(self, run_id: str) -> set[str]:
         try:
@@ -241,7 +249,8 @@ class LocalTarget:
         except Exception as exc:  # noqa: BLE001
             if "RESOURCE_DOES_NOT_EXIST" in str(exc) or "not found" in str(exc).lower():
                 return None
-            raise TargetError(f"the local MLflow store could not read run {run_id}: {exc}") from None
+            raise TargetError(msg("the local MLflow store could not read run {run}: {error}", run=run_id,
+                                  error=exc)) from None
 
     def run(self, run_id: str) -> Run | None:
         r = self._get_run(run_id)
@@ -259,7 +268,8 @@ class LocalTarget:
         except Exception as exc:  # noqa: BLE001
             if "RESOURCE_DOES_NOT_EXIST" in str(exc):
                 return []
-            raise TargetError(f"the local MLflow store could not read metric {key} of run {run_id}: {exc}") from None
+            raise TargetError(msg("the local MLflow store could not read metric {key} of run {run}: {error}",
+                                  key=key, run=run_id, error=exc)) from None
         return [m.value for m in sorted(history, key=lambda m: (m.step, m.timestamp))]
 
     def data_asset_of(self, io: JobIO) -> str | None:
@@ -278,7 +288,8 @@ class LocalTarget:
         except Exception as exc:  # noqa: BLE001
             if "RESOURCE_DOES_NOT_EXIST" in str(exc):
                 return []
-            raise TargetError(f"the local MLflow registry could not list versions of {name!r}: {exc}") from None
+            raise TargetError(msg("the local MLflow registry could not list versions of {model!r}: {error}",
+                                  model=name, error=exc)) from None
         return [
             ModelVersion(
                 name=v.name,
