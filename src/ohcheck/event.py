@@ -73,7 +73,14 @@ class EventInfo(_Section):
     starts: dt.date
     ends: dt.date
     stuck_after_minutes: int = Field(default=90, gt=0)
-    language: Literal["en", "ja"] = "en"  # of the team kits and the summary page setup writes
+    # Of the team kits and the summary page setup writes (English when unset); also the language the
+    # commands speak when neither --lang nor OHCHECK_LANG chose, but only when set: an event file that
+    # says nothing leaves that to the system locale.
+    language: Literal["en", "ja"] | None = None
+
+    @property
+    def kit_language(self) -> str:
+        return self.language or "en"
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> EventInfo:

@@ -102,7 +102,7 @@ def setup(loaded: LoadedEvent, out: Path, *, console: Any | None = None) -> Setu
     write_summary(loaded, writer)
     writer.save()
     for kit in result.kits:  # commit after every file is there: the first commit holds the whole kit
-        kit.git = _git_init(kit.folder, kit.team, loaded.event.event.language) if kit.git == "pending" else kit.git
+        kit.git = _git_init(kit.folder, kit.team, loaded.event.event.kit_language) if kit.git == "pending" else kit.git
     result.files = dict(sorted(writer.outcomes.items()))
     if console is not None:
         _tell(result, loaded, console)
@@ -126,7 +126,7 @@ def _write_kit(loaded: LoadedEvent, team: Team, writer: KitWriter, key: str) -> 
     from ohcheck.team_init import render_config
     from ohcheck.workspace_config import WorkspaceRef
 
-    lang = loaded.event.event.language  # what the kit holds; not the language setup speaks
+    lang = loaded.event.event.kit_language  # what the kit holds; not the language setup speaks
     base = Path(KITS) / team.name
     folder = writer.root / base
     already_git = (folder / ".git").exists()

@@ -57,7 +57,7 @@ def render_summary(event: Event) -> str:
     env.filters["md"] = md_cell  # one line, no `|`, no raw HTML: text from event.yaml in a table cell
     env.filters["mdcode"] = md_code  # the same inside a `code span`
     teams = [team_row(event, team) for team in event.teams]
-    return env.get_template(_template_name(env, event.event.language)).render(
+    return env.get_template(_template_name(env, event.event.kit_language)).render(
         event=event.event,
         azure=event.azure,
         teams=teams,

@@ -62,7 +62,12 @@ def explain(exc: ValidationError, text: str, source: str) -> Msg:
         return msg("{where}: the key `{key}` is required.", where=where, key=key)
     # pydantic's words, or a validator's own sentence: a validator's is said in the reader's language
     # when the catalogue has it (its Msg template is the sentence itself).
-    problem = Msg(lower_first(first["msg"].removeprefix("Value error, ")))
+    raised = (first.get("ctx") or {}).get("error")
+    said = raised.args[0] if isinstance(raised, ValueError) and raised.args else None
+    if isinstance(said, Msg):  # a validator's sentence with values, kept whole to be said in any language
+        problem = said  # validators write their sentences lower-case first, to sit after `key`
+    else:
+        problem = Msg(lower_first(first["msg"].removeprefix("Value error, ")))
     if not key:
         return msg("{where}: {problem}.", where=where, problem=problem)
     if isinstance(first.get("input"), (dict, list)):  # a whole section is wrong: its value says nothing
