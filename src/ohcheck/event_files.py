@@ -20,6 +20,7 @@ from typing import Literal
 
 from ohcheck.atomic import write_atomic
 from ohcheck.errors import UserError
+from ohcheck.i18n import msg
 
 MANIFEST = Path(".ohcheck-event") / "manifest.json"
 Outcome = Literal["written", "updated", "unchanged", "kept"]
@@ -59,7 +60,7 @@ class KitWriter:
             try:
                 current = _digest(target.read_bytes())
             except OSError as exc:
-                raise UserError(f"Cannot read {target}: {exc.strerror or exc}.") from None
+                raise UserError(msg("Cannot read {path}: {error}.", path=target, error=exc.strerror or exc)) from None
             if current == new:
                 outcome = "unchanged"
             elif self._manifest.get(rel) == current:
@@ -68,14 +69,14 @@ class KitWriter:
                 self.outcomes[rel] = "kept"
                 return "kept"
         elif target.exists():
-            raise UserError(f"{target} is in the way: setup wants to write a file there.")
+            raise UserError(msg("{path} is in the way: setup wants to write a file there.", path=target))
         else:
             outcome = "written"
         if outcome != "unchanged":
             try:
                 write_atomic(target, data)
             except OSError as exc:
-                raise UserError(f"Cannot write {target}: {exc.strerror or exc}.") from None
+                raise UserError(msg("Cannot write {path}: {error}.", path=target, error=exc.strerror or exc)) from None
         if executable:
             target.chmod(target.stat().st_mode | 0o111)
         self._manifest[rel] = new
