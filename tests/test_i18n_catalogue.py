@@ -63,9 +63,21 @@ def _template_sentences() -> dict[str, str]:
     return used
 
 
+def _help_texts() -> dict[str, str]:
+    """Every --help text of every command, and Typer's words around them (ohcheck.cli_help)."""
+    import typer.main
+
+    from ohcheck.cli import app
+    from ohcheck.cli_help import _TYPER_WORDS, help_texts
+    from typer import rich_utils
+
+    texts = help_texts(typer.main.get_command(app)) + [getattr(rich_utils, name) for name in _TYPER_WORDS]
+    return {text: "--help" for text in texts}
+
+
 def _framework_used() -> dict[str, str]:
     used, _ = _templates(_framework_modules(), FRAMEWORK_CALLS)
-    return {**_template_sentences(), **used}
+    return {**_help_texts(), **_template_sentences(), **used}
 
 
 def _catalogue(files: list[Path]) -> tuple[dict[str, str], dict[str, dict]]:
@@ -177,3 +189,9 @@ def test_every_page_has_a_japanese_twin(pack: HackPack) -> None:
         if pack.readme(folder, "ja") == ROOT / folder / "README.md":
             missing.append(f"{folder}/README.md")
     assert not missing, "pages without a Japanese twin: " + ", ".join(missing)
+
+
+def test_every_help_text_has_a_japanese_form() -> None:
+    messages, _ = _catalogue(framework_files("ja"))
+    missing = sorted(text for text in _help_texts() if text not in messages)
+    assert not missing, f"{len(missing)} --help texts have no Japanese:\n" + "\n".join(map(repr, missing))

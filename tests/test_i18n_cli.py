@@ -169,3 +169,30 @@ def test_data_prepare_in_japanese(cli, ja_repo):
     result = cli("data", "prepare", "--source", "synthetic", "--out", "data", cwd=ja_repo)
     assert result.exit_code == 0, result.output
     assert "合成データ" in result.stdout and "行数" in result.stdout and "Source:" not in result.stdout
+
+
+def test_help_is_said_in_the_chosen_language(cli, tmp_path, monkeypatch):
+    english = cli("verify", "--help", cwd=tmp_path)
+    assert english.exit_code == 0 and "Check every success criterion" in english.stdout
+    for args, env in ((("verify", "--help", "--lang", "ja"), None), (("verify", "--help"), {"OHCHECK_LANG": "ja"})):
+        # CliRunner does not set sys.argv: --lang reaches help through the parsed options or the environment.
+        monkeypatch.setattr("sys.argv", ["ohcheck", *args])
+        result = cli(*args, cwd=tmp_path, env=env)
+        assert result.exit_code == 0, result.output
+        assert "Check every success criterion" not in result.stdout
+        assert "成功基準" in result.stdout and "--target" in result.stdout
+    monkeypatch.setattr("sys.argv", ["ohcheck", "--help"])
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    group = cli("--help", cwd=tmp_path)
+    assert "Check OpenHack challenges" not in group.stdout and "verify" in group.stdout
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert "Check OpenHack challenges" in cli("--help", cwd=tmp_path).stdout  # nothing stuck in Japanese
+
+
+@pytest.mark.parametrize("command", [["verify"], ["event", "setup"], ["coach", "report"], []], ids=" ".join)
+def test_japanese_help_folds_rather_than_cutting_at_80_columns(cli, tmp_path, monkeypatch, command):
+    """Japanese has no spaces to wrap at: a sentence wider than the help column goes on, never ends in "…"."""
+    monkeypatch.setenv("OHCHECK_LANG", "ja")
+    result = cli(*command, "--help", cwd=tmp_path, env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.stdout, result.stdout

@@ -21,10 +21,12 @@ import typer
 
 from ohcheck import __version__
 from ohcheck.cli_common import _command, _echo_json, _esc, _say_error, _stderr, _stdout
+from ohcheck.cli_help import LocalisedGroup
 from ohcheck.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, EXIT_USAGE, UserError
 
 
 app = typer.Typer(
+    cls=LocalisedGroup,
     name="ohcheck",
     help="Check OpenHack challenges: teams verify their work, coaches review, facilitators prepare.",
     no_args_is_help=True,
@@ -33,13 +35,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-data_app = typer.Typer(help="Prepare the hack's data: Adventure Works daily transactions.", no_args_is_help=True)
+data_app = typer.Typer(cls=LocalisedGroup, help="Prepare the hack's data: Adventure Works daily transactions.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 coach_app = typer.Typer(
+    cls=LocalisedGroup,
     help="For coaches: verify every team yourself, and sign challenges off.", no_args_is_help=True
 )
 app.add_typer(coach_app, name="coach")
-pipeline_app = typer.Typer(help="Run your Azure ML pipeline on this machine (the local target).", no_args_is_help=True)
+pipeline_app = typer.Typer(cls=LocalisedGroup, help="Run your Azure ML pipeline on this machine (the local target).", no_args_is_help=True)
 app.add_typer(pipeline_app, name="pipeline")
 
 from ohcheck.cli_event import event_app  # noqa: E402 - its commands use the helpers above

@@ -61,7 +61,9 @@ def _command(group: typer.Typer, *args: Any, **kwargs: Any) -> Callable[[Callabl
                 raise typer.Exit(EXIT_INTERNAL) from None
 
         _with_lang_option(wrapper, func)
-        group.command(*args, **kwargs)(wrapper)
+        from ohcheck.cli_help import LocalisedCommand
+
+        group.command(*args, cls=LocalisedCommand, **kwargs)(wrapper)
         return func
 
     return decorate

@@ -10,10 +10,13 @@ from typing import Annotated, Optional
 
 import typer
 
+from ohcheck.cli_help import LocalisedGroup
+
 from ohcheck.cli_common import _command, _echo_json, _esc, _stdout
 from ohcheck.errors import EXIT_FAILED, EXIT_OK
 
 event_app = typer.Typer(
+    cls=LocalisedGroup,
     help="For facilitators: write the event file, check it, make every team's kit and Azure templates, "
     "check the subscriptions before the event, and clean up after it.",
     no_args_is_help=True,
