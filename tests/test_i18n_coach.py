@@ -63,7 +63,7 @@ ENGLISH_REPORT = [
     "First attempt", "Latest", " passed, ", " failed, ", "errors", "skipped", "attempts in all", "first passed",
     "time spent", "not passed yet", "Not attempted yet", "not signed off", "Not signed off", "approved by",
     "Approved", "forced", "not every criterion passed", "Criterion", "Hint", "no result", "Sign-off history",
-    "Made by ohcheck coach report", " min", "so far", "(not in this hack pack)",
+    "Made by ohcheck coach report", " min", "so far", "(not in this hack pack)", "collected by", "bundle ",
 ]
 ENGLISH_DASHBOARD = [
     "— dashboard", " teams · ", " challenges", "live: refreshes", "Generated ", "Cells show the", "never merged",
@@ -75,7 +75,7 @@ ENGLISH_DASHBOARD = [
     "close ✕", "the latest coach-verified result", "Signed off by", "forced", "1 attempt", " attempts",
     "time to pass", "working on it for", "the trusted record", "Not verified by a coach yet", "sent by the team",
     "criteria passed", "time unknown", "Could not verify", "coach-verified", "click for the criteria",
-    "✓ signed off", "self: ", " min", "live: updated", "not connected to ohcheck",
+    "✓ signed off", "self: ", " min", "live: updated", "not connected to ohcheck", "collected by",
 ]
 # Fonts with Japanese glyphs that a page may be drawn with (the CSS names them after the system's own).
 JAPANESE_FONTS = ("Noto Sans CJK JP", "Noto Sans JP", "Hiragino Sans", "Hiragino Kaku Gothic ProN", "Yu Gothic",

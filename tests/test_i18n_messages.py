@@ -101,3 +101,33 @@ def test_warnings_are_said_in_the_language_too():
     assert result.evidence["warnings"] == ["fires every 10 minutes"]
     assert result.in_language(ja).evidence["warnings"] == ["10 分ごとに起動します"]
     assert untranslated(ja, result.message_source) == ["ok"]
+
+
+def test_the_coach_store_keeps_where_an_attempt_came_from_as_a_message(tmp_path):
+    from ohcheck.coach_store import CoachStore
+
+    ja = Catalogue("ja", messages={"collected by {coach}": "{coach} が収集", "the repo {repo} cannot be read":
+                                   "リポジトリ {repo} を読めません"})
+    path = tmp_path / "coach.db"
+    with CoachStore(path) as store:
+        store.record(team="a", challenge="challenge-01", target="local", trust="coach",
+                     source=msg("collected by {coach}", coach="Carol"), started_at="2026-12-01T10:00:00+00:00",
+                     problem=msg("the repo {repo} cannot be read", repo="team-a"))
+    # An older store (schema 2: no `said` column) is brought up to date in place.
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE attempts DROP COLUMN said")
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    with CoachStore(path) as store:
+        [old] = store.attempts()
+        assert (old.source, old.said) == ("collected by Carol", "")
+        store.record(team="a", challenge="challenge-01", target="local", trust="coach",
+                     source=msg("collected by {coach}", coach="Carol"), started_at="2026-12-01T11:00:00+00:00",
+                     problem=msg("the repo {repo} cannot be read", repo="team-a"))
+        [_, new] = store.attempts()
+    assert new.source == "collected by Carol" and new.problem == "the repo team-a cannot be read"
+    said = new.in_language(ja)
+    assert (said.source, said.problem) == ("Carol が収集", "リポジトリ team-a を読めません")
+    assert old.in_language(ja).source == "collected by Carol"  # stored as text: said as it was
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 3

@@ -860,7 +860,7 @@ def coach_import(
                 continue
             stored = coach_store.record(
                 team=found.team, challenge=found.challenge, target=found.target, trust="self",
-                source=f"bundle {path.name}", started_at=found.started_at, results=found.results,
+                source=i18n.msg("bundle {name}", name=path.name), started_at=found.started_at, results=found.results,
                 summary=found.summary, digest=found.signature,
             )
             said = {"file": path.name, "team": found.team, "challenge": found.challenge,

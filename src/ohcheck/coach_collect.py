@@ -100,7 +100,7 @@ def collect(
                     challenge=item.challenge,
                     target=team.target,
                     trust="coach",
-                    source=f"collected by {coach}",
+                    source=msg("collected by {coach}", coach=coach),
                     started_at=run.started_at if run else utc_now(),
                     results=run.results if run else (),
                     summary=run.summary if run else None,

@@ -225,7 +225,7 @@ def _in_language(attempt: StoredAttempt, catalogue: Catalogue) -> StoredAttempt:
     """The attempt with its results' titles and messages said in `catalogue`'s language (stored in English)."""
     if catalogue.lang == DEFAULT:
         return attempt
-    return dataclasses.replace(attempt, results=tuple(r.in_language(catalogue) for r in attempt.results))
+    return attempt.in_language(catalogue)
 
 
 def _view(attempt: StoredAttempt) -> AttemptView:

@@ -139,10 +139,10 @@ def build_challenges(store_path: Path, team: str, redactor: Redactor | None = No
     from ohcheck.pack import HackPack
 
     redactor = redactor or Redactor()
-    attempts, history = _read_store(store_path, team)
     pack = HackPack()
     lang = language()
     catalogue = pack.catalogue(lang)  # titles, hints and messages in the coach's language
+    attempts, history = _read_store(store_path, team, catalogue)
     known = {c.id for c in pack.challenges}
     reports = [_challenge(c.id, c.title_in(lang), pack.criteria(c), attempts, history, redactor, catalogue)
                for c in pack.challenges]
@@ -168,12 +168,13 @@ def time_spent(attempts: list[StoredAttempt]) -> tuple[dt.timedelta | None, Stor
 
 # -- reading the store --------------------------------------------------------------------
 
-def _read_store(store_path: Path, team: str) -> tuple[list[StoredAttempt], list[SignOff]]:
+def _read_store(store_path: Path, team: str, catalogue: Catalogue) -> tuple[list[StoredAttempt], list[SignOff]]:
     # A report only reads: with no store yet there is nothing to show, and none is created.
     if not store_path.exists():
         return [], []
     with CoachStore(store_path) as store:
-        return store.attempts(team=team, with_results=True), store.signoff_history(team)
+        attempts = [a.in_language(catalogue) for a in store.attempts(team=team, with_results=True)]
+        return attempts, store.signoff_history(team)
 
 
 def _challenge(cid: str, title: str, criteria: list, attempts: list[StoredAttempt], history: list[SignOff],

@@ -18,21 +18,29 @@ attempt is written in one transaction, so none is lost or half-written.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ohcheck.criteria import Result, Summary, utc_now
 from ohcheck.errors import StoreError
+from ohcheck.i18n import Msg
 from ohcheck.redaction import Redactor
 from ohcheck.store import source_from_json, source_json
 
 COACH_DIR = ".ohcheck-coach"
 COACH_DB = "coach.db"
-SCHEMA_VERSION = 2
-_MIGRATIONS = {1: "ALTER TABLE results ADD COLUMN message_source TEXT NOT NULL DEFAULT ''"}
+SCHEMA_VERSION = 3
+# What brings an older store up to this version, in place: user_version -> the statements, in order.
+_ADD_SAID = "ALTER TABLE attempts ADD COLUMN said TEXT NOT NULL DEFAULT ''"
+_MIGRATIONS = {
+    1: ("ALTER TABLE results ADD COLUMN message_source TEXT NOT NULL DEFAULT ''", _ADD_SAID),
+    2: (_ADD_SAID,),
+}
 TRUSTS = ("coach", "self")
 
 _SCHEMA = """
@@ -52,7 +60,8 @@ CREATE TABLE IF NOT EXISTS attempts (
     skipped INTEGER NOT NULL,
     problem TEXT,                    -- why nothing could be verified (an unreachable repo...), else NULL
     digest TEXT UNIQUE,              -- an imported bundle's digest: the same bundle twice is one attempt
-    recorded_at TEXT NOT NULL
+    recorded_at TEXT NOT NULL,
+    said TEXT NOT NULL DEFAULT ''    -- source and problem as messages (JSON), to say them in any language
 );
 CREATE TABLE IF NOT EXISTS results (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -83,7 +92,7 @@ CREATE INDEX IF NOT EXISTS signoffs_by_team ON signoffs(team, challenge, id);
 """
 
 _ATTEMPT_COLUMNS = ("id, team, challenge, target, trust, source, started_at, duration, verdict, "
-                    "passed, failed, error, skipped, problem, recorded_at")
+                    "passed, failed, error, skipped, problem, recorded_at, said")
 
 
 @dataclass(frozen=True)
@@ -103,12 +112,23 @@ class StoredAttempt:
     skipped: int
     problem: str | None
     recorded_at: str
+    said: str = ""  # JSON: the source and problem as message sources (ohcheck.i18n), "" when stored as text
     results: tuple[Result, ...] = field(default=(), compare=False)
 
     def to_dict(self) -> dict:
-        data = {k: v for k, v in self.__dict__.items() if k != "results"}
+        data = {k: v for k, v in self.__dict__.items() if k not in ("results", "said")}
         data["results"] = [r.to_dict() for r in self.results]
         return data
+
+    def in_language(self, catalogue: Any) -> StoredAttempt:
+        """This attempt with its source, problem and results said in `catalogue`'s language (an i18n.Catalogue)."""
+        said = source_from_json(self.said) or {}
+        return dataclasses.replace(
+            self,
+            source=catalogue.say(said["source"]) if said.get("source") else self.source,
+            problem=catalogue.say(said["problem"]) if said.get("problem") and self.problem else self.problem,
+            results=tuple(r.in_language(catalogue) for r in self.results),
+        )
 
 
 @dataclass(frozen=True)
@@ -124,6 +144,13 @@ class SignOff:
     @property
     def approved(self) -> bool:
         return self.action == "approve"
+
+
+def _said_json(source: str, problem: str | None, redactor: Redactor) -> str:
+    """The source and problem as messages, when they are (i18n.Msg): what says them again in another language."""
+    said = {name: redactor.strings(value.source()) for name, value in (("source", source), ("problem", problem))
+            if isinstance(value, Msg)}
+    return json.dumps(said, sort_keys=True) if said else ""
 
 
 def coach_store_path(event_folder: Path) -> Path:
@@ -148,7 +175,8 @@ class CoachStore:
                     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             elif version in _MIGRATIONS and {"attempts", "results", "signoffs"} <= tables:
                 with conn:
-                    conn.execute(_MIGRATIONS[version])
+                    for statement in _MIGRATIONS[version]:
+                        conn.execute(statement)
                     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             elif version != SCHEMA_VERSION or not {"attempts", "results", "signoffs"} <= tables:
                 conn.close()
@@ -196,11 +224,12 @@ class CoachStore:
             with self._conn:
                 cursor = self._conn.execute(
                     "INSERT OR IGNORE INTO attempts (team, challenge, target, trust, source, started_at, duration,"
-                    " verdict, passed, failed, error, skipped, problem, digest, recorded_at)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " verdict, passed, failed, error, skipped, problem, digest, recorded_at, said)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (team, challenge, target, trust, source, started_at, summary.duration, verdict,
                      summary.passed, summary.failed, summary.error, summary.skipped,
-                     redactor.text(problem) if problem else None, digest, utc_now()),
+                     redactor.text(problem) if problem else None, digest, utc_now(),
+                     _said_json(source, problem, redactor)),
                 )
                 if cursor.rowcount == 0:
                     return None
