@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ohcheck.criteria import fail
-from ohcheck.i18n import Msg, msg
+from ohcheck.i18n import Msg, comma_list, msg
 
 
 def _plays(step, role: str) -> bool:
@@ -55,17 +55,9 @@ def wiring_problems(steps, wanted, needs: dict) -> list[Msg]:
     return problems
 
 
-def listing(parts: list[Msg]) -> Msg:
-    """Sentences joined by ", " (a list field would join them with "; "), in the reader's language."""
-    joined = parts[-1]
-    for part in reversed(parts[:-1]):
-        joined = msg("{first}, {rest}", first=part, rest=joined)
-    return joined
-
-
 def what_serves(served: dict) -> Msg:
     """"blue serves name:1, green serves name:2": what the deployments with the most traffic serve."""
-    return listing([
+    return comma_list([
         msg("{deployment} serves {model}", deployment=name, model=model or msg("an unknown model"))
         for name, model in served.items()
     ])

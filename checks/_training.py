@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from ohcheck.criteria import fail
-from ohcheck.i18n import Msg, msg
+from ohcheck.i18n import comma_list, msg
 
 
 def training_job(ctx):
@@ -25,7 +25,7 @@ def training_job(ctx):
                 kinds.setdefault(str(kind), kind)
             fail("none of the {count} job(s) of experiment {experiment} ran {script} as a command job ({kinds})",
                  count=len(jobs), experiment=experiment, script=script,
-                 kinds=comma_joined([kinds[k] for k in sorted(kinds)]))
+                 kinds=comma_list([kinds[k] for k in sorted(kinds)]))
         completed = [j for j in training if j.status == "Completed"]
         return (completed or training)[0]
 
@@ -50,9 +50,3 @@ def job_label(job) -> str:
     return job.display_name or job.name
 
 
-def comma_joined(parts: list[Msg]) -> Msg:
-    """Sentences joined with ", " as one message (a list field would join them with "; ")."""
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = msg("{earlier}, {later}", earlier=joined, later=part)
-    return joined

@@ -12,10 +12,10 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 
 from ohcheck.criteria import criterion, fail, passed, skip
-from ohcheck.i18n import msg
+from ohcheck.i18n import comma_list, msg
 from ohcheck.scoring import forecasts_in
 
-from ._training import comma_joined, job_label
+from ._training import job_label
 
 
 HORIZON = 7
@@ -141,7 +141,7 @@ def endpoint_succeeded(ctx):
     serving = [d for d in endpoint.deployments if endpoint.traffic.get(d.name, 0) > 0] or list(endpoint.deployments)
     broken = [d for d in serving if d.state != "Succeeded"]
     if broken:
-        fail(comma_joined([msg("deployment {name} is {state}", name=d.name, state=d.state) for d in broken]),
+        fail(comma_list([msg("deployment {name} is {state}", name=d.name, state=d.state) for d in broken]),
              evidence=evidence)
     names = [f"{d.name}" + (f" ({d.model})" if d.model else "") for d in serving]
     return passed("endpoint {endpoint} Succeeded, deployment {deployments} Succeeded", evidence=evidence,

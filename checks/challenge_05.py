@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ohcheck.criteria import criterion, fail, passed, skip, undecided
-from ohcheck.i18n import Msg, msg
+from ohcheck.i18n import Msg, comma_list, msg
 
 from ._actionlint import ActionlintUnavailable, find_actionlint, lint, version
 from ._cron import (
@@ -187,14 +187,6 @@ def _first_few(problems: list[Msg]) -> Msg:
     return msg("{problems}", problems=problems)
 
 
-def _commas(items: list[Msg]) -> Msg:
-    """Messages joined with ", " in English (a list field would join sentences with "; ")."""
-    joined = items[0]
-    for item in items[1:]:
-        joined = msg("{earlier}, {later}", earlier=joined, later=item)
-    return joined
-
-
 @criterion(
     "05.1",
     "Validate that a trigger starts the pipeline without a person",
@@ -316,7 +308,7 @@ def timers_are_valid(ctx):
                 "warnings": warnings}
     if problems:
         fail(_first_few(problems), evidence=evidence)
-    return passed(_commas([msg("{where} {what} ({every})", where=t.where, what=t.what, every=t.firing.describe())
+    return passed(comma_list([msg("{where} {what} ({every})", where=t.where, what=t.what, every=t.firing.describe())
                            for t in timers]), evidence=evidence)
 
 

@@ -16,14 +16,13 @@ from __future__ import annotations
 import math
 
 from ohcheck.criteria import criterion, fail, passed
-from ohcheck.i18n import msg
+from ohcheck.i18n import comma_list, msg
 
 from ._forecasting import holdout_split, read_series
 from ._pipelines import (
     chain,
     consumes,
     label,
-    listing,
     newest_pipeline,
     roles,
     serving,
@@ -152,7 +151,7 @@ def evaluate_step_compares(ctx):
              for key, v in forecasts.items() if len(v) != len(held_out)]
     if wrong:
         fail("both forecasts must cover the {n} held-out days: {wrong}", evidence=evidence,
-             n=len(held_out), wrong=listing(wrong))
+             n=len(held_out), wrong=comma_list(wrong))
     return passed("pipeline job {job}: {chain}; both models forecast {start}..{end}", evidence=evidence,
                   job=label(job), chain=chain(steps, ROLES), start=days[0], end=days[1])
 

@@ -11,7 +11,7 @@ workspace, so it is skipped there.
 from __future__ import annotations
 
 from ohcheck.criteria import criterion, fail, passed, skip, undecided
-from ohcheck.i18n import Msg, msg
+from ohcheck.i18n import Msg, comma_list, msg
 
 from ._apply_order import applied_in_order, judge, needs
 from ._az_apply import read_script, read_workflow
@@ -35,16 +35,6 @@ def _listed(problems: list[str]) -> Msg:
     if len(problems) > SHOWN:
         return msg("{problems}; and {more} more", problems=problems[:SHOWN], more=len(problems) - SHOWN)
     return msg("{problems}", problems=list(problems))
-
-
-def _comma_joined(parts: list[Msg]) -> Msg:
-    """Messages joined with ", " as one message (a list field would join them with "; ")."""
-    if not parts:
-        return Msg("")
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = msg("{earlier}, {later}", earlier=joined, later=part)
-    return joined
 
 
 def _plain(messages: list) -> list[str]:
@@ -72,7 +62,7 @@ def yaml_for_every_kind(ctx):
         others = [msg("{path} names {name}", path=f.path, name=f.name) if f.name
                   else msg("{path} names none", path=f.path) for f in grouped["environment"]]
         if others:
-            missing.append(msg("environment {name} ({others})", name=environment, others=_comma_joined(others)))
+            missing.append(msg("environment {name} ({others})", name=environment, others=comma_list(others)))
         else:
             missing.append(msg("environment {name}", name=environment))
     missing += [KINDS[kind].label for kind in REQUIRED if not grouped[kind]]
@@ -81,14 +71,14 @@ def yaml_for_every_kind(ctx):
         unreadable = [f"{f.path}:{f.syntax.line}" for f in files if f.syntax is not None and f.kind is None]
         if len(unreadable) == 1:
             fail("no YAML for the {missing} ({files}: not valid YAML, so ohcheck cannot tell what it is)",
-                 evidence=evidence, missing=_comma_joined(missing), files=unreadable)
+                 evidence=evidence, missing=comma_list(missing), files=unreadable)
         if unreadable:
             fail("no YAML for the {missing} ({files}: not valid YAML, so ohcheck cannot tell what they are)",
-                 evidence=evidence, missing=_comma_joined(missing), files=unreadable)
-        fail("no YAML for the {missing}", evidence=evidence, missing=_comma_joined(missing))
+                 evidence=evidence, missing=comma_list(missing), files=unreadable)
+        fail("no YAML for the {missing}", evidence=evidence, missing=comma_list(missing))
     counted = [msg("{n} {kind}s", n=len(grouped[k]), kind=KINDS[k].label) if len(grouped[k]) > 1
                else msg("{n} {kind}", n=len(grouped[k]), kind=KINDS[k].label) for k in KINDS if grouped[k]]
-    return passed("found {counted}", evidence=evidence, counted=_comma_joined(counted))
+    return passed("found {counted}", evidence=evidence, counted=comma_list(counted))
 
 
 @criterion(
@@ -253,4 +243,4 @@ def resources_exist(ctx):
     evidence = {"found": _plain(found), "problems": _plain(problems)}
     if problems:
         fail(_listed(problems), evidence=evidence)
-    return passed("all {n} exist: {found}", evidence=evidence, n=len(found), found=_comma_joined(found))
+    return passed("all {n} exist: {found}", evidence=evidence, n=len(found), found=comma_list(found))

@@ -169,6 +169,20 @@ def _freeze(value: Any, spec: str, conversion: str | None) -> Any:
     return format(value, spec)
 
 
+def comma_list(items: Sequence[Any]) -> Msg:
+    """Messages (or names) as one, joined with ", " in English and "、" in Japanese.
+
+    A list field joins sentences with "; " (a clause each); this is for a run of short
+    phrases that read as one list: "deployment blue is Failed, deployment green is Creating".
+    """
+    if not items:
+        return Msg("")
+    joined = as_msg(items[0])
+    for item in items[1:]:
+        joined = msg("{earlier}, {later}", earlier=joined, later=as_msg(item))
+    return joined
+
+
 def as_msg(value: Any) -> Msg:
     """Anything a check raised or returned, as a message (plain text stays as it is, untranslated)."""
     if isinstance(value, Msg):
@@ -325,6 +339,7 @@ __all__: Sequence[str] = (
     "adopt",
     "as_msg",
     "choose",
+    "comma_list",
     "framework",
     "language",
     "msg",
