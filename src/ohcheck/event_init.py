@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ohcheck.atomic import write_atomic
 from ohcheck.errors import UserError
-from ohcheck.i18n import DEFAULT, msg
+from ohcheck.i18n import msg, template_in
 
 LANGUAGES = ("en", "ja")
 # The region the Japanese seed hack ran in; an English event gets the most common one.
@@ -22,18 +22,10 @@ def render_example(*, language: str = "en", today: dt.date | None = None) -> str
     starts = (today or dt.date.today()) + dt.timedelta(days=14)  # a date to overwrite, but a valid one
     env = Environment(loader=PackageLoader("ohcheck", "templates"), undefined=StrictUndefined,
                       keep_trailing_newline=True, autoescape=False)
-    return env.get_template(_template_name(env, language)).render(
+    return template_in(env, "event.yaml.j2", language).render(
         starts=starts.isoformat(), ends=(starts + dt.timedelta(days=2)).isoformat(),
         language=language, region=_REGION[language])
 
-
-def _template_name(env: object, language: str) -> str:
-    """event.yaml.<language>.j2 (its comments in that language) when there is one, else the English event.yaml.j2."""
-    if language != DEFAULT:
-        twin = f"event.yaml.{language}.j2"
-        if twin in env.list_templates():  # type: ignore[attr-defined]
-            return twin
-    return "event.yaml.j2"
 
 
 def write_example(path: Path, *, language: str = "en", force: bool = False) -> Path:

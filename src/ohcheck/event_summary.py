@@ -2,7 +2,7 @@
 
 Python gathers the facts (names from event_names.py, links); every word of
 the page is in the template (event_templates/event-summary.md.j2), and the
-Japanese edition is its twin (event-summary.ja.md.j2), chosen by the event's
+Japanese edition is its twin (event-summary.md.ja.j2), chosen by the event's
 `language:` (the page is part of what setup writes, like the kits). Text from event.yaml goes through
 the Markdown cell escaping the coach report uses: a `|` in a member's name
 stays in its cell.
@@ -14,6 +14,7 @@ from typing import Any
 
 from ohcheck.event import KITS, Event, LoadedEvent, Team
 from ohcheck.event_files import KitWriter
+from ohcheck.i18n import template_in
 
 SUMMARY = "event-summary.md"
 
@@ -57,7 +58,7 @@ def render_summary(event: Event) -> str:
     env.filters["md"] = md_cell  # one line, no `|`, no raw HTML: text from event.yaml in a table cell
     env.filters["mdcode"] = md_code  # the same inside a `code span`
     teams = [team_row(event, team) for team in event.teams]
-    return env.get_template(_template_name(env, event.event.kit_language)).render(
+    return template_in(env, "event-summary.md.j2", event.event.kit_language).render(
         event=event.event,
         azure=event.azure,
         teams=teams,
@@ -65,11 +66,6 @@ def render_summary(event: Event) -> str:
         provisioned=[t for t in teams if t["provisioned"]],
     )
 
-
-def _template_name(env: Any, lang: str) -> str:
-    """event-summary.<lang>.md.j2 when there is one, else the English event-summary.md.j2."""
-    twin = f"event-summary.{lang}.md.j2"
-    return twin if lang != "en" and twin in env.list_templates() else "event-summary.md.j2"
 
 
 def write_summary(loaded: LoadedEvent, writer: KitWriter) -> None:

@@ -190,6 +190,21 @@ def as_msg(value: Any) -> Msg:
     return Msg("" if value is None else str(value))
 
 
+# -- translated files --------------------------------------------------------------------------------
+
+
+def twin_name(name: str, lang: str) -> str:
+    """A file's translation beside it: `challenge-03.md` -> `challenge-03.ja.md`, `ohcheck.yaml.j2` -> `ohcheck.yaml.ja.j2`."""
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem}.{lang}.{suffix}" if dot else f"{name}.{lang}"
+
+
+def template_in(env: Any, name: str, lang: str) -> Any:
+    """The Jinja template `name` in `lang`: its twin when the environment has one, else the English."""
+    twin = twin_name(name, lang)
+    return env.get_template(twin if lang != DEFAULT and twin in env.list_templates() else name)
+
+
 # -- catalogues ------------------------------------------------------------------------------------
 
 

@@ -40,6 +40,7 @@ from ohcheck.i18n import (
     framework_files,
     load_catalogue,
     msg,
+    twin_name,
 )
 
 _REF = re.compile(r"^\s*(?:challenge[-_ ]?)?0*(\d{1,3})\s*$", re.IGNORECASE)
@@ -80,7 +81,7 @@ def translated(path: Path, lang: str) -> Path:
     """`path`'s twin in `lang` (challenge-03.ja.md for challenge-03.md) if the pack has one, else `path`."""
     if lang == DEFAULT:
         return path
-    twin = path.with_name(f"{path.stem}.{lang}{path.suffix}")
+    twin = path.with_name(twin_name(path.name, lang))
     return twin if twin.is_file() else path
 
 

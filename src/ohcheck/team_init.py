@@ -14,7 +14,7 @@ from pathlib import Path
 from ohcheck.atomic import write_atomic
 from ohcheck.config import CONFIG_NAME, TARGETS, LocalSettings, parse_config
 from ohcheck.errors import ConfigError, UserError
-from ohcheck.i18n import DEFAULT, framework, msg
+from ohcheck.i18n import DEFAULT, framework, msg, template_in
 from ohcheck.workspace_config import WorkspaceRef, find_config_json, read_config_json
 
 DEFAULT_SCORING_URL = LocalSettings().scoring_url
@@ -48,7 +48,7 @@ def render_config(
     )
     # A JSON string is a valid YAML scalar, whatever the team's name holds.
     env.filters["quoted"] = lambda value: json.dumps(value, ensure_ascii=False)
-    text = env.get_template(_template_name(env, lang)).render(
+    text = template_in(env, "ohcheck.yaml.j2", lang).render(
         team=team,
         target=target,
         endpoint=endpoint or endpoint_name_for(team),
@@ -62,14 +62,6 @@ def render_config(
     parse_config(text)  # what we write must be what we accept
     return text
 
-
-def _template_name(env: object, lang: str) -> str:
-    """ohcheck.yaml.<lang>.j2 when there is one, else the English ohcheck.yaml.j2."""
-    if lang != DEFAULT:
-        twin = f"ohcheck.yaml.{lang}.j2"
-        if twin in env.list_templates():  # type: ignore[attr-defined]
-            return twin
-    return "ohcheck.yaml.j2"
 
 
 def init_repo(
