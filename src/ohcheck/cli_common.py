@@ -49,14 +49,19 @@ def _command(group: typer.Typer, *args: Any, **kwargs: Any) -> Callable[[Callabl
                 _say_error(exc.message, exc.hint)
                 raise typer.Exit(exc.exit_code) from None
             except KeyboardInterrupt:
-                _say_error("Interrupted.")
+                from ohcheck.i18n import msg
+
+                _say_error(msg("Interrupted."))
                 raise typer.Exit(130) from None
             except Exception as exc:  # noqa: BLE001
                 if type(exc).__module__.split(".")[0] in {"typer", "click"} or os.environ.get("OHCHECK_DEBUG"):
                     raise
+                from ohcheck.i18n import msg
+
+                first = (str(exc).splitlines() or [""])[0]
                 _say_error(
-                    f"ohcheck hit an internal error: {type(exc).__name__}: {exc}".splitlines()[0],
-                    "Run again with OHCHECK_DEBUG=1 for the traceback, and please report it.",
+                    msg("ohcheck hit an internal error: {kind}: {error}", kind=type(exc).__name__, error=first),
+                    msg("Run again with OHCHECK_DEBUG=1 for the traceback, and please report it."),
                 )
                 raise typer.Exit(EXIT_INTERNAL) from None
 
