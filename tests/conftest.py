@@ -43,6 +43,15 @@ def _english_unless_asked(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     i18n.choose(None)
 
 
+@pytest.fixture
+def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """The fake Azure ML server on 127.0.0.1, with ohcheck and the SDK pointed at it (tests/fake_session.py)."""
+    from .fake_session import pointed_fake
+
+    with pointed_fake(tmp_path, monkeypatch) as server:
+        yield server
+
+
 class Cli:
     """Runs `ohcheck ...` in-process, from a given folder, as a user would type it."""
 

@@ -16,7 +16,7 @@ from .checks_helpers import verify_json
 from .fake_azureml import seed_pipeline_workspace
 from .fake_azureml.scoring import default_behaviour
 from .fake_azureml.state import PipelineStep
-from .test_azure_target import ENDPOINT, fake, point_at  # noqa: F401 - fake: the fake server fixture
+from .test_azure_target import ENDPOINT, point_at
 
 MODEL = "adventureworks-forecast"
 EXPERIMENT = "adventureworks-forecast"

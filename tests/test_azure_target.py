@@ -18,16 +18,9 @@ from ohcheck.targets.azure import ENV_NAMES, asset_name_of
 
 from .checks_helpers import check_module, verify_json
 from .fake_azureml import Fault, seed_passing_workspace
-from .fake_session import pointed_fake
 
 TEAM = "testers"
 ENDPOINT = "aw-forecast-testers"
-
-
-@pytest.fixture
-def fake(tmp_path, monkeypatch):
-    with pointed_fake(tmp_path, monkeypatch) as server:
-        yield server
 
 
 def point_at(fake, cli, repo):

@@ -12,7 +12,6 @@ import pytest
 from ohcheck.coach_store import CoachStore
 from ohcheck.criteria import Result, Status
 
-from .test_azure_target import fake  # noqa: F401 - the fake Azure ML server fixture
 
 EVENT = """\
 event:

@@ -13,7 +13,7 @@ from ohcheck.coach_store import CoachStore
 from ohcheck.criteria import Result, Status
 
 from .fake_azureml import seed_passing_workspace
-from .test_azure_target import ENDPOINT, fake, point_at  # noqa: F401 - the fake Azure ML server fixture
+from .test_azure_target import ENDPOINT, point_at
 
 EVENT = """\
 event:

@@ -12,22 +12,14 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 from ohcheck.event import load_event
 from ohcheck.event_names import team_names
 
 from .fake_azureml import WorkspaceState
-from .fake_session import pointed_fake
 
 SUB = "00000000-0000-0000-0000-000000000001"  # the fake's subscription
 WIDE = {"COLUMNS": "250"}
-
-
-@pytest.fixture
-def fake(tmp_path, monkeypatch):
-    with pointed_fake(tmp_path, monkeypatch) as server:
-        yield server
 
 
 def test_from_an_empty_folder_to_a_green_preflight_and_back(cli, fake, tmp_path):

@@ -23,7 +23,6 @@ from ohcheck.event_preflight import check_group, group_teams
 from ohcheck.preflight_names import endpoint_in_dns, lookup
 
 from .fake_azureml import WorkspaceState
-from .fake_session import pointed_fake
 
 SUB = "00000000-0000-0000-0000-000000000001"  # the fake's
 UNKNOWN_SUB = "99999999-0000-0000-0000-000000000009"
@@ -56,12 +55,6 @@ def write_event(tmp_path):
         return path
 
     return write
-
-
-@pytest.fixture
-def fake(tmp_path, monkeypatch):
-    with pointed_fake(tmp_path, monkeypatch) as server:
-        yield server
 
 
 def preflight(cli, path, *args):

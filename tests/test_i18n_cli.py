@@ -195,4 +195,5 @@ def test_japanese_help_folds_rather_than_cutting_at_80_columns(cli, tmp_path, mo
     monkeypatch.setenv("OHCHECK_LANG", "ja")
     result = cli(*command, "--help", cwd=tmp_path, env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
+    assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", result.stdout), "the help is not in Japanese"
     assert "…" not in result.stdout, result.stdout

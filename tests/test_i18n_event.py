@@ -141,12 +141,6 @@ def test_an_event_file_error_is_one_japanese_sentence(cli, tmp_path):
 # -- preflight, against the fake Azure ML server --------------------------------------------------------
 
 
-@pytest.fixture
-def fake(tmp_path, monkeypatch):
-    with pointed_fake(tmp_path, monkeypatch) as server:
-        yield server
-
-
 def test_preflight_speaks_japanese_and_its_json_keeps_stable_names(cli, fake, tmp_path):
     folder = tmp_path / "event"
     folder.mkdir()
