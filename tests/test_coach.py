@@ -280,8 +280,10 @@ jobs:
 """
 
 
-def _collected(cli, folder: Path, challenge: str) -> dict:
-    result = cli("coach", "collect", "--challenge", challenge, "--coach", "Carol", cwd=folder)
+def _collected(cli, folder: Path, challenge: str, team: str | None = None) -> dict:
+    """The results of the coach's newest collect of `challenge` (of one team, if named)."""
+    teams = ["--team", team] if team else []
+    result = cli("coach", "collect", "--challenge", challenge, "--coach", "Carol", *teams, cwd=folder)
     assert result.exit_code in (0, 1), result.output
     with CoachStore(folder / ".ohcheck-coach" / "coach.db") as store:
         newest = [a for a in store.attempts(with_results=True) if a.challenge == f"challenge-{challenge}"][-1]
@@ -315,3 +317,28 @@ def test_the_ci_workflow_setup_wrote_into_the_kit_is_not_the_teams_sign_in_or_tr
     results = _collected(cli, folder, "05")
     assert results["05.3"].status == Status.FAILED
     assert "azure/login uses `creds:`" in results["05.3"].message
+
+
+def test_on_collect_the_packages_are_the_ones_the_teams_requirements_declare_not_the_coachs(cli, event_dir):
+    # The coach's Python has every package; the team's declared environment lacks one and pins another too old.
+    requirements = event_dir / "team-a" / "requirements.txt"
+    text = requirements.read_text()
+    requirements.write_text(text.replace("azure-ai-ml>=1.20\n", "").replace("pandas>=2.0", "pandas==1.5.3"))
+    line = text.splitlines().index("pandas>=2.0") + 1
+    results = _collected(cli, event_dir, "00", team="team-a")
+    assert results["00.6"].status == Status.FAILED
+    assert results["00.6"].message == (
+        f"requirements.txt:{line}: pandas==1.5.3 allows no pandas as new as 2.0; azure-ai-ml is not in requirements.txt"
+    )
+    requirements.write_text(text)
+    results = _collected(cli, event_dir, "00", team="team-a")
+    assert results["00.6"].status == Status.PASSED
+    assert results["00.6"].message == (
+        "requirements.txt declares the 7 required packages (the team's Python itself is not visible to the coach)"
+    )
+    requirements.unlink()
+    results = _collected(cli, event_dir, "00", team="team-a")
+    assert results["00.6"].status == Status.SKIPPED
+    assert results["00.6"].message == (
+        "the coach's ohcheck cannot see the team's Python environment, and the repo declares none (no requirements.txt)"
+    )
