@@ -283,7 +283,8 @@ def signs_in_with_oidc(ctx):
     if not azure:
         skip(_not_the_workflow_route(ctx, msg("none of {files} signs in to Azure or submits the pipeline",
                                               files=found.files)))
-    ways = comma_list(list(dict.fromkeys(way for w in azure for way in oidc_ways(w))))
+    # Names of actions and commands, the same in every language (a field value, not a phrase to translate).
+    ways = ", ".join(dict.fromkeys(way for w in azure for way in oidc_ways(w)))
     if len(azure) == 1:
         return passed("{workflows} signs in with OIDC ({ways}, id-token: write); no secret in the workflows",
                       evidence=evidence, workflows=[azure[0].path], ways=ways)
