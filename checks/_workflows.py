@@ -6,9 +6,17 @@ submits the pipeline of challenge 04 on its own: on a push to `main` limited
 by a `paths` filter, and/or on a `schedule`. `workflow_dispatch` alone needs
 a person to press the button.
 
-What a step runs is read from `run:` scripts and from azure/cli's
-`inlineScript`: `az ml job create --file <the pipeline YAML>` or
-`python <the SDK v2 pipeline script>`.
+What a step runs is read from `run:` scripts and from azure/cli's and
+azure/powershell's `inlineScript`: `az ml job create --file <the pipeline YAML>`
+or `python <the SDK v2 pipeline script>`.
+
+How a workflow signs in to Azure is decided once, by `sign_ins`, for every
+criterion that asks (which route the team took, whether the sign-in is OIDC):
+azure/login (OIDC inputs, or `creds:`), any action given the service
+principal's JSON (the original hack's `Azure/aml-*@v1` with
+`azure_credentials:`), `az login` or `Connect-AzAccount` in a script (OIDC with
+a federated token, else a secret), and a client secret in `env:` for
+DefaultAzureCredential.
 """
 
 from __future__ import annotations
@@ -28,6 +36,27 @@ _FILE_ARG = re.compile(r"(?:--file|-f)(?:\s+|=)[\"']?(?P<file>[^\s\"']+)")
 _PYTHON_SCRIPT = re.compile(r"\bpython[0-9.]*\s+(?:-[A-Za-z]+\s+)*[\"']?(?P<file>[^\s\"']+\.py)\b")
 _EXPRESSION = re.compile(r"^\$\{\{.*\b(?:secrets|vars)\.[A-Za-z0-9_]+.*\}\}$", re.DOTALL)
 OIDC_INPUTS = ("client-id", "tenant-id", "subscription-id")
+# An action input that hands over a service principal's JSON: azure/login's `creds`, Azure/aml-*'s `azure_credentials`.
+_CREDENTIALS_INPUT = re.compile(r"^(?:azure[-_]?)?cred(?:s|entials)$", re.IGNORECASE)
+# An env variable that carries a secret for the Azure SDKs and CLI (EnvironmentCredential, a credentials JSON).
+_SECRET_VARIABLE = re.compile(r"client[-_]?secret|azure[-_]?credentials", re.IGNORECASE)
+# Sign-in commands in a script, and the option that makes each one OIDC (GitHub's token, federated).
+_SCRIPT_SIGN_INS = (("az login", re.compile(r"\baz\s+login\b[^\n;&|]*"), re.compile(r"--federated-token\b")),
+                    ("Connect-AzAccount", re.compile(r"\bConnect-AzAccount\b[^\n;|]*", re.IGNORECASE),
+                     re.compile(r"-FederatedToken\b", re.IGNORECASE)))
+_SCRIPTED = ("azure/cli@", "azure/powershell@")  # actions whose `inlineScript` is a script like `run:`
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """One place where a workflow signs in to Azure, and how."""
+
+    job: str
+    index: int | None  # the step, None for a workflow- or job-level env variable
+    by: str  # what signs in: "azure/login@v3", "Azure/aml-run@v1", "az login", "AZURE_CLIENT_SECRET"
+    secret: str = ""  # what carries a stored secret: an input ("creds"), an env variable; "" if nothing does
+    oidc: bool = False  # it exchanges GitHub's OIDC token (needs `id-token: write`)
+    script: bool = False  # a command in a script rather than an action
 
 
 @dataclass
@@ -37,7 +66,7 @@ class Workflow:
     file: YamlFile
     events: dict[str, Any]  # `on:`, normalised to a mapping of event -> settings (or None)
     submits: str = ""  # the command that submits the pipeline, "" if none
-    login_steps: list[tuple[str, int, dict]] = field(default_factory=list)  # (job id, step index, step)
+    sign_ins: list[SignIn] = field(default_factory=list)  # every way it signs in to Azure (sign_ins())
     commands: list[str] = field(default_factory=list)  # every run script, continuation lines joined
 
     @property
@@ -99,7 +128,11 @@ class Workflow:
 
     # -- how it signs in ------------------------------------------------------------
     def touches_azure(self) -> bool:
-        return bool(self.login_steps or self.submits or any(re.search(r"\baz\s", c) for c in self.commands))
+        """It signs in to Azure, submits the pipeline or runs az: the workflow route, judged by 05.3."""
+        return bool(self.sign_ins or self.submits or any(re.search(r"\baz\s", c) for c in self.commands))
+
+    def step(self, sign_in: SignIn) -> dict:
+        return dict(_mapping(_mapping(_mapping(self.file.data).get("jobs")).get(sign_in.job)).get("steps")[sign_in.index])
 
     def permission(self, job_id: str, scope: str = "id-token") -> str | None:
         """The job's permission for `scope` (its own `permissions:`, else the workflow's), None if unset."""
@@ -133,19 +166,45 @@ def read_workflow(repo: Any, relative: str, *, pipeline: str, pipeline_sdk: str)
         raise YamlProblem(msg("{path}: a workflow is a mapping with `on:` and `jobs:`, found {found}",
                               path=relative, found=found))
     workflow = Workflow(file=file, events=_events(data.get("on", data.get(True))))
-    for job_id, step_index, step in _steps(data):
-        uses = str(step.get("uses") or "")
-        if uses.lower().startswith("azure/login@"):
-            workflow.login_steps.append((job_id, step_index, step))
-        script = step.get("run")
-        if script is None and uses.lower().startswith("azure/cli@"):
-            script = _mapping(step.get("with")).get("inlineScript")
-        if isinstance(script, str):
-            command = re.sub(r"\\\s*\n\s*", " ", script)  # join continuation lines
+    for _, _, step in _steps(data):
+        command = _script(step)
+        if command is not None:
             workflow.commands.append(command)
             if not workflow.submits and submits_pipeline(command, pipeline=pipeline, pipeline_sdk=pipeline_sdk):
                 workflow.submits = " ".join(command.split())[:200]
+    workflow.sign_ins = sign_ins(data)
     return workflow
+
+
+def sign_ins(data: Any) -> list[SignIn]:
+    """Every way a workflow (its parsed YAML) signs in to Azure, by action, command or env variable."""
+    found = []
+    for job_id, index, step in _steps(_mapping(data)):
+        uses = str(step.get("uses") or "")
+        inputs = _mapping(step.get("with"))
+        credentials = next((str(k) for k in inputs if _CREDENTIALS_INPUT.match(str(k))), "")
+        if uses.lower().startswith("azure/login@"):
+            found.append(SignIn(job_id, index, uses, secret=credentials, oidc=not credentials))
+        elif credentials:
+            found.append(SignIn(job_id, index, uses, secret=credentials))
+        command = _script(step) or ""
+        for name, shape, federated in _SCRIPT_SIGN_INS:
+            for match in shape.finditer(command):
+                oidc = bool(federated.search(match.group(0)))
+                found.append(SignIn(job_id, index, name, oidc=oidc, script=True))
+    for name in _client_secret_variables(data):
+        found.append(SignIn("", None, name, secret=name))
+    return found
+
+
+def _script(step: dict) -> str | None:
+    """What a step runs as a script (`run:`, or azure/cli's and azure/powershell's inlineScript), lines joined."""
+    script = step.get("run")
+    if script is None and str(step.get("uses") or "").lower().startswith(_SCRIPTED):
+        script = _mapping(step.get("with")).get("inlineScript")
+    if not isinstance(script, str):
+        return None
+    return re.sub(r"\\\s*\n\s*", " ", script)  # join continuation lines
 
 
 def submits_pipeline(command: str, *, pipeline: str, pipeline_sdk: str) -> bool:
@@ -159,41 +218,72 @@ def submits_pipeline(command: str, *, pipeline: str, pipeline_sdk: str) -> bool:
 
 def oidc_problems(workflow: Workflow) -> list[Msg]:
     """What keeps a workflow that works with Azure from signing in with OIDC alone."""
-    problems = []
-    if not workflow.login_steps:
-        if any(re.search(r"\baz\s+login\b", c) for c in workflow.commands):
-            return [msg("{path}: signs in with `az login` in a script: use azure/login with OIDC "
-                        "(client-id, tenant-id, subscription-id) instead", path=workflow.path)]
+    if not workflow.sign_ins:
         if workflow.submits:
             return [msg("{path}: submits the pipeline but never signs in to Azure with azure/login", path=workflow.path)]
         return [msg("{path}: runs az commands but never signs in to Azure with azure/login", path=workflow.path)]
-    for job_id, index, step in workflow.login_steps:
-        where = workflow.file.where("jobs", job_id, "steps", index)
-        inputs = _mapping(step.get("with"))
-        if "creds" in inputs:
-            where = workflow.file.where("jobs", job_id, "steps", index, "with", "creds")
-            problems.append(msg("{where}: azure/login uses `creds:` (a service principal's client secret): "
-                                "sign in with OIDC (client-id, tenant-id, subscription-id) instead", where=where))
+    problems = []
+    for sign_in in workflow.sign_ins:
+        if sign_in.index is None:  # an env variable: said once below, by _client_secret_variables
             continue
-        missing = [k for k in OIDC_INPUTS if not inputs.get(k)]
-        if missing:
-            problems.append(msg("{where}: azure/login lacks {inputs}", where=where, inputs=missing))
-        written = [k for k in OIDC_INPUTS if inputs.get(k) and not _EXPRESSION.match(str(inputs[k]).strip())]
-        if written:
-            at = workflow.file.where("jobs", job_id, "steps", index, "with", written[0])
-            # `{{` is a literal brace in a template: the sentence shows `${{ secrets.X }}`.
-            if len(written) == 1:
-                problems.append(msg("{where}: {inputs} is written in the workflow: read them from "
-                                    "`${{{{ secrets.X }}}}` or `${{{{ vars.X }}}}`", where=at, inputs=written))
+        where = workflow.file.where("jobs", sign_in.job, "steps", sign_in.index)
+        if sign_in.script and not sign_in.oidc:
+            problem = msg("{path}: signs in with `{command}` in a script: use azure/login with OIDC "
+                          "(client-id, tenant-id, subscription-id) instead", path=workflow.path, command=sign_in.by)
+            if problem not in problems:
+                problems.append(problem)
+            continue
+        if sign_in.secret:
+            at = workflow.file.where("jobs", sign_in.job, "steps", sign_in.index, "with", sign_in.secret)
+            if sign_in.secret == "creds" and sign_in.by.lower().startswith("azure/login@"):
+                problems.append(msg("{where}: azure/login uses `creds:` (a service principal's client secret): "
+                                    "sign in with OIDC (client-id, tenant-id, subscription-id) instead", where=at))
             else:
-                problems.append(msg("{where}: {inputs} are written in the workflow: read them from "
-                                    "`${{{{ secrets.X }}}}` or `${{{{ vars.X }}}}`", where=at, inputs=written))
-        if workflow.permission(job_id) != "write":
-            problems.append(msg("{where}: job {job} has no `permissions: id-token: write`, so GitHub gives it no "
-                                "OIDC token to sign in with", where=where, job=job_id))
+                problems.append(msg("{where}: {action} signs in with `{input}:` (a service principal's client secret): "
+                                    "sign in with OIDC (azure/login with client-id, tenant-id, subscription-id) instead",
+                                    where=at, action=sign_in.by, input=sign_in.secret))
+            continue
+        if not sign_in.script:
+            problems += _login_input_problems(workflow, sign_in, where)
+        if workflow.permission(sign_in.job) != "write":
+            problem = msg("{where}: job {job} has no `permissions: id-token: write`, so GitHub gives it no "
+                          "OIDC token to sign in with", where=where, job=sign_in.job)
+            if problem not in problems:
+                problems.append(problem)
     for name in _client_secret_variables(workflow.file.data):
         problems.append(msg("{path}: sets {name}: a client secret is what OIDC replaces", path=workflow.path, name=name))
     return problems
+
+
+def _login_input_problems(workflow: Workflow, sign_in: SignIn, where: str) -> list[Msg]:
+    """azure/login's OIDC inputs: all three, each read from secrets or vars."""
+    problems = []
+    inputs = _mapping(workflow.step(sign_in).get("with"))
+    missing = [k for k in OIDC_INPUTS if not inputs.get(k)]
+    if missing:
+        problems.append(msg("{where}: azure/login lacks {inputs}", where=where, inputs=missing))
+    written = [k for k in OIDC_INPUTS if inputs.get(k) and not _EXPRESSION.match(str(inputs[k]).strip())]
+    if written:
+        at = workflow.file.where("jobs", sign_in.job, "steps", sign_in.index, "with", written[0])
+        # `{{` is a literal brace in a template: the sentence shows `${{ secrets.X }}`.
+        if len(written) == 1:
+            problems.append(msg("{where}: {inputs} is written in the workflow: read them from "
+                                "`${{{{ secrets.X }}}}` or `${{{{ vars.X }}}}`", where=at, inputs=written))
+        else:
+            problems.append(msg("{where}: {inputs} are written in the workflow: read them from "
+                                "`${{{{ secrets.X }}}}` or `${{{{ vars.X }}}}`", where=at, inputs=written))
+    return problems
+
+
+def oidc_ways(workflow: Workflow) -> list[str]:
+    """How a workflow that passes signs in with OIDC: "azure/login", "az login --federated-token" ..."""
+    ways = []
+    for sign_in in workflow.sign_ins:
+        way = sign_in.by.split("@")[0].lower() if not sign_in.script else {
+            "az login": "az login --federated-token", "Connect-AzAccount": "Connect-AzAccount -FederatedToken"}[sign_in.by]
+        if sign_in.oidc and way not in ways:
+            ways.append(way)
+    return ways
 
 
 # -- reading the YAML -------------------------------------------------------------------
@@ -225,7 +315,7 @@ def _client_secret_variables(data: Any) -> list[str]:
     holders += [step for _, _, step in _steps(_mapping(data))]
     for holder in holders:
         for name in _mapping(_mapping(holder).get("env")):
-            if re.search(r"client[-_]?secret", str(name), re.IGNORECASE):
+            if _SECRET_VARIABLE.search(str(name)):
                 names.add(str(name))
     return sorted(names)
 

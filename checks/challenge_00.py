@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ohcheck.criteria import criterion, fail, passed
+from ohcheck.criteria import criterion, fail, passed, skip
 from ohcheck.i18n import msg
 from ohcheck.targets.base import AccessDenied, NotFound
 
@@ -21,6 +21,7 @@ PACKAGES = {
 }
 PYTHON = (3, 10)
 STARTER_FILES = ("README.md", ".gitignore", "requirements.txt")
+REQUIREMENTS = "requirements.txt"  # the team's declared environment, judged when ohcheck does not run in it
 
 
 @criterion(
@@ -168,6 +169,8 @@ def team_repo_ready(ctx):
     starter_may_pass=True,  # about the machine, not the repo: the self-test's machine has them
 )
 def python_packages(ctx):
+    if not ctx.own_environment:
+        return _declared_packages(ctx)
     from importlib.metadata import PackageNotFoundError, version
 
     from packaging.version import InvalidVersion, Version
@@ -204,6 +207,55 @@ def python_packages(ctx):
         python=sys.version.split()[0],
         n=len(PACKAGES),
     )
+
+
+def _declared_packages(ctx):
+    """00.6 from someone else's machine (a coach's collect): the packages the team's requirements.txt declares."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+    from packaging.version import InvalidVersion, Version
+
+    if not ctx.repo.path(REQUIREMENTS).is_file():
+        skip("the coach's ohcheck cannot see the team's Python environment, and the repo declares none (no {file})",
+             file=REQUIREMENTS)
+    problems = []
+    declared: dict[str, tuple[int, Requirement]] = {}
+    for number, line in enumerate(ctx.repo.read_text(REQUIREMENTS).splitlines(), start=1):
+        line = line.split(" #")[0].strip()  # pip: a comment starts at a `#` after whitespace
+        if not line or line.startswith(("#", "-")):  # options (-r, -e, --index-url) name no package here
+            continue
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            problems.append(msg("{file}:{line}: pip cannot read {text!r}", file=REQUIREMENTS, line=number, text=line))
+            continue
+        declared[canonicalize_name(requirement.name)] = (number, requirement)
+    found = {}
+    for names, minimum in PACKAGES.items():
+        label = names.split("|")[0]
+        entry = next((declared[canonicalize_name(n)] for n in names.split("|") if canonicalize_name(n) in declared), None)
+        if entry is None:
+            problems.append(msg("{package} is not in {file}", package=label, file=REQUIREMENTS))
+            continue
+        number, requirement = entry
+        found[requirement.name] = str(requirement.specifier) or "any"
+        for spec in requirement.specifier:
+            try:
+                bound = Version(spec.version)
+            except InvalidVersion:  # `==2.*` and the like: a prefix, not a version
+                continue
+            # Only these operators put a ceiling on the version: under the minimum, no allowed version is new enough.
+            if (spec.operator in ("==", "===", "<=") and bound < Version(minimum)) or \
+                    (spec.operator == "<" and bound <= Version(minimum)):
+                problems.append(msg("{file}:{line}: {requirement} allows no {package} as new as {minimum}",
+                                    file=REQUIREMENTS, line=number, requirement=str(requirement), package=label,
+                                    minimum=minimum))
+                break
+    evidence = {"declared in": REQUIREMENTS, "found": found}
+    if problems:
+        fail("{problems}", evidence=evidence, problems=problems)
+    return passed("{file} declares the {n} required packages (the team's Python itself is not visible to the coach)",
+                  evidence=evidence, file=REQUIREMENTS, n=len(PACKAGES))
 
 
 @criterion(

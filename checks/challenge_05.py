@@ -33,7 +33,7 @@ from ._cron import (
 from ._schedule_yaml import ScheduleProblem, load
 from ._secret_scan import scan
 from ._training import job_label
-from ._workflows import Workflow, oidc_problems, read_workflow, workflow_files
+from ._workflows import Workflow, oidc_problems, oidc_ways, read_workflow, workflow_files
 from ._yaml_source import YamlFile, YamlProblem, read_yaml
 
 HOURLY = 60  # minutes: a schedule that fires more often than this gets a warning
@@ -48,15 +48,22 @@ _ENDED_BADLY = ("Failed", "Canceled", "CancelRequested", "NotResponding")
 
 @dataclass
 class Workflows:
-    files: list[str]
+    files: list[str]  # the team's own workflows
     read: list[Workflow] = field(default_factory=list)
     problems: list[Msg] = field(default_factory=list)  # files that are not YAML, or not workflows
+    kit: list[str] = field(default_factory=list)  # workflows `ohcheck event setup` wrote, unchanged: not the team's
+
+    def azure(self) -> list[Workflow]:
+        """The team's workflows that work with Azure: if any, the team took the workflow route."""
+        return [w for w in self.read if w.touches_azure()]
 
 
 def _workflows(ctx) -> Workflows:
     def find() -> Workflows:
         paths = ctx.config.paths
-        found = Workflows(workflow_files(ctx.repo, paths.workflows))
+        everything = workflow_files(ctx.repo, paths.workflows)
+        found = Workflows([f for f in everything if not ctx.repo.from_kit(f)])
+        found.kit = [f for f in everything if f not in found.files]
         for relative in found.files:
             try:
                 found.read.append(read_workflow(ctx.repo, relative, pipeline=paths.pipeline, pipeline_sdk=paths.pipeline_sdk))
@@ -98,8 +105,21 @@ def _schedule_file(ctx) -> ScheduleFile:
     return ctx.memo("c05-schedule-file", find)
 
 
-def _no_workflow_reason(ctx) -> Msg:
-    return msg("no workflow in {folder}: the team took the schedule route", folder=ctx.config.paths.workflows)
+def _no_workflow(ctx) -> Msg:
+    """There is no workflow of the team's (the kit's own, unchanged, is named: it is not the team's work)."""
+    kit = _workflows(ctx).kit
+    if kit:
+        return msg("no workflow of the team's in {folder} ({files}: written by `ohcheck event setup` into the kit, "
+                   "unchanged)", folder=ctx.config.paths.workflows, files=kit)
+    return msg("no workflow in {folder}", folder=ctx.config.paths.workflows)
+
+
+def _not_the_workflow_route(ctx, lacks: Msg) -> Msg:
+    """Why a workflow criterion has nothing to judge: `lacks`, and the route the team took instead, if any."""
+    if _schedule_file(ctx).exists:
+        return msg("{lacks}: the team took the schedule route", lacks=lacks)
+    return msg("{lacks}, and there is no {path}: the team has taken neither route yet (05.1 says what is missing)",
+               lacks=lacks, path=ctx.config.paths.schedule)
 
 
 # -- 05.1 ------------------------------------------------------------------------------
@@ -157,7 +177,7 @@ def _workflow_route(ctx) -> tuple[Msg | str, Msg | str]:
     """(what the workflow route does, what it lacks): exactly one is set."""
     found = _workflows(ctx)
     if not found.files:
-        return "", msg("no workflow in {folder}", folder=ctx.config.paths.workflows)
+        return "", _no_workflow(ctx)
     for workflow in found.read:
         when = workflow.unattended_trigger()
         if workflow.submits and when:
@@ -168,7 +188,7 @@ def _workflow_route(ctx) -> tuple[Msg | str, Msg | str]:
         gaps += [msg("{path} submits the pipeline, but {gap}", path=w.path, gap=w.trigger_gap()) for w in submitting]
     else:
         # A team's other workflows (unit tests, say) are not candidates: name those that work with Azure.
-        candidates = [w for w in found.read if w.touches_azure()] or found.read
+        candidates = found.azure() or found.read
         paths = ctx.config.paths
         gaps += [msg("{path}: no step submits the pipeline (`az ml job create --file {pipeline}`, or `python {script}`)",
                      path=w.path, pipeline=paths.pipeline, script=paths.pipeline_sdk) for w in candidates]
@@ -220,7 +240,7 @@ def trigger_without_a_person(ctx):
 def workflows_pass_actionlint(ctx):
     files = _workflows(ctx).files
     if not files:
-        skip(_no_workflow_reason(ctx))
+        skip(_not_the_workflow_route(ctx, _no_workflow(ctx)))
     try:
         findings = lint(ctx.repo.root, files)
     except ActionlintUnavailable as exc:
@@ -250,24 +270,26 @@ def workflows_pass_actionlint(ctx):
 def signs_in_with_oidc(ctx):
     found = _workflows(ctx)
     if not found.files:
-        skip(_no_workflow_reason(ctx))
+        skip(_not_the_workflow_route(ctx, _no_workflow(ctx)))
     problems = list(found.problems)
     for workflow in found.read:
         problems += [s.message() for s in scan(workflow.path, workflow.file.text, workflow.file.root)]
-    azure = [w for w in found.read if w.touches_azure()]
+    azure = found.azure()
     for workflow in azure:
         problems += oidc_problems(workflow)
     evidence = {"workflows": [w.path for w in azure], "problems": problems}
     if problems:
         fail(_first_few(problems), evidence=evidence)
     if not azure:
-        skip("none of {files} signs in to Azure or submits the pipeline: the team took the schedule route",
-             files=found.files)
+        skip(_not_the_workflow_route(ctx, msg("none of {files} signs in to Azure or submits the pipeline",
+                                              files=found.files)))
+    # Names of actions and commands, the same in every language (a field value, not a phrase to translate).
+    ways = ", ".join(dict.fromkeys(way for w in azure for way in oidc_ways(w)))
     if len(azure) == 1:
-        return passed("{workflows} signs in with OIDC (azure/login, id-token: write); no secret in the workflows",
-                      evidence=evidence, workflows=[azure[0].path])
-    return passed("{workflows} sign in with OIDC (azure/login, id-token: write); no secret in the workflows",
-                  evidence=evidence, workflows=[w.path for w in azure])
+        return passed("{workflows} signs in with OIDC ({ways}, id-token: write); no secret in the workflows",
+                      evidence=evidence, workflows=[azure[0].path], ways=ways)
+    return passed("{workflows} sign in with OIDC ({ways}, id-token: write); no secret in the workflows",
+                  evidence=evidence, workflows=[w.path for w in azure], ways=ways)
 
 
 # -- 05.4 ------------------------------------------------------------------------------
@@ -377,7 +399,10 @@ def _too_often(where: str, what: Msg | str, firing) -> Msg:
 def schedule_in_workspace(ctx):
     schedule = _schedule_file(ctx)
     if not schedule.exists:
-        skip("the team took the workflow route: there is no {path} to look for in the workspace", path=schedule.path)
+        if _workflows(ctx).azure():  # the same rule as 05.3's: a workflow that works with Azure is that route
+            skip("the team took the workflow route: there is no {path} to look for in the workspace", path=schedule.path)
+        skip("there is no {path} and no workflow that works with Azure: the team has taken neither route yet "
+             "(05.1 says what is missing)", path=schedule.path)
     existing = ctx.target.schedules()  # the local target has none: skipped with its reason
     if not schedule.name:
         fail(schedule.problem or msg("{path} has no `name`: ohcheck cannot tell which schedule is the team's",

@@ -304,3 +304,107 @@ def test_who_started_a_pipeline_job(pack):
     assert started_by(_job(display_name="train-register-deploy"), schedules) == ""
     assert started_by(_job(display_name="retrain-adventureworks-manual"), schedules) == ""
     assert started_by(_job(display_name="other-20250106T030000Z"), schedules) == ""
+
+
+# The original hack's workflow signed in through the Azure/aml-* actions, each given the service principal's JSON.
+AML_ACTIONS = """\
+name: aml-train-deploy
+on:
+  push:
+    branches: [main]
+    paths: ["src/**"]
+jobs:
+  train:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - name: Connect to the workspace
+        uses: Azure/aml-workspace@v1
+        with:
+          azure_credentials: ${{ secrets.AZURE_CREDENTIALS }}
+      - name: Submit a training run
+        uses: Azure/aml-run@v1
+        with:
+          azure_credentials: ${{ secrets.AZURE_CREDENTIALS }}
+"""
+
+
+def test_a_workflow_signing_in_through_aml_actions_is_judged_and_both_criteria_name_the_workflow_route(cli, team):
+    repo = team(solved=True)
+    (repo / SCHEDULE).unlink()
+    (repo / WORKFLOW).write_text(AML_ACTIONS)
+    _, results = verify_json(cli, repo, "05")
+    assert results["05.3"]["status"] == "failed"
+    assert results["05.3"]["evidence"]["problems"] == [
+        (".github/workflows/retrain.yml:14: Azure/aml-workspace@v1 signs in with `azure_credentials:` (a service "
+         "principal's client secret): sign in with OIDC (azure/login with client-id, tenant-id, subscription-id) "
+         "instead"),
+        (".github/workflows/retrain.yml:18: Azure/aml-run@v1 signs in with `azure_credentials:` (a service "
+         "principal's client secret): sign in with OIDC (azure/login with client-id, tenant-id, subscription-id) "
+         "instead"),
+    ]
+    assert results["05.5"]["status"] == "skipped"
+    assert results["05.5"]["message"].startswith("the team took the workflow route")
+
+
+SIGN_IN_JOB = """\
+name: {name}
+on:
+  workflow_dispatch:
+{permissions}jobs:
+  check:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+{steps}"""
+
+
+@pytest.mark.parametrize("name, permissions, steps, status, said", [
+    ("a client secret for DefaultAzureCredential", "",
+     "      - run: python scripts/list_models.py\n"
+     "        env:\n          AZURE_CLIENT_ID: ${{ vars.AZURE_CLIENT_ID }}\n"
+     "          AZURE_CLIENT_SECRET: ${{ secrets.AZURE_CLIENT_SECRET }}\n",
+     "failed", ".github/workflows/check.yml: sets AZURE_CLIENT_SECRET: a client secret is what OIDC replaces"),
+    ("Connect-AzAccount with a credential", "",
+     "      - uses: azure/powershell@v2\n        with:\n          azPSVersion: latest\n"
+     "          inlineScript: |\n"
+     "            Connect-AzAccount -ServicePrincipal -Credential $credential -Tenant $env:TENANT\n",
+     "failed", ".github/workflows/check.yml: signs in with `Connect-AzAccount` in a script: use azure/login with "
+               "OIDC (client-id, tenant-id, subscription-id) instead"),
+    ("az login with GitHub's OIDC token", "permissions:\n  id-token: write\n",
+     "      - run: |\n          az login --service-principal -u \"$CLIENT_ID\" --tenant \"$TENANT_ID\" \\\n"
+     "            --federated-token \"$(curl -sH \"Authorization: bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN\" "
+     "\"$ACTIONS_ID_TOKEN_REQUEST_URL&audience=api://AzureADTokenExchange\" | jq -r .value)\"\n",
+     "passed", ".github/workflows/check.yml signs in with OIDC (az login --federated-token, id-token: write); "
+               "no secret in the workflows"),
+    ("az login with GitHub's OIDC token but no id-token permission", "",
+     "      - run: az login --service-principal -u \"$CLIENT_ID\" --tenant \"$T\" --federated-token \"$TOKEN\"\n",
+     "failed", ".github/workflows/check.yml:9: job check has no `permissions: id-token: write`, so GitHub gives "
+               "it no OIDC token to sign in with"),
+], ids=["client-secret-in-env", "connect-azaccount", "az-login-federated-token", "federated-token-no-permission"])
+def test_every_way_a_workflow_signs_in_to_azure_is_judged(cli, team, name, permissions, steps, status, said):
+    repo = team(solved=True)
+    (repo / WORKFLOW).unlink()
+    (repo / ".github/workflows/check.yml").write_text(SIGN_IN_JOB.format(name=name, permissions=permissions,
+                                                                         steps=steps))
+    _, results = verify_json(cli, repo, "05")
+    assert results["05.3"]["status"] == status, results["05.3"]
+    assert results["05.3"]["message"] == said
+
+
+def test_with_neither_route_taken_no_criterion_names_a_route(cli, team):
+    repo = team(solved=True)
+    (repo / SCHEDULE).unlink()
+    (repo / WORKFLOW).write_text("name: tests\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n"
+                                 "    steps:\n      - run: python -m pytest\n")
+    _, results = verify_json(cli, repo, "05")
+    assert results["05.1"]["status"] == "failed"
+    assert results["05.3"]["status"] == results["05.5"]["status"] == "skipped"
+    assert results["05.3"]["message"] == (
+        "none of .github/workflows/retrain.yml signs in to Azure or submits the pipeline, and there is no "
+        "schedules/retrain-schedule.yml: the team has taken neither route yet (05.1 says what is missing)"
+    )
+    assert results["05.5"]["message"] == (
+        "there is no schedules/retrain-schedule.yml and no workflow that works with Azure: the team has taken "
+        "neither route yet (05.1 says what is missing)"
+    )

@@ -11,6 +11,7 @@ import pytest
 
 from ohcheck.coach_store import CoachStore
 from ohcheck.criteria import Result, Status
+from ohcheck.starter import copy_files
 
 
 EVENT = """\
@@ -252,3 +253,92 @@ teams:
     verdicts = {c["challenge"]: c["verdict"] for c in json.loads(result.stdout)["teams"][0]["challenges"]}
     assert verdicts == {"challenge-00": "passed", "challenge-02": "passed"}
     assert [r for r in fake.requests if r.method not in ("GET", "POST")] == []
+
+
+KIT_EVENT = """\
+event:
+  name: OpenHack for MLOps, kits
+  starts: 2026-12-01
+  ends: 2026-12-03
+teams:
+  - name: team-k
+    repo: teams/team-k
+    target: local
+coaches:
+  - name: Carol
+    teams: [team-k]
+"""
+PIPELINE = """\
+$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json
+type: pipeline
+jobs:
+  train:
+    type: command
+    command: python train.py
+    environment: azureml:adventureworks-env@latest
+    compute: azureml:cpu-cluster
+"""
+
+
+def _collected(cli, folder: Path, challenge: str, team: str | None = None) -> dict:
+    """The results of the coach's newest collect of `challenge` (of one team, if named)."""
+    teams = ["--team", team] if team else []
+    result = cli("coach", "collect", "--challenge", challenge, "--coach", "Carol", *teams, cwd=folder)
+    assert result.exit_code in (0, 1), result.output
+    with CoachStore(folder / ".ohcheck-coach" / "coach.db") as store:
+        newest = [a for a in store.attempts(with_results=True) if a.challenge == f"challenge-{challenge}"][-1]
+    return {r.criterion: r for r in newest.results}
+
+
+def test_the_ci_workflow_setup_wrote_into_the_kit_is_not_the_teams_sign_in_or_trigger(cli, pack, tmp_path):
+    folder = tmp_path / "event"
+    folder.mkdir()
+    (folder / "event.yaml").write_text(KIT_EVENT)
+    assert cli("event", "setup", cwd=folder).exit_code == 0
+    kit = folder / "teams" / "team-k"
+    # The team takes the schedule route and writes no workflow of its own.
+    (kit / "pipelines").mkdir()
+    (kit / "pipelines" / "train-deploy.yml").write_text(PIPELINE)
+    assert cli("start", "challenge-05", cwd=kit).exit_code == 0
+    copy_files(pack.challenge("05").solution, kit, overwrite=True)
+    (kit / ".github" / "workflows" / "retrain.yml").unlink()
+    results = _collected(cli, folder, "05")
+    assert results["05.1"].status == Status.PASSED
+    for criterion in ("05.2", "05.3"):
+        assert results[criterion].status == Status.SKIPPED, (criterion, results[criterion].message)
+        assert results[criterion].message == (
+            "no workflow of the team's in .github/workflows (.github/workflows/ohcheck.yml: written by `ohcheck "
+            "event setup` into the kit, unchanged): the team took the schedule route"
+        )
+    # Once the team changes it, it is the team's workflow, judged like any other.
+    workflow = kit / ".github" / "workflows" / "ohcheck.yml"
+    workflow.write_text(workflow.read_text().replace("client-id: ${{ vars.AZURE_CLIENT_ID }}",
+                                                     "creds: ${{ secrets.AZURE_CREDENTIALS }}"))
+    results = _collected(cli, folder, "05")
+    assert results["05.3"].status == Status.FAILED
+    assert "azure/login uses `creds:`" in results["05.3"].message
+
+
+def test_on_collect_the_packages_are_the_ones_the_teams_requirements_declare_not_the_coachs(cli, event_dir):
+    # The coach's Python has every package; the team's declared environment lacks one and pins another too old.
+    requirements = event_dir / "team-a" / "requirements.txt"
+    text = requirements.read_text()
+    requirements.write_text(text.replace("azure-ai-ml>=1.20\n", "").replace("pandas>=2.0", "pandas==1.5.3"))
+    line = text.splitlines().index("pandas>=2.0") + 1
+    results = _collected(cli, event_dir, "00", team="team-a")
+    assert results["00.6"].status == Status.FAILED
+    assert results["00.6"].message == (
+        f"requirements.txt:{line}: pandas==1.5.3 allows no pandas as new as 2.0; azure-ai-ml is not in requirements.txt"
+    )
+    requirements.write_text(text)
+    results = _collected(cli, event_dir, "00", team="team-a")
+    assert results["00.6"].status == Status.PASSED
+    assert results["00.6"].message == (
+        "requirements.txt declares the 7 required packages (the team's Python itself is not visible to the coach)"
+    )
+    requirements.unlink()
+    results = _collected(cli, event_dir, "00", team="team-a")
+    assert results["00.6"].status == Status.SKIPPED
+    assert results["00.6"].message == (
+        "the coach's ohcheck cannot see the team's Python environment, and the repo declares none (no requirements.txt)"
+    )

@@ -127,7 +127,9 @@ def _collect_team(loaded: LoadedEvent, pack: HackPack, team: Team, challenges: l
                      "resource_group": team.workspace.resource_group, "workspace": team.workspace.name}
     for challenge in challenges:
         try:
-            run = verify(pack, challenge, root, target=team.target, workspace=workspace, store=False)
+            # The coach's Python is not the team's: checks about the team's environment read what its repo declares.
+            run = verify(pack, challenge, root, target=team.target, workspace=workspace, store=False,
+                         own_environment=False)
         except UserError as exc:
             outcome.challenges.append(ChallengeCollected(challenge.id, "error", problem=exc.message))
             continue

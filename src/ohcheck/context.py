@@ -27,6 +27,9 @@ class Context:
     config: Config
     target: Target
     redactor: Redactor = field(default_factory=Redactor)
+    # False when ohcheck verifies the repo from someone else's machine (`coach collect`): what is installed
+    # in this Python then says nothing about the team's, and a check must judge what the repo declares.
+    own_environment: bool = True
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
     _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)

@@ -24,6 +24,18 @@ from ohcheck.i18n import msg
 
 MANIFEST = Path(".ohcheck-event") / "manifest.json"
 Outcome = Literal["written", "updated", "unchanged", "kept"]
+# Files every team kit gets the same (kit path -> ohcheck's template): what a team's own work is not.
+KIT_TEMPLATES = {".github/workflows/ohcheck.yml": "team-workflow.yml"}
+
+
+def kit_template(relative: str) -> str | None:
+    """The text setup writes at `relative` in every team kit, None if it writes nothing the same for every team."""
+    name = KIT_TEMPLATES.get(relative)
+    if name is None:
+        return None
+    from importlib.resources import files
+
+    return files("ohcheck").joinpath("templates", name).read_text(encoding="utf-8")
 
 
 def _digest(data: bytes) -> str:

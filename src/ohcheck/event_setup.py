@@ -31,7 +31,7 @@ from typing import Any
 from ohcheck.bundle import KEY_NAME, new_key
 from ohcheck.errors import ConfigError, UserError
 from ohcheck.event import KITS, LoadedEvent, Team
-from ohcheck.event_files import KitWriter
+from ohcheck.event_files import KIT_TEMPLATES, KitWriter, kit_template
 from ohcheck.event_validate import validate_event
 from ohcheck.i18n import framework, msg
 
@@ -149,7 +149,8 @@ def _write_kit(loaded: LoadedEvent, team: Team, writer: KitWriter, key: str) -> 
         team=team.name, target=team.target, workspace=ref,
         endpoint=names.endpoint if names else None, compute_instance=names.compute_instance if names else None,
         lang=lang))
-    writer.write(base / ".github" / "workflows" / "ohcheck.yml", _template_text("team-workflow.yml"))
+    for rel in KIT_TEMPLATES:  # the CI workflow
+        writer.write(base / rel, kit_template(rel))
     if writer.write(base / ".ohcheck" / KEY_NAME, key) != "kept":
         (folder / ".ohcheck" / KEY_NAME).chmod(0o600)  # a secret: its owner reads it, nobody else
 
@@ -160,12 +161,6 @@ def _write_kit(loaded: LoadedEvent, team: Team, writer: KitWriter, key: str) -> 
     elif named is not None and named != folder.resolve():
         note = msg("the event file says the team's repo is {path}: move the kit there or change `repo:`", path=named)
     return KitReport(team.name, folder, msg("already a repository") if already_git else "pending", note)
-
-
-def _template_text(name: str) -> str:
-    from importlib.resources import files
-
-    return files("ohcheck").joinpath("templates", name).read_text(encoding="utf-8")
 
 
 def _shown(url: str) -> str:

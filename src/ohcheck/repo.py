@@ -48,6 +48,22 @@ class TeamRepo:
         except json.JSONDecodeError as exc:
             fail(msg("{path} is not valid JSON (line {line}: {error})", path=relative, line=exc.lineno, error=exc.msg))
 
+    def from_kit(self, relative: str | Path) -> bool:
+        """True if the file is one `ohcheck event setup` writes into every team kit, still exactly as written:
+        it is there, but it is not the team's work (its CI workflow, say)."""
+        from ohcheck.event_files import kit_template
+
+        expected = kit_template(Path(relative).as_posix())
+        path = self.path(relative)
+        if expected is None or not path.is_file():
+            return False
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return False
+        # A Windows checkout may have turned the line ends into CRLF: still the file setup wrote.
+        return text.replace("\r\n", "\n") == expected.replace("\r\n", "\n")
+
     def relative(self, path: Path) -> str:
         try:
             return path.resolve().relative_to(self.root).as_posix()

@@ -45,6 +45,7 @@ def verify(
     target: str | None = None,
     workspace: dict[str, str] | None = None,
     store: bool = True,
+    own_environment: bool = True,
     settings: RunnerSettings = RunnerSettings(),
     on_start: Callable[[Criterion], None] | None = None,
     on_result: Callable[[Result], None] | None = None,
@@ -53,6 +54,7 @@ def verify(
 
     `workspace` (subscription_id, resource_group, workspace) names the Azure ML
     workspace instead of ohcheck.yaml: what the event file says for the team.
+    `own_environment` is False when this Python is not the team's (a coach's collect): see Context.
     """
     config = with_overrides(load_config(repo_root / CONFIG_NAME), target=target)
     pinned = None
@@ -75,7 +77,8 @@ def verify(
             stack.enter_context(_logging_into(repo_root / STORE_DIR / LOG_NAME))
         started_at = utc_now()
         began = time.monotonic()
-        ctx = Context(repo=TeamRepo(repo_root), config=config, target=target_impl, redactor=redactor)
+        ctx = Context(repo=TeamRepo(repo_root), config=config, target=target_impl, redactor=redactor,
+                      own_environment=own_environment)
         results = run_criteria(
             criteria,
             ctx,
