@@ -92,6 +92,60 @@ def test_04_fails_in_the_state_each_criterion_is_about(cli, fake, azure_team, pi
     assert expected in results[criterion]["message"]
 
 
+def _rerun(ws, status: str, steps: dict[str, str | None]) -> str:
+    """A newer run of challenge 04's pipeline, its steps ending as `steps` says (None: never started)."""
+    from .fake_azureml.seed import DEPLOY_COMMAND, REGISTER_COMMAND, TRAIN_COMMAND
+
+    return ws.add_pipeline_job(
+        experiment=EXPERIMENT, display_name="train-register-deploy", status=status,
+        inputs={"data": ("uri_file", "azureml:transaction_ts2013@latest"), "endpoint": ENDPOINT},
+        steps=[
+            PipelineStep("train", component="train_adventureworks_forecast", from_file=True, command=TRAIN_COMMAND,
+                         inputs={"data": "${{parent.inputs.data}}"}, outputs={"model": ("uri_folder", None)},
+                         status=steps["train"]),
+            PipelineStep("register", component="register_adventureworks_forecast", from_file=True,
+                         command=REGISTER_COMMAND, inputs={"model": "${{parent.jobs.train.outputs.model}}"},
+                         outputs={"model_info": ("uri_folder", None)}, status=steps["register"]),
+            PipelineStep("deploy", component="deploy_adventureworks_forecast", from_file=True, command=DEPLOY_COMMAND,
+                         inputs={"model_info": "${{parent.jobs.register.outputs.model_info}}",
+                                 "endpoint": "${{parent.inputs.endpoint}}"}, status=steps["deploy"]),
+        ],
+    )
+
+
+def test_04_judges_a_newest_run_that_failed_and_names_the_older_completed_one(cli, fake, azure_team,  # noqa: F811
+                                                                               pipeline_seeded):
+    repo = azure_team("solved-04")
+    failed = _rerun(fake.workspace, "Failed", {"train": "Completed", "register": "Failed", "deploy": None})
+    code, results = verify_json(cli, repo, "04")
+    assert code == 1, _not_passed(results)
+    assert results["04.2"]["message"] == (
+        f"pipeline job train-register-deploy ({failed}) (Failed): train → register → deploy"
+    )
+    assert results["04.3"]["status"] == "failed"
+    assert results["04.3"]["message"] == (
+        f"the newest finished pipeline job train-register-deploy ({failed}) is Failed: register is Failed; "
+        f"deploy is NotStarted; an older one, train-register-deploy ({pipeline_seeded['pipeline_job']}), "
+        "completed, but the newest is the one that counts"
+    )
+    register_job = fake.workspace.jobs[failed].steps[1].job
+    assert results["04.3"]["evidence"]["step_jobs"]["register"] == register_job
+    assert [results[c]["status"] for c in ("04.4", "04.5")] == ["skipped"] * 2
+
+
+def test_04_says_when_the_newest_run_is_still_running_and_judges_the_one_before(cli, fake, azure_team,  # noqa: F811
+                                                                                pipeline_seeded):
+    repo = azure_team("solved-04")
+    running = _rerun(fake.workspace, "Running", {"train": "Running", "register": None, "deploy": None})
+    code, results = verify_json(cli, repo, "04")
+    assert code == 0, _not_passed(results)
+    note = f"; the newest, train-register-deploy ({running}), is still Running: this verdict is on the one before it"
+    assert results["04.2"]["message"] == (
+        f"pipeline job train-register-deploy ({pipeline_seeded['pipeline_job']}): train → register → deploy{note}"
+    )
+    assert results["04.3"]["message"].endswith(f"and its 3 steps Completed{note}")
+
+
 # -- 05: the triggers ---------------------------------------------------------------------------
 @pytest.fixture
 def triggered(fake, pipeline_seeded):  # noqa: F811
