@@ -90,8 +90,21 @@ def _pipeline_jobs(ctx) -> list:
     return ctx.memo("pipeline-jobs", lambda: [j for j in ctx.target.jobs(ctx.config.experiment) if j.type == "pipeline"])
 
 
-def newest_pipeline(ctx, wanted, *, key: str):
-    """The newest pipeline job whose steps play every wanted role, preferring a completed one."""
+# A job that has not finished: azure-ai-ml's RunHistoryConstants IN_PROGRESS_STATUSES and POST_PROCESSING_STATUSES
+# (azure/ai/ml/operations/_run_history_constants.py; spelt out, as importing the SDK costs a second and a half).
+# Every other status is final: Completed, Failed, Canceled, NotResponding, Paused (its TERMINAL_STATUSES).
+UNFINISHED = frozenset({"NotStarted", "Queued", "Preparing", "Provisioning", "Starting", "Running", "CancelRequested",
+                        "Finalizing"})
+
+
+def newest_pipeline(ctx, wanted, *, key: str, prefer_completed: bool = True):
+    """The newest pipeline job whose steps play every wanted role.
+
+    prefer_completed: the newest completed one, else the newest. Otherwise the
+    newest that has finished, whatever its status (else the newest): what the
+    team's pipeline does now, not what it once did; a job still running has no
+    verdict yet (`newer_unfinished` names it).
+    """
 
     def find():
         experiment = ctx.config.experiment
@@ -109,10 +122,35 @@ def newest_pipeline(ctx, wanted, *, key: str):
                      experiment=experiment, roles=list(wanted[:-1]), last=wanted[-1], job=label(newest), steps=names)
             fail("no pipeline job of experiment {experiment} has a {role} step; the newest, {job}, has: {steps}",
                  experiment=experiment, role=wanted[0], job=label(newest), steps=names)
-        completed = [c for c in candidates if c[0].status == "Completed"]
-        return (completed or candidates)[0]
+        if prefer_completed:
+            chosen = [c for c in candidates if c[0].status == "Completed"]
+        else:
+            chosen = [c for c in candidates if c[0].status not in UNFINISHED]
+        return (chosen or candidates)[0]
 
     return ctx.memo(key, find)
+
+
+def newer_unfinished(ctx, wanted, job) -> list:
+    """The pipeline jobs with every wanted role newer than `job` that have not finished, newest first."""
+    newer = []
+    for candidate, _ in pipelines_with(ctx, wanted):
+        if candidate.name == job.name:
+            break
+        if candidate.status in UNFINISHED:
+            newer.append(candidate)
+    return newer
+
+
+def older_completed(ctx, wanted, job):
+    """The newest completed pipeline job with every wanted role older than `job`, or None."""
+    names = [c.name for c, _ in pipelines_with(ctx, wanted)]
+    if job.name not in names:
+        return None
+    for candidate, _ in pipelines_with(ctx, wanted)[names.index(job.name) + 1:]:
+        if candidate.status == "Completed":
+            return candidate
+    return None
 
 
 def reference(model: str) -> str:

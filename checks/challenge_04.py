@@ -6,6 +6,14 @@ the team's code. The run is read from the target: on azure, the pipeline job and
 its step jobs; locally, the parent MLflow run `ohcheck pipeline run` records and
 its child runs. Steps are told apart by their names, components or scripts
 (train, register, deploy); their order is the one their data bindings impose.
+
+Which run is judged: the newest pipeline job with the three steps that has
+finished, whatever its status — what the team's pipeline does now, not what it
+once did. If it failed, 04.3 fails and names the steps that did not complete
+(and an older job that completed, if there is one); 04.4 and 04.5 are then
+skipped. 04.2 judges its order all the same, and says its status when it did
+not complete. A job still running has no verdict yet: the finished one before
+it is judged, and 04.2 and 04.3 say the newest is still running.
 """
 
 from __future__ import annotations
@@ -16,7 +24,9 @@ from ohcheck.i18n import msg
 from ._pipelines import (
     chain,
     label,
+    newer_unfinished,
     newest_pipeline,
+    older_completed,
     pipelines_with,
     roles,
     serving,
@@ -68,7 +78,20 @@ def definition_wired(ctx):
 
 # -- the run on the target -----------------------------------------------------------------
 def _pipeline(ctx):
-    return newest_pipeline(ctx, ROLES, key="pipeline")
+    return newest_pipeline(ctx, ROLES, key="pipeline", prefer_completed=False)
+
+
+def _still_running(ctx, job):
+    """'the newest, X, is still Running...' when a newer pipeline job than the judged one has not finished."""
+    newer = newer_unfinished(ctx, ROLES, job)
+    if not newer:
+        return None
+    return msg("the newest, {job}, is still {status}: this verdict is on the one before it",
+               job=label(newer[0]), status=newer[0].status)
+
+
+def _with_note(text, note):
+    return msg("{result}; {note}", result=text, note=note) if note is not None else text
 
 
 @criterion(
@@ -91,7 +114,12 @@ def pipeline_ran(ctx):
                     and step.job.created < before.job.created:
                 fail("pipeline job {job}: step {step} started before {upstream}, whose output it takes",
                      evidence=evidence, job=label(job), step=step.name, upstream=name)
-    return passed("pipeline job {job}: {chain}", evidence=evidence, job=label(job), chain=chain(steps, ROLES))
+    if job.status == "Completed":
+        result = msg("pipeline job {job}: {chain}", job=label(job), chain=chain(steps, ROLES))
+    else:
+        result = msg("pipeline job {job} ({status}): {chain}", job=label(job), status=job.status,
+                     chain=chain(steps, ROLES))
+    return passed(_with_note(result, _still_running(ctx, job)), evidence=evidence)
 
 
 @criterion(
@@ -103,12 +131,20 @@ def pipeline_ran(ctx):
 )
 def pipeline_completed(ctx):
     job, steps = _pipeline(ctx)
-    evidence = {"job": job.name, "status": job.status, "steps": {s.name: s.status for s in steps}}
+    evidence = {"job": job.name, "status": job.status, "steps": {s.name: s.status for s in steps},
+                "step_jobs": {s.name: s.job.name for s in steps if s.job is not None}}
     unfinished = [msg("{step} is {status}", step=s.name, status=s.status) for s in steps if s.status != "Completed"]
     if job.status != "Completed" or unfinished:
+        older = older_completed(ctx, ROLES, job)
+        if older is not None:
+            evidence["older_completed"] = older.name
+            fail("the newest finished pipeline job {job} is {status}: {detail}; an older one, {older}, completed, "
+                 "but the newest is the one that counts", evidence=evidence, job=label(job), status=job.status,
+                 detail=unfinished or msg("its steps completed"), older=label(older))
         fail("pipeline job {job} is {status}: {detail}", evidence=evidence,
              job=label(job), status=job.status, detail=unfinished or msg("its steps completed"))
-    return passed("pipeline job {job} and its {n} steps Completed", evidence=evidence, job=label(job), n=len(steps))
+    result = msg("pipeline job {job} and its {n} steps Completed", job=label(job), n=len(steps))
+    return passed(_with_note(result, _still_running(ctx, job)), evidence=evidence)
 
 
 def _registered(ctx):

@@ -9,6 +9,13 @@ compares that with the decision recorded on the model version. Then it asks the
 endpoint for its forecasts and checks the model it serves is the one the
 evaluation promoted — with forecasts that contain the ones the evaluation
 judged (so the evaluation tested the model that is served).
+
+With no champion yet (an empty registry), the original hack registers the
+first model as the champion. The evaluate step says so by recording
+champion_version "none" (an MLflow param or tag of its run, or the tag on the
+version) and logging only challenger_forecast; ohcheck then checks the registry
+really had no version of the model before the evaluate step ran, that the
+decision is promote, and recomputes the challenger's RMSE.
 """
 
 from __future__ import annotations
@@ -115,12 +122,42 @@ def _evaluation(ctx):
     return ctx.memo("evaluation", read)
 
 
+def _says_none(value) -> bool:
+    return value is not None and str(value).strip().lower() in ("", "none", "null")
+
+
+def _first_champion(ctx) -> bool:
+    """Whether the evaluate step recorded that there was no champion yet (and so logged no champion forecast)."""
+
+    def read():
+        evaluate, run, forecasts = _evaluation(ctx)
+        if forecasts["champion_forecast"]:
+            return False
+        recorded = run.params.get("champion_version", run.tags.get("champion_version"))
+        if recorded is None:
+            marked = [v for v in ctx.target.models(ctx.config.model) if v.tags.get("evaluated_by") == evaluate.job.name]
+            recorded = marked[0].tags.get("champion_version") if marked else None
+        return _says_none(recorded)
+
+    return ctx.memo("first-champion", read)
+
+
+def _champions_before(ctx) -> list:
+    """The versions of the model registered before the evaluate step started: the champions it had to face."""
+    evaluate, run, _ = _evaluation(ctx)
+    started = evaluate.job.created or run.start_time
+    if started is None:
+        return []
+    return [v for v in ctx.target.models(ctx.config.model) if v.created is not None and v.created < started]
+
+
 @criterion(
     "06.2",
     "Verify that an evaluate step compares challenger and champion on the same held-out days",
     hint="Add an evaluate step between train and register that forecasts the held-out days (the last 10% of "
     "the data) with both models and logs each forecast day by day: mlflow.log_metric('challenger_forecast', "
-    "v, step=i) and 'champion_forecast', plus params holdout_start and holdout_end.",
+    "v, step=i) and 'champion_forecast', plus params holdout_start and holdout_end. With no champion yet, log "
+    "champion_version=none and only the challenger's forecast: it becomes the first champion.",
 )
 def evaluate_step_compares(ctx):
     job, steps = _pipeline(ctx)
@@ -136,7 +173,16 @@ def evaluate_step_compares(ctx):
     logged = (run.params.get("holdout_start"), run.params.get("holdout_end"))
     evidence = {"job": job.name, "evaluate_job": evaluate.job.name, "held_out": list(days), "logged": list(logged),
                 "forecast_days": {k: len(v) for k, v in forecasts.items()}}
-    missing = [key for key, values in forecasts.items() if not values]
+    first = _first_champion(ctx)
+    if first:
+        earlier = _champions_before(ctx)
+        evidence["first_champion"] = True
+        evidence["registered_before"] = [v.version for v in earlier]
+        if earlier:
+            fail("the evaluate step recorded no champion, but {model} version {version} was registered before it "
+                 "ran: it is the champion to compare the challenger with", evidence=evidence,
+                 model=ctx.config.model, version=earlier[0].version)
+    missing = [key for key, values in forecasts.items() if not values and not (first and key == "champion_forecast")]
     if len(missing) > 1:
         fail("the evaluate step logged no {first} and no {second} (one value per held-out day)", evidence=evidence,
              first=missing[0], second=missing[1])
@@ -148,10 +194,17 @@ def evaluate_step_compares(ctx):
              "(the last 10% of the data)", evidence=evidence,
              judged_start=logged[0], judged_end=logged[1], start=days[0], end=days[1])
     wrong = [msg("{metric} has {n} days", metric=key, n=len(v))
-             for key, v in forecasts.items() if len(v) != len(held_out)]
+             for key, v in forecasts.items() if len(v) != len(held_out) and not (first and not v)]
+    if wrong and first:
+        fail("the challenger's forecast must cover the {n} held-out days: {wrong}", evidence=evidence,
+             n=len(held_out), wrong=comma_list(wrong))
     if wrong:
         fail("both forecasts must cover the {n} held-out days: {wrong}", evidence=evidence,
              n=len(held_out), wrong=comma_list(wrong))
+    if first:
+        return passed("pipeline job {job}: {chain}; there was no champion yet: the challenger forecast "
+                      "{start}..{end} and becomes the first champion", evidence=evidence,
+                      job=label(job), chain=chain(steps, ROLES), start=days[0], end=days[1])
     return passed("pipeline job {job}: {chain}; both models forecast {start}..{end}", evidence=evidence,
                   job=label(job), chain=chain(steps, ROLES), start=days[0], end=days[1])
 
@@ -184,7 +237,8 @@ def decision_recorded(ctx):
     version = _decided(ctx)
     tags = version.tags
     evidence = {"version": version.version, "tags": {k: tags.get(k) for k in (*DECISION_TAGS, "evaluated_by")}}
-    missing = [key for key in DECISION_TAGS if not tags.get(key)]
+    first = _first_champion(ctx)
+    missing = [key for key in DECISION_TAGS if not tags.get(key) and not (first and key == "champion_rmse")]
     if missing:
         fail("{model} version {version} lacks the tag(s) {tags}", evidence=evidence,
              model=version.name, version=version.version, tags=missing)
@@ -214,6 +268,8 @@ def _recomputed(ctx) -> dict:
 )
 def decision_right(ctx):
     version = _decided(ctx)
+    if _first_champion(ctx):
+        return _first_champion_right(ctx, version)
     rmse = _recomputed(ctx)
     right = "promote" if rmse["challenger"] < rmse["champion"] else "reject"
     recorded = version.tags["decision"]
@@ -234,6 +290,27 @@ def decision_right(ctx):
                  evidence=evidence, tag=tag, claimed=claimed, recomputed=rmse[who])
     return passed("{right} is right: {comparison}, recomputed by ohcheck", evidence=evidence,
                   right=right, comparison=comparison)
+
+
+def _first_champion_right(ctx, version):
+    """No champion yet: the only right decision is promote, with the challenger's RMSE recorded truly."""
+    rmse = _recomputed(ctx)["challenger"]
+    recorded = version.tags["decision"]
+    evidence = {"recomputed": {"challenger": round(rmse, 2)}, "recorded": recorded, "right": "promote",
+                "first_champion": True}
+    if recorded != "promote":
+        fail("the evaluation decided {recorded}, but there was no champion yet: the first model must be registered "
+             "as the champion (promote)", evidence=evidence, recorded=recorded)
+    try:
+        claimed = float(version.tags["challenger_rmse"])
+    except ValueError:
+        fail("tag {tag}={value!r} is not a number", evidence=evidence, tag="challenger_rmse",
+             value=version.tags["challenger_rmse"])
+    if not math.isclose(claimed, rmse, rel_tol=1e-3, abs_tol=0.05):
+        fail("the version records {tag} {claimed:.1f}, but its logged forecasts give {recomputed:.1f}",
+             evidence=evidence, tag="challenger_rmse", claimed=claimed, recomputed=rmse)
+    return passed("promote is right: there was no champion yet, so the challenger (RMSE {rmse:.1f}, recomputed by "
+                  "ohcheck) is the first champion", evidence=evidence, rmse=rmse)
 
 
 # -- 06.5: only a better model is promoted; the endpoint serves the champion --------------------
@@ -309,6 +386,9 @@ def champion_served(ctx):
         fail("{endpoint} serves {champion}, but its forecasts are not the ones the evaluation judged: "
              "the evaluation did not test the model that is served, on the held-out days", evidence=evidence,
              endpoint=endpoint.name, champion=champion)
+    if promoted and _first_champion(ctx):
+        return passed("{endpoint} serves the champion {champion} (the first one: there was none before)",
+                      evidence=evidence, endpoint=endpoint.name, champion=champion)
     if promoted:
         return passed("{endpoint} serves the champion {champion} (promoted)", evidence=evidence,
                       endpoint=endpoint.name, champion=champion)

@@ -92,6 +92,60 @@ def test_04_fails_in_the_state_each_criterion_is_about(cli, fake, azure_team, pi
     assert expected in results[criterion]["message"]
 
 
+def _rerun(ws, status: str, steps: dict[str, str | None]) -> str:
+    """A newer run of challenge 04's pipeline, its steps ending as `steps` says (None: never started)."""
+    from .fake_azureml.seed import DEPLOY_COMMAND, REGISTER_COMMAND, TRAIN_COMMAND
+
+    return ws.add_pipeline_job(
+        experiment=EXPERIMENT, display_name="train-register-deploy", status=status,
+        inputs={"data": ("uri_file", "azureml:transaction_ts2013@latest"), "endpoint": ENDPOINT},
+        steps=[
+            PipelineStep("train", component="train_adventureworks_forecast", from_file=True, command=TRAIN_COMMAND,
+                         inputs={"data": "${{parent.inputs.data}}"}, outputs={"model": ("uri_folder", None)},
+                         status=steps["train"]),
+            PipelineStep("register", component="register_adventureworks_forecast", from_file=True,
+                         command=REGISTER_COMMAND, inputs={"model": "${{parent.jobs.train.outputs.model}}"},
+                         outputs={"model_info": ("uri_folder", None)}, status=steps["register"]),
+            PipelineStep("deploy", component="deploy_adventureworks_forecast", from_file=True, command=DEPLOY_COMMAND,
+                         inputs={"model_info": "${{parent.jobs.register.outputs.model_info}}",
+                                 "endpoint": "${{parent.inputs.endpoint}}"}, status=steps["deploy"]),
+        ],
+    )
+
+
+def test_04_judges_a_newest_run_that_failed_and_names_the_older_completed_one(cli, fake, azure_team,  # noqa: F811
+                                                                               pipeline_seeded):
+    repo = azure_team("solved-04")
+    failed = _rerun(fake.workspace, "Failed", {"train": "Completed", "register": "Failed", "deploy": None})
+    code, results = verify_json(cli, repo, "04")
+    assert code == 1, _not_passed(results)
+    assert results["04.2"]["message"] == (
+        f"pipeline job train-register-deploy ({failed}) (Failed): train → register → deploy"
+    )
+    assert results["04.3"]["status"] == "failed"
+    assert results["04.3"]["message"] == (
+        f"the newest finished pipeline job train-register-deploy ({failed}) is Failed: register is Failed; "
+        f"deploy is NotStarted; an older one, train-register-deploy ({pipeline_seeded['pipeline_job']}), "
+        "completed, but the newest is the one that counts"
+    )
+    register_job = fake.workspace.jobs[failed].steps[1].job
+    assert results["04.3"]["evidence"]["step_jobs"]["register"] == register_job
+    assert [results[c]["status"] for c in ("04.4", "04.5")] == ["skipped"] * 2
+
+
+def test_04_says_when_the_newest_run_is_still_running_and_judges_the_one_before(cli, fake, azure_team,  # noqa: F811
+                                                                                pipeline_seeded):
+    repo = azure_team("solved-04")
+    running = _rerun(fake.workspace, "Running", {"train": "Running", "register": None, "deploy": None})
+    code, results = verify_json(cli, repo, "04")
+    assert code == 0, _not_passed(results)
+    note = f"; the newest, train-register-deploy ({running}), is still Running: this verdict is on the one before it"
+    assert results["04.2"]["message"] == (
+        f"pipeline job train-register-deploy ({pipeline_seeded['pipeline_job']}): train → register → deploy{note}"
+    )
+    assert results["04.3"]["message"].endswith(f"and its 3 steps Completed{note}")
+
+
 # -- 05: the triggers ---------------------------------------------------------------------------
 @pytest.fixture
 def triggered(fake, pipeline_seeded):  # noqa: F811
@@ -142,21 +196,23 @@ def _held_out(repo):
     return series.iloc[int(len(series) * 0.9):]
 
 
-def _seed_evaluation(fake, repo, seeded, *, data="transaction_ts", champion_forecast=True):  # noqa: F811
+def _seed_evaluation(fake, repo, seeded, *, data="transaction_ts", champion_forecast=True,  # noqa: F811
+                     champion="2"):
     """Challenge 06 done in the workspace: a retraining pipeline whose challenger beat the champion.
 
     The challenger trained up to the day before the held-out days, so the endpoint
     (the fake's score.py) forecasts them from day 0; the champion's logged forecasts
-    are 2000 off.
+    are 2000 off. champion None: there was none (the evaluation records "none" and
+    logs no champion forecast).
     """
     ws = fake.workspace
     held_out = _held_out(repo)
     k = len(held_out)
     challenger = default_behaviour({"data": [k]})[1]["result"]
-    champion = [float(v) + 2000.0 for v in held_out]
+    champion_days = [float(v) + 2000.0 for v in held_out]
     truth = [float(v) for v in held_out]
     rmse = {name: math.sqrt(sum((t - f) ** 2 for t, f in zip(truth, values)) / k)
-            for name, values in (("challenger", challenger), ("champion", champion))}
+            for name, values in (("challenger", challenger), ("champion", champion_days))}
     start, end = held_out.index[0].date(), held_out.index[-1].date()
     train_end = (start - dt.timedelta(days=1)).isoformat()
     pipeline = ws.add_pipeline_job(
@@ -174,9 +230,10 @@ def _seed_evaluation(fake, repo, seeded, *, data="transaction_ts", champion_fore
                          inputs={"challenger": "${{parent.jobs.train.outputs.model}}", "data": "${{parent.inputs.data}}"},
                          outputs={"decision": ("uri_folder", None)},
                          params={"holdout_start": start.isoformat(), "holdout_end": end.isoformat(),
-                                 "champion_version": "2"},
+                                 "champion_version": champion or "none"},
                          metric_history={"challenger_forecast": challenger,
-                                         **({"champion_forecast": champion} if champion_forecast else {})}),
+                                         **({"champion_forecast": champion_days}
+                                            if champion_forecast and champion else {})}),
             PipelineStep("register", component="register_adventureworks_forecast", from_file=True,
                          command="python register.py --model ${{inputs.model}} --decision ${{inputs.decision}} "
                                  "--model-info ${{outputs.model_info}}",
@@ -195,8 +252,9 @@ def _seed_evaluation(fake, repo, seeded, *, data="transaction_ts", champion_fore
         MODEL, version="3", job_name=steps["train"], path=f"azureml://jobs/{steps['train']}/outputs/model",
         type="custom_model",
         tags={"rmse": f"{rmse['challenger']:.4f}", "decision": "promote",
-              "reason": f"challenger RMSE {rmse['challenger']:.1f} < champion (version 2) RMSE {rmse['champion']:.1f}",
-              "champion_version": "2", "champion_rmse": f"{rmse['champion']:.4f}",
+              "reason": f"challenger RMSE {rmse['challenger']:.1f} < champion (version 2) RMSE {rmse['champion']:.1f}"
+              if champion else "there is no champion yet",
+              "champion_version": champion or "none", "champion_rmse": f"{rmse['champion']:.4f}" if champion else "none",
               "challenger_rmse": f"{rmse['challenger']:.4f}", "holdout": f"{start}..{end}",
               "evaluated_by": steps["evaluate"]},
     )
@@ -260,6 +318,32 @@ def test_06_fails_in_the_state_each_criterion_is_about(cli, fake, evaluated, cri
     _, results = verify_json(cli, repo, "06")
     assert results[criterion]["status"] == "failed", results[criterion]
     assert expected in results[criterion]["message"]
+
+
+def test_06_with_an_empty_registry_registers_the_first_model_as_the_champion(cli, fake, azure_team,  # noqa: F811
+                                                                               pipeline_seeded):
+    repo = azure_team("solved-07")
+    fake.workspace.models[MODEL].clear()  # nothing registered before the evaluation ran
+    _seed_evaluation(fake, repo, pipeline_seeded, champion=None)
+    code, results = verify_json(cli, repo, "06")
+    assert code == 0, _not_passed(results)
+    assert results["06.2"]["message"].endswith("there was no champion yet: the challenger forecast "
+                                               f"{results['06.2']['evidence']['held_out'][0]}.."
+                                               f"{results['06.2']['evidence']['held_out'][1]} and becomes the first champion")
+    assert results["06.4"]["message"].startswith("promote is right: there was no champion yet, so the challenger (RMSE ")
+    assert results["06.5"]["message"] == f"{ENDPOINT} serves the champion {MODEL}:3 (the first one: there was none before)"
+
+
+def test_06_2_fails_an_evaluation_that_says_no_champion_when_one_was_registered(cli, fake, evaluated):  # noqa: F811
+    repo, seeded = evaluated
+    fake.workspace.jobs.pop(seeded["pipeline_job"])
+    _seed_evaluation(fake, repo, seeded, champion=None)  # versions 1 and 2 are still there
+    _, results = verify_json(cli, repo, "06")
+    assert results["06.2"]["status"] == "failed", results["06.2"]
+    assert results["06.2"]["message"] == (
+        f"the evaluate step recorded no champion, but {MODEL} version 2 was registered before it ran: "
+        "it is the champion to compare the challenger with"
+    )
 
 
 # -- 07: the resources the YAML describes exist -------------------------------------------------------

@@ -87,6 +87,32 @@ def test_a_failing_step_stops_the_pipeline_and_fails_04_3(cli, team_repo):
     assert results["04.4"]["status"] == "skipped"
 
 
+def test_a_newest_run_that_failed_after_a_completed_one_is_judged_and_said(cli, team_repo):
+    """The older completed run does not hide the newest failure: 04.3 fails, names both, and 04.4-04.5 wait."""
+    repo = team_repo("solved-04")
+    _, before = verify_json(cli, repo, "04")
+    completed = before["04.3"]["evidence"]["job"]
+    register = repo / "src" / "register.py"
+    register.write_text(register.read_text().replace("def main() -> None:", "def main() -> None:\n    raise SystemExit('broken on purpose')\n\n\ndef _unused() -> None:", 1))
+    run = cli("pipeline", "run", cwd=repo)
+    assert run.exit_code == 1, run.output
+    code, results = verify_json(cli, repo, "04")
+    assert code == 1
+    newest = results["04.3"]["evidence"]["job"]
+    assert newest != completed
+    assert results["04.2"]["status"] == "passed"
+    assert results["04.2"]["message"] == f"pipeline job train-register-deploy ({newest}) (Failed): train → register → deploy"
+    assert results["04.3"]["status"] == "failed"
+    assert results["04.3"]["message"] == (
+        f"the newest finished pipeline job train-register-deploy ({newest}) is Failed: register is Failed; "
+        f"deploy is NotStarted; an older one, train-register-deploy ({completed}), completed, "
+        "but the newest is the one that counts"
+    )
+    assert results["04.3"]["evidence"]["older_completed"] == completed
+    assert "register" in results["04.3"]["evidence"]["step_jobs"]
+    assert [results[c]["status"] for c in ("04.4", "04.5")] == ["skipped"] * 2
+
+
 def test_steps_not_wired_by_data_fail_04_1_saying_which_binding_is_missing(cli, team_repo):
     repo = team_repo("solved-04")
     pipeline = repo / "pipelines" / "train-deploy.yml"

@@ -116,3 +116,35 @@ def test_the_endpoint_window_check_finds_the_judged_forecasts_anywhere_ahead(pac
     assert module._window_matches([1.0, 2.0, 3.0, 4.0, 5.0], [3.0, 4.0], at=2)
     assert not module._window_matches([1.0, 2.0, 3.0, 4.0, 5.0], [3.0, 4.0], at=1)
     assert not module._window_matches([1.0, 2.0, 3.0], [3.0, 4.0], at=2)
+
+
+def test_with_an_empty_registry_the_first_model_becomes_the_champion_and_a_reject_is_wrong(cli, team_repo):
+    """The original hack: no model yet → the challenger is registered as the first champion, and ohcheck says so."""
+    repo = team_repo("solved-06")
+    own_port(repo)
+    _registry(repo).delete_registered_model(MODEL)
+    try:
+        run = cli("pipeline", "run", cwd=repo)
+        assert run.exit_code == 0, run.output
+        code, results = verify_json(cli, repo, "06")
+        assert code == 0, [(k, v["status"], v["message"]) for k, v in results.items() if v["status"] != "passed"]
+        assert results["06.2"]["message"].endswith(
+            "train → evaluate → register → deploy; there was no champion yet: the challenger forecast "
+            "2014-05-01..2014-05-31 and becomes the first champion"
+        )
+        assert results["06.2"]["evidence"]["registered_before"] == []
+        assert results["06.3"]["message"] == f"{MODEL} version 1: promote — there is no champion yet"
+        assert results["06.4"]["message"].startswith("promote is right: there was no champion yet, so the challenger (RMSE ")
+        assert results["06.5"]["message"] == (
+            f"aw-forecast-testers serves the champion {MODEL}:1 (the first one: there was none before)"
+        )
+        # A wrong decision still fails: with no champion, rejecting the first model registers nothing.
+        _registry(repo).set_model_version_tag(MODEL, "1", "decision", "reject")
+        _, results = verify_json(cli, repo, "06")
+    finally:
+        cli("serve", "--stop", cwd=repo)
+    assert results["06.4"]["status"] == "failed"
+    assert results["06.4"]["message"] == (
+        "the evaluation decided reject, but there was no champion yet: "
+        "the first model must be registered as the champion (promote)"
+    )

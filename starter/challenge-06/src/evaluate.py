@@ -13,6 +13,9 @@ TODO (challenge 06):
   "challenger_forecast", value, step=day)` and "champion_forecast"), both RMSEs
   (challenger_rmse, champion_rmse), params holdout_start and holdout_end
   (YYYY-MM-DD), and the decision: promote only if the challenger's RMSE is lower;
+* no registered version yet (no champion): the challenger becomes the first
+  champion — promote it, log only challenger_forecast, and record
+  champion_version "none" (an MLflow param) and champion_rmse "none";
 * write OUT/decision.json for the register step: decision, reason,
   champion_version, champion_rmse, challenger_rmse, holdout, evaluated_by (this
   step's MLflow run id). The register step records it on the model version.
