@@ -99,11 +99,18 @@ FAILING_STATES = [
         "dependencies": ["python=3.11", {"pip": ["pandas", "numpy>=1.26", "mlflow==2.16.2"]}]}),
      "azureml:adventureworks-env:2 leaves 2 dependencies unpinned: pandas, numpy>=1.26"),
     ("02.1", lambda ws, s: ws.environments.clear(), "no environment adventureworks-env in the workspace"),
+    ("02.1", lambda ws, s: ws.add_environment("adventureworks-env", version="2", conda_file={
+        "dependencies": ["python=3.11", {"pip": ["pandas==2.2.3", "mlflow==2.16.2"]}]}),
+     "azureml:adventureworks-env:2 does not include azureml-mlflow, which lets MLflow log to the workspace from a job "
+     "(its pip packages: pandas, mlflow)"),
     ("02.2", lambda ws, s: ws.jobs.clear(), "experiment adventureworks-forecast has no job yet"),
     ("02.2", lambda ws, s: _replace_training_job(ws, s, command="python other.py"), "ran train.py as a command job"),
     ("02.3", lambda ws, s: _replace_training_job(ws, s, compute="gpu-cluster"), "ran on gpu-cluster, not on cluster cpu-cluster"),
     ("02.4", lambda ws, s: _replace_training_job(ws, s, inputs={"data": ("uri_file", "azureml://datastores/workspaceblobstore/paths/x.csv")}),
-     "takes none of the data assets"),
+     "does not take the data asset transaction_ts2013 as input"),
+    ("02.4", lambda ws, s: _replace_training_job(ws, s, inputs={"data": ("uri_file", "azureml:transaction_ts:1")}),
+     "took the data asset transaction_ts as its input data (azureml:transaction_ts:1); this challenge trains on "
+     "transaction_ts2013, the 2013 series"),
     ("02.5", lambda ws, s: _replace_training_job(ws, s, status="Failed"), "ended Failed"),
     ("02.5", lambda ws, s: _replace_training_job(ws, s, status="Running"), "is still Running: wait for it to finish"),
     ("02.6", lambda ws, s: _replace_training_job(ws, s, metrics={"rmse": 441.2, "mae": 377.9, "r2": 0.18}), "logged no mape"),
