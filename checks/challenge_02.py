@@ -27,7 +27,8 @@ _CONDA_PIN = re.compile(r"^[A-Za-z0-9_.\-]+(?:::[A-Za-z0-9_.\-]+)?\s*==?\s*[A-Za
     "02.1",
     "Verify that the registered environment includes azureml-mlflow and pins its conda and pip dependencies",
     hint="List azureml-mlflow among the pip packages of the environment's conda file, give every dependency an "
-    "exact version (`python=3.11`, `pip=24.0`, `pandas==2.2.3`, `azureml-mlflow==1.57.0` ...) and register it (`az ml environment create --file environment/adventureworks-env.yml`).",
+    "exact version (`python=3.11`, `pip=24.0`, `pandas==2.2.3`, `azureml-mlflow==1.57.0` ...) and register it "
+    "(`az ml environment create --file environment/adventureworks-env.yml`).",
 )
 def environment_pinned(ctx):
     name = ctx.config.environment
@@ -155,8 +156,7 @@ def job_on_cluster(ctx):
 )
 def job_took_data_asset(ctx):
     job = training_job(ctx)
-    # The page asks for the 2013 series: the model of challenges 01 and 03 is judged on its held-out days,
-    # and challenge 06 is where training moves to both years.
+    # The page asks for the 2013 series, on both targets; training on both years is challenge 06's.
     wanted = ctx.config.data_assets.year2013
     other = None
     for key, io in job.inputs.items():
