@@ -342,7 +342,13 @@ class LocalTarget:
         import mlflow.artifacts  # imported lazily: slow to import
 
         def listed(uri: str) -> list[Any]:
-            return list(mlflow.artifacts.list_artifacts(artifact_uri=uri, tracking_uri=self.tracking_uri) or [])
+            if uri.startswith("runs:/"):  # MLflow lists `runs:/<id>` (a run's root) only by run id
+                run_id, _, path = uri.removeprefix("runs:/").strip("/").partition("/")
+                found = mlflow.artifacts.list_artifacts(run_id=run_id, artifact_path=path or None,
+                                                        tracking_uri=self.tracking_uri)
+            else:
+                found = mlflow.artifacts.list_artifacts(artifact_uri=uri, tracking_uri=self.tracking_uri)
+            return list(found or [])
 
         root = source.rstrip("/")
         files: list[str] = []
