@@ -61,9 +61,17 @@ def model_registered_from_job(ctx):
     if job.status != "Completed":
         fail("{model} version {version} comes from job {job}, which ended {status}", model=model.name,
              version=model.version, job=job.name, status=job.status)
+    # Lineage alone is not a model: a version registered from a deploy step's run names a job but holds
+    # nothing (`ohcheck serve` refuses it). Where the target cannot look (holds_model None), lineage decides.
+    contents = ctx.target.model_contents(model)
+    evidence = {"model": model.name, "version": model.version, "job": job.name, "source": model.source,
+                "contents": contents.found if isinstance(contents.found, list) else str(contents.found)}
+    if contents.holds_model is False:
+        fail("{model} version {version} comes from job {job} but holds no model: {found}", evidence=evidence,
+             model=model.name, version=model.version, job=job_label(job), found=contents.found)
     return passed(
         "{model} version {version} from job {job}",
-        evidence={"model": model.name, "version": model.version, "job": job.name, "source": model.source},
+        evidence=evidence,
         model=model.name, version=model.version, job=job_label(job),
     )
 

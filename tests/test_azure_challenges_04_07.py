@@ -56,6 +56,18 @@ def test_04_passes_in_a_workspace_where_the_pipeline_ran(cli, fake, azure_team, 
     assert [r for r in fake.requests if r.method not in ("GET", "POST")] == []
 
 
+def test_03_1_fails_a_version_registered_from_the_deploy_steps_job(cli, fake, azure_team, pipeline_seeded):  # noqa: F811
+    # The deploy step names a job of the experiment that Completed, but it has no model output.
+    deploy_job = pipeline_seeded["step_jobs"]["deploy"]
+    fake.workspace.add_model_version(MODEL, version="3", job_name=deploy_job,
+                                     path=f"azureml://jobs/{deploy_job}/outputs/model", type="custom_model")
+    _, results = verify_json(cli, azure_team("solved-04"), "03")
+    result = results["03.1"]
+    assert result["status"] == "failed", result
+    assert result["message"].endswith(f"but holds no model: job {deploy_job} has no output model (its outputs: none)"), \
+        result["message"]
+
+
 def _drop_deploy(ws, seeded):
     record = ws.jobs[seeded["pipeline_job"]]
     record.steps = [s for s in record.steps if s.name != "deploy"]

@@ -106,3 +106,31 @@ def test_the_environment_is_the_repos_yaml_read_by_azure_ai_mls_loader(config, t
     with pytest.raises(TargetError) as caught:
         LocalTarget(config, tmp_path).environment("adventureworks-env")
     assert "is not a valid CLI v2 environment YAML" in str(caught.value)
+
+
+def test_what_a_model_versions_source_holds_in_every_form_mlflow_accepts(config, tmp_path):
+    from mlflow.tracking import MlflowClient
+
+    (tmp_path / ".ohcheck").mkdir()
+    uri = resolve_tracking_uri(config.local.tracking_uri, tmp_path)
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    experiment = client.create_experiment("adventureworks-forecast", artifact_location=(tmp_path / "mlruns").as_uri())
+    run = client.create_run(experiment).info
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "model.pkl").write_bytes(b"x")
+    client.log_artifact(run.run_id, str(tmp_path / "m" / "model.pkl"), "outputs")
+    client.create_registered_model("m")
+    sources = {
+        f"{run.artifact_uri}/outputs": (True, ["model.pkl"]),
+        f"{run.artifact_uri}/outputs/model.pkl": (True, ["model.pkl"]),  # one file: MLflow lists nothing under it
+        f"runs:/{run.run_id}": (True, ["outputs/model.pkl"]),
+        f"runs:/{run.run_id}/outputs": (True, ["model.pkl"]),
+        str(tmp_path / "m"): (True, ["model.pkl"]),
+        f"runs:/{run.run_id}/model": (False, f"runs:/{run.run_id}/model holds no file; run {run.run_id} has the artifacts outputs/"),
+        f"{run.artifact_uri}/model": (False, f"{run.artifact_uri}/model holds no file; run {run.run_id} has the artifacts outputs/"),
+    }
+    for source in sources:
+        client.create_model_version("m", source=source, run_id=run.run_id)
+    target = LocalTarget(config, tmp_path)
+    seen = {v.source: target.model_contents(v) for v in target.models("m")}
+    assert {source: (c.holds_model, c.found) for source, c in seen.items()} == sources

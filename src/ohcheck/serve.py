@@ -204,6 +204,20 @@ def _model(config: Config, repo_root: Path, model_dir: Path | None, version: str
                 msg("{model!r} has no version {version} in the local registry (its versions: {versions}).",
                     model=config.model, version=version, versions=[v.version for v in versions])
             )
+    # The rule 03.1 judges by: a version whose source holds no file holds no model to serve.
+    from ohcheck.targets.base import TargetError
+
+    try:
+        contents = target.model_contents(latest)
+    except TargetError as exc:
+        raise UserError(exc.args[0]) from None
+    if contents.holds_model is False:
+        raise UserError(
+            msg("{model} version {version} holds no model: {found}.", model=config.model, version=latest.version,
+                found=contents.found),
+            hint=msg("Register the version from the training run's `model` artifact (challenge 03), or serve a "
+                     "folder with --model-dir outputs/model."),
+        )
     dest = repo_root / STORE_DIR / "serve" / config.model / latest.version
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)

@@ -48,6 +48,7 @@ from ohcheck.targets.base import (
     Identity,
     Job,
     JobIO,
+    ModelContents,
     ModelVersion,
     NotFound,
     Run,
@@ -497,6 +498,40 @@ class AzureTarget:
         versions = [_model(m) for m in found]
         return sorted(versions, key=lambda v: _version_key(v.version), reverse=True)
 
+    def model_contents(self, version: ModelVersion) -> ModelContents:
+        """Whether the job output a version was registered from (`azureml://jobs/<job>/outputs/<output>`) exists.
+
+        Reading the files themselves takes the storage account's data plane, which
+        ohcheck does not ask for; what the service knows is the job's outputs. A
+        version registered from an output the job does not have (a deploy step's,
+        which has no `model` output) holds nothing, whatever its name says. The
+        artifacts folder (`outputs/artifacts`, `default`: where `runs:/` models
+        live) and datastore paths cannot be looked into here: not judged.
+        """
+        path = version.source
+        parts = [p for p in path.removeprefix("azureml://").split("/") if p]
+        at = parts.index("jobs") if "jobs" in parts and "datastores" not in parts else -1
+        if at < 0 or len(parts) < at + 4 or parts[at + 2] != "outputs":
+            return ModelContents(None, msg("{path}: ohcheck cannot look inside it", path=path or msg("no path")))
+        job_name, output = parts[at + 1], parts[at + 3]
+        if output in ARTIFACT_OUTPUTS:
+            return ModelContents(None, msg("the artifacts of job {job}: ohcheck cannot look inside them", job=job_name))
+        job = self.job(job_name)
+        if job is None:
+            return ModelContents(False, msg("job {job}, which {path} names, does not exist", job=job_name, path=path))
+        io = job.outputs.get(output)
+        if io is None:
+            declared = [f"{k} ({o.type})" for k, o in job.outputs.items() if k not in ARTIFACT_OUTPUTS] or msg("none")
+            return ModelContents(False, msg("job {job} has no output {output} (its outputs: {declared})", job=job_name,
+                                            output=output, declared=declared))
+        if not io.type:
+            return ModelContents(None, msg("output {output} of job {job}", output=output, job=job_name))
+        if io.type not in MODEL_OUTPUT_TYPES:
+            return ModelContents(False, msg("output {output} of job {job} is a {type}, not a file or a folder",
+                                            output=output, job=job_name, type=io.type))
+        return ModelContents(True, msg("output {output} ({type}) of job {job}", output=output, type=io.type,
+                                       job=job_name))
+
     def endpoint(self, name: str) -> Endpoint | None:
         ml = self._ml()
         ep = self._missing(doing(msg("read online endpoint {name}", name=name)), lambda: ml.online_endpoints.get(name))
@@ -595,6 +630,12 @@ class AzureTarget:
                 return AccessDenied(msg("Azure refused the credential's token for MLflow (401): sign in again with `az login`"))
         return TargetError(msg("MLflow on the workspace failed while it tried to {what}: {error}", what=what,
                                error=_first_line(exc)))
+
+
+# Outputs a model can be registered from: a file or a folder (a model asset's own types too).
+MODEL_OUTPUT_TYPES = ("uri_folder", "uri_file", "custom_model", "mlflow_model", "triton_model")
+# Every job's artifacts folder, under either name the service uses for it.
+ARTIFACT_OUTPUTS = ("artifacts", "default")
 
 
 # -- SDK objects to plain types ---------------------------------------------------------

@@ -220,6 +220,22 @@ class ModelVersion:
 
 
 @dataclass(frozen=True)
+class ModelContents:
+    """What a model version's source holds, as far as the target can look (`Target.model_contents`).
+
+    `holds_model` is True when the source holds the model's files (locally: files
+    under the run artifact path; in Azure: the job output it names exists as a
+    file or folder output), False when it holds none (the path has no file; the
+    job has no such output), and None when the target cannot look inside it (a
+    datastore path): then nobody should fail on it. `found` says what is there,
+    for messages: the files, or what the run or the job has instead.
+    """
+
+    holds_model: bool | None
+    found: Any = ""  # a Msg, a list of files or text
+
+
+@dataclass(frozen=True)
 class Deployment:
     name: str
     state: str  # provisioning state: Succeeded, Updating, Failed ...
@@ -315,6 +331,10 @@ class Target(Protocol):
 
     def models(self, name: str) -> list[ModelVersion]:
         """The registered versions of a model, newest first."""
+        ...
+
+    def model_contents(self, version: ModelVersion) -> ModelContents:
+        """What a registered model version's source holds: whether a model is there, and what was found."""
         ...
 
     def endpoint(self, name: str) -> Endpoint | None:

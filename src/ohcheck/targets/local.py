@@ -17,7 +17,7 @@ MLflow and azure-ai-ml are imported inside the methods (each costs over a second
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ohcheck.config import Config
@@ -31,6 +31,7 @@ from ohcheck.targets.base import (
     Identity,
     Job,
     JobIO,
+    ModelContents,
     ModelVersion,
     NotOnThisTarget,
     Run,
@@ -302,6 +303,70 @@ class LocalTarget:
             )
             for v in sorted(versions, key=lambda v: int(v.version), reverse=True)
         ]
+
+    def model_contents(self, version: ModelVersion) -> ModelContents:
+        """The files under the version's source, the artifact path `ohcheck serve` downloads and serves.
+
+        A source that holds no file (a run without a `model` artifact, a folder that
+        is gone) holds no model: `ohcheck serve` cannot serve it. What the run has
+        instead is what was found.
+        """
+        import mlflow.artifacts  # imported lazily: slow to import
+
+        source = version.source
+        if not source:
+            return ModelContents(False, msg("no source at all"))
+        try:
+            files = self._files_under(source)
+        except Exception as exc:  # noqa: BLE001 - any store problem is "could not answer"
+            raise TargetError(msg("the local MLflow store could not list the files of {model} version {version} "
+                                  "({source}): {error}", model=version.name, version=version.version,
+                                  source=source, error=_first_line(exc))) from None
+        if files:
+            return ModelContents(True, files)
+        if not version.job_name or self._get_run(version.job_name) is None:
+            return ModelContents(False, msg("{source} holds no file", source=source))
+        try:
+            artifacts = sorted(a.path + ("/" if a.is_dir else "") for a in mlflow.artifacts.list_artifacts(
+                run_id=version.job_name, tracking_uri=self.tracking_uri))
+        except Exception:  # noqa: BLE001 - what the run has is only told, not judged
+            artifacts = []
+        if artifacts:
+            return ModelContents(False, msg("{source} holds no file; run {run} has the artifacts {artifacts}",
+                                            source=source, run=version.job_name, artifacts=artifacts))
+        return ModelContents(False, msg("{source} holds no file; run {run} has no artifact at all", source=source,
+                                        run=version.job_name))
+
+    def _files_under(self, source: str, limit: int = 50) -> list[str]:
+        """The files under an artifact URI (relative to it, at most `limit`); [source's name] if it is one file."""
+        import mlflow.artifacts  # imported lazily: slow to import
+
+        def listed(uri: str) -> list[Any]:
+            if uri.startswith("runs:/"):  # MLflow lists `runs:/<id>` (a run's root) only by run id
+                run_id, _, path = uri.removeprefix("runs:/").strip("/").partition("/")
+                found = mlflow.artifacts.list_artifacts(run_id=run_id, artifact_path=path or None,
+                                                        tracking_uri=self.tracking_uri)
+            else:
+                found = mlflow.artifacts.list_artifacts(artifact_uri=uri, tracking_uri=self.tracking_uri)
+            return list(found or [])
+
+        root = source.rstrip("/")
+        files: list[str] = []
+        pending = [""]
+        while pending and len(files) < limit:
+            folder = pending.pop(0)
+            for entry in listed(f"{root}/{folder}" if folder else root):
+                relative = f"{folder}/{PurePosixPath(entry.path).name}" if folder else PurePosixPath(entry.path).name
+                (pending if entry.is_dir else files).append(relative)
+        if files or "/" not in root:
+            return sorted(files)[:limit]
+        # MLflow lists nothing under a file: a version registered from one file holds that file.
+        parent, name = root.rsplit("/", 1)
+        try:
+            beside = listed(parent)
+        except Exception:  # noqa: BLE001 - a parent MLflow cannot list (runs:) holds no such file
+            return []
+        return [name] if any(not e.is_dir and PurePosixPath(e.path).name == name for e in beside) else []
 
     # -- the endpoint: azmlinfsrv at local.scoring_url ----------------------------------
     def endpoint(self, name: str) -> Endpoint | None:
