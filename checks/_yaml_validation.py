@@ -45,6 +45,11 @@ _NOISE = (
 )
 _VALIDATION = re.compile(r"Validation for \w+ failed:\s*")
 _MISSING_ARGUMENT = re.compile(r"missing \d+ required (?:keyword-only |positional )?arguments?: (.+)")
+# A union field that meets an OSError or TypeError in the SDK's own code reports it as
+# f"{trace[-1]} from {trace[-3]} {trace[-2]}" (azure/ai/ml/_schema/core/fields.py, UnionField):
+# the exception, then the SDK's source line and Python's ^^^ markers. Only the exception's words are the team's.
+_TRACEBACK = re.compile(r"^\s*[A-Za-z_][\w.]*(?:Error|Exception): (?:\[Errno \d+\] )?(?P<text>.*?) from "
+                        r"(?:\s{2,}|\s*File \").*$", re.DOTALL)
 _FIELD_WRAPPERS = ("value", "key")  # marshmallow's Dict(keys=..., values=...) nesting, not YAML keys
 _MAX_MESSAGE = 300
 
@@ -155,6 +160,9 @@ def _from_messages(value: Any, prefix: tuple[str, ...]) -> list[Problem]:
 
 def _from_text(text: str, prefix: tuple[str, ...]) -> list[Problem]:
     """A message, or the SDK's "Validation for X failed: {json}" wrapping more of them."""
+    traceback = _TRACEBACK.match(text)
+    if traceback:
+        text = traceback.group("text")
     match = _VALIDATION.search(text)
     if match:
         try:

@@ -304,3 +304,15 @@ def test_who_started_a_pipeline_job(pack):
     assert started_by(_job(display_name="train-register-deploy"), schedules) == ""
     assert started_by(_job(display_name="retrain-adventureworks-manual"), schedules) == ""
     assert started_by(_job(display_name="other-20250106T030000Z"), schedules) == ""
+
+
+def test_a_recurrences_pattern_is_said_as_the_times_it_fires(cli, team):
+    repo = team(solved=True)
+    _edit(repo, SCHEDULE, '  type: cron\n  expression: "0 3 * * 1"',
+          "  type: recurrence\n  frequency: week\n  interval: 1\n  schedule:\n"
+          "    hours: [5, 4]\n    minutes: [30, 0]\n    week_days: [monday, friday]")
+    _, results = verify_json(cli, repo, "05")
+    assert results["05.1"]["status"] == "passed", results["05.1"]["message"]
+    assert ("schedule retrain-adventureworks (every 1 week, at 04:00, 04:30, 05:00, 05:30 on Monday, Friday)"
+            in results["05.1"]["message"])
+    assert "{" not in results["05.1"]["message"]

@@ -219,6 +219,20 @@ def test_a_malformed_file_with_no_schema_is_named_when_its_kind_is_missing(cli, 
     assert results["07.1"]["message"].endswith(": not valid YAML, so ohcheck cannot tell what it is)")
 
 
+def test_a_loader_error_from_system_code_is_one_sentence_without_traceback_text(cli, repo07):
+    repo = repo07(solved=True)
+    deployment = repo / "endpoints" / "deployment.yml"
+    # An inline model whose folder does not exist: the SDK hashes it and quotes the line of its own code that failed.
+    _replace(deployment, "model: azureml:adventureworks-forecast@latest", "model:\n  path: ../model")
+    _, results = verify_json(cli, repo, "07")
+    assert results["07.3"]["status"] == "failed"
+    assert results["07.3"]["message"] == (
+        f"endpoints/deployment.yml:{_line_of(deployment, 'model:')}: model: No such file or directory: 'model'"
+    )
+    shown = cli("verify", "07", cwd=repo)
+    assert "with open" not in shown.output and "^^^" not in shown.output
+
+
 def _apply(repo: Path, body: str) -> Path:
     script = repo / "scripts" / "apply.sh"
     script.write_text("#!/usr/bin/env bash\nset -euo pipefail\n" + body)
