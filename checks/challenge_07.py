@@ -18,6 +18,11 @@ from ._az_apply import read_script, read_workflow
 from ._cli_yaml import KINDS, by_kind, find_yaml_files, label_of, schema_problem
 
 SHOWN = 6  # problems listed in a message; the evidence holds them all
+# Job statuses of a job that has not finished (Azure ML's words); Completed is done, the rest (Failed,
+# Canceled, NotResponding, Paused) ended without doing it.
+RUNNING = ("NotStarted", "Queued", "Preparing", "Provisioning", "Starting", "Running", "Finalizing", "CancelRequested")
+# Provisioning states of an endpoint or deployment on its way (Succeeded is done; Failed and Canceled are not).
+PROVISIONING = ("Creating", "Updating", "Provisioning")
 REQUIRED = ("command_job", "pipeline_job", "command_component", "online_endpoint", "online_deployment", "schedule")
 
 
@@ -35,6 +40,16 @@ def _listed(problems: list[str]) -> Msg:
     if len(problems) > SHOWN:
         return msg("{problems}; and {more} more", problems=problems[:SHOWN], more=len(problems) - SHOWN)
     return msg("{problems}", problems=list(problems))
+
+
+def _not_ready(what: Msg, state: str) -> Msg | None:
+    """Why an endpoint or deployment in this provisioning state is not there yet, or None when it Succeeded."""
+    if state == "Succeeded":
+        return None
+    if state in PROVISIONING:
+        return msg("{what} is still {state}: verify again when it has finished", what=what, state=state)
+    return msg("{what} is {state}, not Succeeded: fix what its logs say and apply it again", what=what,
+               state=state or "?")
 
 
 def _plain(messages: list) -> list[str]:
@@ -214,14 +229,22 @@ def resources_exist(ctx):
         else:
             problems.append(msg("there is no online endpoint {name} (ohcheck.yaml's endpoint)", name=endpoint_name))
     else:
-        found.append(msg("online endpoint {name}", name=endpoint_name))
-        present = {d.name for d in endpoint.deployments}
+        problem = _not_ready(msg("online endpoint {name}", name=endpoint_name), endpoint.state)
+        if problem:
+            problems.append(problem)
+        else:
+            found.append(msg("online endpoint {name}", name=endpoint_name))
+        present = {d.name: d for d in endpoint.deployments}
         for item in grouped["online_deployment"]:
             if item.name and item.name not in present:
                 problems.append(msg("endpoint {endpoint} has no deployment {name} ({path})",
                                     endpoint=endpoint_name, name=item.name, path=item.path))
             elif item.name:
-                found.append(msg("deployment {name}", name=item.name))
+                problem = _not_ready(msg("deployment {name}", name=item.name), present[item.name].state)
+                if problem:
+                    problems.append(problem)
+                else:
+                    found.append(msg("deployment {name}", name=item.name))
 
     schedules = {s.name for s in ctx.target.schedules()}
     for item in grouped["schedule"]:
@@ -234,11 +257,21 @@ def resources_exist(ctx):
         experiments = sorted({str(f.get("experiment_name") or ctx.config.experiment) for f in grouped[kind]})
         for experiment in experiments:
             jobs = ctx.memo(f"jobs:{experiment}", lambda e=experiment: ctx.target.jobs(e))
-            if not any(j.type == job_type for j in jobs):
+            of_type = sorted((j for j in jobs if j.type == job_type), key=lambda j: j.created or 0, reverse=True)
+            if not of_type:
                 problems.append(msg("experiment {experiment} has no {kind}", experiment=experiment,
                                     kind=label_of(kind)))
-            else:
+            elif any(j.status == "Completed" for j in of_type):
                 found.append(msg("{kind}s in {experiment}", kind=label_of(kind), experiment=experiment))
+            elif of_type[0].status in RUNNING:
+                # Applied, not done yet: a team that verifies right after apply.sh hears to wait, not that it failed.
+                problems.append(msg("the {kind} {job} in {experiment} is still {status}, and none has completed yet: "
+                                    "verify again when it has finished", kind=label_of(kind), job=of_type[0].name,
+                                    experiment=experiment, status=of_type[0].status))
+            else:
+                problems.append(msg("no {kind} in {experiment} completed (the latest, {job}, is {status})",
+                                    kind=label_of(kind), experiment=experiment, job=of_type[0].name,
+                                    status=of_type[0].status))
 
     evidence = {"found": _plain(found), "problems": _plain(problems)}
     if problems:
