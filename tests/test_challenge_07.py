@@ -233,6 +233,58 @@ def test_a_loader_error_from_system_code_is_one_sentence_without_traceback_text(
     assert "with open" not in shown.output and "^^^" not in shown.output
 
 
+INLINE_PIPELINE = """\
+$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json
+type: pipeline
+experiment_name: adventureworks-forecast
+settings:
+  default_compute: azureml:cpu-cluster
+inputs:
+  data:
+    type: uri_file
+    path: azureml:transaction_ts2013@latest
+jobs:
+  train:
+    type: command
+    code: ../src
+    command: python train.py --data ${{inputs.data}} --model-output ${{outputs.model}}
+    environment: azureml:adventureworks-env@latest
+    inputs:
+      data: ${{parent.inputs.data}}
+    outputs:
+      model:
+        type: uri_folder
+  register:
+    type: command
+    code: ../src
+    command: python register.py --model ${{inputs.model}} --model-info ${{outputs.model_info}}
+    environment: azureml:adventureworks-env@latest
+    inputs:
+      model: ${{parent.jobs.train.outputs.model}}
+    outputs:
+      model_info:
+        type: uri_folder
+  deploy:
+    type: command
+    code: ../src
+    command: python deploy.py --model-info ${{inputs.model_info}}
+    environment: azureml:adventureworks-env@latest
+    inputs:
+      model_info: ${{parent.jobs.register.outputs.model_info}}
+"""
+
+
+def test_a_pipeline_with_inline_command_steps_has_its_components_for_04_1_and_07_1_alike(cli, repo07):
+    repo = repo07(solved=True)
+    shutil.rmtree(repo / "components")
+    (repo / "pipelines" / "train-deploy.yml").write_text(INLINE_PIPELINE)
+    _, results04 = verify_json(cli, repo, "04")
+    assert results04["04.1"]["status"] == "passed", results04["04.1"]["message"]
+    _, results = verify_json(cli, repo, "07")
+    assert results["07.1"]["status"] == "passed", results["07.1"]["message"]
+    assert "3 command components inline in pipelines/train-deploy.yml" in results["07.1"]["message"]
+
+
 def _apply(repo: Path, body: str) -> Path:
     script = repo / "scripts" / "apply.sh"
     script.write_text("#!/usr/bin/env bash\nset -euo pipefail\n" + body)
