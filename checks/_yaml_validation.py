@@ -34,7 +34,7 @@ import yaml
 
 from ohcheck.i18n import Msg, msg
 
-from ._cli_yaml import YamlFile
+from ._cli_yaml import KINDS, YamlFile
 
 # Messages the SDK adds to every alternative of a union field, whatever was wrong.
 _NOISE = (
@@ -57,34 +57,23 @@ Problem = tuple[tuple[str, ...], str]  # (field path, message: the SDK's words, 
 
 
 def loaders() -> dict[str, Callable[..., Any]]:
-    """The loader of each kind. azure-ai-ml is imported here, not at module level: it takes 1-2 s."""
-    from azure.ai.ml import (
-        load_component,
-        load_data,
-        load_environment,
-        load_job,
-        load_online_deployment,
-        load_online_endpoint,
-    )
+    """The loader of each kind (KINDS' `loader`: the function `az ml <group> create` loads the file with).
 
-    try:
-        from azure.ai.ml import load_schedule  # type: ignore[attr-defined]
-    except ImportError:  # not exported by azure-ai-ml 1.35: it lives with the other load functions
-        from azure.ai.ml.entities._load_functions import load_schedule
+    azure-ai-ml is imported here, not at module level: it takes 1-2 s.
+    """
+    import azure.ai.ml
+    from azure.ai.ml.entities import _load_functions
 
     # Loading a pipeline builds schema classes the SDK marks experimental, and each logs a
     # warning to stderr once; they say nothing about the team's YAML.
     logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
-    return {
-        "data": load_data,
-        "environment": load_environment,
-        "command_job": load_job,
-        "pipeline_job": load_job,
-        "command_component": load_component,
-        "online_endpoint": load_online_endpoint,
-        "online_deployment": load_online_deployment,
-        "schedule": load_schedule,
-    }
+    found = {}
+    for kind in KINDS.values():
+        # load_schedule is not exported by azure-ai-ml 1.35: it lives with the other load functions.
+        load = getattr(azure.ai.ml, kind.loader, None) or getattr(_load_functions, kind.loader, None)
+        if load is not None:
+            found[kind.key] = load
+    return found
 
 
 def sdk_version() -> str:

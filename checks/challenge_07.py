@@ -97,7 +97,8 @@ def yaml_for_every_kind(ctx):
     # registers it as one, and 04.1 takes it as a step): the components need no files of their own.
     missing += [KINDS[kind].label for kind in REQUIRED
                 if not grouped[kind] and not (kind == "command_component" and inline)]
-    evidence = {str(KINDS[kind].label): [f.path for f in found] for kind, found in grouped.items()}
+    evidence = {str(KINDS[kind].label): [f.path for f in found] for kind, found in grouped.items()
+                if found or kind in REQUIRED or kind == "data"}
     if missing:
         unreadable = [f"{f.path}:{f.syntax.line}" for f in files if f.syntax is not None and f.kind is None]
         if len(unreadable) == 1:
