@@ -50,7 +50,9 @@ _MISSING_ARGUMENT = re.compile(r"missing \d+ required (?:keyword-only |positiona
 # the exception, then the SDK's source line and Python's ^^^ markers. Only the exception's words are the team's.
 _TRACEBACK = re.compile(r"^\s*[A-Za-z_][\w.]*(?:Error|Exception): (?:\[Errno \d+\] )?(?P<text>.*?) from "
                         r"(?:\s{2,}|\s*File \").*$", re.DOTALL)
-_FIELD_WRAPPERS = ("value", "key")  # marshmallow's Dict(keys=..., values=...) nesting, not YAML keys
+_FIELD_WRAPPERS = ("value", "key")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_DETAIL = re.compile(r"^\(([\w.]+)\) (.+)$", re.MULTILINE)  # marshmallow's Dict(keys=..., values=...) nesting, not YAML keys
 _MAX_MESSAGE = 300
 
 Problem = tuple[tuple[str, ...], str]  # (field path, message: the SDK's words, or a Msg of ohcheck's)
@@ -85,10 +87,13 @@ def sdk_version() -> str:
         return "?"
 
 
-def validate(item: YamlFile, root: Path, load: Callable[..., Any] | None) -> list[Msg]:
+def validate(item: YamlFile, root: Path, load: Callable[..., Any] | None,
+             overrides: list[dict[str, str]] | None = None) -> list[Msg]:
     """The file's problems as `file:line: message`, empty when the loader accepts it.
 
-    A file that is not valid YAML gets its syntax problem, whatever it was meant to be.
+    `overrides` are what the `az ml` command that applies the file passes (--endpoint-name,
+    --set ...): the file is loaded with them, as `az` loads it. A file that is not valid YAML
+    gets its syntax problem, whatever it was meant to be.
     """
     if item.syntax is not None or load is None:
         syntax = item.syntax
@@ -96,11 +101,15 @@ def validate(item: YamlFile, root: Path, load: Callable[..., Any] | None) -> lis
                     problem=syntax.problem)] if syntax else []
     problems: list[Problem] = []
     try:
-        load(source=str(item.absolute))
+        entity = load(source=str(item.absolute), params_override=list(overrides or []))
+        _sdk_validate(entity)
     except Exception as exc:  # noqa: BLE001 - every loader error, whatever its class, is the team's to fix
         problems = problems_of(exc)
     if item.kind == "data":
         problems += _missing_local_path(item)
+    if item.kind in ("online_deployment", "kubernetes_online_deployment", "model_batch_deployment",
+                     "batch_deployment"):
+        problems += _missing_code(item)
     node = _compose(item.text)
     lines = []
     for path, message in problems:
@@ -115,12 +124,36 @@ def validate(item: YamlFile, root: Path, load: Callable[..., Any] | None) -> lis
     return list(dict.fromkeys(lines))
 
 
+def _sdk_validate(entity: Any) -> None:
+    """The checks azure-ai-ml runs on the loaded entity before `az ml` sends it (they raise ValidationException).
+
+    Environment.validate(): an image or a build, not both, nor neither (a conda file alone is refused);
+    a deployment's `_validate()`: its name, and its code configuration's (a code folder needs a scoring script).
+    """
+    from azure.ai.ml.entities import Environment
+
+    if isinstance(entity, Environment):
+        entity.validate()
+        return
+    if type(entity).__name__.endswith("Deployment") and callable(getattr(entity, "_validate", None)):
+        entity._validate()
+        code = getattr(entity, "code_configuration", None)
+        if code is not None and callable(getattr(code, "_validate", None)):
+            code._validate()
+
+
 def problems_of(exc: BaseException) -> list[Problem]:
     """The (field path, message) pairs of a loader's exception."""
+    from azure.ai.ml.exceptions import MlException
     from marshmallow import ValidationError
 
+    details = _DETAIL.findall(_ANSI.sub("", str(exc))) if isinstance(exc, MlException) else []
     if isinstance(exc, ValidationError):
         found = _from_messages(exc.messages, ())
+    elif details:
+        # The SDK's report for a terminal (colours, "1) At least one required parameter is missing",
+        # Resolutions ...): what is wrong is under Details, one "(field) message" a line, "(x)" for none.
+        found = [(() if field == "x" else tuple(field.split(".")), text.strip()) for field, text in details]
     elif isinstance(exc, TypeError) and _MISSING_ARGUMENT.search(str(exc)):
         # A schedule without `trigger:` reaches the entity's constructor: the SDK raises a bare TypeError.
         names = re.findall(r"'([^']+)'", _MISSING_ARGUMENT.search(str(exc)).group(1))
@@ -199,10 +232,35 @@ def _missing_local_path(item: YamlFile) -> list[Problem]:
     path = item.get("path")
     if not isinstance(path, str) or not path or re.match(r"^[a-z][a-z0-9+.-]*:", path, re.IGNORECASE):
         return []  # azureml:, https://, wasbs://, abfss:// ... are Azure's to resolve
-    if (item.absolute.parent / path).exists():
+    local = item.absolute.parent / path
+    if not local.exists():
+        return [(("path",), msg("{path} does not exist (a data asset's local path is relative to its YAML file)",
+                                path=path))]
+    # `az ml data create` uploads a uri_file's path as one file and a uri_folder's as a folder:
+    # the loader takes either, the upload refuses the other (the service's rule for the asset types).
+    kind = item.get("type") or "uri_folder"
+    if kind == "uri_file" and local.is_dir():
+        return [(("path",), msg("{path} is a folder, and a uri_file data asset is one file: name the file, "
+                                "or make it a uri_folder", path=path))]
+    if kind == "uri_folder" and local.is_file():
+        return [(("path",), msg("{path} is a file, and a uri_folder data asset is a folder: name the folder, "
+                                "or make it a uri_file", path=path))]
+    return []
+
+
+def _missing_code(item: YamlFile) -> list[Problem]:
+    """A deployment's `code_configuration.code` folder that is not there.
+
+    The loader keeps it as a string; `az ml online-deployment create` fails only when it uploads it.
+    """
+    configuration = item.get("code_configuration")
+    code = configuration.get("code") if isinstance(configuration, dict) else None
+    if not isinstance(code, str) or not code or re.match(r"^[a-z][a-z0-9+.-]*:", code, re.IGNORECASE):
+        return []  # azureml:, https:// ... are Azure's to resolve
+    if (item.absolute.parent / code).exists():
         return []
-    return [(("path",), msg("{path} does not exist (a data asset's local path is relative to its YAML file)",
-                            path=path))]
+    return [(("code_configuration", "code"),
+             msg("{path} does not exist (the code folder is relative to the YAML file)", path=code))]
 
 
 def _compose(text: str) -> yaml.Node | None:
@@ -266,5 +324,5 @@ def _relative(message: str, root: Path) -> str:
 
 
 def _clip(message: str) -> str:
-    message = " ".join(message.split())
+    message = " ".join(_ANSI.sub("", message).split())  # no terminal colour codes
     return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 3] + "..."

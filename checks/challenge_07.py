@@ -30,6 +30,22 @@ def _files(ctx):
     return ctx.memo("cli-yaml", lambda: find_yaml_files(ctx.repo.root, ctx.config.paths.components))
 
 
+def _sources(ctx) -> list:
+    """scripts/apply.sh and the workflows, read for their `az ml` commands (07.3 and 07.4 both use them)."""
+    def read():
+        root, script = ctx.repo.root, ctx.config.paths.apply_script
+        sources = []
+        if ctx.repo.path(script).is_file():
+            sources.append(read_script(root, script))
+        workflows = ctx.repo.path(ctx.config.paths.workflows)
+        if workflows.is_dir():
+            for path in sorted([*workflows.glob("*.yml"), *workflows.glob("*.yaml")]):
+                sources.append(read_workflow(root, ctx.repo.relative(path)))
+        return sources
+
+    return ctx.memo("apply-sources", read)
+
+
 def _data_asset_names(ctx) -> list[str]:
     names = ctx.config.data_assets
     return [names.all, names.year2013, names.year2014]
@@ -154,9 +170,16 @@ def valid_by_loaders(ctx):
         load = loaders()
     except ImportError as exc:
         undecided("azure-ai-ml cannot be imported ({error}): install ohcheck's dependencies again", error=exc)
+    # Each file as `az` loads it: with what each command that applies it lays over it (--endpoint-name, --set ...).
+    applied: dict[str, list] = {}
+    for command in (c for s in _sources(ctx) for c in s.commands):
+        if command.resolved:
+            applied.setdefault(command.resolved, []).append(command.overrides())
     problems = []
     for item in files:
-        problems += validate(item, ctx.repo.root, load.get(item.kind))
+        for overrides in list({repr(o): o for o in applied.get(item.path, [[]])}.values()):
+            problems += validate(item, ctx.repo.root, load.get(item.kind), overrides)
+    problems = list(dict.fromkeys(problems))
     evidence = {"files": [f.path for f in files], "problems": _plain(problems), "azure-ai-ml": sdk_version()}
     if problems:
         fail(_listed(problems), evidence=evidence)
@@ -173,15 +196,8 @@ def valid_by_loaders(ctx):
     "online-deployment, schedule).",
 )
 def applied_in_working_order(ctx):
-    root = ctx.repo.root
     script = ctx.config.paths.apply_script
-    sources = []
-    if ctx.repo.path(script).is_file():
-        sources.append(read_script(root, script))
-    workflows = ctx.repo.path(ctx.config.paths.workflows)
-    if workflows.is_dir():
-        for path in sorted([*workflows.glob("*.yml"), *workflows.glob("*.yaml")]):
-            sources.append(read_workflow(root, ctx.repo.relative(path)))
+    sources = _sources(ctx)
     applying = [s for s in sources if s.commands]
     if not applying:
         unreadable = [p for s in sources for p in s.problems]

@@ -182,6 +182,44 @@ def test_an_invalid_field_fails_on_its_line(cli, repo07, path, old, new, at, exp
     assert results["07.3"]["evidence"]["problems"][0] == f"{path}:{_line_of(repo / path, at)}: {expected}"
 
 
+@pytest.mark.parametrize(
+    ("path", "old", "new", "at", "expected"),
+    [
+        ("data-assets/transaction_ts2014.yml", "path: ../data/mlops_forecast_data2014.csv", "path: ../data",
+         "path:", "path: ../data is a folder, and a uri_file data asset is one file: name the file, or make it a "
+         "uri_folder"),
+        ("environment/adventureworks-env.yml", "image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest\n",
+         "", "$schema", "Docker image or Dockerfile is required for environments"),
+        ("endpoints/deployment.yml", "  code: ../src", "  code: ../source", "code: ../source",
+         "code_configuration.code: ../source does not exist (the code folder is relative to the YAML file)"),
+    ],
+    ids=["uri-file-is-a-folder", "conda-file-without-image", "code-folder-missing"],
+)
+def test_what_az_ml_refuses_at_create_time_fails_too(cli, repo07, path, old, new, at, expected):
+    repo = repo07(solved=True)
+    _replace(repo / path, old, new)
+    _, results = verify_json(cli, repo, "07")
+    assert results["07.3"]["status"] == "failed"
+    assert results["07.3"]["evidence"]["problems"][0] == f"{path}:{_line_of(repo / path, at)}: {expected}"
+
+
+def test_a_deployment_is_loaded_with_the_endpoint_name_its_az_ml_command_passes(cli, repo07):
+    repo = repo07(solved=True)
+    deployment = repo / "endpoints" / "deployment.yml"
+    _replace(deployment, "endpoint_name: aw-forecast-t\n", "")
+    # The reference script passes --endpoint-name "$ENDPOINT": az loads the file with it, and so does 07.3.
+    _, results = verify_json(cli, repo, "07")
+    assert results["07.1"]["status"] == "passed", results["07.1"]["message"]
+    assert results["07.3"]["status"] == "passed", results["07.3"]["message"]
+    assert results["07.4"]["status"] == "passed", results["07.4"]["message"]
+    # Applied without it, the file lacks what az needs.
+    _apply(repo, IN_ORDER)
+    _, results = verify_json(cli, repo, "07")
+    assert results["07.3"]["message"] == (
+        f"endpoints/deployment.yml:{_line_of(deployment, '$schema')}: endpoint_name: Missing data for required field."
+    )
+
+
 def test_a_problem_that_names_no_field_is_on_the_first_line_of_yaml(cli, repo07):
     repo = repo07(solved=True)
     schedule = repo / "schedules" / "retrain-schedule.yml"
