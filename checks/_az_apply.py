@@ -51,6 +51,7 @@ def _known(value: str, key: str) -> str:
 _SEPARATORS = {";", "&&", "||", "|", "&", "(", ")", ";;", "|&"}
 _PREFIXES = {"if", "then", "else", "elif", "do", "while", "until", "!", "time", "{", "}", "exec", "command"}
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
+_SUBSTITUTION = re.compile(r"\$\(([^()]*)\)")
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 # $NAME, ${NAME}, ${NAME:-default}, ${NAME:=default}, and the same for a positional argument ($1).
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*|[0-9])(?::?[-=]([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*|[0-9])")
@@ -206,6 +207,11 @@ class _Shell:
             self.loops[words[1]] = self._expand_glob(words[words.index("in", 2) + 1:])
             return
         while words and _ASSIGNMENT.match(words[0]):
+            # JOB="$(az ml job create --file x.yml --query name -o tsv)": the command inside runs too.
+            for inner in _SUBSTITUTION.findall(words[0]):
+                tokens, problem = _tokens(inner)
+                for simple in [] if problem else _simple_commands(tokens):
+                    self._command(simple, line)
             self._assign(words[0])
             words = words[1:]
         if not words:

@@ -191,9 +191,9 @@ def valid_by_loaders(ctx):
     "07.4",
     "Validate that a script or workflow applies them with az ml in a working order",
     hint="In scripts/apply.sh (or a workflow's run steps): `az ml <group> create --file <yaml>` for the data "
-    "assets and the environment first, then the endpoint before its deployment, the command job, the pipeline "
-    "job and the schedule. Use the group of each file's kind (data, environment, job, online-endpoint, "
-    "online-deployment, schedule).",
+    "assets and the environment first, then the model the deployment serves (`az ml model create`, from the "
+    "training job's output), the endpoint before its deployment, the pipeline job and the schedule. Use the "
+    "group of each file's kind (data, environment, job, model, online-endpoint, online-deployment, schedule).",
 )
 def applied_in_working_order(ctx):
     script = ctx.config.paths.apply_script

@@ -80,7 +80,10 @@ def test_the_starter_fails_what_the_team_has_to_do(cli, repo07):
         "scripts/apply.sh: nothing applies the data asset transaction_ts2013 (data-assets/transaction_ts2013.yml); "
         "nothing applies the data asset transaction_ts2014 (there is no YAML for it yet); "
         f"scripts/apply.sh:{deployment} applies the online deployment (endpoints/deployment.yml) before the "
-        f"online endpoint (endpoints/endpoint.yml, line {endpoint}): a deployment is created under its endpoint"
+        f"online endpoint (endpoints/endpoint.yml, line {endpoint}): a deployment is created under its endpoint; "
+        f"scripts/apply.sh:{deployment}: the online deployment (endpoints/deployment.yml) serves model "
+        "adventureworks-forecast, which nothing before it registers: on a fresh workspace it does not exist yet "
+        "(register it first, e.g. `az ml model create --file <model YAML>` from the training job's output)"
     )
     assert results["07.5"]["message"].startswith("needs 07.1")
 
@@ -94,12 +97,12 @@ def test_the_solution_passes_and_the_workspace_criterion_is_skipped_locally(cli,
     }
     assert results["07.1"]["message"] == (
         "found 3 data assets, 1 environment, 1 command job, 1 pipeline job, 3 command components, "
-        "1 online endpoint, 1 online deployment, 1 schedule"
+        "1 online endpoint, 1 online deployment, 1 schedule, 1 model"
     )
     assert results["07.1"]["evidence"]["data asset"] == [
         "data-assets/transaction_ts.yml", "data-assets/transaction_ts2013.yml", "data-assets/transaction_ts2014.yml",
     ]
-    assert results["07.3"]["message"].startswith("all 12 files load with azure-ai-ml ")
+    assert results["07.3"]["message"].startswith("all 13 files load with azure-ai-ml ")
     applies = results["07.4"]["evidence"]["applies"]
     assert [a.split(": ", 1)[1] for a in applies][:4] == [
         "az ml data create --file data-assets/transaction_ts.yml",
@@ -334,6 +337,7 @@ az ml data create --file data-assets/transaction_ts.yml
 az ml data create --file data-assets/transaction_ts2013.yml
 az ml data create --file data-assets/transaction_ts2014.yml
 az ml environment create --file environment/adventureworks-env.yml
+az ml model create --file models/adventureworks-forecast.yml --path azureml://jobs/train-job-1/outputs/model
 az ml online-endpoint create --file endpoints/endpoint.yml
 az ml online-deployment create --file endpoints/deployment.yml --all-traffic
 az ml job create --file jobs/train-job.yml
@@ -461,7 +465,7 @@ def test_a_kind_applied_with_another_group_says_which_group_applies_it(cli, repo
     _apply(repo, IN_ORDER + "az ml online-endpoint create --file extra/cpu-cluster.yml\n")
     _, results = verify_json(cli, repo, "07")
     assert results["07.4"]["message"] == (
-        "scripts/apply.sh: scripts/apply.sh:12: az ml online-endpoint create --file extra/cpu-cluster.yml: "
+        "scripts/apply.sh: scripts/apply.sh:13: az ml online-endpoint create --file extra/cpu-cluster.yml: "
         "that file is a compute cluster, which `az ml compute create` applies"
     )
 
@@ -469,20 +473,51 @@ def test_a_kind_applied_with_another_group_says_which_group_applies_it(cli, repo
 def test_the_deployment_before_its_endpoint_fails_saying_why(cli, repo07):
     repo = repo07(solved=True)
     lines = IN_ORDER.splitlines()
-    lines[4], lines[5] = lines[5], lines[4]
+    lines[5], lines[6] = lines[6], lines[5]
     _apply(repo, "\n".join(lines) + "\n")
     _, results = verify_json(cli, repo, "07")
     assert results["07.4"]["status"] == "failed"
     assert results["07.4"]["message"] == (
-        "scripts/apply.sh: scripts/apply.sh:7 applies the online deployment (endpoints/deployment.yml) before "
-        "the online endpoint (endpoints/endpoint.yml, line 8): a deployment is created under its endpoint"
+        "scripts/apply.sh: scripts/apply.sh:8 applies the online deployment (endpoints/deployment.yml) before "
+        "the online endpoint (endpoints/endpoint.yml, line 9): a deployment is created under its endpoint"
     )
+
+
+def test_a_deployment_needs_the_model_it_serves_registered_before_it(cli, repo07):
+    repo = repo07(solved=True)
+    lines = IN_ORDER.splitlines()
+    model = lines.pop(4)
+    _apply(repo, "\n".join([*lines, model]) + "\n")
+    _, results = verify_json(cli, repo, "07")
+    assert results["07.4"]["message"] == (
+        "scripts/apply.sh: scripts/apply.sh:8 applies the online deployment (endpoints/deployment.yml) before the "
+        "model adventureworks-forecast (models/adventureworks-forecast.yml, line 12): the deployment serves that model"
+    )
+    # A job whose model output is named so registers it too (Azure ML registers a named output).
+    _replace(repo / "jobs" / "train-job.yml", "  model:\n    type: uri_folder",
+             "  model:\n    type: custom_model\n    name: adventureworks-forecast")
+    lines = IN_ORDER.splitlines()
+    lines.pop(4)
+    train = lines.pop(6)
+    _apply(repo, "\n".join([*lines[:4], train, *lines[4:]]) + "\n")
+    _, results = verify_json(cli, repo, "07")
+    assert results["07.4"]["status"] == "passed", results["07.4"]["message"]
+    # A model written inline is uploaded with the deployment: nothing has to register it first.
+    _replace(repo / "endpoints" / "deployment.yml", "model: azureml:adventureworks-forecast@latest",
+             "model:\n  path: ../model")
+    (repo / "model").mkdir()
+    (repo / "model" / "model.pkl").write_text("a model\n")
+    _replace(repo / "jobs" / "train-job.yml", "    type: custom_model\n    name: adventureworks-forecast",
+             "    type: uri_folder")
+    _apply(repo, "\n".join([*lines[:4], *lines[4:6], train, *lines[6:]]) + "\n")
+    _, results = verify_json(cli, repo, "07")
+    assert results["07.4"]["status"] == "passed", results["07.4"]["message"]
 
 
 def test_jobs_before_their_data_and_environment_fail(cli, repo07):
     repo = repo07(solved=True)
     lines = IN_ORDER.splitlines()
-    _apply(repo, "\n".join([lines[6], *lines[:6], *lines[7:]]) + "\n")
+    _apply(repo, "\n".join([lines[7], *lines[:7], *lines[8:]]) + "\n")
     _, results = verify_json(cli, repo, "07")
     message = results["07.4"]["message"]
     assert "scripts/apply.sh:3 applies the command job (jobs/train-job.yml) before the data asset transaction_ts " \
@@ -497,7 +532,7 @@ def test_a_file_applied_that_does_not_exist_fails(cli, repo07):
     _, results = verify_json(cli, repo, "07")
     assert results["07.4"]["status"] == "failed"
     assert results["07.4"]["message"] == (
-        "scripts/apply.sh: scripts/apply.sh:12: az ml data create --file data-assets/transaction_ts2015.yml: "
+        "scripts/apply.sh: scripts/apply.sh:13: az ml data create --file data-assets/transaction_ts2015.yml: "
         "data-assets/transaction_ts2015.yml does not exist"
     )
 
@@ -520,8 +555,8 @@ def test_a_deployment_sent_to_another_endpoint_than_the_one_created_fails(cli, r
            + IN_ORDER.replace("--file endpoints/endpoint.yml", '--file endpoints/endpoint.yml --name "$ENDPOINT"'))
     _, results = verify_json(cli, repo, "07")
     assert results["07.4"]["message"] == (
-        "scripts/apply.sh: scripts/apply.sh:9: the deployment goes to endpoint aw-forecast-t, but the endpoint "
-        "created is aw-forecast-other (scripts/apply.sh:8): pass the same name (--endpoint-name / --name) to both"
+        "scripts/apply.sh: scripts/apply.sh:10: the deployment goes to endpoint aw-forecast-t, but the endpoint "
+        "created is aw-forecast-other (scripts/apply.sh:9): pass the same name (--endpoint-name / --name) to both"
     )
 
 
@@ -533,6 +568,8 @@ EP_DIR=endpoints
 for asset in data-assets/*.yml; do az ml data create --file "$asset"; done
 az ml environment create \\
     --file environment/adventureworks-env.yml   # every job runs in it
+JOB="$(az ml job create --file jobs/train-job.yml --query name -o tsv)"
+az ml model create --file models/adventureworks-forecast.yml --path "azureml://jobs/$JOB/outputs/model"
 if ! az ml online-endpoint show --name x >/dev/null 2>&1; then
   az ml online-endpoint create -f "${EP_DIR}/endpoint.yml"
 fi
@@ -543,7 +580,6 @@ echo "Deploying to the endpoint;
 this message spans two lines"
 az ml online-deployment create --file=$EP_DIR/deployment.yml --all-traffic && echo deployed
 cd jobs
-az ml job create -f train-job.yml
 az ml job create -f "$PWD/../pipelines/train-deploy.yml"
 az ml schedule create --file ../schedules/retrain-schedule.yml
 """)
@@ -554,9 +590,10 @@ az ml schedule create --file ../schedules/retrain-schedule.yml
         "az ml data create --file data-assets/transaction_ts2013.yml",
         "az ml data create --file data-assets/transaction_ts2014.yml",
         "az ml environment create --file environment/adventureworks-env.yml",
+        "az ml job create --file jobs/train-job.yml",
+        "az ml model create --file models/adventureworks-forecast.yml",
         "az ml online-endpoint create --file endpoints/endpoint.yml",
         "az ml online-deployment create --file endpoints/deployment.yml",
-        "az ml job create --file jobs/train-job.yml",
         "az ml job create --file pipelines/train-deploy.yml",
         "az ml schedule create --file schedules/retrain-schedule.yml",
     ]
@@ -584,7 +621,8 @@ jobs:
         with:
           inlineScript: |
             {lines[4]}
-            {lines[5]} --endpoint-name ${{{{ vars.ENDPOINT }}}}
+            {lines[5]}
+            {lines[6]} --endpoint-name ${{{{ vars.ENDPOINT }}}}
   assets:
     runs-on: ubuntu-latest
     steps:
@@ -601,14 +639,14 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - run: |
-          {lines[6]}
           {lines[7]}
           {lines[8]}
+          {lines[9]}
 """)
     _, results = verify_json(cli, repo, "07")
     assert results["07.4"]["status"] == "passed", results["07.4"]["message"]
     assert results["07.4"]["evidence"]["applies"][0] == (
-        ".github/workflows/apply.yml:24: az ml data create --file data-assets/transaction_ts.yml"
+        ".github/workflows/apply.yml:25: az ml data create --file data-assets/transaction_ts.yml"
     )
 
 
@@ -623,7 +661,7 @@ def test_a_workflow_that_runs_the_script_stands_for_it(cli, repo07):
     )
     _, results = verify_json(cli, repo, "07")
     assert results["07.4"]["status"] == "passed", results["07.4"]["message"]
-    assert results["07.4"]["message"].startswith(".github/workflows/apply.yml applies 9 YAML files")
+    assert results["07.4"]["message"].startswith(".github/workflows/apply.yml applies 10 YAML files")
 
 
 def test_no_script_and_no_workflow_fails_saying_what_to_write(cli, repo07):
@@ -646,7 +684,7 @@ def test_a_script_that_cannot_be_read_says_where(cli, repo07):
     _apply(repo, IN_ORDER + 'echo "unclosed\n')
     _, results = verify_json(cli, repo, "07")
     assert results["07.4"]["status"] == "failed"
-    assert results["07.4"]["message"] == "scripts/apply.sh: scripts/apply.sh:12: cannot be read (No closing quotation)"
+    assert results["07.4"]["message"] == "scripts/apply.sh: scripts/apply.sh:13: cannot be read (No closing quotation)"
 
 
 @pytest.mark.skipif(shutil.which("bash") is None or shutil.which("sed") is None, reason="needs bash and sed")
@@ -672,9 +710,10 @@ def test_the_solutions_script_runs_and_calls_az_in_the_order_ohcheck_read(cli, r
         ("data", "data-assets/transaction_ts2013.yml"),
         ("data", "data-assets/transaction_ts2014.yml"),
         ("environment", "environment/adventureworks-env.yml"),
+        ("job", "jobs/train-job.yml"),
+        ("model", "models/adventureworks-forecast.yml"),
         ("online-endpoint", "endpoints/endpoint.yml"),
         ("online-deployment", "endpoints/deployment.yml"),
-        ("job", "jobs/train-job.yml"),
         ("job", "pipelines/train-deploy.yml"),
         ("schedule", "schedules/retrain-schedule.yml"),
     ]
