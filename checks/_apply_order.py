@@ -13,11 +13,17 @@ What must come first is what each resource uses when it is created:
 * a deployment is created under its endpoint and runs in the environment;
 * a component names its environment.
 
-A deployment does not read the data assets, so they may come after it.
+A deployment does not read the data assets, so they may come after it. But
+it serves the model it names (`model: azureml:adventureworks-forecast@latest`):
+on a fresh workspace that model must be registered first, by an
+`az ml model create` of that name, or by a job whose model output is named
+so (`outputs.model.name`), earlier in the script. A model written inline (a
+local `path:`) is uploaded with the deployment and needs nothing.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ohcheck.i18n import Msg, msg
@@ -38,6 +44,10 @@ _NEEDS = {
     "command_component": {"environment": msg("the component names that environment")},
 }
 _ENDPOINT_NAME = ("--name", "-n")
+_DEPLOYMENTS = ("online_deployment", "kubernetes_online_deployment", "model_batch_deployment", "batch_deployment")
+_MODEL_TYPES = ("custom_model", "mlflow_model", "triton_model")
+# azureml:NAME:VERSION or azureml:NAME@LABEL: a model of the workspace (not azureml://registries/..., not an ARM id).
+_MODEL_REFERENCE = re.compile(r"^azureml:(?!/)([A-Za-z0-9][A-Za-z0-9_.-]*)(?:[:@][^:@/]+)?$")
 _DEPLOYMENT_ENDPOINT = ("--endpoint-name", "-e")
 
 
@@ -108,8 +118,47 @@ def judge(source: Source, required: list[Need], files: dict[str, YamlFile]) -> l
             problems.append(msg("{where} applies the {kind} ({path}) before the {need} ({needed}, line {line}): {why}",
                                 where=command.where, kind=KINDS[item.kind].label, path=item.path, need=need.label,
                                 needed=needed.path, line=later.line, why=why))
+    problems += _models_first(applied)
     problems += _endpoint_names(applied)
     return list(dict.fromkeys(problems))
+
+
+def _registers(command: AzCommand, item: YamlFile) -> str | None:
+    """The model a command registers: `az ml model create` (its --name, else the file's), or a job's named model output."""
+    if item.kind == "model":
+        return _option(command, _ENDPOINT_NAME) or item.name
+    outputs = item.get("outputs") if item.kind in ("command_job", "pipeline_job") else None
+    for output in (outputs.values() if isinstance(outputs, dict) else []):
+        if isinstance(output, dict) and output.get("type") in _MODEL_TYPES and output.get("name"):
+            return str(output["name"])
+    return None
+
+
+def _models_first(applied: list[tuple[AzCommand, YamlFile]]) -> list[Msg]:
+    """A deployment created before anything in the script registers the model it serves."""
+    problems = []
+    for index, (command, item) in enumerate(applied):
+        if item.kind not in _DEPLOYMENTS or not isinstance(item.get("model"), str):
+            continue
+        match = _MODEL_REFERENCE.match(item.get("model").strip())
+        if not match:
+            continue  # an inline model, a registry's or an ARM id: nothing of the script's to register
+        name = match.group(1)
+        registering = [(c, i) for c, i in applied if _registers(c, i) == name]
+        if any(applied.index(pair) < index for pair in registering):
+            continue
+        kind = KINDS[item.kind].label
+        if registering:
+            later, registered = registering[0]
+            problems.append(msg("{where} applies the {kind} ({path}) before the model {name} ({registered}, line "
+                                "{line}): the deployment serves that model", where=command.where, kind=kind,
+                                path=item.path, name=name, registered=registered.path, line=later.line))
+        else:
+            problems.append(msg("{where}: the {kind} ({path}) serves model {name}, which nothing before it registers: "
+                                "on a fresh workspace it does not exist yet (register it first, e.g. "
+                                "`az ml model create --file <model YAML>` from the training job's output)",
+                                where=command.where, kind=kind, path=item.path, name=name))
+    return problems
 
 
 def _endpoint_names(applied: list[tuple[AzCommand, YamlFile]]) -> list[Msg]:

@@ -34,9 +34,24 @@ import yaml
 from ohcheck.i18n import msg
 
 APPLY_VERBS = ("create", "update")
+# `az ml <group> create` options that override a field of the file, and that field.
+_OVERRIDES = (("--name", "name"), ("-n", "name"), ("--version", "version"), ("-v", "version"),
+              ("--endpoint-name", "endpoint_name"), ("-e", "endpoint_name"), ("--path", "path"), ("-p", "path"))
+
+
+def _known(value: str, key: str) -> str:
+    """A value as the loader would get it: a stand-in where the script computes it when it runs."""
+    if "$" not in value:
+        return value
+    if key == "path":
+        return "azureml://datastores/workspaceblobstore/paths/set-when-the-script-runs"
+    if key == "version":
+        return "1"
+    return "set-when-the-script-runs"
 _SEPARATORS = {";", "&&", "||", "|", "&", "(", ")", ";;", "|&"}
 _PREFIXES = {"if", "then", "else", "elif", "do", "while", "until", "!", "time", "{", "}", "exec", "command"}
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
+_SUBSTITUTION = re.compile(r"\$\(([^()]*)\)")
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 # $NAME, ${NAME}, ${NAME:-default}, ${NAME:=default}, and the same for a positional argument ($1).
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*|[0-9])(?::?[-=]([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*|[0-9])")
@@ -57,6 +72,24 @@ class AzCommand:
     file: str | None  # the --file argument as written (variables expanded where known)
     resolved: str | None  # the file, relative to the repo root, when it exists
     options: dict[str, str] = field(default_factory=dict)  # other --options with a value (--name, --endpoint-name)
+    settings: tuple[str, ...] = ()  # every `--set key=value`, in order
+
+    def overrides(self) -> list[dict[str, str]]:
+        """What `az ml` lays over the file when it loads it: azure-ai-ml's `params_override`.
+
+        `az ml <group> create` passes --name, --version, --endpoint-name, --path (and every
+        --set key=value) to the loader as [{"name": ...}, {"inputs.x": ...}]. A value known only
+        when the script runs (`"$ENDPOINT"`) is given as a stand-in of the same shape.
+        """
+        found = []
+        for option, key in _OVERRIDES:
+            if self.options.get(option):
+                found.append({key: _known(self.options[option], key)})
+        for setting in self.settings:
+            key, _, value = setting.partition("=")
+            if key:
+                found.append({key: _known(value, key)})
+        return found
 
     @property
     def where(self) -> str:
@@ -174,6 +207,11 @@ class _Shell:
             self.loops[words[1]] = self._expand_glob(words[words.index("in", 2) + 1:])
             return
         while words and _ASSIGNMENT.match(words[0]):
+            # JOB="$(az ml job create --file x.yml --query name -o tsv)": the command inside runs too.
+            for inner in _SUBSTITUTION.findall(words[0]):
+                tokens, problem = _tokens(inner)
+                for simple in [] if problem else _simple_commands(tokens):
+                    self._command(simple, line)
             self._assign(words[0])
             words = words[1:]
         if not words:
@@ -203,7 +241,7 @@ class _Shell:
             self.variables[match.group(1)] = self._expand(match.group(2))
 
     def _az(self, words: list[str], line: int) -> None:
-        group, verb, options, files = words[2], words[3], {}, []
+        group, verb, options, files, settings = words[2], words[3], {}, [], []
         rest = words[4:]
         for index, word in enumerate(rest):
             name, value = None, None
@@ -213,6 +251,8 @@ class _Shell:
                 name, value = word, rest[index + 1]
             if name in ("--file", "-f"):
                 files.append(value)
+            elif name == "--set":
+                settings.append(self._expand(value))
             elif name is not None:
                 options[name] = self._expand(value)
         if not files:
@@ -222,7 +262,8 @@ class _Shell:
                 resolved = self._path(each, relative_to=self.cwd)
                 shown = _relative_to(resolved, self.root) if resolved else each
                 self.source.commands.append(
-                    AzCommand(self.relative, line, group, verb, shown, shown if resolved else None, options)
+                    AzCommand(self.relative, line, group, verb, shown, shown if resolved else None, options,
+                              tuple(settings))
                 )
 
     def _loop_values(self, word: str) -> list[str]:

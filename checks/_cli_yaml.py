@@ -19,6 +19,13 @@ wants to hear when they do:
   - `image:`, `conda_file:` or `build:` → an environment;
   - `auth_mode:`, `traffic:` or `mirror_traffic:` → an online endpoint (with
     `defaults:` it is a batch endpoint).
+  - and every other kind `az ml <group> create --file` takes, by `type` first as the
+    loaders pick their class: models (custom_model, mlflow_model, triton_model), computes
+    (amlcompute, computeinstance ...), datastores, sweep and Spark jobs, pipeline, parallel
+    and Spark components, batch endpoints (`defaults:`), Kubernetes online deployments
+    (`type: kubernetes`), batch deployments of a model (`type: model`) or of a pipeline
+    component (`type: pipeline` with `component:`), monitor schedules (`create_monitor:`).
+    Checked against every YAML of Microsoft's azureml-examples cli/ folder.
   Anything else (a conda file, ohcheck.yaml, a workflow) is not Azure ML YAML.
 
 Where the two disagree the content wins (it is what Azure ML will do) and
@@ -49,53 +56,84 @@ SCHEMA_HOSTS = ("azuremlschemas.azureedge.net", "azuremlschemasprod.azureedge.ne
 
 @dataclass(frozen=True)
 class Kind:
-    """A kind of CLI v2 YAML challenge 07 asks for."""
+    """A kind of CLI v2 YAML that `az ml <group> create --file` takes."""
 
     key: str
     label: Msg  # as people say it: "command job" (a message, so that it is said in the reader's language)
     schema: str  # the file name of its JSON schema
     groups: tuple[str, ...]  # the `az ml <group>` that creates it
+    loader: str = ""  # the azure-ai-ml function `az ml <group> create` loads it with
+    other_schemas: tuple[str, ...] = ()  # older schema names Azure ML still publishes for it
 
     @property
     def schema_url(self) -> str:
         return SCHEMA_BASE + self.schema
 
+    @property
+    def schemas(self) -> tuple[str, ...]:
+        return (self.schema, *self.other_schemas)
 
+
+# The kinds challenge 07 asks for, then every other kind `az ml` creates from a file, so that a
+# team's (or Microsoft's) model, compute or batch YAML is read as what it is.
 KINDS: dict[str, Kind] = {
     k.key: k
     for k in (
-        Kind("data", msg("data asset"), "data.schema.json", ("data",)),
-        Kind("environment", msg("environment"), "environment.schema.json", ("environment",)),
-        Kind("command_job", msg("command job"), "commandJob.schema.json", ("job",)),
-        Kind("pipeline_job", msg("pipeline job"), "pipelineJob.schema.json", ("job",)),
-        Kind("command_component", msg("command component"), "commandComponent.schema.json", ("component",)),
-        Kind("online_endpoint", msg("online endpoint"), "managedOnlineEndpoint.schema.json", ("online-endpoint",)),
+        Kind("data", msg("data asset"), "data.schema.json", ("data",), "load_data"),
+        Kind("environment", msg("environment"), "environment.schema.json", ("environment",), "load_environment"),
+        Kind("command_job", msg("command job"), "commandJob.schema.json", ("job",), "load_job"),
+        Kind("pipeline_job", msg("pipeline job"), "pipelineJob.schema.json", ("job",), "load_job"),
+        Kind("command_component", msg("command component"), "commandComponent.schema.json", ("component",),
+             "load_component"),
+        Kind("online_endpoint", msg("online endpoint"), "managedOnlineEndpoint.schema.json", ("online-endpoint",),
+             "load_online_endpoint"),
         Kind("online_deployment", msg("online deployment"), "managedOnlineDeployment.schema.json",
-             ("online-deployment",)),
-        Kind("schedule", msg("schedule"), "schedule.schema.json", ("schedule",)),
+             ("online-deployment",), "load_online_deployment"),
+        Kind("schedule", msg("schedule"), "schedule.schema.json", ("schedule",), "load_schedule"),
+        Kind("model", msg("model"), "model.schema.json", ("model",), "load_model"),
+        Kind("sweep_job", msg("sweep job"), "sweepJob.schema.json", ("job",), "load_job"),
+        Kind("spark_job", msg("Spark job"), "sparkJob.schema.json", ("job",), "load_job"),
+        Kind("pipeline_component", msg("pipeline component"), "pipelineComponent.schema.json", ("component",),
+             "load_component"),
+        Kind("parallel_component", msg("parallel component"), "parallelComponent.schema.json", ("component",),
+             "load_component"),
+        Kind("spark_component", msg("Spark component"), "sparkComponent.schema.json", ("component",),
+             "load_component"),
+        Kind("kubernetes_online_endpoint", msg("Kubernetes online endpoint"), "kubernetesOnlineEndpoint.schema.json",
+             ("online-endpoint",), "load_online_endpoint"),
+        Kind("kubernetes_online_deployment", msg("Kubernetes online deployment"),
+             "kubernetesOnlineDeployment.schema.json", ("online-deployment",), "load_online_deployment"),
+        Kind("batch_endpoint", msg("batch endpoint"), "batchEndpoint.schema.json", ("batch-endpoint",),
+             "load_batch_endpoint"),
+        # `az ml batch-deployment create` loads by the file's `type`: model, pipeline, or none (the older schema).
+        Kind("model_batch_deployment", msg("model batch deployment"), "modelBatchDeployment.schema.json",
+             ("batch-deployment",), "load_model_batch_deployment"),
+        Kind("pipeline_component_batch_deployment", msg("pipeline component batch deployment"),
+             "pipelineComponentBatchDeployment.schema.json", ("batch-deployment",),
+             "load_pipeline_component_batch_deployment"),
+        Kind("batch_deployment", msg("batch deployment"), "batchDeployment.schema.json", ("batch-deployment",),
+             "load_batch_deployment"),
+        Kind("monitor_schedule", msg("monitor schedule"), "schedule.schema.json", ("schedule",), "load_schedule"),
+        Kind("compute_cluster", msg("compute cluster"), "amlCompute.schema.json", ("compute",), "load_compute"),
+        Kind("compute_instance", msg("compute instance"), "computeInstance.schema.json", ("compute",),
+             "load_compute"),
+        Kind("kubernetes_compute", msg("Kubernetes compute"), "kubernetesCompute.schema.json", ("compute",),
+             "load_compute"),
+        Kind("vm_compute", msg("attached virtual machine"), "vmCompute.schema.json", ("compute",), "load_compute"),
+        Kind("workspace", msg("workspace"), "workspace.schema.json", ("workspace",), "load_workspace"),
+        Kind("datastore", msg("datastore"), "azureBlob.schema.json", ("datastore",), "load_datastore",
+             ("azureFile.schema.json", "azureDataLakeGen1.schema.json", "azureDataLakeGen2.schema.json",
+              "oneLake.schema.json")),
+        Kind("registry", msg("registry"), "registry.schema.json", ("registry",), "load_registry"),
     )
 }
 
 # Other Azure ML schemas, named only to say what a wrong `$schema` points at.
 OTHER_SCHEMAS = {
-    "sweepJob.schema.json": msg("sweep job"),
-    "sparkJob.schema.json": msg("Spark job"),
-    "pipelineComponent.schema.json": msg("pipeline component"),
-    "parallelComponent.schema.json": msg("parallel component"),
-    "sparkComponent.schema.json": msg("Spark component"),
-    "kubernetesOnlineEndpoint.schema.json": msg("Kubernetes online endpoint"),
-    "kubernetesOnlineDeployment.schema.json": msg("Kubernetes online deployment"),
-    "batchEndpoint.schema.json": msg("batch endpoint"),
-    "batchDeployment.schema.json": msg("batch deployment"),
-    "modelBatchDeployment.schema.json": msg("model batch deployment"),
-    "pipelineComponentBatchDeployment.schema.json": msg("pipeline component batch deployment"),
-    "model.schema.json": msg("model"),
     "mltable.schema.json": msg("MLTable"),
-    "workspace.schema.json": msg("workspace"),
-    "amlCompute.schema.json": msg("compute cluster"),
-    "computeInstance.schema.json": msg("compute instance"),
+    "MLTable.schema.json": msg("MLTable"),
 }
-_BY_SCHEMA = {k.schema: k.key for k in KINDS.values()}
+_BY_SCHEMA = {name: k.key for k in reversed(list(KINDS.values())) for name in k.schemas}
 _SCHEMA_OF_OTHER = {label: schema for schema, label in OTHER_SCHEMAS.items()}
 _OTHER_LABELS = {str(label): label for label in OTHER_SCHEMAS.values()}
 
@@ -255,7 +293,9 @@ def schema_problem(item: YamlFile) -> Msg | None:
     if item.schema_kind is None:
         return msg("{path} names $schema {schema}, which is no Azure ML schema (expected {expected})",
                    path=item.path, schema=item.schema, expected=expected)
-    if PurePosixPath(parsed.path).name != PurePosixPath(urlparse(expected).path).name:
+    kind = KINDS.get(item.kind or item.content_kinds[0])
+    allowed = kind.schemas if kind else (PurePosixPath(urlparse(expected).path).name,)
+    if PurePosixPath(parsed.path).name not in allowed:
         schema_name = PurePosixPath(parsed.path).name.removesuffix(".schema.json")
         return msg("{path} looks like {article} {kind} but names the {schema_name} schema ({schema_kind}); "
                    "expected {expected}", path=item.path, article=a, kind=what, schema_name=schema_name,
@@ -263,37 +303,111 @@ def schema_problem(item: YamlFile) -> Msg | None:
     return None
 
 
+_COMPUTE_TYPES = {"amlcompute": "compute_cluster", "computeinstance": "compute_instance",
+                  "kubernetes": "kubernetes_compute", "virtualmachine": "vm_compute"}
+_DATASTORE_TYPES = ("azure_blob", "azure_file", "azure_data_lake_gen1", "azure_data_lake_gen2", "one_lake")
+_MODEL_TYPES = ("custom_model", "mlflow_model", "triton_model")
+# Keys only an online deployment has, and keys only a batch deployment has (azure-ai-ml's schemas).
+_ONLINE_DEPLOYMENT = ("instance_type", "instance_count", "scale_settings", "request_settings", "liveness_probe",
+                      "readiness_probe", "app_insights_enabled", "egress_public_network_access", "data_collector",
+                      "model_mount_path")
+_BATCH_DEPLOYMENT = ("mini_batch_size", "output_action", "max_concurrency_per_instance", "retry_settings",
+                     "output_file_name", "error_threshold", "logging_level")
+_WORKSPACE = ("storage_account", "key_vault", "container_registry", "application_insights", "hbi_workspace",
+              "managed_network", "hub_id", "customer_managed_key", "image_build_compute")
+
+
 def content_kinds(data: Any, path: str, components_dir: str = "components") -> tuple[str, ...]:
     """The kinds the content allows, the likelier first; () when it says nothing (see the module doc)."""
-    if not isinstance(data, dict):
-        return ()
+    if not isinstance(data, dict) or "on" in data or True in data or "runs-on" in str(data.get("jobs", ""))[:2000]:
+        return ()  # a GitHub workflow (`on:` reads as True in YAML 1.1) has `jobs:` too
     kind = data.get("type")
-    if "create_job" in data or ("trigger" in data and "create_monitor" not in data and "import_data" not in data):
+    kind = kind.lower() if isinstance(kind, str) else kind
+    parts = [p.lower() for p in PurePosixPath(path).parts[:-1]]
+    if "create_monitor" in data:
+        return ("monitor_schedule",)
+    if "create_job" in data or "import_data" in data or "trigger" in data:
         return ("schedule",)
+    # A pipeline job may run a pipeline component (`component:`), with the run settings a deployment has not.
+    pipeline_job = kind == "pipeline" and any(k in data for k in ("experiment_name", "compute", "display_name",
+                                                                  "inputs", "outputs", "jobs"))
+    if "endpoint_name" in data or (("model" in data or "component" in data) and not pipeline_job
+                                   and (kind == "pipeline" or any(k in data for k in _ONLINE_DEPLOYMENT
+                                                                  + _BATCH_DEPLOYMENT))):
+        return _deployment_kinds(data, kind)
     if kind == "pipeline" or "jobs" in data:
-        return ("pipeline_job",)
+        if "component" in data and "jobs" not in data:
+            return ("pipeline_job",)
+        # A pipeline component has a version and no run settings; a pipeline job is run in an experiment.
+        if any(k in data for k in ("settings", "experiment_name", "compute", "identity", "tags")) \
+                and "version" not in data:
+            return ("pipeline_job", "pipeline_component")
+        if "version" in data or "is_deterministic" in data:
+            return ("pipeline_component", "pipeline_job")
+        return ("pipeline_component", "pipeline_job") if _in(parts, components_dir) else ("pipeline_job",
+                                                                                           "pipeline_component")
     if kind == "sweep":
-        return ("sweep job",)
-    if "endpoint_name" in data:
-        if any(k in data for k in ("compute", "mini_batch_size", "output_action")):
-            return ("batch deployment",)
-        return ("online_deployment",)
-    if "command" in data and kind in (None, "command"):
-        if "experiment_name" in data or "compute" in data:
+        return ("sweep_job",)
+    if kind == "spark":
+        return ("spark_component", "spark_job") if "version" in data and "compute" not in data \
+            else ("spark_job", "spark_component")
+    if kind == "parallel":
+        return ("parallel_component",)
+    if ("command" in data or "component" in data) and kind in (None, "command"):
+        if "experiment_name" in data or "compute" in data or "component" in data:
             return ("command_job",)
         if "version" in data or "is_deterministic" in data:
             return ("command_component",)
-        folder = PurePosixPath(components_dir).parts
-        if PurePosixPath(path).parts[: len(folder)] == folder:
+        if _in(parts, components_dir):
             return ("command_component", "command_job")
         return ("command_job", "command_component")
+    if kind in _MODEL_TYPES:
+        return ("model",)
     if kind in ("uri_file", "uri_folder", "mltable"):
         return ("data",)
+    if kind in _COMPUTE_TYPES:
+        return (_COMPUTE_TYPES[kind],)
+    if kind in _DATASTORE_TYPES:
+        return ("datastore",)
     if any(k in data for k in ("image", "conda_file", "build")) and "command" not in data:
         return ("environment",)
+    if "defaults" in data:
+        return ("batch_endpoint",)
     if any(k in data for k in ("auth_mode", "traffic", "mirror_traffic")):
-        return ("batch endpoint",) if "defaults" in data else ("online_endpoint",)
+        if "compute" in data:
+            return ("kubernetes_online_endpoint",)
+        # `auth_mode: aad_token` and no traffic fits a batch endpoint too: the `$schema` tells them apart.
+        return ("online_endpoint", "batch_endpoint")
+    if "path" in data and kind is None:
+        # A data asset's type defaults to uri_folder and a model's to custom_model: only where it is tells.
+        return ("model", "data") if any("model" in p for p in parts) else ("data", "model")
+    if "locations" in data and "name" in data:
+        return ("registry",)
+    if any(k in data for k in _WORKSPACE):
+        return ("workspace",)
     return ()
+
+
+def _deployment_kinds(data: dict, kind: Any) -> tuple[str, ...]:
+    """Which deployment: online (managed, or Kubernetes with `type: kubernetes`) or batch (of a model or a
+    pipeline component), by `type` first, as azure-ai-ml's loaders pick the class, then by the keys only one has."""
+    if kind == "kubernetes":
+        return ("kubernetes_online_deployment",)
+    if kind == "managed":
+        return ("online_deployment",)
+    if kind == "pipeline" or ("component" in data and "model" not in data):
+        return ("pipeline_component_batch_deployment",)
+    if kind == "model":
+        return ("model_batch_deployment",)
+    batch = any(k in data for k in _BATCH_DEPLOYMENT) or "compute" in data \
+        or (isinstance(data.get("settings"), dict) and not any(k in data for k in _ONLINE_DEPLOYMENT))
+    return ("batch_deployment", "model_batch_deployment") if batch else ("online_deployment",)
+
+
+def _in(parts: list[str], folder: str) -> bool:
+    """Whether a file's folder is ohcheck.yaml's `paths.components` (or under it)."""
+    wanted = [p.lower() for p in PurePosixPath(folder).parts]
+    return parts[: len(wanted)] == wanted
 
 
 def by_kind(files: list[YamlFile]) -> dict[str, list[YamlFile]]:

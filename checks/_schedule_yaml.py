@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import PurePath, PurePosixPath
 from typing import Any
 
-from ohcheck.i18n import Msg, msg
+from ohcheck.i18n import Msg, comma_list, msg
 
+from ._cron import WEEKDAYS, recurrence_problem
 from ._yaml_source import YamlFile
 
 _MISSING_ARGUMENT = re.compile(r"missing \d+ required (?:keyword-only )?argument: '(\w+)'")
@@ -62,6 +63,32 @@ def load(file: YamlFile, absolute: str) -> LoadedSchedule:
         return LoadedSchedule(str(schedule.name), "reference", source, "")
     kind = str(getattr(job, "type", "") or type(job).__name__)
     return LoadedSchedule(str(schedule.name), kind, source, str(getattr(job, "experiment_name", "") or ""))
+
+
+_DAY_NAMES = {
+    "monday": msg("Monday"), "tuesday": msg("Tuesday"), "wednesday": msg("Wednesday"), "thursday": msg("Thursday"),
+    "friday": msg("Friday"), "saturday": msg("Saturday"), "sunday": msg("Sunday"),
+}
+
+
+def recurrence_at(frequency: Any, interval: Any, pattern: Any) -> Msg | None:
+    """A recurrence's `schedule:` pattern as the times it fires: "at 04:00, 04:30 on Monday, Friday".
+
+    None when there is no pattern, or one that is not valid (05.4 says why; it is then shown as written).
+    """
+    if not isinstance(pattern, dict) or not pattern or recurrence_problem(frequency, interval, pattern) is not None:
+        return None
+    # Azure ML fires at every hour x minute of the pattern (hours or minutes left out: 0).
+    hours, minutes = _as_list(pattern.get("hours")) or [0], _as_list(pattern.get("minutes")) or [0]
+    times = [f"{h:02d}:{m:02d}" for h, m in sorted({(h, m) for h in hours for m in minutes})]
+    days = sorted({d.lower() for d in _as_list(pattern.get("week_days", pattern.get("weekdays")))}, key=WEEKDAYS.index)
+    if days:
+        return msg("at {times} on {days}", times=comma_list(times), days=comma_list([_DAY_NAMES[d] for d in days]))
+    return msg("at {times}", times=comma_list(times))
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [] if value is None else [value]
 
 
 def describe_sdk_error(exc: BaseException, file: YamlFile) -> Msg:

@@ -34,7 +34,7 @@ import yaml
 
 from ohcheck.i18n import Msg, msg
 
-from ._cli_yaml import YamlFile
+from ._cli_yaml import KINDS, YamlFile
 
 # Messages the SDK adds to every alternative of a union field, whatever was wrong.
 _NOISE = (
@@ -45,41 +45,37 @@ _NOISE = (
 )
 _VALIDATION = re.compile(r"Validation for \w+ failed:\s*")
 _MISSING_ARGUMENT = re.compile(r"missing \d+ required (?:keyword-only |positional )?arguments?: (.+)")
-_FIELD_WRAPPERS = ("value", "key")  # marshmallow's Dict(keys=..., values=...) nesting, not YAML keys
+# A union field that meets an OSError or TypeError in the SDK's own code reports it as
+# f"{trace[-1]} from {trace[-3]} {trace[-2]}" (azure/ai/ml/_schema/core/fields.py, UnionField):
+# the exception, then the SDK's source line and Python's ^^^ markers. Only the exception's words are the team's.
+_TRACEBACK = re.compile(r"^\s*[A-Za-z_][\w.]*(?:Error|Exception): (?:\[Errno \d+\] )?(?P<text>.*?) from "
+                        r"(?:\s{2,}|\s*File \").*$", re.DOTALL)
+_FIELD_WRAPPERS = ("value", "key")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_DETAIL = re.compile(r"^\(([\w.]+)\) (.+)$", re.MULTILINE)  # marshmallow's Dict(keys=..., values=...) nesting, not YAML keys
 _MAX_MESSAGE = 300
 
 Problem = tuple[tuple[str, ...], str]  # (field path, message: the SDK's words, or a Msg of ohcheck's)
 
 
 def loaders() -> dict[str, Callable[..., Any]]:
-    """The loader of each kind. azure-ai-ml is imported here, not at module level: it takes 1-2 s."""
-    from azure.ai.ml import (
-        load_component,
-        load_data,
-        load_environment,
-        load_job,
-        load_online_deployment,
-        load_online_endpoint,
-    )
+    """The loader of each kind (KINDS' `loader`: the function `az ml <group> create` loads the file with).
 
-    try:
-        from azure.ai.ml import load_schedule  # type: ignore[attr-defined]
-    except ImportError:  # not exported by azure-ai-ml 1.35: it lives with the other load functions
-        from azure.ai.ml.entities._load_functions import load_schedule
+    azure-ai-ml is imported here, not at module level: it takes 1-2 s.
+    """
+    import azure.ai.ml
+    from azure.ai.ml.entities import _load_functions
 
     # Loading a pipeline builds schema classes the SDK marks experimental, and each logs a
     # warning to stderr once; they say nothing about the team's YAML.
     logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
-    return {
-        "data": load_data,
-        "environment": load_environment,
-        "command_job": load_job,
-        "pipeline_job": load_job,
-        "command_component": load_component,
-        "online_endpoint": load_online_endpoint,
-        "online_deployment": load_online_deployment,
-        "schedule": load_schedule,
-    }
+    found = {}
+    for kind in KINDS.values():
+        # load_schedule is not exported by azure-ai-ml 1.35: it lives with the other load functions.
+        load = getattr(azure.ai.ml, kind.loader, None) or getattr(_load_functions, kind.loader, None)
+        if load is not None:
+            found[kind.key] = load
+    return found
 
 
 def sdk_version() -> str:
@@ -91,10 +87,13 @@ def sdk_version() -> str:
         return "?"
 
 
-def validate(item: YamlFile, root: Path, load: Callable[..., Any] | None) -> list[Msg]:
+def validate(item: YamlFile, root: Path, load: Callable[..., Any] | None,
+             overrides: list[dict[str, str]] | None = None) -> list[Msg]:
     """The file's problems as `file:line: message`, empty when the loader accepts it.
 
-    A file that is not valid YAML gets its syntax problem, whatever it was meant to be.
+    `overrides` are what the `az ml` command that applies the file passes (--endpoint-name,
+    --set ...): the file is loaded with them, as `az` loads it. A file that is not valid YAML
+    gets its syntax problem, whatever it was meant to be.
     """
     if item.syntax is not None or load is None:
         syntax = item.syntax
@@ -102,11 +101,15 @@ def validate(item: YamlFile, root: Path, load: Callable[..., Any] | None) -> lis
                     problem=syntax.problem)] if syntax else []
     problems: list[Problem] = []
     try:
-        load(source=str(item.absolute))
+        entity = load(source=str(item.absolute), params_override=list(overrides or []))
+        _sdk_validate(entity)
     except Exception as exc:  # noqa: BLE001 - every loader error, whatever its class, is the team's to fix
         problems = problems_of(exc)
     if item.kind == "data":
         problems += _missing_local_path(item)
+    if item.kind in ("online_deployment", "kubernetes_online_deployment", "model_batch_deployment",
+                     "batch_deployment"):
+        problems += _missing_code(item)
     node = _compose(item.text)
     lines = []
     for path, message in problems:
@@ -121,12 +124,36 @@ def validate(item: YamlFile, root: Path, load: Callable[..., Any] | None) -> lis
     return list(dict.fromkeys(lines))
 
 
+def _sdk_validate(entity: Any) -> None:
+    """The checks azure-ai-ml runs on the loaded entity before `az ml` sends it (they raise ValidationException).
+
+    Environment.validate(): an image or a build, not both, nor neither (a conda file alone is refused);
+    a deployment's `_validate()`: its name, and its code configuration's (a code folder needs a scoring script).
+    """
+    from azure.ai.ml.entities import Environment
+
+    if isinstance(entity, Environment):
+        entity.validate()
+        return
+    if type(entity).__name__.endswith("Deployment") and callable(getattr(entity, "_validate", None)):
+        entity._validate()
+        code = getattr(entity, "code_configuration", None)
+        if code is not None and callable(getattr(code, "_validate", None)):
+            code._validate()
+
+
 def problems_of(exc: BaseException) -> list[Problem]:
     """The (field path, message) pairs of a loader's exception."""
+    from azure.ai.ml.exceptions import MlException
     from marshmallow import ValidationError
 
+    details = _DETAIL.findall(_ANSI.sub("", str(exc))) if isinstance(exc, MlException) else []
     if isinstance(exc, ValidationError):
         found = _from_messages(exc.messages, ())
+    elif details:
+        # The SDK's report for a terminal (colours, "1) At least one required parameter is missing",
+        # Resolutions ...): what is wrong is under Details, one "(field) message" a line, "(x)" for none.
+        found = [(() if field == "x" else tuple(field.split(".")), text.strip()) for field, text in details]
     elif isinstance(exc, TypeError) and _MISSING_ARGUMENT.search(str(exc)):
         # A schedule without `trigger:` reaches the entity's constructor: the SDK raises a bare TypeError.
         names = re.findall(r"'([^']+)'", _MISSING_ARGUMENT.search(str(exc)).group(1))
@@ -155,6 +182,9 @@ def _from_messages(value: Any, prefix: tuple[str, ...]) -> list[Problem]:
 
 def _from_text(text: str, prefix: tuple[str, ...]) -> list[Problem]:
     """A message, or the SDK's "Validation for X failed: {json}" wrapping more of them."""
+    traceback = _TRACEBACK.match(text)
+    if traceback:
+        text = traceback.group("text")
     match = _VALIDATION.search(text)
     if match:
         try:
@@ -202,10 +232,35 @@ def _missing_local_path(item: YamlFile) -> list[Problem]:
     path = item.get("path")
     if not isinstance(path, str) or not path or re.match(r"^[a-z][a-z0-9+.-]*:", path, re.IGNORECASE):
         return []  # azureml:, https://, wasbs://, abfss:// ... are Azure's to resolve
-    if (item.absolute.parent / path).exists():
+    local = item.absolute.parent / path
+    if not local.exists():
+        return [(("path",), msg("{path} does not exist (a data asset's local path is relative to its YAML file)",
+                                path=path))]
+    # `az ml data create` uploads a uri_file's path as one file and a uri_folder's as a folder:
+    # the loader takes either, the upload refuses the other (the service's rule for the asset types).
+    kind = item.get("type") or "uri_folder"
+    if kind == "uri_file" and local.is_dir():
+        return [(("path",), msg("{path} is a folder, and a uri_file data asset is one file: name the file, "
+                                "or make it a uri_folder", path=path))]
+    if kind == "uri_folder" and local.is_file():
+        return [(("path",), msg("{path} is a file, and a uri_folder data asset is a folder: name the folder, "
+                                "or make it a uri_file", path=path))]
+    return []
+
+
+def _missing_code(item: YamlFile) -> list[Problem]:
+    """A deployment's `code_configuration.code` folder that is not there.
+
+    The loader keeps it as a string; `az ml online-deployment create` fails only when it uploads it.
+    """
+    configuration = item.get("code_configuration")
+    code = configuration.get("code") if isinstance(configuration, dict) else None
+    if not isinstance(code, str) or not code or re.match(r"^[a-z][a-z0-9+.-]*:", code, re.IGNORECASE):
+        return []  # azureml:, https:// ... are Azure's to resolve
+    if (item.absolute.parent / code).exists():
         return []
-    return [(("path",), msg("{path} does not exist (a data asset's local path is relative to its YAML file)",
-                            path=path))]
+    return [(("code_configuration", "code"),
+             msg("{path} does not exist (the code folder is relative to the YAML file)", path=code))]
 
 
 def _compose(text: str) -> yaml.Node | None:
@@ -269,5 +324,5 @@ def _relative(message: str, root: Path) -> str:
 
 
 def _clip(message: str) -> str:
-    message = " ".join(message.split())
+    message = " ".join(_ANSI.sub("", message).split())  # no terminal colour codes
     return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 3] + "..."

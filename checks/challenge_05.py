@@ -30,7 +30,7 @@ from ._cron import (
     recurrence_firing,
     recurrence_problem,
 )
-from ._schedule_yaml import ScheduleProblem, load
+from ._schedule_yaml import ScheduleProblem, load, recurrence_at
 from ._secret_scan import scan
 from ._training import job_label
 from ._workflows import Workflow, oidc_problems, oidc_ways, read_workflow, workflow_files
@@ -159,7 +159,8 @@ def _trigger_text(trigger: Any) -> Msg:
         return msg("cron '{expression}'", expression=trigger.get("expression"))
     every = _every(trigger.get("interval"), trigger.get("frequency"))
     if trigger.get("schedule"):
-        return msg("every {gap}, at {pattern}", gap=every, pattern=str(trigger["schedule"]))
+        at = recurrence_at(trigger.get("frequency"), trigger.get("interval"), trigger["schedule"])
+        return msg("every {gap}, {at}", gap=every, at=at or msg("at {pattern}", pattern=str(trigger["schedule"])))
     return msg("every {gap}", gap=every)
 
 

@@ -18,11 +18,32 @@ from ._az_apply import read_script, read_workflow
 from ._cli_yaml import KINDS, by_kind, find_yaml_files, label_of, schema_problem
 
 SHOWN = 6  # problems listed in a message; the evidence holds them all
+# Job statuses of a job that has not finished (Azure ML's words); Completed is done, the rest (Failed,
+# Canceled, NotResponding, Paused) ended without doing it.
+RUNNING = ("NotStarted", "Queued", "Preparing", "Provisioning", "Starting", "Running", "Finalizing", "CancelRequested")
+# Provisioning states of an endpoint or deployment on its way (Succeeded is done; Failed and Canceled are not).
+PROVISIONING = ("Creating", "Updating", "Provisioning")
 REQUIRED = ("command_job", "pipeline_job", "command_component", "online_endpoint", "online_deployment", "schedule")
 
 
 def _files(ctx):
     return ctx.memo("cli-yaml", lambda: find_yaml_files(ctx.repo.root, ctx.config.paths.components))
+
+
+def _sources(ctx) -> list:
+    """scripts/apply.sh and the workflows, read for their `az ml` commands (07.3 and 07.4 both use them)."""
+    def read():
+        root, script = ctx.repo.root, ctx.config.paths.apply_script
+        sources = []
+        if ctx.repo.path(script).is_file():
+            sources.append(read_script(root, script))
+        workflows = ctx.repo.path(ctx.config.paths.workflows)
+        if workflows.is_dir():
+            for path in sorted([*workflows.glob("*.yml"), *workflows.glob("*.yaml")]):
+                sources.append(read_workflow(root, ctx.repo.relative(path)))
+        return sources
+
+    return ctx.memo("apply-sources", read)
 
 
 def _data_asset_names(ctx) -> list[str]:
@@ -37,9 +58,31 @@ def _listed(problems: list[str]) -> Msg:
     return msg("{problems}", problems=list(problems))
 
 
+def _not_ready(what: Msg, state: str) -> Msg | None:
+    """Why an endpoint or deployment in this provisioning state is not there yet, or None when it Succeeded."""
+    if state == "Succeeded":
+        return None
+    if state in PROVISIONING:
+        return msg("{what} is still {state}: verify again when it has finished", what=what, state=state)
+    return msg("{what} is {state}, not Succeeded: fix what its logs say and apply it again", what=what,
+               state=state or "?")
+
+
 def _plain(messages: list) -> list[str]:
     """Messages as evidence: the English text."""
     return [str(m) for m in messages]
+
+
+def _inline_components(pipelines: list) -> dict[str, int]:
+    """How many steps of each pipeline job are command components written inline (`command:`, no `component:`)."""
+    found = {}
+    for item in pipelines:
+        jobs = item.get("jobs")
+        steps = [s for s in (jobs.values() if isinstance(jobs, dict) else [])
+                 if isinstance(s, dict) and "command" in s and "component" not in s]
+        if steps:
+            found[item.path] = len(steps)
+    return found
 
 
 @criterion(
@@ -65,8 +108,13 @@ def yaml_for_every_kind(ctx):
             missing.append(msg("environment {name} ({others})", name=environment, others=comma_list(others)))
         else:
             missing.append(msg("environment {name}", name=environment))
-    missing += [KINDS[kind].label for kind in REQUIRED if not grouped[kind]]
-    evidence = {str(KINDS[kind].label): [f.path for f in found] for kind, found in grouped.items()}
+    inline = _inline_components(grouped["pipeline_job"])
+    # A pipeline step written inline with `command:` is an anonymous command component (Azure ML
+    # registers it as one, and 04.1 takes it as a step): the components need no files of their own.
+    missing += [KINDS[kind].label for kind in REQUIRED
+                if not grouped[kind] and not (kind == "command_component" and inline)]
+    evidence = {str(KINDS[kind].label): [f.path for f in found] for kind, found in grouped.items()
+                if found or kind in REQUIRED or kind == "data"}
     if missing:
         unreadable = [f"{f.path}:{f.syntax.line}" for f in files if f.syntax is not None and f.kind is None]
         if len(unreadable) == 1:
@@ -78,6 +126,9 @@ def yaml_for_every_kind(ctx):
         fail("no YAML for the {missing}", evidence=evidence, missing=comma_list(missing))
     counted = [msg("{n} {kind}s", n=len(grouped[k]), kind=KINDS[k].label) if len(grouped[k]) > 1
                else msg("{n} {kind}", n=len(grouped[k]), kind=KINDS[k].label) for k in KINDS if grouped[k]]
+    for path, steps in inline.items():
+        counted.append(msg("{n} command components inline in {path}", n=steps, path=path) if steps > 1
+                       else msg("{n} command component inline in {path}", n=steps, path=path))
     return passed("found {counted}", evidence=evidence, counted=comma_list(counted))
 
 
@@ -119,9 +170,16 @@ def valid_by_loaders(ctx):
         load = loaders()
     except ImportError as exc:
         undecided("azure-ai-ml cannot be imported ({error}): install ohcheck's dependencies again", error=exc)
+    # Each file as `az` loads it: with what each command that applies it lays over it (--endpoint-name, --set ...).
+    applied: dict[str, list] = {}
+    for command in (c for s in _sources(ctx) for c in s.commands):
+        if command.resolved:
+            applied.setdefault(command.resolved, []).append(command.overrides())
     problems = []
     for item in files:
-        problems += validate(item, ctx.repo.root, load.get(item.kind))
+        for overrides in list({repr(o): o for o in applied.get(item.path, [[]])}.values()):
+            problems += validate(item, ctx.repo.root, load.get(item.kind), overrides)
+    problems = list(dict.fromkeys(problems))
     evidence = {"files": [f.path for f in files], "problems": _plain(problems), "azure-ai-ml": sdk_version()}
     if problems:
         fail(_listed(problems), evidence=evidence)
@@ -133,20 +191,13 @@ def valid_by_loaders(ctx):
     "07.4",
     "Validate that a script or workflow applies them with az ml in a working order",
     hint="In scripts/apply.sh (or a workflow's run steps): `az ml <group> create --file <yaml>` for the data "
-    "assets and the environment first, then the endpoint before its deployment, the command job, the pipeline "
-    "job and the schedule. Use the group of each file's kind (data, environment, job, online-endpoint, "
-    "online-deployment, schedule).",
+    "assets and the environment first, then the model the deployment serves (`az ml model create`, from the "
+    "training job's output), the endpoint before its deployment, the pipeline job and the schedule. Use the "
+    "group of each file's kind (data, environment, job, model, online-endpoint, online-deployment, schedule).",
 )
 def applied_in_working_order(ctx):
-    root = ctx.repo.root
     script = ctx.config.paths.apply_script
-    sources = []
-    if ctx.repo.path(script).is_file():
-        sources.append(read_script(root, script))
-    workflows = ctx.repo.path(ctx.config.paths.workflows)
-    if workflows.is_dir():
-        for path in sorted([*workflows.glob("*.yml"), *workflows.glob("*.yaml")]):
-            sources.append(read_workflow(root, ctx.repo.relative(path)))
+    sources = _sources(ctx)
     applying = [s for s in sources if s.commands]
     if not applying:
         unreadable = [p for s in sources for p in s.problems]
@@ -214,14 +265,22 @@ def resources_exist(ctx):
         else:
             problems.append(msg("there is no online endpoint {name} (ohcheck.yaml's endpoint)", name=endpoint_name))
     else:
-        found.append(msg("online endpoint {name}", name=endpoint_name))
-        present = {d.name for d in endpoint.deployments}
+        problem = _not_ready(msg("online endpoint {name}", name=endpoint_name), endpoint.state)
+        if problem:
+            problems.append(problem)
+        else:
+            found.append(msg("online endpoint {name}", name=endpoint_name))
+        present = {d.name: d for d in endpoint.deployments}
         for item in grouped["online_deployment"]:
             if item.name and item.name not in present:
                 problems.append(msg("endpoint {endpoint} has no deployment {name} ({path})",
                                     endpoint=endpoint_name, name=item.name, path=item.path))
             elif item.name:
-                found.append(msg("deployment {name}", name=item.name))
+                problem = _not_ready(msg("deployment {name}", name=item.name), present[item.name].state)
+                if problem:
+                    problems.append(problem)
+                else:
+                    found.append(msg("deployment {name}", name=item.name))
 
     schedules = {s.name for s in ctx.target.schedules()}
     for item in grouped["schedule"]:
@@ -234,11 +293,21 @@ def resources_exist(ctx):
         experiments = sorted({str(f.get("experiment_name") or ctx.config.experiment) for f in grouped[kind]})
         for experiment in experiments:
             jobs = ctx.memo(f"jobs:{experiment}", lambda e=experiment: ctx.target.jobs(e))
-            if not any(j.type == job_type for j in jobs):
+            of_type = sorted((j for j in jobs if j.type == job_type), key=lambda j: j.created or 0, reverse=True)
+            if not of_type:
                 problems.append(msg("experiment {experiment} has no {kind}", experiment=experiment,
                                     kind=label_of(kind)))
-            else:
+            elif any(j.status == "Completed" for j in of_type):
                 found.append(msg("{kind}s in {experiment}", kind=label_of(kind), experiment=experiment))
+            elif of_type[0].status in RUNNING:
+                # Applied, not done yet: a team that verifies right after apply.sh hears to wait, not that it failed.
+                problems.append(msg("the {kind} {job} in {experiment} is still {status}, and none has completed yet: "
+                                    "verify again when it has finished", kind=label_of(kind), job=of_type[0].name,
+                                    experiment=experiment, status=of_type[0].status))
+            else:
+                problems.append(msg("no {kind} in {experiment} completed (the latest, {job}, is {status})",
+                                    kind=label_of(kind), experiment=experiment, job=of_type[0].name,
+                                    status=of_type[0].status))
 
     evidence = {"found": _plain(found), "problems": _plain(problems)}
     if problems:

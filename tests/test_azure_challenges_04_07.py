@@ -376,3 +376,35 @@ def test_07_5_fails_on_a_missing_data_asset_and_errors_when_azure_refuses(cli, f
     fake.deny(403)
     code, results = verify_json(cli, repo, "07")
     assert results["07.5"]["status"] == "error" and code == 3
+
+
+def _job_status(kind: str, status: str):
+    def change(ws, seeded):
+        ws.jobs[seeded["pipeline_job" if kind == "pipeline" else "job_name"]].status = status
+    return change
+
+
+def _deployment_state(state: str):
+    def change(ws, seeded):
+        ws.deployments[seeded["endpoint"]][seeded["deployment"]].state = state
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (_deployment_state("Failed"), "deployment blue is Failed, not Succeeded"),
+        (_deployment_state("Updating"), "deployment blue is still Updating: verify again when it has finished"),
+        (_job_status("pipeline", "Failed"), "no pipeline job in adventureworks-forecast completed (the latest, "),
+        (_job_status("command", "Canceled"), "no command job in adventureworks-forecast completed (the latest, "),
+        (_job_status("pipeline", "Running"), "in adventureworks-forecast is still Running, and none has completed yet"),
+    ],
+    ids=["deployment-failed", "deployment-updating", "pipeline-failed", "command-canceled", "pipeline-running"],
+)
+def test_07_5_needs_what_was_applied_to_have_succeeded(cli, fake, azure_team, pipeline_seeded, change, expected):  # noqa: F811
+    fake.workspace.add_schedule(SCHEDULE, cron="0 3 * * 1")
+    repo = azure_team("solved-07")
+    change(fake.workspace, pipeline_seeded)
+    _, results = verify_json(cli, repo, "07")
+    assert results["07.5"]["status"] == "failed", results["07.5"]
+    assert expected in results["07.5"]["message"]

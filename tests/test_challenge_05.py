@@ -408,3 +408,15 @@ def test_with_neither_route_taken_no_criterion_names_a_route(cli, team):
         "there is no schedules/retrain-schedule.yml and no workflow that works with Azure: the team has taken "
         "neither route yet (05.1 says what is missing)"
     )
+
+
+def test_a_recurrences_pattern_is_said_as_the_times_it_fires(cli, team):
+    repo = team(solved=True)
+    _edit(repo, SCHEDULE, '  type: cron\n  expression: "0 3 * * 1"',
+          "  type: recurrence\n  frequency: week\n  interval: 1\n  schedule:\n"
+          "    hours: [5, 4]\n    minutes: [30, 0]\n    week_days: [monday, friday]")
+    _, results = verify_json(cli, repo, "05")
+    assert results["05.1"]["status"] == "passed", results["05.1"]["message"]
+    assert ("schedule retrain-adventureworks (every 1 week, at 04:00, 04:30, 05:00, 05:30 on Monday, Friday)"
+            in results["05.1"]["message"])
+    assert "{" not in results["05.1"]["message"]

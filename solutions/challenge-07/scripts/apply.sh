@@ -6,9 +6,12 @@
 #
 # 1. the data assets and the environment: the jobs, the schedule and the
 #    deployment use them;
-# 2. the online endpoint, then its deployment (with all the traffic);
-# 3. the training job, the pipeline job (it registers its components itself)
-#    and the schedule that submits that pipeline.
+# 2. the model the deployment serves: a fresh workspace has none, so the
+#    training job runs (the script waits for it) and its output is registered
+#    as adventureworks-forecast;
+# 3. the online endpoint, then its deployment (with all the traffic);
+# 4. the pipeline job (it registers its components itself) and the schedule
+#    that submits that pipeline.
 #
 # The workspace: `az configure --defaults group=<resource group> workspace=<workspace>`
 # once, or AZURE_DEFAULTS_GROUP and AZURE_DEFAULTS_WORKSPACE in the environment
@@ -34,7 +37,12 @@ az ml data create --file data-assets/transaction_ts2013.yml
 az ml data create --file data-assets/transaction_ts2014.yml
 az ml environment create --file environment/adventureworks-env.yml
 
-# 2. The endpoint, then its deployment.
+# 2. The model the deployment serves: trained by the command job, registered from its output.
+JOB="$(az ml job create --file jobs/train-job.yml --query name --output tsv)"
+az ml job stream --name "$JOB"
+az ml model create --file models/adventureworks-forecast.yml --path "azureml://jobs/${JOB}/outputs/model"
+
+# 3. The endpoint, then its deployment.
 if az ml online-endpoint show --name "$ENDPOINT" >/dev/null 2>&1; then
   az ml online-endpoint update --file endpoints/endpoint.yml --name "$ENDPOINT"
 else
@@ -46,7 +54,6 @@ else
   az ml online-deployment create --file endpoints/deployment.yml --endpoint-name "$ENDPOINT" --all-traffic
 fi
 
-# 3. The jobs and the schedule.
-az ml job create --file jobs/train-job.yml
+# 4. The pipeline and the schedule.
 az ml job create --file pipelines/train-deploy.yml --set inputs.endpoint="$ENDPOINT"
 az ml schedule create --file schedules/retrain-schedule.yml

@@ -10,6 +10,9 @@
 # * apply all three data assets (transaction_ts2013 and transaction_ts2014 too);
 # * this order does not work: what does each resource need to exist before it
 #   is created? Fix the order;
+# * the deployment serves the model adventureworks-forecast: on a fresh
+#   workspace nothing has registered it yet. Register it first
+#   (`az ml model create --file <model YAML> --path <the training job's output>`);
 # * take the endpoint name (ohcheck.yaml's `endpoint`) from an argument or a
 #   variable, and pass it to the endpoint and to its deployment;
 # * run it twice: creating an endpoint or a deployment that exists fails, so
