@@ -80,6 +80,19 @@ def test_03_1_fails_when_the_pipeline_step_ran_in_another_experiment(cli, fake, 
         f"{MODEL} version 3 comes from job {step_job}, which is not a job of experiment {EXPERIMENT}")
 
 
+def test_04_is_decided_beside_a_job_the_sdk_cannot_read_and_each_criterion_warns_of_it(cli, fake, azure_team,  # noqa: F811
+                                                                                        pipeline_seeded):
+    repo = azure_team("solved-04")
+    ws = fake.workspace
+    bad = ws.add_command_job(experiment=EXPERIMENT)
+    ws.jobs[bad].code = "code:1"  # not an ARM id: azure-ai-ml cannot load the job
+    code, results = verify_json(cli, repo, "04")
+    assert code == 0, _not_passed(results)
+    for criterion in ("04.2", "04.3"):  # 04.3 reads the pipeline 04.2 found (shared): warned all the same
+        warnings = results[criterion]["evidence"].get("warnings") or []
+        assert any(w.startswith(f"job {bad} was left out") for w in warnings), (criterion, warnings)
+
+
 def _ws_id(fake):
     ws = fake.workspace
     return f"/subscriptions/{ws.subscription_id}/resourceGroups/{ws.resource_group}/providers/Microsoft.MachineLearningServices/workspaces/{ws.name}"

@@ -352,9 +352,12 @@ def target_warning(warning: str) -> None:
 
 @contextmanager
 def hearing_warnings() -> Iterator[list[str]]:
-    """The warnings targets give while the block runs, in this thread."""
-    _heard.warnings = []
+    """The warnings targets give while the block runs, in this thread; a listener outside hears them too."""
+    outer = getattr(_heard, "warnings", None)
+    _heard.warnings = heard = []
     try:
-        yield _heard.warnings
+        yield heard
     finally:
-        _heard.warnings = None
+        _heard.warnings = outer
+        for warning in heard:
+            target_warning(warning)
