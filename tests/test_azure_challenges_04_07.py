@@ -68,6 +68,48 @@ def test_03_1_fails_a_version_registered_from_the_deploy_steps_job(cli, fake, az
         result["message"]
 
 
+def test_03_1_passes_when_the_newest_model_comes_from_a_pipeline_step(cli, fake, azure_team, pipeline_seeded):  # noqa: F811
+    # The service answers GET of a step job with `properties: null`; the SDK then reads the job from
+    # run history, which names its experiment by id. 03.1 must see the experiment's name.
+    repo = azure_team("solved-04")
+    train_job = pipeline_seeded["train_job"]
+    code, results = verify_json(cli, repo, "03")
+    assert results["03.1"]["status"] == "passed", results["03.1"]
+    assert results["03.1"]["evidence"]["job"] == train_job
+    assert any(r.path.endswith(f"/history/v1.0{_ws_id(fake)}/runs/{train_job}") for r in fake.requests)
+
+
+def test_03_1_fails_when_the_pipeline_step_ran_in_another_experiment(cli, fake, azure_team, pipeline_seeded):  # noqa: F811
+    repo = azure_team("solved-04")
+    ws = fake.workspace
+    other = ws.add_pipeline_job(experiment="sandbox", steps=[
+        PipelineStep("train", component="train", outputs=("model",), metrics={"rmse": 400.0})])
+    step_job = ws.jobs[other].steps[0].job
+    ws.add_model_version(MODEL, version="3", job_name=step_job, path=f"azureml://jobs/{step_job}/outputs/model")
+    _, results = verify_json(cli, repo, "03")
+    assert results["03.1"]["status"] == "failed", results["03.1"]
+    assert results["03.1"]["message"] == (
+        f"{MODEL} version 3 comes from job {step_job}, which is not a job of experiment {EXPERIMENT}")
+
+
+def test_04_is_decided_beside_a_job_the_sdk_cannot_read_and_each_criterion_warns_of_it(cli, fake, azure_team,  # noqa: F811
+                                                                                        pipeline_seeded):
+    repo = azure_team("solved-04")
+    ws = fake.workspace
+    bad = ws.add_command_job(experiment=EXPERIMENT)
+    ws.jobs[bad].code = "code:1"  # not an ARM id: azure-ai-ml cannot load the job
+    code, results = verify_json(cli, repo, "04")
+    assert code == 0, _not_passed(results)
+    for criterion in ("04.2", "04.3"):  # 04.3 reads the pipeline 04.2 found (shared): warned all the same
+        warnings = results[criterion]["evidence"].get("warnings") or []
+        assert any(w.startswith(f"job {bad} was left out") for w in warnings), (criterion, warnings)
+
+
+def _ws_id(fake):
+    ws = fake.workspace
+    return f"/subscriptions/{ws.subscription_id}/resourceGroups/{ws.resource_group}/providers/Microsoft.MachineLearningServices/workspaces/{ws.name}"
+
+
 def _drop_deploy(ws, seeded):
     record = ws.jobs[seeded["pipeline_job"]]
     record.steps = [s for s in record.steps if s.name != "deploy"]

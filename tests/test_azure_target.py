@@ -337,13 +337,31 @@ def test_doctor_finds_nothing_wrong_in_a_ready_workspace(cli, azure_repo, seeded
 
 def test_doctor_sees_a_quota_too_small_for_the_cluster(cli, fake, azure_repo, seeded):
     for row in fake.usages:
-        if row["name"]["value"] == "standardDSv2Family":
+        if row["name"]["value"] == "Standard DSv2 Family Cluster Dedicated vCPUs":
             row["limit"] = 4
     code, findings = _doctor(cli, azure_repo)
     assert code == 1
     assert findings["Compute quota"]["status"] == "problem"
     assert "not enough for 8 vCPUs" in findings["Compute quota"]["detail"]
     assert "Request more standardDSv2Family quota" in findings["Compute quota"]["fix"]
+
+
+@pytest.mark.parametrize("form", ["value", "localizedValue", "id", "family id"])
+def test_doctor_finds_the_family_quota_row_by_any_name_azure_gives_it(cli, fake, azure_repo, seeded, form):
+    # examples/Usage/list.json: "Standard DSv2 Family Cluster Dedicated vCPUs" as value and localizedValue,
+    # .../usages/Standard_DSv2_Family_Cluster_Dedicated_vCPUs as id; the VM size says standardDSv2Family.
+    opaque = {"value": "dsv2-dedicated", "localizedValue": "DSv2 (dedicated)"}
+    name = {"value": {**opaque, "value": "Standard DSv2 Family Cluster Dedicated vCPUs"},
+            "localizedValue": {**opaque, "localizedValue": "Standard DSv2 Family Cluster Dedicated vCPUs"},
+            "id": opaque, "family id": {**opaque, "value": "standardDSv2Family"}}[form]
+    row = {"type": "Microsoft.MachineLearningServices/vmFamily/usages", "unit": "Count", "currentValue": 0,
+           "limit": 4, "name": name}
+    if form == "id":
+        row["id"] = f"/subscriptions/{fake.workspace.subscription_id}/usages/Standard_DSv2_Family_Cluster_Dedicated_vCPUs"
+    fake.usages[:] = [u for u in fake.usages if "DSv2 Family Cluster Dedicated" not in u["name"]["value"]] + [row]
+    code, findings = _doctor(cli, azure_repo)
+    assert findings["Compute quota"]["status"] == "problem", findings["Compute quota"]
+    assert "0/4 used in eastus: not enough for 8 vCPUs" in findings["Compute quota"]["detail"]
 
 
 def test_doctor_names_the_role_and_the_missing_credential(cli, fake, azure_repo, seeded, monkeypatch):
@@ -492,7 +510,10 @@ def test_the_pipeline_steps_as_the_pipeline_defined_them_with_the_jobs_that_ran_
     assert (train.upstream, register.upstream, deploy.upstream) == (set(), {"train"}, {"register"})
     assert {s.name: s.job.name for s in steps} == info["step_jobs"]
     assert [s.status for s in steps] == ["Completed"] * 3
-    assert train.job.experiment == "adventureworks-forecast" and train.job.type == "command"
+    # The service answers GET of a step job with properties: null, so the SDK reads it from run history
+    # (type "base", its experiment by id): the target names the experiment all the same.
+    assert train.job.experiment == "adventureworks-forecast" and train.job.type == "base"
+    assert target.job(train.job.name).experiment == "adventureworks-forecast"
     assert train.job.properties["azureml.pipelinerunid"] == info["pipeline_job"]
     assert target.run(train.job.name).metrics == info["metrics"]
     assert target.run(train.job.name).parent_id == info["pipeline_job"]
@@ -609,3 +630,39 @@ def test_no_key_or_token_in_any_answer_or_error(fake, target, pipeline_seeded):
     text = repr(answers)
     for secret in (fake.token, pipeline_seeded["primary_key"], pipeline_seeded["secondary_key"]):
         assert secret not in text
+
+
+def test_mlflow_is_asked_on_the_path_azureml_mlflow_gives_an_mlflow_2_client(fake, target, seeded):
+    # The workspace names .../mlflow/v1.0/... as its tracking URI; azureml-mlflow sends MLflow >= 2 to v2.0.
+    import mlflow
+
+    assert int(mlflow.__version__.split(".")[0]) >= 2
+    assert "/mlflow/v1.0/" in target.workspace().tracking_uri
+    fake.requests.clear()
+    assert target.run(seeded["job_name"]).metrics == seeded["metrics"]
+    asked = [r.path for r in fake.requests if r.path.startswith("/mlflow/")]
+    ws = fake.workspace
+    assert asked and all(p.startswith(f"/mlflow/v2.0/subscriptions/{ws.subscription_id}/resourceGroups/") for p in asked), asked
+    assert all(r.authorized for r in fake.requests if r.path.startswith("/mlflow/"))
+
+
+def test_a_job_the_sdk_cannot_read_is_left_out_with_a_warning_naming_it(cli, fake, azure_repo, seeded):
+    # A codeId that is no ARM id makes azure-ai-ml raise for the whole page of jobs.list().
+    ws = fake.workspace
+    bad = ws.add_command_job(experiment=seeded["experiment"], status="Failed")
+    ws.jobs[bad].code = "azureml://datastores/workspaceblobstore/paths/LocalUpload/src"
+    code, results = verify_json(cli, azure_repo, "02")
+    assert results["02.2"]["status"] == "passed", results["02.2"]
+    warnings = results["02.2"]["evidence"]["warnings"]
+    assert any(w.startswith(f"job {bad} was left out: the Azure ML SDK cannot read it") for w in warnings), warnings
+    # ... and said in Japanese too.
+    said = json.loads(cli("verify", "02", "--json", "--lang", "ja", cwd=azure_repo).stdout)
+    warnings = next(r for r in said["results"] if r["criterion"] == "02.2")["evidence"]["warnings"]
+    assert any(f"ジョブ {bad} は対象から外しました" in w for w in warnings), warnings
+
+
+def test_a_model_version_as_the_service_answers_it(fake, target, seeded):
+    # examples/Workspace/ModelVersion/get.json: modelType "CustomModel", no jobName; the job is in the path.
+    (version,) = target.models(seeded["model"])
+    assert (version.type, version.job_name) == ("custom_model", seeded["job_name"])
+    assert version.source == f"azureml://jobs/{seeded['job_name']}/outputs/model"

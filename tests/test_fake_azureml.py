@@ -193,11 +193,12 @@ def test_jobs_list_newest_first_across_pages(tmp_path, monkeypatch):
         assert [r.query.get("$skipToken") for r in fake.requests] == [None, "2", "4"]
 
 
-def test_models_list_has_job_name_and_tags(seeded, ml):
+def test_models_list_as_the_service_answers_with_the_job_in_the_path_and_tags(seeded, ml):
     _, info = seeded
     [model] = ml.models.list(name="adventureworks-forecast")
-    assert (model.name, model.version, model.type) == ("adventureworks-forecast", "1", "custom_model")
-    assert model.job_name == info["job_name"]
+    # examples/Workspace/ModelVersion/get.json: modelType "CustomModel" and no jobName.
+    assert (model.name, model.version, model.type) == ("adventureworks-forecast", "1", "CustomModel")
+    assert model.job_name is None
     assert model.path == f"azureml://jobs/{info['job_name']}/outputs/model"
     assert model.tags == {"rmse": "441.2", "mae": "377.9", "mape": "116.1", "r2": "0.18"}
 
@@ -227,8 +228,11 @@ def test_online_endpoint_deployments_and_keys(seeded, ml):
 
 
 def test_usage_and_vm_sizes_keep_camel_case_attributes(seeded, ml):
-    usages = {u.name["value"]: u for u in ml.compute.list_usage(location="eastus")}
-    family = usages["standardDSv2Family"]
+    listed = list(ml.compute.list_usage(location="eastus"))
+    usages = {u.name["value"]: u for u in listed if "workspaces" not in u.type}
+    # Named as examples/Usage/list.json names the rows: not by the family id (standardDSv2Family).
+    family = usages["Standard DSv2 Family Cluster Dedicated vCPUs"]
+    assert family.id == "/subscriptions/00000000-0000-0000-0000-000000000001/usages/Standard_DSv2_Family_Cluster_Dedicated_vCPUs"
     # azure-ai-ml 1.35 copies the REST dict into the entity: the value is on `currentValue`, not `current_value`.
     assert (family.currentValue, family.limit, family.unit) == (8, 24, "Count")
     assert family.current_value is None
@@ -250,9 +254,13 @@ def test_mlflow_rest_store_reads_the_jobs_run(seeded):
     from mlflow.utils.rest_utils import MlflowHostCreds
 
     fake, info = seeded
-    host = f"{fake.url}/mlflow/v1.0{WS_PATH}"
+    # MLflow >= 2 clients use /mlflow/v2.0 (as azureml-mlflow sends them); 1.x ones the v1.0 the workspace names.
+    host = f"{fake.url}/mlflow/v2.0{WS_PATH}"
     assert host == fake.mlflow_tracking_url
-    store = RestStore(lambda: MlflowHostCreds(host=host, token=fake.token, server_cert_path=fake.ca_bundle))
+    for served in (host, host.replace("/mlflow/v2.0", "/mlflow/v1.0")):
+        store = RestStore(lambda served=served: MlflowHostCreds(host=served, token=fake.token,
+                                                                server_cert_path=fake.ca_bundle))
+        assert store.get_run(info["job_name"]).info.run_id == info["job_name"]
     run = store.get_run(info["job_name"])
     assert run.info.run_id == info["job_name"]
     assert run.info.status == "FINISHED"
@@ -598,7 +606,7 @@ def test_pipeline_job_as_the_sdk_sees_it(fake, monkeypatch):
     assert list(train.outputs) == ["model"]
 
 
-def test_pipeline_children_come_from_run_history_and_read_in_full_from_arm(fake, monkeypatch):
+def test_pipeline_children_come_from_run_history_and_arm_answers_them_without_properties(fake, monkeypatch):
     name = _pipeline(fake)
     steps = {s.name: s for s in fake.workspace.jobs[name].steps}
     ml = make_client(fake, monkeypatch)
@@ -613,10 +621,14 @@ def test_pipeline_children_come_from_run_history_and_read_in_full_from_arm(fake,
     assert [c.type for c in children] == ["base", "base"]  # _BaseJob: run history's view of a job
     assert [c.display_name for c in children] == ["train", "Register it"]
     assert children[0].experiment_name != "e"  # run history names the experiment by its id
+    # GET of a step job answers properties: null, as the service does; the SDK then reads run history.
+    fake.requests.clear()
     child = ml.jobs.get(steps["train"].job)
-    assert isinstance(child, Command) and child.display_name == "train" and child.experiment_name == "e"
-    assert child.inputs["data"].path == "azureml:transaction_ts2013@latest"  # the pipeline input it was bound to
-    assert ml.jobs.get(steps["register"].job).inputs["model"].path == f"azureml://jobs/{steps['train'].job}/outputs/model"
+    asked = [p.removeprefix("/history/v1.0").removeprefix(WS_PATH) for _, p, _ in paths(fake)]
+    assert (asked[0], asked[-1]) == (f"/jobs/{steps['train'].job}", f"/runs/{steps['train'].job}"), asked
+    assert child.type == "base" and child.display_name == "train"
+    # Its experiment comes back as the id MLflow knows the experiment by too.
+    assert child.experiment_name == fake.workspace.experiment_id("e") != "e"
     assert child.properties["azureml.pipelinerunid"] == name
     # The workspace's job list shows the pipeline, not its steps.
     assert [j.name for j in ml.jobs.list()] == [name]
@@ -713,7 +725,7 @@ def test_seed_pipeline_workspace(tmp_path, monkeypatch):
         children = {c.display_name: c.name for c in ml.jobs.list(parent_job_name=info["pipeline_job"])}
         assert children == info["step_jobs"]
         model = ml.models.get("adventureworks-forecast", version="2")
-        assert model.job_name == info["train_job"] and model.tags["rmse"] == "441.2"
+        assert model.path == f"azureml://jobs/{info['train_job']}/outputs/model" and model.tags["rmse"] == "441.2"
         [deployment] = ml.online_deployments.list(ENDPOINT)
         assert deployment.model == f"{WS_PATH}/models/adventureworks-forecast/versions/2"
         assert ml.online_endpoints.get(ENDPOINT).traffic == {"blue": 100}

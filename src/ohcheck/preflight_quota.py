@@ -28,7 +28,7 @@ from ohcheck.preflight_checks import (
 from ohcheck.targets import azure as azure_target
 
 TIMEOUT = 60.0
-REGIONAL = "Total Cluster Dedicated Regional vCPUs"
+REGIONAL = azure_target.REGIONAL_USAGE
 
 
 @dataclass(frozen=True)
@@ -71,13 +71,13 @@ def check_quota(ml: Any, subscription: str, region: str, azure: Azure, teams: in
         return [failed.row(msg("VM sizes")), failed.row(msg("vCPU quota"))]
     rows = _size_rows(sizes, region, azure)
     demands = demand(azure, teams, sizes)
-    by_name = {azure_target._usage_name(u).lower(): u for u in usages}
     for need in demands.values():
-        rows.append(_quota_row(msg("vCPU quota {family}", family=need.family), by_name.get(need.family.lower()), need,
+        rows.append(_quota_row(msg("vCPU quota {family}", family=need.family),
+                               azure_target.family_usage(usages, need.family), need,
                                region, what=msg("vCPUs of {family}", family=need.family)))
     total = Demand(REGIONAL, sum(d.vcpus for d in demands.values()),
                    [f"{d.vcpus} {d.family}" for d in demands.values()])  # numbers and names: no words to translate
-    rows.append(_quota_row(msg("vCPU quota, regional total"), by_name.get(REGIONAL.lower()), total, region,
+    rows.append(_quota_row(msg("vCPU quota, regional total"), azure_target.regional_usage(usages), total, region,
                            what=REGIONAL))
     return rows
 

@@ -30,7 +30,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from ohcheck.criteria import Criterion, Outcome, Passed, Result, Status
 from ohcheck.i18n import Msg, as_msg, msg
 from ohcheck.redaction import Redactor
-from ohcheck.targets.base import NotOnThisTarget, TargetError
+from ohcheck.targets.base import NotOnThisTarget, TargetError, hearing_warnings
 from ohcheck.transient import is_transient, retry_after, status_of
 
 log = logging.getLogger("ohcheck.runner")
@@ -170,6 +170,20 @@ def _execute(
     redactor: Redactor,
 ) -> None:
     start = time.monotonic()
+    with hearing_warnings() as heard:
+        result = _run_one(c, ctx, settings, deadline, redactor)
+    if heard:  # what the target warned of while it answered this criterion (a job it left out)
+        said = list(result.evidence.get("warnings") or [])
+        warnings = said + [w for w in heard if w not in said]
+        result.evidence = {**result.evidence, "warnings": warnings}
+        # Kept with the message's source, as _result keeps a check's own warnings: said in any language.
+        source = result.message_source or {"template": "", "values": {}}
+        result.message_source = {**source, "warnings": [as_msg(w).source() for w in warnings]}
+    result.duration = time.monotonic() - start
+    finished.put(result)
+
+
+def _run_one(c: Criterion, ctx: Any, settings: RunnerSettings, deadline: float, redactor: Redactor) -> Result:
     try:
         value = _call_with_retries(c, ctx, settings, deadline)
     except Outcome as outcome:
@@ -187,8 +201,7 @@ def _execute(
             result = _result(c, Status.PASSED, value.message, dict(value.evidence))
         else:
             result = _result(c, Status.PASSED, as_msg(value))
-    result.duration = time.monotonic() - start
-    finished.put(result)
+    return result
 
 
 def _call_with_retries(c: Criterion, ctx: Any, settings: RunnerSettings, deadline: float) -> Any:

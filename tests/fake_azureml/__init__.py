@@ -12,14 +12,16 @@
 What it serves (https on 127.0.0.1, a trustme certificate, any api-version):
 * the ARM routes azure-ai-ml reads: workspace, computes, data / environments /
   models / components (containers and versions), jobs (paged; command and
-  pipeline jobs, a pipeline's step jobs), schedules, online endpoints and their
+  pipeline jobs; a pipeline's step job answers `properties: null`, as the
+  service does, and the SDK reads it from run history), schedules, online endpoints and their
   deployments, listKeys, regional usages and VM sizes (arm.py, bodies.py);
 * the subscription-level routes preflight reads: the subscription, a resource
   provider's registration state (`fake.providers`), and the subscription's
   resources filtered by type (subscription_routes.py);
 * the run-history routes that list a pipeline's child jobs, and the
   workspace's discovery document that points the SDK at them;
-* MLflow's REST API under the workspace's tracking URI, from MLflow's own
+* MLflow's REST API under the workspace's tracking URI (/mlflow/v2.0, where
+  azureml-mlflow sends MLflow >= 2 clients, and v1.0), from MLflow's own
   server app over a SQLite store (mlflow_backend.py);
 * scoring URIs `POST /score/<endpoint>` with key auth (scoring.py).
 

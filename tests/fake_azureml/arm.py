@@ -46,7 +46,7 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
 def rbac_action(method: str, path: str) -> tuple[str, str]:
     """(action, scope) Azure would name in an AuthorizationFailed message for this request."""
     if path.startswith("/mlflow/"):
-        scope = re.sub(r"^/mlflow/v1\.0", "", path).split("/api/", 1)[0]
+        scope = re.sub(r"^/mlflow/v[12]\.0", "", path).split("/api/", 1)[0]
         return "Microsoft.MachineLearningServices/workspaces/experiments/runs/read", scope
     if path.startswith("/history/"):
         scope = re.sub(r"^/history/v1\.0", "", path).split("/runs/", 1)[0]
@@ -331,8 +331,12 @@ def build_arm_app(fake: FakeAzureML) -> Flask:
 
     @app.get(LOCATION + "/usages")
     def list_usages(sub: str, location: str) -> Response:
-        items = [{"id": f"/subscriptions/{sub}/providers/Microsoft.MachineLearningServices/locations/{location}/usages"
-                  f"/{u['name']['value'].replace(' ', '_')}", **u} for u in fake.usages]
+        # Ids as in examples/Usage/list.json (2025-12-01): a family's row ends in its name with underscores.
+        def row_id(u: dict[str, Any]) -> str:
+            segment = "/" + u["name"]["value"].replace(" ", "_") if u["type"].endswith("/vmFamily/usages") else ""
+            return f"/subscriptions/{sub}/usages{segment}"
+
+        items = [{"id": row_id(u), **u} for u in fake.usages]
         return location_or_error(sub) or json_response(200, _page(items))
 
     @app.get(LOCATION + "/vmSizes")

@@ -233,15 +233,23 @@ def environment_version(ws: WorkspaceState, e: EnvironmentRecord) -> dict[str, A
     }
 
 
+# The service's spelling of a model's type (examples/Workspace/ModelVersion/get.json: "CustomModel"),
+# not the CLI's (custom_model).
+MODEL_TYPES = {"custom_model": "CustomModel", "mlflow_model": "MLFlowModel", "triton_model": "TritonModel"}
+
+
 def model_version(ws: WorkspaceState, m: ModelRecord) -> dict[str, Any]:
+    """A model version as examples/Workspace/ModelVersion/get.json (2025-12-01) has it.
+
+    No `jobName`: the example has none; the lineage is the `azureml://jobs/<job>/outputs/...` modelUri.
+    """
     return {
         "id": asset_id(ws, "models", m.name, m.version),
         "name": m.version,
         "type": f"{PROVIDER}/workspaces/models/versions",
         "properties": {
-            "modelType": m.type,
+            "modelType": MODEL_TYPES.get(m.type, m.type),
             "modelUri": m.path,
-            "jobName": m.job_name,
             "flavors": {},
             "stage": "Development",
             "description": m.description,
@@ -316,6 +324,8 @@ def _component_id(ws: WorkspaceState, reference: str) -> str:
 def job(ws: WorkspaceState, j: JobRecord, *, host: str) -> dict[str, Any]:
     if j.job_type == "Pipeline":
         return pipeline_job(ws, j, host=host)
+    if j.parent:
+        return step_job(ws, j)
     outputs = {name: _job_output(value) for name, value in j.outputs.items()}
     # Every Azure ML job has this output: the run's artifact folder.
     outputs.setdefault(
@@ -343,7 +353,7 @@ def job(ws: WorkspaceState, j: JobRecord, *, host: str) -> dict[str, Any]:
             "computeId": asset_id(ws, "computes", j.compute) if j.compute else None,
             "command": j.command,
             "environmentId": j.environment,
-            "codeId": asset_id(ws, "codes", str(uuid.uuid5(uuid.NAMESPACE_URL, j.name)), "1"),
+            "codeId": j.code or asset_id(ws, "codes", str(uuid.uuid5(uuid.NAMESPACE_URL, j.name)), "1"),
             "inputs": {name: _job_input(value) for name, value in j.inputs.items()},
             "outputs": outputs,
             "environmentVariables": {},
@@ -355,6 +365,23 @@ def job(ws: WorkspaceState, j: JobRecord, *, host: str) -> dict[str, Any]:
             "componentId": _component_id(ws, j.component) if j.component else None,
             "services": _services(ws, j, host),
         },
+        "systemData": system_data(j.created),
+    }
+
+
+def step_job(ws: WorkspaceState, j: JobRecord) -> dict[str, Any]:
+    """A pipeline step's job as `GET .../jobs/<step job>` answers it: the envelope with `properties: null`.
+
+    The envelope as in examples/Job/CommandJob/get.json (2025-12-01); the null properties are how the
+    service answers a child job: azure-ai-ml's JobOperations.get (operations/_job_operations.py) reads
+    "Child jobs are no longer available through MFE" and, on `properties is None`
+    (entities/_job/job.py, _is_pipeline_child_job), reads the job from run history instead (`run`).
+    """
+    return {
+        "id": asset_id(ws, "jobs", j.name),
+        "name": j.name,
+        "type": f"{PROVIDER}/workspaces/jobs",
+        "properties": None,
         "systemData": system_data(j.created),
     }
 
@@ -477,7 +504,7 @@ def run(ws: WorkspaceState, j: JobRecord, number: int) -> dict[str, Any]:
         "cancelationReason": None,
         "runId": j.name,
         "parentRunId": j.parent,
-        "experimentId": str(uuid.uuid5(uuid.NAMESPACE_OID, "experiment:" + j.experiment)),
+        "experimentId": ws.experiment_id(j.experiment),
         "status": j.status,
         "startTimeUtc": iso(j.created),
         "endTimeUtc": ended,

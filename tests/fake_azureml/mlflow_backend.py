@@ -113,8 +113,12 @@ class MlflowBackend:
                     engine.dispose()
             self._tracking = self._registry = None
 
-    def log_job(self, job: JobRecord) -> None:
-        """Create the job's run in its experiment, with run id == job name, metrics, params and status."""
+    def log_job(self, job: JobRecord) -> str:
+        """Create the job's run in its experiment, with run id == job name, metrics, params and status.
+
+        Returns the experiment's id: in Azure ML, MLflow's experiment id is the experiment's id in
+        run history too (the `experimentId` of a run), which is how a step job names its experiment.
+        """
         from mlflow.entities import Metric, Param, RunStatus, RunTag
 
         store = self.tracking_store
@@ -148,6 +152,7 @@ class MlflowBackend:
             start_ms + 60_000 if finished else None,
             job.display_name or job.name,
         )
+        return str(experiment_id)
 
     def _rename_run(self, old: str, new: str) -> None:
         """Give a just-created run the job's name as its id.

@@ -1,32 +1,44 @@
 """Regional quota (usages) and VM sizes, in the shapes of Usage/list.json and VirtualMachineSize/list.json.
 
 `fake.usages` and `fake.vm_sizes` are plain lists of these dicts, so a test
-can change a limit or drop a row. A family's usage row is named by the same
-family id as the VM size (`standardDSv2Family`), as Azure ML's usages API
-answers; the localized name is the human one.
+can change a limit or drop a row. A usage row is named as
+examples/Usage/list.json (2025-12-01) names it: "Standard DSv2 Family Cluster
+Dedicated vCPUs" as both name.value and name.localizedValue, its id ending in
+`/usages/Standard_DSv2_Family_Cluster_Dedicated_vCPUs`; not by the VM size's
+family id (`standardDSv2Family`). As in that example, the same name comes again
+on rows of one workspace (type .../workspaces/usages), and each family has a
+LowPriority row besides its Dedicated one.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+VM_FAMILY = "Microsoft.MachineLearningServices/vmFamily/usages"
+
 
 def usage(
-    family: str,
-    localized_name: str,
+    name: str,
     *,
     current: int,
     limit: int,
-    type: str = "Microsoft.MachineLearningServices/vmFamily/usages",
+    type: str = VM_FAMILY,
+    localized_name: str | None = None,
+    id: str | None = None,
 ) -> dict[str, Any]:
-    """One usage row; `id` is filled in with the subscription when served."""
-    return {
+    """One usage row. Without `id`, one is made when served, as in Usage/list.json:
+    `/subscriptions/<sub>/usages/<name with underscores>` for a VM family's row, `/subscriptions/<sub>/usages`
+    for a total."""
+    row: dict[str, Any] = {
         "type": type,
         "unit": "Count",
         "currentValue": current,
         "limit": limit,
-        "name": {"value": family, "localizedValue": localized_name},
+        "name": {"value": name, "localizedValue": localized_name or name},
     }
+    if id is not None:
+        row["id"] = id
+    return row
 
 
 def vm_size(
@@ -63,25 +75,22 @@ def vm_size(
 
 def default_usages() -> list[dict[str, Any]]:
     """eastus for a team with a cluster of DSv2 nodes: 8 of 24 DSv2 vCPUs used, 8 of 100 regional."""
+    workspace_usages = ("/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-openhack/providers/"
+                        "Microsoft.MachineLearningServices/workspaces/mlw-team1/usages/")
     return [
-        usage(
-            "Total Cluster Dedicated Regional vCPUs",
-            "Total Cluster Dedicated Regional vCPUs",
-            current=8,
-            limit=100,
-            type="Microsoft.MachineLearningServices/dedicatedCores/usages",
-        ),
-        usage(
-            "Total Cluster LowPriority Regional vCPUs",
-            "Total Cluster LowPriority Regional vCPUs",
-            current=0,
-            limit=100,
-            type="Microsoft.MachineLearningServices/lowPriorityCores/usages",
-        ),
-        usage("standardDSv2Family", "Standard DSv2 Family Cluster Dedicated vCPUs", current=8, limit=24),
-        usage("standardDv2Family", "Standard Dv2 Family Cluster Dedicated vCPUs", current=0, limit=24),
-        usage("standardDSv3Family", "Standard DSv3 Family Cluster Dedicated vCPUs", current=0, limit=24),
-        usage("standardNCFamily", "Standard NC Family Cluster Dedicated vCPUs", current=0, limit=0),
+        usage("Total Cluster Dedicated Regional vCPUs", current=8, limit=100,
+              type="Microsoft.MachineLearningServices/dedicatedCores/usages"),
+        usage("Standard DSv2 Family Cluster Dedicated vCPUs", current=8, limit=24),
+        # One workspace's share of the family (the same name, another type): not the region's quota.
+        usage("Standard DSv2 Family Cluster Dedicated vCPUs", current=4, limit=24,
+              type="Microsoft.MachineLearningServices/workspaces/usages",
+              id=workspace_usages + "Standard_DSv2_Family_Cluster_Dedicated_vCPUs"),
+        usage("Standard Dv2 Family Cluster Dedicated vCPUs", current=0, limit=24),
+        usage("Standard DSv3 Family Cluster Dedicated vCPUs", current=0, limit=24),
+        usage("Standard NC Family Cluster Dedicated vCPUs", current=0, limit=0),
+        usage("Total Cluster LowPriority Regional vCPUs", current=0, limit=100,
+              type="Microsoft.MachineLearningServices/lowPriorityCores/usages"),
+        usage("Standard DSv2 Family Cluster LowPriority vCPUs", current=0, limit=-1),
     ]
 
 

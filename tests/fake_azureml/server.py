@@ -3,7 +3,7 @@
 Every request goes through one WSGI function, `_handle`, in this order:
 record it -> added latency -> an injected fault, if one matches -> the
 authorization rules (deny / bearer token) -> the route: MLflow's REST API
-(`/mlflow/v1.0/<workspace id>/api/...`), a scoring URI (`/score/<endpoint>`),
+(`/mlflow/v2.0/<workspace id>/api/...`, and v1.0), a scoring URI (`/score/<endpoint>`),
 or the ARM routes of arm.py. See __init__.py for the public interface.
 """
 
@@ -30,8 +30,11 @@ from .identity import USER_OBJECT_ID, USER_PRINCIPAL_NAME, FakeCredential, make_
 from .mlflow_backend import MlflowBackend
 from .state import WorkspaceState
 
+# The workspace names its tracking URI with /mlflow/v1.0 (bodies.mlflow_tracking_uri); azureml-mlflow
+# sends MLflow >= 2 clients to /mlflow/v2.0 instead (AzureMLAbstractRestStore.get_host_credentials),
+# 1.x clients to v1.0: the service answers both.
 _MLFLOW_PREFIX = re.compile(
-    r"^/mlflow/v1\.0/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
+    r"^/mlflow/v[12]\.0/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
     r"/providers/Microsoft\.MachineLearningServices/workspaces/(?P<ws>[^/]+)(?P<rest>/.*)?$"
 )
 _SCORE = re.compile(r"^/score/(?P<endpoint>[^/]+)/?$")
@@ -210,9 +213,9 @@ class FakeAzureML:
 
     @property
     def mlflow_tracking_url(self) -> str:
-        """The https form of the workspace's tracking URI: what MLflow's REST client takes as host."""
+        """The https host an MLflow >= 2 REST client is given for the workspace (/mlflow/v2.0, as azureml-mlflow)."""
         ws = self.workspace
-        return (f"{self.url}/mlflow/v1.0/subscriptions/{ws.subscription_id}/resourceGroups/{ws.resource_group}"
+        return (f"{self.url}/mlflow/v2.0/subscriptions/{ws.subscription_id}/resourceGroups/{ws.resource_group}"
                 f"/providers/Microsoft.MachineLearningServices/workspaces/{ws.name}")
 
     # -- what tests change ----------------------------------------------------------------------

@@ -27,7 +27,9 @@ ScoringBehaviour = Callable[[Any], "tuple[int, Any]"]
 class RunLogger(Protocol):
     """Where a job's metrics go (the MLflow store behind the fake)."""
 
-    def log_job(self, job: JobRecord) -> None: ...
+    def log_job(self, job: JobRecord) -> str:
+        """Log the job's run; the id of its experiment (Azure ML's run history and MLflow share it)."""
+        ...
 
 
 def _now() -> dt.datetime:
@@ -94,6 +96,7 @@ class JobRecord:
     component: str | None = None  # a pipeline step's job: "name:version" of the component it ran
     steps: list[StepRecord] = field(default_factory=list)  # a pipeline job: its nodes, in order
     settings: dict[str, Any] = field(default_factory=dict)  # a pipeline job: its settings block
+    code: str | None = None  # a command job's codeId as stored; None: the ARM id of a code version
 
 
 @dataclass
@@ -247,6 +250,8 @@ class WorkspaceState:
     # endpoint name -> callable(payload) -> (status, json body); missing: the default forecast behaviour.
     scoring_behaviour: dict[str, ScoringBehaviour] = field(default_factory=dict)
     run_logger: RunLogger | None = field(default=None, repr=False)
+    # experiment name -> its id, as MLflow and run history both give it (filled as jobs are logged).
+    experiment_ids: dict[str, str] = field(default_factory=dict)
     _last_created: dt.datetime | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -423,9 +428,13 @@ class WorkspaceState:
         )
         return self._add_job(job)
 
+    def experiment_id(self, experiment: str) -> str:
+        """The id Azure ML knows an experiment by: MLflow's experiment id, also run history's experimentId."""
+        return self.experiment_ids.get(experiment) or str(uuid.uuid5(uuid.NAMESPACE_OID, "experiment:" + experiment))
+
     def _add_job(self, job: JobRecord) -> str:
         if self.run_logger is not None:
-            self.run_logger.log_job(job)
+            self.experiment_ids[job.experiment] = str(self.run_logger.log_job(job))
         self.jobs[job.name] = job
         return job.name
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -58,6 +59,7 @@ from ohcheck.targets.base import (
     TargetError,
     Workspace,
     in_dependency_order,
+    target_warning,
 )
 from ohcheck.targets.mlflow_runs import to_run
 from ohcheck.workspace_config import WorkspaceRef, find_config_json, read_config_json
@@ -148,6 +150,7 @@ class AzureTarget:
         self._client: Any = None
         self._workspace: Workspace | None = None
         self._mlflow: Any = None
+        self._experiments: dict[str, str] = {}  # experiment id -> name (see _as_job)
         self._lock = threading.Lock()
         self._timeout = config.azure.request_timeout
 
@@ -276,11 +279,8 @@ class AzureTarget:
                                   msg("list the compute usage of {region}", region=location)),
                             lambda: list(ml.compute.list_usage(location=location)))
 
-        def row(match: Callable[[str], bool]) -> Any:
-            return next((u for u in usages if match(_usage_name(u).lower())), None)
-
-        family = row(lambda name: name == str(size.family).lower())
-        regional = row(lambda name: "dedicated regional" in name)
+        family = family_usage(usages, str(size.family))
+        regional = regional_usage(usages)
         return ComputeQuota(
             vm_size=str(size.name),
             family=str(size.family),
@@ -326,13 +326,50 @@ class AzureTarget:
         self._ensure_workspace()
 
         def listed() -> list[Any]:
-            # jobs.list() yields None for a job the SDK cannot parse: skip those.
-            return [j for j in self._ml().jobs.list() if j is not None and getattr(j, "experiment_name", None) == experiment]
+            return [j for j in self._listed_jobs() if getattr(j, "experiment_name", None) == experiment]
 
         found = self._call(doing(msg("listed the jobs of experiment {experiment}", experiment=experiment),
                                  msg("list the jobs of experiment {experiment}", experiment=experiment)), listed)
-        jobs = [_job(j) for j in found]
+        jobs = [self._as_job(j) for j in found]
         return sorted(jobs, key=lambda j: j.created or 0, reverse=True)
+
+    def _listed_jobs(self) -> list[Any]:
+        """The workspace's jobs, each parsed alone: one the SDK cannot load is left out, with a warning.
+
+        jobs.list() parses a whole page at once and only a JobParsingError is caught per job
+        (it yields None): any other error (a codeId that is no ARM id raises ValidationException)
+        fails the page, and with it every question about jobs. So the same REST list is read
+        here with the SDK's own per-job parser, JobOperations._handle_rest_errors, each job alone.
+        """
+        ops = self._ml().jobs
+        left_out: list[str] = []
+
+        def parse(rest_job: Any) -> Any:
+            name = str(getattr(rest_job, "name", "") or "?")
+            try:
+                job = ops._handle_rest_errors(rest_job)  # noqa: SLF001 - the SDK's own parser
+            except Exception as exc:  # noqa: BLE001 - this job only: the others still count
+                left_out.append(msg("job {job} was left out: the Azure ML SDK cannot read it ({error})",
+                                    job=name, error=_first_line(exc)))
+                return None
+            if job is None:
+                left_out.append(msg("job {job} was left out: the Azure ML SDK cannot read it", job=name))
+            return job
+
+        try:
+            arm_jobs = ops.service_client_01_2024_preview_arm.jobs
+            scope = ops._operation_scope  # noqa: SLF001
+            workspace = ops._workspace_name  # noqa: SLF001
+            extra = ops._kwargs  # noqa: SLF001
+        except AttributeError:  # another SDK version: its own list, one bad job spoils it
+            return [j for j in ops.list() if j is not None]
+        from azure.ai.ml.constants import ListViewType
+
+        found = [j for j in arm_jobs.list(scope.resource_group_name, workspace, list_view_type=ListViewType.ACTIVE_ONLY,
+                                          cls=lambda page: [parse(j) for j in page], **extra) if j is not None]
+        for warning in left_out:
+            target_warning(warning)
+        return found
 
     def run(self, run_id: str) -> Run | None:
         store = self._mlflow_store()
@@ -350,7 +387,37 @@ class AzureTarget:
     # -- pipelines, schedules and metric histories ------------------------------------------
     def job(self, name: str) -> Job | None:
         found = self._missing(doing(msg("read job {job}", job=name)), lambda: self._ml().jobs.get(name))
-        return _job(found) if found is not None else None
+        return self._as_job(found) if found is not None else None
+
+    def _as_job(self, found: Any) -> Job:
+        """An SDK job as a Job, its experiment by name: every job lookup goes through here.
+
+        The service answers GET of a pipeline step's job with `properties: null`, and
+        azure-ai-ml then reads the job from run history ("Child jobs are no longer available
+        through MFE", JobOperations.get): a `_BaseJob` (type "base") whose experiment_name is
+        the run's experimentId. In Azure ML the MLflow experiment id is that same id, so
+        MLflow's get_experiment names it.
+        """
+        job = _job(found)
+        if _text(getattr(found, "type", None)) == "base" and job.experiment:
+            job = replace(job, experiment=self._experiment_name(job.experiment))
+        return job
+
+    def _experiment_name(self, experiment_id: str) -> str:
+        """An experiment's name from its id (MLflow's get_experiment); the id itself if MLflow knows none."""
+        with self._lock:
+            if experiment_id in self._experiments:
+                return self._experiments[experiment_id]
+        store = self._mlflow_store()
+        try:
+            name = str(store.get_experiment(experiment_id).name)
+        except Exception as exc:  # noqa: BLE001
+            if "RESOURCE_DOES_NOT_EXIST" not in str(exc) and "404" not in str(exc):
+                raise self._translate_mlflow(exc, msg("read experiment {experiment}", experiment=experiment_id)) from None
+            name = experiment_id  # no such experiment: keep what the service said
+        with self._lock:
+            self._experiments[experiment_id] = name
+        return name
 
     def pipeline_steps(self, job_name: str) -> list[Step]:
         """The nodes of a pipeline job, each with the component it runs and the child job that ran it.
@@ -360,10 +427,11 @@ class AzureTarget:
         the service holds only a reference), and the child jobs, listed by the
         run-history service and each read in full with jobs.get.
 
+        The service answers jobs.get(<step job>) without properties, so the SDK reads
+        it from run history: the Step's job has type "base", no command, inputs or
+        outputs, and its experiment named by id (resolved in _as_job).
+
         Assumed of the real service, not verifiable offline (tested against the fake only):
-        * jobs.get(<step job>) answers a full command job. If the service answers it
-          without properties, the SDK reads it from run history instead: the Step's
-          job then has type "base" and no command, inputs or outputs.
         * A step's job is shown under its node's name, or the node's display_name.
         * Run history lists all children in its first page: azure-ai-ml 1.35 reads no
           further page, so a pipeline with more steps than a page would lose some.
@@ -381,7 +449,7 @@ class AzureTarget:
             # The SDK yields None for a child it cannot parse: skip those.
             lambda: [c for c in ml.jobs.list(parent_job_name=job_name) if c is not None],
         )
-        ran = self._step_jobs(children, pipeline.experiment_name or "")
+        ran = self._step_jobs(children)
         components: dict[str, Any] = {}
         steps = []
         for node_name, node in (getattr(pipeline, "jobs", None) or {}).items():
@@ -391,7 +459,7 @@ class AzureTarget:
             steps.append(_step(node_name, node, component, child))
         return in_dependency_order(steps)
 
-    def _step_jobs(self, children: list[Any], experiment: str) -> dict[str, Job]:
+    def _step_jobs(self, children: list[Any]) -> dict[str, Job]:
         """Each child job read in full, by the name it is shown under; the newest wins a tie (a rerun)."""
         ml = self._ml()
         ran: dict[str, Job] = {}
@@ -400,9 +468,7 @@ class AzureTarget:
                                  lambda name=child.name: ml.jobs.get(name))
             if full is None:
                 continue
-            # A step's job is in its pipeline's experiment; one read back through run history
-            # (type "base") names the experiment by its id instead.
-            job = replace(_job(full), experiment=experiment) if experiment else _job(full)
+            job = self._as_job(full)
             shown = job.display_name or str(getattr(child, "display_name", "") or "")
             ran[shown or job.name] = job
         return ran
@@ -590,7 +656,7 @@ class AzureTarget:
         uri = self._ensure_workspace().tracking_uri
         if not uri:
             raise TargetError(msg("workspace {workspace} reports no MLflow tracking URI", workspace=self.ref.workspace))
-        host = "https://" + uri.split("://", 1)[1] if uri.startswith("azureml://") else uri
+        host = mlflow_host(uri)
         # MLflow's own retries and timeout; bounded like the SDK's.
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
@@ -817,9 +883,18 @@ def _model(m: Any) -> ModelVersion:
         source=path,
         job_name=getattr(m, "job_name", None) or asset_name_of(path, "jobs"),
         tags={str(k): str(v) for k, v in (m.tags or {}).items()},
-        type=_text(m.type),
+        type=_model_type(_text(m.type)),
         created=created.timestamp() if created else None,
     )
+
+
+# The service spells a model's type CustomModel (examples/Workspace/ModelVersion/get.json); the CLI
+# and the SDK's YAML say custom_model. The checks and the local target say it the CLI's way.
+_MODEL_TYPES = {"custommodel": "custom_model", "mlflowmodel": "mlflow_model", "tritonmodel": "triton_model"}
+
+
+def _model_type(value: str) -> str:
+    return _MODEL_TYPES.get(_squeezed(value), value)
 
 
 def _deployment(d: Any) -> Deployment:
@@ -875,11 +950,50 @@ def _either(obj: Any, *names: str) -> Any:
     return None
 
 
-def _usage_name(usage: Any) -> str:
+REGIONAL_USAGE = "Total Cluster Dedicated Regional vCPUs"
+
+
+def family_usage(usages: list[Any], family: str) -> Any | None:
+    """The region's row of dedicated cluster vCPUs of a VM family, whichever way the row names it.
+
+    A VM size names its family `standardDSv2Family`; examples/Usage/list.json (2025-12-01)
+    names the row "Standard DSv2 Family Cluster Dedicated vCPUs" (name.value and
+    localizedValue) with `.../usages/Standard_DSv2_Family_Cluster_Dedicated_vCPUs` as its id.
+    Any of these matches, compared without case, spaces or underscores. Its LowPriority row
+    is another quota, not this one.
+    """
+    wanted = _squeezed(family)
+    return _region_row(usages, {wanted, wanted + "clusterdedicatedvcpus"})
+
+
+def regional_usage(usages: list[Any]) -> Any | None:
+    """The region's row of all dedicated cluster vCPUs ("Total Cluster Dedicated Regional vCPUs")."""
+    return _region_row(usages, {_squeezed(REGIONAL_USAGE)})
+
+
+def _region_row(usages: list[Any], names: set[str]) -> Any | None:
+    # The same names come again on rows of one workspace or one compute (type
+    # .../workspaces/usages, .../workspace/computes/usages): the quota is the region's row.
+    rows = [u for u in usages if names & {_squeezed(n) for n in _usage_names(u)}]
+    region = [u for u in rows if "workspace" not in str(getattr(u, "type", "") or "").lower()]
+    return (region or rows or [None])[0]
+
+
+def _usage_names(usage: Any) -> list[str]:
+    """Every name a usage row goes by: name.value, name.localizedValue, the last segment of its id."""
     name = getattr(usage, "name", None)
     if isinstance(name, dict):
-        return str(name.get("value") or "")
-    return str(getattr(name, "value", "") or "")
+        names = [name.get("value"), name.get("localizedValue")]
+    else:
+        names = [getattr(name, "value", None), getattr(name, "localized_value", None)]
+    usage_id = str(getattr(usage, "id", "") or "")
+    if "/usages/" in usage_id:
+        names.append(usage_id.rstrip("/").rsplit("/", 1)[-1])
+    return [str(n) for n in names if n]
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 def _version_key(version: str) -> tuple[int, str]:
@@ -909,6 +1023,38 @@ def _is_missing_asset(exc: Exception) -> bool:
     # The SDK wraps some lookups of a missing asset in its own exception type.
     text = str(exc).lower()
     return type(exc).__name__ in {"MlException", "ValidationException"} and ("not found" in text or "does not exist" in text)
+
+
+def mlflow_host(tracking_uri: str) -> str:
+    """The https address MLflow's REST client is given for a workspace's tracking URI.
+
+    What azureml-mlflow (the package Azure ML's docs have users install) does, read from its
+    source (1.62: azureml/mlflow/_store/azureml_reststore.py, get_host_credentials): the
+    tracking URI's host, then `/mlflow/v2.0` for an MLflow 2 or 3 client (`/mlflow/v1.0` only
+    for 1.x), then the workspace's scope (/subscriptions/.../workspaces/NAME); its token is
+    for Azure Resource Manager (`https://management.azure.com/.default`, ARM_SCOPE here). The
+    workspace itself still names `.../mlflow/v1.0/...` as its mlflow_tracking_uri.
+
+    Mimicked rather than depended on: azureml-mlflow pins mlflow-skinny<=3.15 (ohcheck runs a
+    newer MLflow), brings azure-storage-blob, msrest and pinned pytz with it, and ohcheck reads
+    runs and metric histories only: three facts (host, path, token scope), all kept here.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(tracking_uri)
+    scheme = "https" if parts.scheme in ("azureml", "") else parts.scheme
+    path = parts.path
+    at = path.find("/subscriptions/")
+    if at < 0:  # not a workspace's URI: an MLflow server of one's own, taken as it is
+        return tracking_uri if parts.scheme != "azureml" else f"https://{parts.netloc}{path}"
+    return f"{scheme}://{parts.netloc}{_mlflow_api()}{path[at:].rstrip('/')}"
+
+
+def _mlflow_api() -> str:
+    from mlflow.version import VERSION  # imported lazily: slow to import
+
+    major = int(VERSION.split(".", 1)[0]) if VERSION.split(".", 1)[0].isdigit() else 2
+    return "/mlflow/v1.0" if major < 2 else "/mlflow/v2.0"
 
 
 def arm_base_url() -> str:

@@ -25,6 +25,9 @@ reader's language (take `exc.args[0]`, not str(exc), to pass it on).
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -353,3 +356,28 @@ class Target(Protocol):
         """Release connections; the target is not used afterwards."""
         ...
 
+
+# -- a target's warnings ------------------------------------------------------------------------
+# A target that answers in part (it left out a job the SDK cannot read) says so here; the runner
+# hears it in the criterion's own thread and adds it to that Result's warnings.
+_heard = threading.local()
+
+
+def target_warning(warning: str) -> None:
+    """Warn the criterion that is asking (a Msg, said in its language); nothing when no one listens."""
+    heard = getattr(_heard, "warnings", None)
+    if heard is not None and warning not in heard:
+        heard.append(warning)
+
+
+@contextmanager
+def hearing_warnings() -> Iterator[list[str]]:
+    """The warnings targets give while the block runs, in this thread; a listener outside hears them too."""
+    outer = getattr(_heard, "warnings", None)
+    _heard.warnings = heard = []
+    try:
+        yield heard
+    finally:
+        _heard.warnings = outer
+        for warning in heard:
+            target_warning(warning)
