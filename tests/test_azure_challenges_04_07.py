@@ -52,7 +52,7 @@ def test_04_passes_in_a_workspace_where_the_pipeline_ran(cli, fake, azure_team, 
     assert results["04.5"]["message"] == f"{ENDPOINT} serves {MODEL}:2"
     # 03 still passes: its model now comes from a pipeline's train step.
     code, results = verify_json(cli, repo, "03")
-    assert results["03.1"]["status"] == "passed", results["03.1"]
+    assert results["03.1"]["status"] == "passed", results["03.1"]["message"]
     assert [r for r in fake.requests if r.method not in ("GET", "POST")] == []
 
 
@@ -63,8 +63,10 @@ def test_03_1_fails_a_version_registered_from_the_deploy_steps_job(cli, fake, az
                                      path=f"azureml://jobs/{deploy_job}/outputs/model", type="custom_model")
     _, results = verify_json(cli, azure_team("solved-04"), "03")
     result = results["03.1"]
-    assert result["status"] == "failed", result
-    assert result["message"].endswith(f"but holds no model: job {deploy_job} has no output model (its outputs: none)"), \
+    assert result["status"] == "failed", result["message"]
+    assert result["message"].endswith(
+        f"but holds no model: step deploy of pipeline job {pipeline_seeded['pipeline_job']} (job {deploy_job}) has no "
+        "output model (its outputs: none)"), \
         result["message"]
 
 
@@ -74,7 +76,7 @@ def test_03_1_passes_when_the_newest_model_comes_from_a_pipeline_step(cli, fake,
     repo = azure_team("solved-04")
     train_job = pipeline_seeded["train_job"]
     code, results = verify_json(cli, repo, "03")
-    assert results["03.1"]["status"] == "passed", results["03.1"]
+    assert results["03.1"]["status"] == "passed", results["03.1"]["message"]
     assert results["03.1"]["evidence"]["job"] == train_job
     assert any(r.path.endswith(f"/history/v1.0{_ws_id(fake)}/runs/{train_job}") for r in fake.requests)
 

@@ -585,6 +585,10 @@ class AzureTarget:
         job = self.job(job_name)
         if job is None:
             return ModelContents(False, msg("job {job}, which {path} names, does not exist", job=job_name, path=path))
+        if job.type == "base" and not job.outputs:
+            # A pipeline step's job, read back through run history, carries no outputs: its
+            # node in the pipeline (the component it ran) says which outputs it has.
+            return self._step_output_contents(job_name, output)
         io = job.outputs.get(output)
         if io is None:
             declared = [f"{k} ({o.type})" for k, o in job.outputs.items() if k not in ARTIFACT_OUTPUTS] or msg("none")
@@ -596,6 +600,28 @@ class AzureTarget:
             return ModelContents(False, msg("output {output} of job {job} is a {type}, not a file or a folder",
                                             output=output, job=job_name, type=io.type))
         return ModelContents(True, msg("output {output} ({type}) of job {job}", output=output, type=io.type,
+                                       job=job_name))
+
+    def _step_output_contents(self, job_name: str, output: str) -> ModelContents:
+        """Whether a pipeline step's job has an output: from the step its pipeline defines.
+
+        The step's MLflow run names its pipeline (mlflow.parentRunId, as Azure ML tags a
+        step's run); the pipeline's node for that job lists the outputs of its component.
+        Where neither says, ohcheck cannot tell.
+        """
+        run = self.run(job_name)
+        if run is None or not run.parent_id:
+            return ModelContents(None, msg("output {output} of job {job}", output=output, job=job_name))
+        step = next((s for s in self.pipeline_steps(run.parent_id) if s.job and s.job.name == job_name), None)
+        # A step with a command is one whose component ohcheck read (or an inline command): its
+        # outputs are all there are, none included. Without it (a registry component) they are unknown.
+        if step is None or not (step.outputs or step.command):
+            return ModelContents(None, msg("output {output} of job {job}", output=output, job=job_name))
+        if output not in step.outputs:
+            return ModelContents(False, msg("step {step} of pipeline job {pipeline} (job {job}) has no output {output} "
+                                            "(its outputs: {declared})", step=step.name, pipeline=run.parent_id,
+                                            job=job_name, output=output, declared=list(step.outputs) or msg("none")))
+        return ModelContents(True, msg("output {output} of step {step} (job {job})", output=output, step=step.name,
                                        job=job_name))
 
     def endpoint(self, name: str) -> Endpoint | None:
