@@ -237,7 +237,9 @@ def _missing_local_path(item: YamlFile) -> list[Problem]:
         return [(("path",), msg("{path} does not exist (a data asset's local path is relative to its YAML file)",
                                 path=path))]
     # `az ml data create` uploads a uri_file's path as one file and a uri_folder's as a folder:
-    # the loader takes either, the upload refuses the other (the service's rule for the asset types).
+    # the loader takes either, the upload refuses the other. The rule is azure-ai-ml's own
+    # (_data_operations._assert_local_path_matches_asset_type, run by DataOperations.create_or_update);
+    # it is said here with the path and the fix instead of its "File path does not match asset type".
     kind = item.get("type") or "uri_folder"
     if kind == "uri_file" and local.is_dir():
         return [(("path",), msg("{path} is a folder, and a uri_file data asset is one file: name the file, "
