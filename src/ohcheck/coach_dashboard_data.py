@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ohcheck import clock
 from ohcheck.coach_store import CoachStore, SignOff, StoredAttempt
 from ohcheck.coach_time import parse_time
 from ohcheck.event import LoadedEvent
@@ -133,7 +134,7 @@ def build_dashboard(loaded: LoadedEvent, store_path: Path, challenge_titles: dic
     for and the pack does not know are added after them. A store that does not exist yet is an event
     with no results: reading it must not create it.
     """
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or clock.now()
     catalogue = catalogue or Catalogue()  # the criteria's titles and messages in the coach's language
     info = loaded.event.event
     team_names = [t.name for t in loaded.event.teams]

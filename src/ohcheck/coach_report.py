@@ -38,7 +38,7 @@ from typing import Any
 from ohcheck.coach_store import TRUSTS, CoachStore, SignOff, StoredAttempt
 from ohcheck.coach_time import duration_text as _duration
 from ohcheck.coach_time import parse_time as _instant
-from ohcheck.criteria import Result
+from ohcheck.criteria import Result, utc_now
 from ohcheck.errors import UserError
 from ohcheck.event import LoadedEvent, Team
 from ohcheck.i18n import Catalogue, language, msg, t
@@ -128,7 +128,7 @@ def render_report(loaded: LoadedEvent, store_path: Path, team: str, fmt: str) ->
         team=_header(loaded, member),
         challenges=challenges,
         plot=plot,
-        generated=_when(dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")),
+        generated=_when(utc_now()),
         labels={trust: trust_label(trust) for trust in TRUSTS},
         trusts=TRUSTS,
     )

@@ -7,7 +7,11 @@ mode, append-only. Each attempt says how far it can be trusted:
 * `self`   — the team verified it and sent the result (`ohcheck coach import`):
   convenient, but the team could have edited it.
 
-The two are never merged: every query takes the trust it wants. Sign-offs
+The two are never merged: every query takes the trust it wants. Besides attempts, the store keeps
+the team's own verify history (`team_history`): when and how the team verified each challenge itself,
+as its bundles carry it and as `coach collect` reads it from a team folder's `.ohcheck/results.db`.
+It is self-reported too; the progress model (coach_progress.py) times a team's work from it, never
+from when the coach happened to collect. Sign-offs
 (approve / revoke) are rows too, with the coach's name and the time; the latest
 one for a team and challenge decides.
 
@@ -34,12 +38,25 @@ from ohcheck.store import source_from_json, source_json
 
 COACH_DIR = ".ohcheck-coach"
 COACH_DB = "coach.db"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+_HISTORY = ("""
+CREATE TABLE IF NOT EXISTS team_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    team TEXT NOT NULL,
+    challenge TEXT NOT NULL,
+    started_at TEXT NOT NULL,        -- when the team verified, by its own clock
+    verdict TEXT NOT NULL,           -- passed, failed, error, skipped
+    statuses TEXT NOT NULL,          -- JSON {criterion: status}
+    source TEXT NOT NULL,            -- where it was read: a bundle, the team's results.db
+    recorded_at TEXT NOT NULL,
+    UNIQUE (team, challenge, started_at)  -- one verify of the team's, however many times it is seen
+)""", "CREATE INDEX IF NOT EXISTS team_history_by_team ON team_history(team, challenge, started_at)")
 # What brings an older store up to this version, in place: user_version -> the statements, in order.
 _ADD_SAID = "ALTER TABLE attempts ADD COLUMN said TEXT NOT NULL DEFAULT ''"
 _MIGRATIONS = {
-    1: ("ALTER TABLE results ADD COLUMN message_source TEXT NOT NULL DEFAULT ''", _ADD_SAID),
-    2: (_ADD_SAID,),
+    1: ("ALTER TABLE results ADD COLUMN message_source TEXT NOT NULL DEFAULT ''", _ADD_SAID, *_HISTORY),
+    2: (_ADD_SAID, *_HISTORY),
+    3: _HISTORY,
 }
 TRUSTS = ("coach", "self")
 
@@ -89,7 +106,7 @@ CREATE TABLE IF NOT EXISTS signoffs (
 CREATE INDEX IF NOT EXISTS attempts_by_team ON attempts(team, challenge, id);
 CREATE INDEX IF NOT EXISTS results_by_attempt ON results(attempt_id);
 CREATE INDEX IF NOT EXISTS signoffs_by_team ON signoffs(team, challenge, id);
-"""
+""" + ";\n".join(_HISTORY) + ";\n"
 
 _ATTEMPT_COLUMNS = ("id, team, challenge, target, trust, source, started_at, duration, verdict, "
                     "passed, failed, error, skipped, problem, recorded_at, said")
@@ -144,6 +161,22 @@ class SignOff:
     @property
     def approved(self) -> bool:
         return self.action == "approve"
+
+
+@dataclass(frozen=True)
+class TeamVerify:
+    """One verify the team ran itself: when (its own clock), its verdict, each criterion's status."""
+
+    team: str
+    challenge: str
+    started_at: str
+    verdict: str
+    statuses: dict[str, str]  # criterion id -> passed / failed / error / skipped
+    source: str = ""
+
+    @property
+    def passed(self) -> frozenset[str]:
+        return frozenset(c for c, s in self.statuses.items() if s == "passed")
 
 
 def _said_json(source: str, problem: str | None, redactor: Redactor) -> str:
@@ -257,7 +290,41 @@ class CoachStore:
             raise StoreError(f"Could not write to the coach store {self.path}: {exc}.") from None
         return signoff
 
+    def record_history(self, entries: Iterable[TeamVerify]) -> int:
+        """Add the team's own verifies; one already known (same team, challenge and time) is kept as it is.
+        Returns how many were new."""
+        rows = [(e.team, e.challenge, e.started_at, e.verdict, json.dumps(e.statuses, sort_keys=True), e.source,
+                 utc_now()) for e in entries]
+        try:
+            with self._conn:
+                before = self._conn.total_changes
+                self._conn.executemany(
+                    "INSERT OR IGNORE INTO team_history (team, challenge, started_at, verdict, statuses, source,"
+                    " recorded_at) VALUES (?,?,?,?,?,?,?)", rows)
+                return self._conn.total_changes - before
+        except sqlite3.Error as exc:
+            raise StoreError(f"Could not write to the coach store {self.path}: {exc}.") from None
+
     # -- reading ----------------------------------------------------------------------
+    def history(self, *, team: str | None = None) -> list[TeamVerify]:
+        """The teams' own verifies, in the order they ran (by their time, then as recorded)."""
+        sql = "SELECT team, challenge, started_at, verdict, statuses, source FROM team_history"
+        args: list = []
+        if team is not None:
+            sql += " WHERE team = ?"
+            args.append(team)
+        found = []
+        for row in self._read(sql + " ORDER BY started_at, id", args):
+            try:
+                statuses = json.loads(row[4])
+            except ValueError:
+                statuses = {}
+            if not isinstance(statuses, dict):
+                statuses = {}
+            found.append(TeamVerify(str(row[0]), str(row[1]), str(row[2]), str(row[3]),
+                                    {str(k): str(v) for k, v in statuses.items()}, str(row[5])))
+        return found
+
     def attempts(self, *, team: str | None = None, challenge: str | None = None, trust: str | None = None,
                  with_results: bool = False) -> list[StoredAttempt]:
         """Attempts, oldest first, filtered as asked."""

@@ -23,7 +23,6 @@ language from the catalogue beside the check module (ohcheck.i18n).
 
 from __future__ import annotations
 
-import datetime as _dt
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -155,7 +154,9 @@ def criterion(
 
 
 def utc_now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    from ohcheck import clock  # the one clock: a test sets it once for the whole scenario
+
+    return clock.now_text()
 
 
 @dataclass
