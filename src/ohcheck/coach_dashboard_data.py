@@ -46,6 +46,7 @@ class CriterionLine:
     title: str
     status: str
     message: str
+    hint: str = ""  # the pack's hint for it, in the coach's language
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class AttemptView:
     verdict: str
     passed: int
     decided: int  # passed + failed + error: what "3/5" counts against
+    skipped: int
     started_at: dt.datetime | None
     source: str
     problem: str | None
@@ -96,6 +98,7 @@ class TeamRow:
     last_reported: dt.datetime | None  # the latest self-reported attempt
     current: str | None  # the challenge of its most recent attempt
     stuck_for: dt.timedelta | None  # set when stuck
+    coaches: tuple[str, ...] = ()  # the coaches who look after it (event.yaml's coaches[].teams)
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,8 @@ class Dashboard:
     challenges: tuple[ChallengeColumn, ...]
     teams: tuple[TeamRow, ...]
     unknown_teams: tuple[str, ...]  # in the store, not in event.yaml: not shown
+    coaches: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (coach, the teams they look after), as event.yaml lists them
+    last_collect: dt.datetime | None = None  # the newest coach-verified attempt of any team
 
     @property
     def stuck(self) -> list[TeamRow]:
@@ -175,6 +180,7 @@ def build_dashboard(loaded: LoadedEvent, store_path: Path, challenge_titles: dic
             last_verified=_latest_time(a for a in mine if a.trust == "coach"),
             last_reported=_latest_time(a for a in mine if a.trust == "self"),
             current=current, stuck_for=stuck_for,
+            coaches=tuple(c.name for c in loaded.event.coaches if team.name in c.teams),
         ))
 
     columns = []
@@ -191,7 +197,9 @@ def build_dashboard(loaded: LoadedEvent, store_path: Path, challenge_titles: dic
         ))
     unknown = tuple(sorted({a.team for a in everything} - known))
     return Dashboard(name=info.name, starts=info.starts, ends=info.ends, stuck_after=stuck_after, generated=now,
-                     challenges=tuple(columns), teams=tuple(rows), unknown_teams=unknown)
+                     challenges=tuple(columns), teams=tuple(rows), unknown_teams=unknown,
+                     coaches=tuple((c.name, tuple(c.teams)) for c in loaded.event.coaches),
+                     last_collect=max((r.last_verified for r in rows if r.last_verified), default=None))
 
 
 def _cell(team: str, challenge: str, attempts: list[StoredAttempt], coach: StoredAttempt | None,
@@ -232,9 +240,11 @@ def _in_language(attempt: StoredAttempt, catalogue: Catalogue) -> StoredAttempt:
 def _view(attempt: StoredAttempt) -> AttemptView:
     return AttemptView(
         trust=attempt.trust, verdict=attempt.verdict, passed=attempt.passed,
-        decided=attempt.passed + attempt.failed + attempt.error, started_at=parse_time(attempt.started_at),
+        decided=attempt.passed + attempt.failed + attempt.error, skipped=attempt.skipped,
+        started_at=parse_time(attempt.started_at),
         source=_REDACTOR.text(attempt.source), problem=_REDACTOR.text(attempt.problem) if attempt.problem else None,
-        criteria=tuple(CriterionLine(r.criterion, r.title, r.status.value, _clip(r.message)) for r in attempt.results),
+        criteria=tuple(CriterionLine(r.criterion, r.title, r.status.value, _clip(r.message), _clip(r.hint))
+                      for r in attempt.results),
     )
 
 
