@@ -154,20 +154,25 @@ def assert_seeded_board(tab) -> None:
     expected = {
         ("team-a", "challenge-01"): ("signed-off", "✓ signed off"),
         ("team-a", "challenge-02"): ("in-progress", "1/3 passed"),
-        ("team-b", "challenge-01"): ("self-only", "self: passed"),
-        ("team-c", "challenge-01"): ("failing", "failing 2/3"),
+        ("team-b", "challenge-01"): ("in-progress", "in progress\nself: passed {self_time}, not verified yet"),
+        ("team-c", "challenge-01"): ("failing-again", "failing again 2/3"),
         ("team-c", "challenge-02"): ("undecided", "undecided"),
     }
+    self_time = (NOW - dt.timedelta(minutes=30)).strftime("%H:%M")
     for (team, challenge), (state, label) in expected.items():
+        label = label.format(self_time=self_time)
         assert cell(tab, team, challenge).get_attribute("data-state") == state, (team, challenge)
         assert cell(tab, team, challenge).locator("summary").inner_text() == label, (team, challenge)
     assert tab.locator('tr[data-team="team-d"] details.cell').count() == 0  # nothing to open
-    # The self-reported cell looks less trusted: dashed, not the solid "passed" colours.
-    style = cell(tab, "team-b", "challenge-01").locator("summary").evaluate("e => getComputedStyle(e).borderStyle")
-    assert style == "dashed"
+    # The team's own word is in the cell itself, and looks less trusted: dashed, not the solid "passed" colours.
+    line = cell(tab, "team-b", "challenge-01").locator("summary small.self")
+    assert line.evaluate("e => getComputedStyle(e).borderTopStyle") == "dashed"
     assert tab.locator('tr[data-team="team-a"] .tag.stuck').is_visible()
-    assert tab.locator('tr[data-team="team-c"] .tag.stuck').count() == 0
-    assert "team-a on challenge-02: no new passed criterion for 3 h" in tab.locator("ul.stuck").inner_text()
+    # team-c passed 01, and 01 fails again since: no criterion newly passed for 2 h, whatever 02 (undecided) is.
+    assert tab.locator('tr[data-team="team-c"] .tag.stuck').is_visible()
+    stuck = tab.locator("ul.stuck").inner_text()
+    assert "team-a on challenge-02: no new passed criterion for 3 h" in stuck
+    assert "team-c on challenge-01: no new passed criterion for 2 h" in stuck
     funnel = tab.locator('table.funnel tr[data-challenge="challenge-01"]').inner_text()
     assert "1 / 4" in funnel and "+1 self-reported" in funnel
     assert "4 teams" in tab.locator("header.top").inner_text()
@@ -348,22 +353,32 @@ def test_times_funnel_and_stuck_are_worked_out_as_the_page_says(tmp_path):
         # team-c on challenge-02: a new criterion passed 25 min ago: not stuck.
         record(store, "team-c", "challenge-02", "ff", 200, now=now)
         record(store, "team-c", "challenge-02", "pf", 25, now=now)
-        # team-d: one failing attempt at challenge-03 two hours ago, nothing passed ever: stuck since then.
+        # team-d: one collect of challenge-03 two hours ago found nothing passed: no sign of the team's work.
         record(store, "team-d", "challenge-03", "ff", 120, now=now)
     board = build_dashboard(load_event(tmp_path / "event.yaml"), store_path,
                             {"challenge-01": "One", "challenge-02": "Two", "challenge-03": "Three"}, now=now)
     one = board.challenges[0]
+    # Started: team-a and team-c (collects saw criteria pass), team-b (its own verifies). Passed: a and c.
+    # No time of 01 is exact (each starts at a collect's first look), so there is no median to give.
     assert (one.passed, one.self_only_passed, one.attempted, one.teams) == (2, 1, 3, 4)
-    assert one.median_time == dt.timedelta(minutes=40) and one.timed == 2  # median of 60 and 20
+    assert one.median_time is None and one.timed == 0
     teams = {t.name: t for t in board.teams}
-    assert teams["team-a"].cells[0].time_spent == dt.timedelta(minutes=60)
-    assert teams["team-b"].cells[0].state == "self-only"
+    # team-a: first seen working by the collect at -200 (some time before), passed by its own verify at -140.
+    spent = teams["team-a"].cells[0].time_spent
+    assert (spent.low, spent.high, spent.exact) == (dt.timedelta(minutes=60), None, False)
+    assert teams["team-b"].cells[0].state == "in-progress" and teams["team-b"].cells[0].self_passed_unverified
     assert teams["team-a"].current == "challenge-02"
     assert teams["team-a"].stuck_for == dt.timedelta(minutes=150)
-    assert teams["team-a"].cells[1].time_spent == dt.timedelta(minutes=180) and not teams["team-a"].cells[1].time_done
-    assert teams["team-c"].stuck_for is None
-    assert teams["team-d"].stuck_for == dt.timedelta(minutes=120)
-    assert teams["team-b"].stuck_for is None  # its latest attempt passed
+    # team-a's 02 started between the collects at -180 and -150: so far 2 h 30 min to 3 h.
+    so_far = teams["team-a"].cells[1].time_spent
+    assert (so_far.low, so_far.high) == (dt.timedelta(minutes=150), dt.timedelta(minutes=180))
+    assert not teams["team-a"].cells[1].time_done
+    assert teams["team-c"].stuck_for is None and teams["team-c"].current == "challenge-02"
+    # team-d: one collect found nothing of its own on 03: it has not started anything.
+    assert teams["team-d"].cells[2].state == "not-started"
+    assert teams["team-d"].status == "not-started" and teams["team-d"].stuck_for is None
+    assert teams["team-b"].stuck_for is None  # its own verify passed a new criterion 30 min ago
     assert teams["team-a"].last_verified == now - dt.timedelta(minutes=100)  # coach-verified only
     assert teams["team-a"].last_reported == now - dt.timedelta(minutes=10)
-    assert [t.name for t in board.stuck] == ["team-a", "team-d"]
+    assert [t.name for t in board.stuck] == ["team-a"]
+    assert [t.name for t in board.not_started] == ["team-d"]

@@ -33,16 +33,12 @@ POLL_MS = 2000  # how often a served page asks whether the store changed
 
 
 def state_words() -> dict[str, str]:
-    """What each cell state means, in the chosen language: the legend, a cell's tooltip and its card."""
-    return {
-        "signed-off": t("signed off by a coach"),
-        "passed": t("passed (coach-verified)"),
-        "in-progress": t("in progress: not every criterion passes yet"),
-        "failing": t("failing: it passed before and fails now"),
-        "undecided": t("undecided: could not be verified (no credential, unreachable repo…)"),
-        "self-only": t("self-reported only: not verified by a coach"),
-        "not-started": t("not started"),
-    }
+    """What each cell state means, in the chosen language: the legend, a cell's tooltip and its card
+    (render/coach_states.py: the one vocabulary of the dashboard, the report and the CLI)."""
+    from ohcheck.coach_progress import STATES
+    from ohcheck.render.coach_states import state_meaning
+
+    return {state: state_meaning(state) for state in STATES}
 
 
 @dataclass(frozen=True)
@@ -56,8 +52,8 @@ def render_dashboard(loaded: LoadedEvent, store_path: Path, *, live: bool = Fals
                      now: dt.datetime | None = None) -> str:
     """The page as text. `live`: served, so it polls `version` and swaps in the new board when it changes."""
     lang = language()
-    titles, catalogue = _challenge_titles(lang)
-    board = build_dashboard(loaded, store_path, titles, now=now, catalogue=catalogue)
+    titles, catalogue, starter_passes = _challenge_titles(lang)
+    board = build_dashboard(loaded, store_path, titles, now=now, catalogue=catalogue, starter_passes=starter_passes)
     from ohcheck import __version__
 
     words = state_words()
@@ -87,25 +83,27 @@ def serve_dashboard(loaded: LoadedEvent, store_path: Path, *, port: int, on_read
     serve(loaded, store_path, port=port, on_ready=on_ready)
 
 
-def _challenge_titles(lang: str) -> tuple[dict[str, str], Catalogue]:
-    """The pack's challenges in order with their titles in `lang`, and the pack's catalogue for the criteria's
-    titles and the results' messages; without a pack, the store's challenge ids alone still make a page."""
+def _challenge_titles(lang: str) -> tuple[dict[str, str], Catalogue, dict[str, frozenset[str]]]:
+    """The pack's challenges in order with their titles in `lang`, the pack's catalogue for the criteria's
+    titles and the results' messages, and the criteria each starter may pass; without a pack, the store's
+    challenge ids alone still make a page."""
     from ohcheck.i18n import framework
     from ohcheck.pack import default_pack_root
 
     try:
         return _pack_words(default_pack_root().resolve(), lang)
     except UserError:
-        return {}, framework(lang)
+        return {}, framework(lang), {}
 
 
 @functools.lru_cache(maxsize=8)
-def _pack_words(root: Path, lang: str) -> tuple[dict[str, str], Catalogue]:
+def _pack_words(root: Path, lang: str) -> tuple[dict[str, str], Catalogue, dict[str, frozenset[str]]]:
     # Read once: a served page is made again whenever the store changes, and the catalogues are YAML.
+    from ohcheck.coach_progress import starter_passes
     from ohcheck.pack import HackPack
 
     pack = HackPack(root)
-    return {c.id: c.title_in(lang) for c in pack.challenges}, pack.catalogue(lang)
+    return {c.id: c.title_in(lang) for c in pack.challenges}, pack.catalogue(lang), starter_passes(pack)
 
 
 def _script_words() -> dict[str, str]:
@@ -128,11 +126,13 @@ def _template() -> Template:
     )
     from ohcheck.coach_report import element, said_status, t_html, trust_label
 
+    from ohcheck.render.coach_states import span_text, state_css
+
     env.filters.update(when=_when, when_text=_when_text, duration=_duration, short=_short, label=_label,
-                       hover=_hover, said=said_status, css_string=_css_string)
+                       hover=_hover, said=said_status, css_string=_css_string, notes=_notes, span=span_text)
     # The template is compiled once; t() and friends say things in the language chosen when it renders. (A
     # filter on a literal is worked out when the template is compiled: hence said("passed"), not "passed"|said.)
-    env.globals.update(t=t_html, el=element, trust_label=trust_label, said=said_status)
+    env.globals.update(t=t_html, el=element, trust_label=trust_label, said=said_status, state_css=state_css)
     return env.get_template("coach_dashboard.html.j2")
 
 
@@ -160,33 +160,57 @@ def _css_string(text: str) -> Any:
 
 
 def _label(cell: Cell) -> str:
-    """The few words a grid cell shows."""
-    trusted, reported = cell.trusted, cell.reported
+    """The few words a grid cell shows: its state and, where there are any, its coach-verified counts."""
+    from ohcheck.render.coach_states import state_word
+
+    trusted = cell.trusted
     if cell.state == "signed-off":
-        warn = cell.signoff is not None and (cell.signoff.forced or cell.result_state != "passed")
+        warn = cell.signoff is not None and (cell.signoff.forced or cell.result_state not in ("passed", "signed-off"))
         return t("✓ signed off") + (" ⚠" if warn else "")
-    if cell.state == "passed":
-        return t("passed")
-    if cell.state in ("in-progress", "failing") and trusted is not None:
-        counts = f"{trusted.passed}/{trusted.decided}"
-        return t("failing {counts}", counts=counts) if cell.state == "failing" else t("{counts} passed", counts=counts)
-    if cell.state == "undecided":
-        return t("undecided")
-    if cell.state == "self-only" and reported is not None:
+    if cell.state == "in-progress" and trusted is not None and trusted.decided:
+        return t("{counts} passed", counts=f"{trusted.passed}/{trusted.decided}")
+    if cell.state == "failing-again" and trusted is not None:
+        return t("failing again {counts}", counts=f"{trusted.passed}/{trusted.decided}")
+    if cell.state == "not-started":
+        return "–"
+    return state_word(cell.state)
+
+
+def _notes(cell: Cell) -> list[tuple[str, str]]:
+    """The small lines under a cell's label, (css class, text): skipped criteria, the team's own word since
+    the newest collect ("self: passed 20:14, not verified yet"), a revoked sign-off."""
+    notes = []
+    trusted = cell.trusted
+    if trusted is not None and trusted.skipped and cell.state != "not-started":
+        notes.append(("skips", t("{count} skipped", count=trusted.skipped)))
+    reported = cell.progress.reported
+    if reported is not None and not cell.passed:
+        when = _when_time(parse_time(reported.started_at))
         if reported.verdict == "passed":
-            return t("self: passed")
-        return t("self: {counts}", counts=f"{reported.passed}/{reported.decided}")
-    return "–"
+            notes.append(("self", t("self: passed {time}, not verified yet", time=when)))
+        else:
+            decided = sum(1 for s in reported.statuses.values() if s in ("passed", "failed", "error"))
+            notes.append(("self", t("self: {counts} {time}", counts=f"{len(reported.passed)}/{decided}", time=when)))
+    if cell.revoked and cell.signoff is not None:
+        notes.append(("revoked", t("sign-off revoked")))
+    return notes
+
+
+def _when_time(value: dt.datetime | None) -> str:
+    """A time of day as the grid shows it (UTC, like every time on the page)."""
+    return value.strftime("%H:%M") if value else "?"
 
 
 def _hover(cell: Cell, words: dict[str, str]) -> str:
     """A grid cell's tooltip: its state (`words`: state_words()), the latest attempt of each trust, the sign-off."""
     from ohcheck.coach_report import said_status
+    from ohcheck.render.coach_states import counts_text
 
     parts = [words[cell.state]]
     if cell.trusted is not None:
         parts.append(t("coach-verified {verdict} {counts}, {when}", verdict=said_status(cell.trusted.verdict),
-                       counts=f"{cell.trusted.passed}/{cell.trusted.decided}", when=_when(cell.trusted.started_at)))
+                       counts=counts_text(cell.trusted.passed, cell.trusted.decided, cell.trusted.skipped),
+                       when=_when(cell.trusted.started_at)))
     if cell.signoff is not None:
         if cell.signoff.approved:
             parts.append(t("signed off by {coach}", coach=cell.signoff.coach))
@@ -194,6 +218,7 @@ def _hover(cell: Cell, words: dict[str, str]) -> str:
             parts.append(t("sign-off revoked by {coach}", coach=cell.signoff.coach))
     if cell.reported is not None:
         parts.append(t("self-reported {verdict} {counts}, {when}", verdict=said_status(cell.reported.verdict),
-                       counts=f"{cell.reported.passed}/{cell.reported.decided}", when=_when(cell.reported.started_at)))
+                       counts=counts_text(cell.reported.passed, cell.reported.decided, cell.reported.skipped),
+                       when=_when(cell.reported.started_at)))
     parts.append(t("click for the criteria"))
     return " · ".join(parts)

@@ -351,6 +351,19 @@ class CoachStore:
         )
         return {(row[1], row[2]): self._with_results(StoredAttempt(*row)) for row in rows}
 
+    def statuses(self, *, team: str | None = None) -> dict[int, dict[str, str]]:
+        """Each attempt's criteria and their statuses (attempt id -> criterion -> status): all the progress
+        model needs of the results, read in one query."""
+        sql = "SELECT r.attempt_id, r.criterion, r.status FROM results r"
+        args: list = []
+        if team is not None:
+            sql += " JOIN attempts a ON a.id = r.attempt_id WHERE a.team = ?"
+            args.append(team)
+        found: dict[int, dict[str, str]] = {}
+        for attempt_id, criterion, status in self._read(sql, args):
+            found.setdefault(int(attempt_id), {})[str(criterion)] = str(status)
+        return found
+
     def signoffs(self, *, team: str | None = None) -> dict[tuple[str, str], SignOff]:
         """The latest sign-off of each (team, challenge): it decides."""
         sql = ("SELECT team, challenge, action, coach, note, forced, time FROM signoffs WHERE id IN "
