@@ -56,8 +56,11 @@ def test_collect_verifies_each_team_itself_and_one_teams_trouble_is_only_its_own
     assert verdicts["team-a"]["verdict"] == "passed"
     assert verdicts["team-b"]["verdict"] == "error"
     assert verdicts["team-b"]["problem"] == f"team team-b's repo {event_dir / 'nowhere'} does not exist"
+    # A local-target team given by a URL: a clone lacks its git-ignored work, so it is undecided, not failed.
     assert verdicts["team-c"]["verdict"] == "error"
-    assert verdicts["team-c"]["problem"].startswith("cannot fetch https://127.0.0.1:9/team-c.git: ")
+    assert verdicts["team-c"]["problem"].startswith("team team-c works on the local target and its repo is a git URL")
+    assert "--export" in verdicts["team-c"]["problem"]
+    assert not (event_dir / ".ohcheck-coach" / "repos" / "team-c").exists()  # not even cloned
     assert "s3cr3t-token" not in result.output
     # The coach store holds them, coach-verified; the team's repo got nothing written into it.
     with CoachStore(event_dir / ".ohcheck-coach" / "coach.db") as store:
@@ -73,7 +76,11 @@ def test_collect_verifies_each_team_itself_and_one_teams_trouble_is_only_its_own
     assert not (event_dir / "team-a" / ".ohcheck" / "results.db").exists()
 
 
-def test_collect_fetches_a_repo_by_url_and_pulls_it_again(cli, event_dir, tmp_path):
+def test_collect_fetches_a_repo_by_url_and_pulls_it_again(cli, event_dir, fake, tmp_path):
+    from .fake_azureml import seed_passing_workspace
+
+    seed_passing_workspace(fake, endpoint="aw-forecast-team-c")
+    ws = fake.workspace
     source = tmp_path / "team-c-source"
     (source / "src").mkdir(parents=True)
     subprocess.run(["git", "init", "-q", str(source)], check=True)
@@ -81,7 +88,12 @@ def test_collect_fetches_a_repo_by_url_and_pulls_it_again(cli, event_dir, tmp_pa
     subprocess.run(["git", "-C", str(source), "add", "-A"], check=True)
     subprocess.run(["git", "-C", str(source), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init"],
                    check=True)
-    (event_dir / "event.yaml").write_text(EVENT.format(url=source.as_uri()))
+    # An azure team's work is in its workspace: its repo can come from a URL.
+    azure = (f"target: azure\n    workspace: {{subscription_id: {ws.subscription_id}, "
+             f"resource_group: {ws.resource_group}, name: {ws.name}}}")
+    (event_dir / "event.yaml").write_text(
+        EVENT.format(url=source.as_uri()).replace("team-c.git\n    target: local", "").replace(
+            f"repo: {source.as_uri()}\n    target: local", f"repo: {source.as_uri()}\n    {azure}"))
     for _ in range(2):  # a clone, then a pull
         result = cli("coach", "collect", "--team", "team-c", "--challenge", "01", "--json", cwd=event_dir)
         assert result.exit_code == 0, result.output

@@ -667,11 +667,16 @@ def coach_collect(
     err = _stderr()
     with _TeamsProgress(err, len(teams), enabled=err.is_terminal and not as_json) as done:
         outcomes = collect(loaded, pack, _coach_store(loaded, store), teams=teams, challenges=challenges,
-                           coach=_coach_name(coach), jobs=jobs, on_team_done=done)
+                           coach=_coach_name(coach), jobs=jobs, on_team_done=done, explicit=bool(challenge))
+    from ohcheck.coach_progress import event_progress, starter_passes
+
+    progress = event_progress(loaded, _coach_store(loaded, store), [c.id for c in pack.challenges],
+                              starter_passes(pack))
     if as_json:
-        _echo_json({"event": loaded.event.event.name, "teams": [o.to_dict() for o in outcomes]})
+        _echo_json({"event": loaded.event.event.name,
+                    "teams": [{**o.to_dict(), "progress": progress[o.team].to_dict()} for o in outcomes]})
     else:
-        _print_collected(outcomes, [c.id for c in challenges], pack)
+        _print_collected(outcomes, [c.id for c in pack.challenges], pack, progress)
     if any(c.verdict == "error" for o in outcomes for c in o.challenges):
         raise typer.Exit(EXIT_UNDECIDED)
 
@@ -706,21 +711,42 @@ class _TeamsProgress:
             self.progress.stop()
 
 
-def _print_collected(outcomes: list, challenge_ids: list[str], pack: Any) -> None:
+def _print_collected(outcomes: list, challenge_ids: list[str], pack: Any, progress: dict) -> None:
+    """Where each team stands after the collect, in the words and colours of the dashboard
+    (render/coach_states.py): its current challenge and that challenge's state, what it has passed, and
+    what this collect verified."""
     from rich.table import Table
 
     from ohcheck import i18n
+    from ohcheck.render.coach_states import TERMINAL, state_word
 
     console = _stdout()
-    table = Table(title=i18n.t("Coach-verified"), title_justify="left")
-    table.add_column(_esc(i18n.t("team")))
-    for cid in challenge_ids:
-        table.add_column(cid.removeprefix("challenge-"))
+    table = Table(title=i18n.t("Where each team stands (coach-verified)"), title_justify="left")
+    for heading in (i18n.t("team"), i18n.t("current"), i18n.t("state"), i18n.t("passed"), i18n.t("verified now")):
+        table.add_column(_esc(heading))
+    short = {cid: cid.removeprefix("challenge-") for cid in challenge_ids}
     for outcome in outcomes:
-        by = {c.challenge: c for c in outcome.challenges}
-        cells = [_verdict(by[cid].verdict) if cid in by else "" for cid in challenge_ids]
-        table.add_row(_esc(outcome.team), *cells)
+        team = progress[outcome.team]
+        current = team.challenge(team.current) if team.current else None
+        if current is None:
+            where, state = i18n.t("finished"), "[green]" + _esc(i18n.t("every challenge passed")) + "[/]"
+        else:
+            where = short.get(current.challenge, current.challenge)
+            word = state_word(current.state)
+            latest = current.latest
+            if current.state == "in-progress" and latest is not None and not latest.problem:
+                word += f" {latest.passed}/{latest.passed + latest.failed + latest.error}"
+            if team.status == "stuck" and team.stuck_for is not None:
+                from ohcheck.coach_time import duration_text
+
+                word += " · " + i18n.t("stuck {time}", time=duration_text(team.stuck_for))
+            state = f"[{TERMINAL.get(current.state, '')}]{_esc(word)}[/]"
+        passed = " ".join(short.get(c.challenge, c.challenge) for c in team.challenges if c.done) or "–"
+        verified = " ".join(short.get(c.challenge, c.challenge) for c in outcome.challenges) or "–"
+        table.add_row(_esc(outcome.team), _esc(where), state, _esc(passed), _esc(verified))
     console.print(table)
+    console.print(_esc(i18n.t("Collect verifies each team up to the first challenge it has not passed and the one "
+                              "after it; the challenges it has not reached stay not started.")))
     said = pack.catalogue(i18n.language())  # a problem may hold a check's own message
     for outcome in outcomes:
         problems = sorted({c.problem for c in outcome.challenges if c.problem})
@@ -910,8 +936,13 @@ def coach_dashboard(
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="The port for --serve (0: any free one).")] = 8765,
     event: EventOption = None,
     store: StoreOption = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """The whole event on one self-contained page: teams × challenges, funnel, times, stuck teams."""
+    """The whole event on one self-contained page: teams × challenges, funnel, times, stuck teams.
+
+    With --json, the page's figures as data instead (every team's state per challenge, its current
+    challenge, whether and since when it is stuck, the funnel); no page is written.
+    """
     from ohcheck import coach_dashboard as dashboard
     from ohcheck.event import load_event
 
@@ -920,6 +951,9 @@ def coach_dashboard(
     loaded = load_event(event)
     store_path = _coach_store(loaded, store)
     console = _stdout()
+    if as_json:
+        _echo_json(dashboard.dashboard_data(loaded, store_path).to_dict())
+        return
     if not serve:
         written = dashboard.write_dashboard(loaded, store_path, out)
         console.print(_esc(t("Wrote {file} ({teams} teams, {size:.0f} KiB).", file=str(out), teams=written.teams,

@@ -10,6 +10,17 @@ becomes that team's `error` attempt with the reason, and the others go on.
 Results go into the coach store as `coach`-verified: the trusted record.
 A problem is a message (ohcheck.i18n): English in the store, said in the
 coach's language on the console.
+
+Collect verifies a team's challenges in the pack's order up to its frontier —
+the first one it has not passed (nor had signed off) — and the one after it,
+plus any later challenge the team has verified itself; the rest are not
+verified and stay *not started* (coach_progress.py): a challenge the team has
+not reached must not become an attempt. `--challenge` verifies exactly what it
+names. From a team folder, collect also reads the team's own verify history
+(`.ohcheck/results.db`, read-only) into the store: what times the team's work.
+A local-target team given by a git URL is not verified from a clone (what git
+ignores — its MLflow runs, its models — is not in it): its frontier is
+*undecided*, with what to do instead.
 """
 
 from __future__ import annotations
@@ -22,10 +33,10 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ohcheck.coach_store import COACH_DIR, CoachStore
+from ohcheck.coach_store import COACH_DIR, CoachStore, TeamVerify
 from ohcheck.config import CONFIG_NAME
 from ohcheck.criteria import Summary, utc_now
-from ohcheck.errors import UserError
+from ohcheck.errors import StoreError, UserError
 from ohcheck.event import LoadedEvent, Team
 from ohcheck.i18n import msg
 from ohcheck.pack import Challenge, HackPack
@@ -48,7 +59,8 @@ class ChallengeCollected:
 class TeamCollected:
     team: str
     target: str
-    challenges: list[ChallengeCollected] = field(default_factory=list)
+    challenges: list[ChallengeCollected] = field(default_factory=list)  # the ones verified (or tried)
+    history: list[TeamVerify] = field(default_factory=list)  # the team's own verifies, read from its repo
 
     @property
     def problem(self) -> str | None:
@@ -77,11 +89,16 @@ def collect(
     coach: str,
     jobs: int = 4,
     on_team_done: Callable[[TeamCollected], None] | None = None,
+    explicit: bool = False,
 ) -> list[TeamCollected]:
-    """Verify `challenges` for `teams`, `jobs` teams at a time; record each attempt as it ends."""
+    """Verify `challenges` for `teams`, `jobs` teams at a time; record each attempt as it ends.
+
+    `explicit`: the coach named the challenges: verify each of them. Otherwise `challenges` (in the pack's
+    order) are verified up to each team's frontier and the one after it (see the module's docstring)."""
     outcomes: list[TeamCollected] = []
     with CoachStore(store_path) as store, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(_collect_team, loaded, pack, team, challenges): team for team in teams}
+        plans = {team.name: _Plan.of(store, team.name, challenges, explicit) for team in teams}
+        futures = {pool.submit(_collect_team, loaded, pack, team, plans[team.name]): team for team in teams}
         for future in as_completed(futures):
             team = futures[future]
             try:
@@ -90,9 +107,11 @@ def collect(
                 outcome = TeamCollected(team.name, team.target, [
                     ChallengeCollected(c.id, "error", problem=msg("ohcheck failed: {kind}: {reason}",
                                                                   kind=type(exc).__name__, reason=str(exc)))
-                    for c in challenges
+                    for c in plans[team.name].first()
                 ])
                 runs = {}
+            if outcome.history:
+                store.record_history(outcome.history)
             for item in outcome.challenges:
                 run = runs.get(item.challenge)
                 store.record(
@@ -113,29 +132,95 @@ def collect(
     return sorted(outcomes, key=lambda o: order[o.team])
 
 
-def _collect_team(loaded: LoadedEvent, pack: HackPack, team: Team, challenges: list[Challenge]):
+@dataclass(frozen=True)
+class _Plan:
+    """Which of a team's challenges to verify: in order, up to its frontier and the one after it."""
+
+    challenges: tuple[Challenge, ...]
+    explicit: bool  # the coach named them: all of them
+    signed_off: frozenset[str]  # count as passed: the frontier is past them
+    own: frozenset[str]  # the team verified them itself: always verified
+
+    @classmethod
+    def of(cls, store: CoachStore, team: str, challenges: list[Challenge], explicit: bool) -> _Plan:
+        signed = frozenset(c for (t, c), s in store.signoffs(team=team).items() if s.approved)
+        own = frozenset({v.challenge for v in store.history(team=team)}
+                        | {a.challenge for a in store.attempts(team=team, trust="self")})
+        return cls(tuple(challenges), explicit, signed, own)
+
+    def with_own(self, verified: set[str]) -> _Plan:
+        return _Plan(self.challenges, self.explicit, self.signed_off, self.own | verified)
+
+    def first(self) -> list[Challenge]:
+        """What an error that stops everything is recorded against: the first challenge not passed."""
+        if self.explicit:
+            return list(self.challenges)
+        rest = [c for c in self.challenges if c.id not in self.signed_off]
+        return rest[:1]
+
+    def walk(self, verify_one: Callable[[Challenge], ChallengeCollected]) -> list[ChallengeCollected]:
+        done: list[ChallengeCollected] = []
+        beyond = 0  # challenges verified past the frontier
+        for challenge in self.challenges:
+            if self.explicit or beyond < 2 or challenge.id in self.own:
+                item = verify_one(challenge)
+                done.append(item)
+                passed = item.verdict in ("passed", "skipped") or challenge.id in self.signed_off
+                if beyond or not passed:
+                    beyond += 1
+        return done
+
+
+def _collect_team(loaded: LoadedEvent, pack: HackPack, team: Team, plan: _Plan):
     outcome = TeamCollected(team.name, team.target)
     runs = {}
+    if team.target == "local" and team.repo_is_url:
+        # A clone holds what git tracks; the local target's work (MLflow runs, registered models, the scoring
+        # server) lives in what git ignores. Verified from a clone, every team would fail: undecided instead.
+        problem = msg("team {team} works on the local target and its repo is a git URL: a clone lacks what git "
+                      "ignores (its MLflow runs and models), so ohcheck cannot verify it from here; import the "
+                      "team's export (`ohcheck verify challenge-NN --export`), or give the event its folder",
+                      team=team.name)
+        outcome.challenges = [ChallengeCollected(c.id, "error", problem=problem) for c in plan.first()]
+        return outcome, runs
     try:
         root = team_repo(loaded, team)
     except UserError as exc:
-        outcome.challenges = [ChallengeCollected(c.id, "error", problem=exc.message) for c in challenges]
+        outcome.challenges = [ChallengeCollected(c.id, "error", problem=exc.message) for c in plan.first()]
         return outcome, runs
+    if loaded.repo_path(team) is not None:  # a folder: the team's own history is there (a clone has none)
+        outcome.history = own_history(root, team.name)
+        plan = plan.with_own({v.challenge for v in outcome.history})
     workspace = None
     if team.workspace is not None:
         workspace = {"subscription_id": team.workspace.subscription_id,
                      "resource_group": team.workspace.resource_group, "workspace": team.workspace.name}
-    for challenge in challenges:
+
+    def verify_one(challenge: Challenge) -> ChallengeCollected:
         try:
             # The coach's Python is not the team's: checks about the team's environment read what its repo declares.
             run = verify(pack, challenge, root, target=team.target, workspace=workspace, store=False,
                          own_environment=False)
         except UserError as exc:
-            outcome.challenges.append(ChallengeCollected(challenge.id, "error", problem=exc.message))
-            continue
+            return ChallengeCollected(challenge.id, "error", problem=exc.message)
         runs[challenge.id] = run
-        outcome.challenges.append(ChallengeCollected(challenge.id, run.summary.verdict, summary=run.summary))
+        return ChallengeCollected(challenge.id, run.summary.verdict, summary=run.summary)
+
+    outcome.challenges = plan.walk(verify_one)
     return outcome, runs
+
+
+def own_history(root: Path, team: str) -> list[TeamVerify]:
+    """The team's own verifies, from its repo's `.ohcheck/results.db`, read-only; none when there is no store
+    or it cannot be read (a team's broken store is its business, not a reason to stop the collect)."""
+    from ohcheck.store import read_history, store_path
+
+    try:
+        return [TeamVerify(team, challenge, started_at, verdict, statuses,
+                           source=msg("the team's own verify, read from its repo by collect"))
+                for challenge, started_at, verdict, statuses in read_history(store_path(root))]
+    except StoreError:
+        return []
 
 
 def team_repo(loaded: LoadedEvent, team: Team) -> Path:

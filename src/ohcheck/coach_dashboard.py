@@ -63,6 +63,12 @@ def render_dashboard(loaded: LoadedEvent, store_path: Path, *, live: bool = Fals
     )
 
 
+def dashboard_data(loaded: LoadedEvent, store_path: Path, *, now: dt.datetime | None = None) -> Any:
+    """The page's figures (coach_dashboard_data.Dashboard), in the chosen language, for `--json`."""
+    titles, catalogue, starter_passes = _challenge_titles(language())
+    return build_dashboard(loaded, store_path, titles, now=now, catalogue=catalogue, starter_passes=starter_passes)
+
+
 def write_dashboard(loaded: LoadedEvent, store_path: Path, out: Path) -> Written:
     """Write the page to `out` whole or not at all."""
     from ohcheck.atomic import write_atomic

@@ -251,6 +251,8 @@ def _challenge(cid: str, record: TeamRecord, starter_passes: frozenset[str], now
         time = Span.between(started, now)
     else:
         time = None
+    if time is not None and time.high is None and not time.low:
+        time = None  # "at least 0 min" says nothing: the time is unknown
 
     newest_collect = max((parse_time(a.started_at) for a in collects if parse_time(a.started_at)), default=None)
     reported = None
@@ -370,3 +372,21 @@ def read_records(store: CoachStore, teams: Iterable[str]) -> dict[str, TeamRecor
 def starter_passes(pack: Any) -> dict[str, frozenset[str]]:
     """Per challenge of the pack, the criteria its starter may pass already: passing them is no sign of work."""
     return {c.id: frozenset(cr.id for cr in pack.criteria(c) if cr.starter_may_pass) for c in pack.challenges}
+
+
+def event_progress(loaded: Any, store_path: Any, order: Iterable[str], passes: Mapping[str, Iterable[str]],
+                   now: dt.datetime | None = None) -> dict[str, TeamProgress]:
+    """Every team's progress (a LoadedEvent's teams), read from the store at `store_path` (none yet: nothing
+    started; reading never creates it)."""
+    from ohcheck import clock
+
+    now = now or clock.now()
+    names = [t.name for t in loaded.event.teams]
+    records: dict[str, TeamRecord] = {}
+    if store_path.is_file():
+        with CoachStore(store_path) as store:
+            records = read_records(store, names)
+    stuck_after = dt.timedelta(minutes=loaded.event.event.stuck_after_minutes)
+    order = list(order)
+    return {name: team_progress(name, order, records.get(name, TeamRecord()), starter_passes=passes, now=now,
+                                stuck_after=stuck_after) for name in names}

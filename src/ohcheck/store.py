@@ -260,6 +260,29 @@ class ResultsStore:
         return out
 
 
+def read_history(path: Path) -> list[tuple[str, str, str, dict[str, str]]]:
+    """Every attempt of a results store as (challenge, started_at, verdict, {criterion: status}), oldest
+    first, opened read-only: whoever reads another's store (the coach's collect) changes nothing in it."""
+    if not path.is_file():
+        return []
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10.0)
+    except sqlite3.Error as exc:
+        raise StoreError(msg("The results store {path} cannot be read ({reason}); it was left as it is.",
+                             path=path, reason=str(exc))) from None
+    try:
+        attempts = conn.execute("SELECT id, challenge, started_at, verdict FROM attempts ORDER BY id").fetchall()
+        statuses: dict[int, dict[str, str]] = {}
+        for attempt_id, criterion, status in conn.execute("SELECT attempt_id, criterion, status FROM results"):
+            statuses.setdefault(attempt_id, {})[str(criterion)] = str(status)
+    except sqlite3.Error as exc:
+        raise StoreError(msg("The results store {path} cannot be read ({reason}); it was left as it is.",
+                             path=path, reason=str(exc))) from None
+    finally:
+        conn.close()
+    return [(str(c), str(t), str(v), statuses.get(i, {})) for i, c, t, v in attempts]
+
+
 def source_json(result: Result, redactor: Redactor) -> str:
     """A result's message template and values, redacted, as stored ('' for plain text)."""
     return json.dumps(redactor.strings(result.message_source), sort_keys=True) if result.message_source else ""
