@@ -300,6 +300,15 @@ def _is_time(text: str) -> bool:
     return value.tzinfo is not None
 
 
+def utc_text(text: str) -> str:
+    """A checked time as ohcheck stores the team's verifies (UTC, to the second, like results.db), so one verify
+    seen in a bundle and in a collect is one row of the coach's store."""
+    from ohcheck.coach_time import parse_time
+
+    value = parse_time(text)
+    return value.isoformat(timespec="seconds") if value is not None else text
+
+
 def read(path: Path) -> dict[str, Any]:
     """A bundle's JSON document, unchecked; one sentence when it is not one."""
     try:
@@ -412,7 +421,7 @@ def check(path: Path, document: dict[str, Any], *, pack: Any) -> Bundle:
         if h.verdict != verdict:
             raise _refused(path, msg("`{where}.verdict` is {found}, but its statuses say {verdict}", where=where,
                                      found=h.verdict, verdict=verdict))
-        history.append(HistoryEntry(h.started_at, h.verdict, dict(h.statuses)))
+        history.append(HistoryEntry(utc_text(h.started_at), h.verdict, dict(h.statuses)))
     return Bundle(team=doc.team, challenge=doc.challenge, target=doc.target, started_at=doc.started_at,
                   summary=claimed, results=results, history=history, ohcheck_version=doc.ohcheck_version,
                   signature=doc.signature)

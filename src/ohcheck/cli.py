@@ -968,8 +968,8 @@ def coach_import(
                 summary=found.summary, digest=found.signature,
             )
             if stored is not None:  # the run and the team's earlier verifies: what its progress is timed from
-                runs = [TeamVerify(found.team, found.challenge, found.started_at, found.summary.verdict,
-                                   {r.criterion: r.status.value for r in found.results}, source)]
+                runs = [TeamVerify(found.team, found.challenge, bundle.utc_text(found.started_at),
+                                   found.summary.verdict, {r.criterion: r.status.value for r in found.results}, source)]
                 runs += [TeamVerify(found.team, found.challenge, h.started_at, h.verdict, h.statuses, source)
                          for h in found.history]
                 coach_store.record_history(runs)
