@@ -224,6 +224,7 @@ BAD = [
     (lambda d: d["summary"].update(passed=True), "`summary.passed` must be a whole number (found True)"),
     (lambda d: d["summary"].update(failed=-1), "`summary.failed` must be 0 or more (found -1)"),
     (lambda d: d["summary"].update(duration="long"), "`summary.duration` must be a number (found 'long')"),
+    (lambda d: d["summary"].update(duration=float("inf")), "`summary.duration` must be a finite number (found inf)"),
     (lambda d: d.pop("summary"), "`summary` is missing"),
     (lambda d: d.update(challenge="challenge-99"), "`challenge` 'challenge-99' is not a challenge of this hack pack"),
     (lambda d: d.update(target="cloud"), "`target` must be one of local, azure (found 'cloud')"),

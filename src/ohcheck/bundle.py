@@ -194,7 +194,7 @@ def export(run: Any, key: bytes, history: list[dict[str, Any]] | None = None) ->
 # -- reading and checking ---------------------------------------------------------------
 
 _Count = Annotated[int, Field(ge=0)]
-_Seconds = Annotated[float, Field(ge=0)]
+_Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]  # json.loads reads Infinity and NaN
 _Status = Literal["passed", "failed", "error", "skipped"]
 
 
@@ -262,6 +262,8 @@ def _problem(kind: str, ctx: dict[str, Any], first: dict[str, Any]) -> Msg:
         return msg("must be a mapping")
     if kind == "list_type":
         return msg("must be a list")
+    if kind == "finite_number":
+        return msg("must be a finite number")
     if kind == "greater_than_equal":
         return msg("must be 0 or more")
     if kind == "literal_error":
