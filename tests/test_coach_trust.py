@@ -302,6 +302,10 @@ def test_a_row_an_older_ohcheck_let_in_never_breaks_the_dashboard_or_the_report(
         conn.execute("UPDATE attempts SET skipped = -3 WHERE team = 'team-b'")
         conn.execute("UPDATE results SET message_source = '[1, 2]' WHERE criterion = '00.1'")
         conn.execute("UPDATE results SET evidence = '{not json' WHERE criterion = '00.2'")
+        conn.execute("""UPDATE results SET message_source = '{"template": "{", "values": {"x": 1}}'"""
+                     " WHERE criterion = '00.3'")
+        conn.execute("""UPDATE results SET message_source = '{"template": "ok", "warnings": 3}'"""
+                     " WHERE criterion = '00.4'")
     with CoachStore(store_path) as store:
         attempts = {a.team: a for a in store.attempts(with_results=True)}
     assert (attempts["team-a"].passed, attempts["team-a"].failed, attempts["team-a"].duration) == (3, 4, 0.0)

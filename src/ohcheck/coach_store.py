@@ -148,6 +148,22 @@ class StoredAttempt:
         )
 
 
+def _sayable(source: dict) -> bool:
+    """A stored message source renders (English, Japanese, its warnings too): one that does not, from a bundle
+    an older ohcheck imported unchecked, must not break a page that says it."""
+    from ohcheck.i18n import framework
+
+    try:
+        for lang in ("en", "ja"):
+            said = framework(lang)
+            said.say(source)
+            for warning in source.get("warnings") or []:
+                said.say(warning)
+    except Exception:  # noqa: BLE001 - whatever a forged template raises, the answer is "no"
+        return False
+    return True
+
+
 def _said(result: Result, catalogue: Any) -> Result:
     """A result in `catalogue`'s language; one whose stored message source cannot be said (a bundle an older
     ohcheck imported unchecked) keeps its plain message rather than break the page."""
@@ -404,6 +420,8 @@ class CoachStore:
             except ValueError:
                 evidence = {}
             source = source_from_json(r[8]) if isinstance(r[8], str) else None
+            if source is not None and not _sayable(source):
+                source = None  # said as its plain message instead
             try:
                 results.append(Result.from_dict({
                     "challenge": challenge, "criterion": str(r[0]), "title": str(r[1]), "status": r[2],
