@@ -106,17 +106,18 @@ def test_approve_rests_on_the_coachs_own_results_and_revoke_takes_it_back(cli, e
     approved = cli("coach", "approve", "team-a", "01", "--note", "demoed the forecast", "--coach", "Carol", cwd=event_dir)
     assert approved.exit_code == 0, approved.output
     assert approved.stdout.startswith("Approved challenge-01 for team-a (Carol, ")
-    refused = cli("coach", "approve", "team-b", "01", cwd=event_dir)
+    carol = {"OHCHECK_COACH": "Carol"}  # the coach of team-a and team-b (event.yaml)
+    refused = cli("coach", "approve", "team-b", "01", cwd=event_dir, env=carol)
     assert refused.exit_code == 2
     assert "Not approved: your latest verification of challenge-01 for team-b" in refused.stderr
     assert "--force" in refused.stderr
-    never = cli("coach", "approve", "team-a", "02", cwd=event_dir)
+    never = cli("coach", "approve", "team-a", "02", cwd=event_dir, env=carol)
     assert "you have not verified challenge-02 for team-a yet" in never.stderr
-    forced = cli("coach", "approve", "team-b", "01", "--force", "--note", "verified by hand", cwd=event_dir)
+    forced = cli("coach", "approve", "team-b", "01", "--force", "--note", "verified by hand", cwd=event_dir, env=carol)
     assert forced.exit_code == 0 and "— forced" in forced.stdout
-    revoked = cli("coach", "revoke", "team-a", "01", "--note", "wrong data", cwd=event_dir)
+    revoked = cli("coach", "revoke", "team-a", "01", "--note", "wrong data", cwd=event_dir, env=carol)
     assert revoked.exit_code == 0, revoked.output
-    again = cli("coach", "revoke", "team-a", "01", cwd=event_dir)
+    again = cli("coach", "revoke", "team-a", "01", cwd=event_dir, env=carol)
     assert again.exit_code == 2 and "nothing to revoke" in again.stderr
     with CoachStore(event_dir / ".ohcheck-coach" / "coach.db") as store:
         latest = store.signoffs()
@@ -124,7 +125,7 @@ def test_approve_rests_on_the_coachs_own_results_and_revoke_takes_it_back(cli, e
     assert not latest[("team-a", "challenge-01")].approved
     assert latest[("team-b", "challenge-01")].forced and latest[("team-b", "challenge-01")].note == "verified by hand"
     assert [(s.action, s.coach, s.note) for s in history] == [
-        ("approve", "Carol", "demoed the forecast"), ("revoke", history[1].coach, "wrong data")
+        ("approve", "Carol", "demoed the forecast"), ("revoke", "Carol", "wrong data")
     ]
 
 
@@ -199,11 +200,13 @@ def test_a_team_exports_signed_results_and_the_coach_imports_them_as_self_report
     key = key_file.read_text().strip()
     team = event_dir / "team-a"
     (team / ".ohcheck").mkdir(exist_ok=True)
-    (team / ".ohcheck" / "event.key").write_text(key + "\n")  # what the team kit gives the team
+    # What the team kit gives the team: its own key, not the event's.
+    assert cli("coach", "key", "--team", "team-a", "--out", team / ".ohcheck" / "team.key", cwd=event_dir).exit_code == 0
+    team_key = (team / ".ohcheck" / "team.key").read_text().strip()
     bundle = tmp_path / "team-a-01.json"
     exported = cli("verify", "01", "--export", bundle, cwd=team)
     assert exported.exit_code == 0, exported.output
-    assert key not in bundle.read_text() and key not in exported.output
+    assert key not in bundle.read_text() and key not in exported.output and team_key not in bundle.read_text()
     imported = cli("coach", "import", bundle, cwd=event_dir)
     assert imported.exit_code == 0, imported.output
     assert imported.stdout.startswith("team-a-01.json: imported — team-a, challenge-01, passed (self-reported, ")
@@ -227,15 +230,17 @@ def test_a_team_exports_signed_results_and_the_coach_imports_them_as_self_report
         ("team-a", "challenge-01", "passed", "bundle team-a-01.json")
     ]
     assert len(mine[0].results) == 7
-    assert key not in (event_dir / ".ohcheck-coach" / "coach.db").read_bytes().decode("latin-1")
+    for secret in (key, team_key):
+        assert secret not in (event_dir / ".ohcheck-coach" / "coach.db").read_bytes().decode("latin-1")
 
 
-def test_export_without_an_event_key_says_so_before_verifying(cli, team_repo, tmp_path, monkeypatch):
+def test_export_without_a_team_key_says_so_before_verifying(cli, team_repo, tmp_path, monkeypatch):
     monkeypatch.delenv("OHCHECK_EVENT_KEY", raising=False)
+    monkeypatch.delenv("OHCHECK_TEAM_KEY", raising=False)
     repo = team_repo("solved-01")
     result = cli("verify", "01", "--export", tmp_path / "b.json", cwd=repo)
     assert result.exit_code == 2
-    assert "There is no event key: --export needs" in result.stderr and "OHCHECK_EVENT_KEY" in result.stderr
+    assert "There is no team key: --export needs" in result.stderr and "OHCHECK_TEAM_KEY" in result.stderr
     assert not (tmp_path / "b.json").exists()
     assert not (repo / ".ohcheck" / "results.db").exists()  # nothing was verified
 

@@ -163,7 +163,7 @@ def test_setup_from_an_empty_folder(cli, tmp_path):
     assert result.exit_code == 0, result.output
     kit = tmp_path / "teams" / "team1"
     assert {"README.md", "requirements.txt", ".gitignore", "ohcheck.yaml", ".github/workflows/ohcheck.yml",
-            ".ohcheck/event.key"} <= set(files_under(kit))
+            ".ohcheck/team.key"} <= set(files_under(kit))
     for name in ("infra/main.bicep", "infra/team1.parameters.json", "infra/team2.parameters.json",
                  "deploy.sh", "event-summary.md"):
         assert (tmp_path / name).is_file(), name
@@ -183,12 +183,16 @@ def test_setup_from_an_empty_folder(cli, tmp_path):
     log = subprocess.run(["git", "log", "--oneline"], cwd=kit, capture_output=True, text=True, check=True).stdout
     assert len(log.splitlines()) == 1
 
-    # One event key: the coaches' copy beside event.yaml, the same key in each kit, readable by its owner only.
+    # One event key, the coaches' only, beside event.yaml; each kit holds its own team's key (derived from it),
+    # never the event key; each readable by its owner only.
     coach_key = tmp_path / ".ohcheck-coach" / "event.key"
-    assert (kit / ".ohcheck" / "event.key").read_text() == coach_key.read_text()
-    for key in (coach_key, kit / ".ohcheck" / "event.key"):
+    assert not (kit / ".ohcheck" / "event.key").exists()
+    team_key = (kit / ".ohcheck" / "team.key").read_text().strip()
+    assert team_key != coach_key.read_text().strip()
+    assert team_key != (tmp_path / "teams" / "team2" / ".ohcheck" / "team.key").read_text().strip()
+    for key in (coach_key, kit / ".ohcheck" / "team.key"):
         assert stat.S_IMODE(key.stat().st_mode) == 0o600
-    assert coach_key.read_text().strip() not in result.output
+    assert coach_key.read_text().strip() not in result.output and team_key not in result.output
 
 
 def test_the_kit_can_be_verified_and_signs_for_the_coach(cli, tmp_path):

@@ -120,8 +120,8 @@ def test_start_and_verify_in_japanese(cli, ja_repo):
 
     result = cli("verify", "00", "--export", ja_repo / "out.json", cwd=ja_repo)
     assert result.exit_code == 2
-    assert "イベント キーがありません" in result.output and "There is no event key" not in result.output
-    assert "ohcheck coach key" in result.output  # commands stay as they are
+    assert "チームのキーがありません" in result.output and "There is no team key" not in result.output
+    assert "ohcheck event setup" in result.output  # commands stay as they are
 
     result = cli("verify", "9", cwd=ja_repo)
     assert result.exit_code == 2

@@ -123,9 +123,10 @@ def event_dir(tmp_path_factory: pytest.TempPathFactory, pack: HackPack) -> Path:
     assert collected.exit_code in (0, 1), collected.output  # team-b fails, as its starter should
     # team-b also sends its own results: signed, exported, imported (self-reported).
     assert _run("coach", "key", cwd=folder, env=english).exit_code == 0
-    key = (folder / ".ohcheck-coach" / "event.key").read_text().strip()
     (folder / "team-b" / ".ohcheck").mkdir(exist_ok=True)
-    (folder / "team-b" / ".ohcheck" / "event.key").write_text(key + "\n")
+    team_key = _run("coach", "key", "--team", "team-b", "--out", folder / "team-b" / ".ohcheck" / "team.key", cwd=folder,
+                    env=english)
+    assert team_key.exit_code == 0, team_key.output
     bundle = folder / "team-b-01.json"
     exported = _run("verify", "01", "--export", bundle, "--lang", "en", cwd=folder / "team-b", env=english)
     assert bundle.is_file(), exported.output

@@ -332,7 +332,7 @@ def verify(
     ] = None,
     export: Annotated[
         Optional[Path],
-        typer.Option("--export", help="Also write the results as a bundle signed with the event key, for your coach.",
+        typer.Option("--export", help="Also write the results as a bundle signed with your team's key, for your coach.",
                      dir_okay=False),
     ] = None,
     repo: RepoOption = None,
@@ -353,10 +353,10 @@ def verify(
     root = _team_repo(repo)
     key = None
     if export is not None:  # before the run: no key means nothing to sign, so say so at once
-        from ohcheck.bundle import KEY_NAME, read_key
+        from ohcheck.bundle import read_team_key
         from ohcheck.store import STORE_DIR
 
-        key = read_key(root / STORE_DIR / KEY_NAME, who="--export")
+        key = read_team_key(root / STORE_DIR, who="--export")
     criteria = pack.criteria(c)
     settings = RunnerSettings(timeout=timeout)
     err = _stderr()
@@ -406,7 +406,7 @@ def verify(
         from ohcheck import bundle
         from ohcheck.atomic import write_atomic
 
-        write_atomic(export, bundle.export(run, key))
+        write_atomic(export, bundle.export(run, key, bundle.earlier_verifies(root, run)))
         _stderr().print(_esc(i18n.t("Wrote the signed results to {file}: send it to your coach.", file=str(export))))
     raise typer.Exit(run.summary.exit_code)
 
@@ -754,6 +754,52 @@ def _print_collected(outcomes: list, challenge_ids: list[str], pack: Any, progre
             console.print(_esc(i18n.t("{team}: {problem}", team=outcome.team, problem=said.say(problem))))
 
 
+CoverOption = Annotated[
+    bool,
+    typer.Option("--cover", help="You cover for the coach who looks after the team (recorded in the note)."),
+]
+
+
+def _event_coach(loaded: Any, coach: Optional[str]) -> Any:
+    """The coach of the event doing this (event.Coach): --coach, $OHCHECK_COACH or the login, matched to
+    `coaches[].name` (any case) or `coaches[].user`; one sentence when it is nobody the event lists."""
+    from ohcheck.i18n import msg
+
+    who = _coach_name(coach)
+    coaches = loaded.event.coaches
+    if not coaches:
+        raise UserError(msg("The event lists no coaches, and only a coach of the event signs challenges off: list "
+                            "yourself under `coaches:` in {file}.", file=loaded.path.name))
+    for listed in coaches:
+        if listed.name.casefold() == who.casefold() or (listed.user and listed.user.casefold() == who.casefold()):
+            return listed
+    raise UserError(msg("{coach} is not a coach of the event (its coaches: {coaches}): only they sign challenges off.",
+                        coach=who, coaches=[c.name for c in coaches]),
+                    hint=msg("Give your name as event.yaml spells it: --coach NAME or $OHCHECK_COACH."))
+
+
+def _looks_after(loaded: Any, coach: Any, team: str, *, cover: bool, revoke: bool) -> str:
+    """'' when `coach` looks after `team`; else what the note records of covering for its coaches, once the
+    coach said so (--cover, or yes when asked in a terminal). Refused otherwise."""
+    from ohcheck.i18n import msg, t
+
+    if team in coach.teams:
+        return ""
+    others = [c.name for c in loaded.event.coaches if team in c.teams]
+    fields = {"coach": coach.name, "team": team, "others": others or msg("no coach")}
+    if not cover:
+        question = (t("{coach} does not look after {team} ({others} does). Revoke anyway?", **fields) if revoke
+                    else t("{coach} does not look after {team} ({others} does). Sign off anyway?", **fields))
+        if not (sys.stdin.isatty() and typer.confirm(question)):
+            raise UserError(msg("{coach} does not look after {team} ({others} does): nothing was recorded.", **fields),
+                            hint=msg("Add --cover when you cover for its coach (it is recorded in the note)."))
+    return t("{coach} covering for {others}", **fields)
+
+
+def _with_cover(note: str, covering: str) -> str:
+    return f"[{covering}] {note}".strip() if covering else note
+
+
 @_command(coach_app, "approve")
 def coach_approve(
     team: Annotated[str, typer.Argument(help="The team, as the event file names it.")],
@@ -761,11 +807,16 @@ def coach_approve(
     note: Annotated[str, typer.Option("--note", help="What you checked, for the record.")] = "",
     force: Annotated[bool, typer.Option("--force", help="Approve although your own verification did not pass "
                                         "every criterion (recorded as forced).")] = False,
+    cover: CoverOption = False,
     event: EventOption = None,
     store: StoreOption = None,
     coach: CoachOption = None,
 ) -> None:
-    """Sign a challenge off for a team, on the strength of your own (coach-verified) results."""
+    """Sign a challenge off for a team, on the strength of your own (coach-verified) results.
+
+    Only a coach of the event (`coaches:` in event.yaml) signs off, for a team
+    they look after; for another team they are asked (or give --cover).
+    """
     from ohcheck.coach_store import CoachStore
     from ohcheck.event import load_event
     from ohcheck.i18n import msg, t
@@ -773,6 +824,8 @@ def coach_approve(
     loaded = load_event(event)
     name = loaded.event.team(team).name
     cid = _pack().challenge(challenge).id
+    signer = _event_coach(loaded, coach)
+    covering = _looks_after(loaded, signer, name, cover=cover, revoke=False)
     with CoachStore(_coach_store(loaded, store)) as coach_store:
         latest = coach_store.latest(trust="coach").get((name, cid))
         problem = question = None
@@ -795,10 +848,18 @@ def coach_approve(
                     raise UserError(msg("Not approved: {problem}.", problem=problem),
                                     hint=msg("Approve anyway with --force (it is recorded)."))
             forced = True
-        signed = coach_store.sign(name, cid, action="approve", coach=_coach_name(coach), note=note, forced=forced)
+        signed = coach_store.sign(name, cid, action="approve", coach=signer.name, note=_with_cover(note, covering),
+                                  forced=forced)
     said = {"challenge": cid, "team": name, "coach": signed.coach, "time": signed.time}
-    _stdout().print(_esc(t("Approved {challenge} for {team} ({coach}, {time}) — forced.", **said) if forced
-                         else t("Approved {challenge} for {team} ({coach}, {time}).", **said)))
+    console = _stdout()
+    console.print(_esc(t("Approved {challenge} for {team} ({coach}, {time}) — forced.", **said) if forced
+                       else t("Approved {challenge} for {team} ({coach}, {time}).", **said)))
+    if latest is not None and not latest.problem:
+        skipped, decided = latest.skipped, latest.passed + latest.failed + latest.error
+        if skipped > decided:  # typically the local target: the sign-off rests on the few criteria it decides
+            console.print(_esc(t("{skipped} of {total} criteria of {challenge} were skipped on the {target} target: "
+                                 "this sign-off rests on {decided}.", skipped=skipped, total=skipped + decided,
+                                 challenge=cid, target=latest.target, decided=decided)))
 
 
 @_command(coach_app, "revoke")
@@ -806,11 +867,15 @@ def coach_revoke(
     team: Annotated[str, typer.Argument(help="The team, as the event file names it.")],
     challenge: Annotated[str, typer.Argument(help="The challenge: challenge-03, 03 or 3.")],
     note: Annotated[str, typer.Option("--note", help="Why, for the record.")] = "",
+    cover: CoverOption = False,
     event: EventOption = None,
     store: StoreOption = None,
     coach: CoachOption = None,
 ) -> None:
-    """Take a sign-off back (the approval stays in the record, with this revocation after it)."""
+    """Take a sign-off back (the approval stays in the record, with this revocation after it).
+
+    Only a coach of the event revokes, for a team they look after (or with --cover).
+    """
     from ohcheck.coach_store import CoachStore
     from ohcheck.event import load_event
     from ohcheck.i18n import msg, t
@@ -818,36 +883,73 @@ def coach_revoke(
     loaded = load_event(event)
     name = loaded.event.team(team).name
     cid = _pack().challenge(challenge).id
+    signer = _event_coach(loaded, coach)
+    covering = _looks_after(loaded, signer, name, cover=cover, revoke=True)
     with CoachStore(_coach_store(loaded, store)) as coach_store:
         current = coach_store.signoffs(team=name).get((name, cid))
         if current is None or not current.approved:
             raise UserError(msg("{challenge} is not signed off for {team}: there is nothing to revoke.", challenge=cid,
                                 team=name))
-        signed = coach_store.sign(name, cid, action="revoke", coach=_coach_name(coach), note=note)
+        signed = coach_store.sign(name, cid, action="revoke", coach=signer.name, note=_with_cover(note, covering))
     _stdout().print(_esc(t("Revoked the sign-off of {challenge} for {team} ({coach}, {time}).", challenge=cid,
                            team=name, coach=signed.coach, time=signed.time)))
 
 
 @_command(coach_app, "key")
-def coach_key(event: EventOption = None) -> None:
-    """Make the event's key (once): teams sign the results they export with it, you check them on import.
+def coach_key(
+    event: EventOption = None,
+    team: Annotated[Optional[str], typer.Option("--team", help="Write this team's own key (with --out), for a "
+                                                "team without a kit from `ohcheck event setup`.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="The file for --team's key (give it to the team as "
+                                                "its repo's .ohcheck/team.key).", dir_okay=False)] = None,
+) -> None:
+    """Make the event's key (once): each team's key is derived from it, and you check bundles with it on import.
 
-    Give each team the file as .ohcheck/event.key in its repo (git ignores
-    .ohcheck/). The key itself is never printed.
+    The event key stays with the coaches. `ohcheck event setup` puts each
+    team's own key in its kit (.ohcheck/team.key, git-ignored); for a team
+    without a kit, write its key with --team and --out. No key is ever printed.
     """
-    from ohcheck.bundle import new_key
+    from ohcheck.bundle import EVENT_KEY_NAME, new_key, read_key, team_key, write_secret
     from ohcheck.coach_store import COACH_DIR
     from ohcheck.event import load_event
-    from ohcheck.i18n import t
+    from ohcheck.i18n import msg, t
 
     loaded = load_event(event)
-    path = loaded.folder / COACH_DIR / "event.key"
+    if (team is None) != (out is None):
+        raise UserError(msg("--team and --out go together: `ohcheck coach key --team TEAM --out FILE` writes "
+                            "that team's key to FILE."))
+    path = loaded.folder / COACH_DIR / EVENT_KEY_NAME
+    name = loaded.event.team(team).name if team is not None else None
     if new_key(path):
-        said = t("Made the event key: {path}. Give each team a copy as .ohcheck/event.key in its repo.", path=str(path))
+        said = t("Made the event key: {path}. It stays with the coaches; each team gets its own key "
+                 "(`ohcheck event setup` puts it in the kit).", path=str(path))
+    elif name is None:
+        said = t("The event already has the event key: {path}. It stays with the coaches; each team gets its own "
+                 "key (`ohcheck event setup` puts it in the kit).", path=str(path))
     else:
-        said = t("The event already has the event key: {path}. Give each team a copy as .ohcheck/event.key in its repo.",
-                 path=str(path))
-    _stdout().print(_esc(said))
+        said = ""
+    if said:
+        _stdout().print(_esc(said))
+    if name is None or out is None:
+        return
+    text = team_key(read_key(path, who="ohcheck coach key"), name).hex()
+    if out.exists():
+        try:
+            same = out.read_text(encoding="ascii", errors="replace").strip() == text
+        except OSError:
+            same = False
+        if not same:
+            raise UserError(msg("{file} already exists and holds something else than team {team}'s key: it was left "
+                                "as it is; choose another --out.", file=out, team=name))
+        _stdout().print(_esc(t("{file} already holds team {team}'s key: give it to the team as .ohcheck/team.key "
+                               "in its repo.", file=str(out), team=name)))
+        return
+    try:
+        write_secret(out, text)
+    except OSError as exc:
+        raise UserError(msg("Cannot write {file}: {error}.", file=out, error=exc.strerror or exc)) from None
+    _stdout().print(_esc(t("Wrote team {team}'s key to {file} (readable by you only): give it to the team as "
+                           ".ohcheck/team.key in its repo.", team=name, file=str(out))))
 
 
 @_command(coach_app, "import")
@@ -859,36 +961,44 @@ def coach_import(
 ) -> None:
     """Load teams' own results, marked self-reported (never mixed with what you verified).
 
-    A bundle changed after it was signed, or from a team not in the event, is
-    refused with the reason; the others are imported. Importing a bundle twice
-    stores it once. Exit code 2 when any bundle was refused.
+    Each bundle is checked with the key of the team it names, then every
+    field; a bundle changed after it was signed, signed with another team's
+    key, from a team not in the event or with a field that is wrong is refused
+    with the reason, and nothing of it is stored; the others are imported.
+    Importing a bundle twice stores it once. Exit code 2 when any bundle was
+    refused.
     """
     from ohcheck import bundle, i18n
-    from ohcheck.coach_store import COACH_DIR, CoachStore
+    from ohcheck.coach_store import COACH_DIR, CoachStore, TeamVerify
     from ohcheck.event import load_event
 
     t = i18n.t
     loaded = load_event(event)
-    key = bundle.read_key(loaded.folder / COACH_DIR / "event.key", who="ohcheck coach import")
-    names = {t.name for t in loaded.event.teams}
+    key = bundle.read_key(loaded.folder / COACH_DIR / bundle.EVENT_KEY_NAME, who="ohcheck coach import")
+    names = [team.name for team in loaded.event.teams]
+    pack = _pack()
     console, err = _stdout(), _stderr()
     refused = 0
     with CoachStore(_coach_store(loaded, store)) as coach_store:
         for path in files:
             try:
-                found = bundle.load(path, key)
-                if found.team not in names:
-                    raise UserError(i18n.msg("{path} is from team {team!r}, which is not a team of the event.",
-                                             path=path, team=found.team))
+                found = bundle.load(path, key, teams=names, pack=pack)
             except UserError as exc:
                 refused += 1
                 err.print(f"[bold red]{_esc(t('refused:'))}[/] {_esc(i18n.framework().say(exc.message))}")
                 continue
+            source = i18n.msg("bundle {name}", name=path.name)
             stored = coach_store.record(
                 team=found.team, challenge=found.challenge, target=found.target, trust="self",
-                source=i18n.msg("bundle {name}", name=path.name), started_at=found.started_at, results=found.results,
+                source=source, started_at=found.started_at, results=found.results,
                 summary=found.summary, digest=found.signature,
             )
+            if stored is not None:  # the run and the team's earlier verifies: what its progress is timed from
+                runs = [TeamVerify(found.team, found.challenge, bundle.utc_text(found.started_at),
+                                   found.summary.verdict, {r.criterion: r.status.value for r in found.results}, source)]
+                runs += [TeamVerify(found.team, found.challenge, h.started_at, h.verdict, h.statuses, source)
+                         for h in found.history]
+                coach_store.record_history(runs)
             said = {"file": path.name, "team": found.team, "challenge": found.challenge,
                     "verdict": i18n.msg(found.summary.verdict), "time": found.started_at}
             console.print(_esc(

@@ -144,8 +144,33 @@ class StoredAttempt:
             self,
             source=catalogue.say(said["source"]) if said.get("source") else self.source,
             problem=catalogue.say(said["problem"]) if said.get("problem") and self.problem else self.problem,
-            results=tuple(r.in_language(catalogue) for r in self.results),
+            results=tuple(_said(r, catalogue) for r in self.results),
         )
+
+
+def _sayable(source: dict) -> bool:
+    """A stored message source renders (English, Japanese, its warnings too): one that does not, from a bundle
+    an older ohcheck imported unchecked, must not break a page that says it."""
+    from ohcheck.i18n import framework
+
+    try:
+        for lang in ("en", "ja"):
+            said = framework(lang)
+            said.say(source)
+            for warning in source.get("warnings") or []:
+                said.say(warning)
+    except Exception:  # noqa: BLE001 - whatever a forged template raises, the answer is "no"
+        return False
+    return True
+
+
+def _said(result: Result, catalogue: Any) -> Result:
+    """A result in `catalogue`'s language; one whose stored message source cannot be said (a bundle an older
+    ohcheck imported unchecked) keeps its plain message rather than break the page."""
+    try:
+        return result.in_language(catalogue)
+    except Exception:  # noqa: BLE001 - whatever a forged template raises, the page goes on
+        return dataclasses.replace(result, message_source=None).in_language(catalogue)
 
 
 @dataclass(frozen=True)
@@ -337,7 +362,7 @@ class CoachStore:
         if where:
             sql += " WHERE " + " AND ".join(where)
         rows = self._read(sql + " ORDER BY id", args)
-        attempts = [StoredAttempt(*row) for row in rows]
+        attempts = [self._attempt(row) for row in rows]
         if with_results:
             attempts = [self._with_results(a) for a in attempts]
         return attempts
@@ -349,7 +374,7 @@ class CoachStore:
             "(SELECT MAX(id) FROM attempts WHERE trust = ? GROUP BY team, challenge)",
             [trust],
         )
-        return {(row[1], row[2]): self._with_results(StoredAttempt(*row)) for row in rows}
+        return {(row[1], row[2]): self._with_results(self._attempt(row)) for row in rows}
 
     def statuses(self, *, team: str | None = None) -> dict[int, dict[str, str]]:
         """Each attempt's criteria and their statuses (attempt id -> criterion -> status): all the progress
@@ -379,17 +404,50 @@ class CoachStore:
                           "ORDER BY id", [team])
         return [SignOff(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in rows]
 
-    def _with_results(self, attempt: StoredAttempt) -> StoredAttempt:
+    def _attempt(self, row: tuple) -> StoredAttempt:
+        """An attempt as its row says, made safe to show: an older ohcheck imported bundles unchecked, so a
+        count that is not a whole number ≥ 0 is recounted from the attempt's results, a duration that is not
+        a number is 0, a verdict that is none is recomputed; an unreadable time stays text (it reads as no time)."""
+        (id_, team, challenge, target, trust, source, started_at, duration, verdict, passed, failed, error, skipped,
+         problem, recorded_at, said) = row
+        counts = (passed, failed, error, skipped)
+        if not all(type(n) is int and n >= 0 for n in counts):
+            recounted = Summary.of(list(self._results(int(id_), str(challenge), str(target), str(team))))
+            counts = (recounted.passed, recounted.failed, recounted.error, recounted.skipped)
+        if type(duration) not in (int, float) or duration != duration or duration < 0:  # not a number, NaN, < 0
+            duration = 0.0
+        problem = None if problem is None else str(problem)
+        if verdict not in ("passed", "failed", "error", "skipped"):
+            verdict = "error" if problem else Summary(*counts, 0.0).verdict
+        return StoredAttempt(int(id_), str(team), str(challenge), str(target), str(trust), str(source),
+                             str(started_at), float(duration), str(verdict), *counts, problem, str(recorded_at),
+                             str(said or ""))
+
+    def _results(self, attempt_id: int, challenge: str, target: str, team: str) -> tuple[Result, ...]:
         rows = self._read("SELECT criterion, title, status, message, hint, evidence, duration, time, message_source "
-                          "FROM results WHERE attempt_id = ? ORDER BY id", [attempt.id])
-        results = tuple(
-            Result.from_dict({"challenge": attempt.challenge, "criterion": r[0], "title": r[1], "status": r[2],
-                              "message": r[3], "hint": r[4], "evidence": json.loads(r[5] or "{}"),
-                              "duration": r[6], "target": attempt.target, "team": attempt.team, "time": r[7],
-                              "message_source": source_from_json(r[8])})
-            for r in rows
-        )
-        return StoredAttempt(*[getattr(attempt, k) for k in _ATTEMPT_COLUMNS.split(", ")], results=results)
+                          "FROM results WHERE attempt_id = ? ORDER BY id", [attempt_id])
+        results = []
+        for r in rows:
+            try:
+                evidence = json.loads(r[5] or "{}")
+            except ValueError:
+                evidence = {}
+            source = source_from_json(r[8]) if isinstance(r[8], str) else None
+            if source is not None and not _sayable(source):
+                source = None  # said as its plain message instead
+            try:
+                results.append(Result.from_dict({
+                    "challenge": challenge, "criterion": str(r[0]), "title": str(r[1]), "status": r[2],
+                    "message": str(r[3]), "hint": str(r[4]), "evidence": evidence if isinstance(evidence, dict) else {},
+                    "duration": r[6] if type(r[6]) in (int, float) else 0.0, "target": target, "team": team,
+                    "time": str(r[7]), "message_source": source if isinstance(source, dict) else None}))
+            except ValueError:  # a status no ohcheck writes: not a result anyone can read
+                continue
+        return tuple(results)
+
+    def _with_results(self, attempt: StoredAttempt) -> StoredAttempt:
+        results = self._results(attempt.id, attempt.challenge, attempt.target, attempt.team)
+        return dataclasses.replace(attempt, results=results)
 
     def _read(self, sql: str, args: list) -> list[tuple]:
         try:

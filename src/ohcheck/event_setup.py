@@ -3,7 +3,8 @@
     OUT/
       teams/<team>/            the team kit: a git repo with challenge 00's starter,
                                ohcheck.yaml naming the team's workspace, a CI workflow,
-                               and .ohcheck/event.key (git-ignored) to sign results
+                               and .ohcheck/team.key (git-ignored): the team's own key
+                               to sign results, never the event key
       infra/main.bicep         one template for every team's resource group (event_infra.py)
       infra/<team>.parameters.json
       deploy.sh                deploys every team with `az deployment group create`
@@ -12,7 +13,11 @@
 Nothing is written unless the whole event is valid (event_validate.py). Every
 file goes through KitWriter, so a second run rewrites only what nobody
 changed, and says what it kept. The event key is the coach tools' own
-(`.ohcheck-coach/event.key` beside event.yaml, made here if missing).
+(`.ohcheck-coach/event.key` beside event.yaml, made here if missing); each kit
+gets only its team's key, derived from it (bundle.team_key), so a team can sign
+only its own results. A kit that still holds a copy of the event key from an
+older setup (`.ohcheck/event.key`) has it removed: with it, its team could sign
+as any team.
 
 What the kits and the summary page hold is in the event's language
 (`event.language`): the starter's README.ja.md becomes a Japanese kit's
@@ -28,14 +33,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ohcheck.bundle import KEY_NAME, new_key
+from ohcheck.bundle import EVENT_KEY_NAME, TEAM_KEY_NAME, new_key, read_key, team_key
 from ohcheck.errors import ConfigError, UserError
 from ohcheck.event import KITS, LoadedEvent, Team
 from ohcheck.event_files import KIT_TEMPLATES, KitWriter, kit_template
 from ohcheck.event_validate import validate_event
 from ohcheck.i18n import framework, msg
 
-_COACH_KEY = Path(".ohcheck-coach") / KEY_NAME
+_COACH_KEY = Path(".ohcheck-coach") / EVENT_KEY_NAME
 
 
 @dataclass
@@ -44,6 +49,7 @@ class KitReport:
     folder: Path
     git: str  # "initialised", "already a repository" or why not (a message)
     note: str | None = None  # e.g. the event names another repo for the team (a message)
+    removed_event_key: bool = False  # an older setup's copy of the event key was taken out of the kit
 
 
 @dataclass
@@ -64,7 +70,8 @@ class SetupResult:
             "lang": said.lang,
             "event_key": self.key,
             "kits": [{"team": k.team, "folder": str(k.folder), "git": said.say(k.git),
-                      "note": said.say(k.note) if k.note else None} for k in self.kits],
+                      "note": said.say(k.note) if k.note else None, "removed_event_key": k.removed_event_key}
+                     for k in self.kits],
             "files": self.files,
             "kept": self.kept(),
         }
@@ -88,7 +95,7 @@ def setup(loaded: LoadedEvent, out: Path, *, console: Any | None = None) -> Setu
     result = SetupResult(out=out.resolve())
     key_path = loaded.folder / _COACH_KEY
     result.key = "made" if new_key(key_path) else "kept"
-    key = key_path.read_text(encoding="utf-8")
+    key = read_key(key_path, who="ohcheck event setup")
 
     writer = KitWriter(out)
     for team in _progress(loaded.event.teams, console):
@@ -121,7 +128,7 @@ def _progress(teams: list[Team], console: Any | None) -> Any:
     return track(teams, description=escape(t("Writing team kits")), console=Console(stderr=True), transient=True)
 
 
-def _write_kit(loaded: LoadedEvent, team: Team, writer: KitWriter, key: str) -> KitReport:
+def _write_kit(loaded: LoadedEvent, team: Team, writer: KitWriter, key: bytes) -> KitReport:
     from ohcheck.pack import HackPack, pack_files, pack_source
     from ohcheck.team_init import render_config
     from ohcheck.workspace_config import WorkspaceRef
@@ -132,7 +139,7 @@ def _write_kit(loaded: LoadedEvent, team: Team, writer: KitWriter, key: str) -> 
     already_git = (folder / ".git").exists()
     starter = HackPack().challenge("challenge-00").starter
     if starter is None or ".ohcheck/" not in (starter / ".gitignore").read_text(encoding="utf-8"):
-        # The starter's .gitignore keeps .ohcheck/ (the event key) out of git; without it, no kit.
+        # The starter's .gitignore keeps .ohcheck/ (the team key) out of git; without it, no kit.
         raise UserError(msg("The hack pack's challenge 00 starter does not git-ignore .ohcheck/: no kit was written."))
     if starter is not None:
         for rel in pack_files(starter):  # README.ja.md becomes a Japanese kit's README.md
@@ -151,8 +158,9 @@ def _write_kit(loaded: LoadedEvent, team: Team, writer: KitWriter, key: str) -> 
         lang=lang))
     for rel in KIT_TEMPLATES:  # the CI workflow
         writer.write(base / rel, kit_template(rel))
-    if writer.write(base / ".ohcheck" / KEY_NAME, key) != "kept":
-        (folder / ".ohcheck" / KEY_NAME).chmod(0o600)  # a secret: its owner reads it, nobody else
+    if writer.write(base / ".ohcheck" / TEAM_KEY_NAME, team_key(key, team.name).hex() + "\n") != "kept":
+        (folder / ".ohcheck" / TEAM_KEY_NAME).chmod(0o600)  # a secret: its owner reads it, nobody else
+    removed = _remove_event_key(folder / ".ohcheck" / EVENT_KEY_NAME, key)
 
     note = None
     named = loaded.repo_path(team)
@@ -160,7 +168,20 @@ def _write_kit(loaded: LoadedEvent, team: Team, writer: KitWriter, key: str) -> 
         note = msg("push it to {url}, where the event file says the team's repo is", url=_shown(team.repo))
     elif named is not None and named != folder.resolve():
         note = msg("the event file says the team's repo is {path}: move the kit there or change `repo:`", path=named)
-    return KitReport(team.name, folder, msg("already a repository") if already_git else "pending", note)
+    return KitReport(team.name, folder, msg("already a repository") if already_git else "pending", note, removed)
+
+
+def _remove_event_key(path: Path, key: bytes) -> bool:
+    """Take an older setup's copy of the event key out of a kit (it let the team sign as any team); a file
+    there holding something else is the team's, left alone."""
+    try:
+        held = path.read_text(encoding="ascii", errors="replace").strip()
+    except OSError:
+        return False
+    if held.lower() != key.hex():
+        return False
+    path.unlink()
+    return True
 
 
 def _shown(url: str) -> str:
@@ -205,14 +226,19 @@ def _tell(result: SetupResult, loaded: LoadedEvent, console: Any) -> None:
                                git=kit.git)))
         if kit.note:
             console.print(f"    [cyan]{escape(t('note:'))}[/] {escape(said.say(kit.note))}")
+        if kit.removed_event_key:
+            console.print("    " + escape(t("removed .ohcheck/event.key, the copy of the event key an older setup "
+                                          "wrote: with it, this team could sign results as any team")))
     if loaded.event.azure is not None:
         console.print(escape(t("  templates infra/main.bicep and one parameters file per team; deploy.sh")))
     console.print(escape(t("  summary   event-summary.md")))
     key_at = str(loaded.folder / _COACH_KEY)
     if result.key == "made":
-        console.print(escape(t("Event key: made at {path}; each kit has a copy in .ohcheck/ (git ignores it).", path=key_at)))
+        console.print(escape(t("Event key: made at {path}, for the coaches only; each kit has its team's own key in "
+                               ".ohcheck/team.key (git ignores it).", path=key_at)))
     else:
-        console.print(escape(t("Event key: kept at {path}; each kit has a copy in .ohcheck/ (git ignores it).", path=key_at)))
+        console.print(escape(t("Event key: kept at {path}, for the coaches only; each kit has its team's own key in "
+                               ".ohcheck/team.key (git ignores it).", path=key_at)))
     said_counts = {"written": msg("{count} written", count=counts["written"]),
                    "updated": msg("{count} updated", count=counts["updated"]),
                    "unchanged": msg("{count} unchanged", count=counts["unchanged"]),
