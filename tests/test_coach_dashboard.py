@@ -538,6 +538,7 @@ def test_a_cell_lists_what_fails_first_with_hints_and_links_to_report_guide_repo
     summary = cell(page, "team-c", "challenge-01").locator("summary")
     assert summary.locator(".revoked-mark").inner_text() == "revoked"
     assert summary.locator("small.self").inner_text() == "self: passed 14:40, not verified yet"
+    assert "revoked\na coach revoked its sign-off" in page.locator("ul.legend").inner_text()  # in the legend
     page.keyboard.press("Escape")
 
     # The links work: the report and the guide open, and the guide links back and on.
@@ -566,9 +567,12 @@ def test_a_guide_is_rendered_without_raw_html_and_keeps_its_links(pack, monkeypa
     assert "<h2>Notes &amp; Guidance</h2>" in page
 
     # A guide with markup in it: shown as text, never run; a javascript: link is no link.
-    text = "# Hi\n\n<script>alert(1)</script> [x](javascript:alert(1)) [ok](https://learn.microsoft.com/azure/)\n"
+    # The original hack's own page names (Challenge-02.md) link to the guide page as well.
+    text = ("# Hi\n\n<script>alert(1)</script> [x](javascript:alert(1)) [ok](https://learn.microsoft.com/azure/)"
+            " [back](./Challenge-02.md)\n")
     monkeypatch.setattr(guide, "guide_markdown", lambda c, lang: text)
-    hostile = guide.render_guide(challenge, back="../", guide_href=str)
+    hostile = guide.render_guide(challenge, back="../", guide_href=lambda cid: f"{cid}.html")
+    assert 'href="challenge-02.html"' in hostile
     assert "<script>" not in hostile and "&lt;script&gt;" in hostile
     assert 'href="javascript:' not in hostile
     assert 'href="https://learn.microsoft.com/azure/"' in hostile
@@ -598,6 +602,8 @@ def test_the_served_dashboard_serves_reports_and_guides_and_a_coachs_view(coache
         cell(page, "team-a", "challenge-02").locator("summary").click()
         links = cell(page, "team-a", "challenge-02").locator("p.links")
         assert links.locator("a", has_text="Team report").get_attribute("href") == "report/team-a"
+        # A served page cannot open file:// links: the repo folder is shown as its path.
+        assert links.locator("code").inner_text() == str((coached / "team-a").resolve())
         links.locator("a", has_text="Coach guide").click()
         page.wait_for_load_state()
         assert page.url == url + "guide/challenge-02"

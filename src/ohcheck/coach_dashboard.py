@@ -113,7 +113,7 @@ def render_dashboard(loaded: LoadedEvent, store_path: Path, *, live: bool = Fals
     return _template().render(
         d=board, live=live, version=version, poll_ms=POLL_MS, words=words, lang=lang,
         legend=list(words.items()), version_of_ohcheck=__version__, script_words=_script_words(),
-        coach=coach or "", links=links, team_links=_team_links(loaded), guides=_guides(),
+        coach=coach or "", links=links, team_links=_team_links(loaded, folder_links=not live), guides=_guides(),
         staleness=_staleness(board), csv_href="data:text/csv;charset=utf-8," + quote(csv_text),
         csv_name=f"{_slug(board.name)}.csv", coach_names=[name for name, _ in board.coaches],
     )
@@ -243,7 +243,9 @@ class TeamLinks:
     studio: str | None  # the team's Azure ML studio workspace
 
 
-def _team_links(loaded: LoadedEvent) -> dict[str, TeamLinks]:
+def _team_links(loaded: LoadedEvent, *, folder_links: bool) -> dict[str, TeamLinks]:
+    """`folder_links`: a repo folder as a file:// link (a written page); a served page shows its path instead,
+    since a browser refuses to open file:// from an http:// page."""
     from ohcheck.coach_collect import shown
     from ohcheck.event_summary import studio_url
 
@@ -254,7 +256,7 @@ def _team_links(loaded: LoadedEvent) -> dict[str, TeamLinks]:
             href = text if text.startswith(("https://", "http://")) else None
         else:
             folder = loaded.repo_path(team)
-            text, href = (str(folder), folder.as_uri()) if folder is not None else (team.repo, None)
+            text, href = (str(folder), folder.as_uri() if folder_links else None) if folder else (team.repo, None)
         ws = team.workspace
         studio = (studio_url(ws.subscription_id, ws.resource_group, ws.name)
                   if team.target == "azure" and ws is not None else None)

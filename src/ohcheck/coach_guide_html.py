@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from ohcheck.pack import Challenge
 
-_GUIDE_LINK = re.compile(r"^(?:\./)?(challenge-\d\d)(?:\.ja)?\.md(#[^\s]*)?$")
+_GUIDE_LINK = re.compile(r"^(?:\./)?(challenge-\d\d)(?:\.ja)?\.md(#[^\s]*)?$", re.IGNORECASE)
 
 
 def guide_markdown(challenge: Challenge, lang: str) -> str:
@@ -53,9 +53,10 @@ def _relink(html: str, guide_href: Callable[[str], str], known: set[str] | None)
     def swap(match: re.Match[str]) -> str:
         href = match.group(1)
         found = _GUIDE_LINK.match(href.replace("&amp;", "&"))
-        if found is None or (known is not None and found.group(1) not in known):
+        target = found.group(1).lower() if found else ""  # the original hack names its pages Challenge-02.md
+        if found is None or (known is not None and target not in known):
             return match.group(0)
-        return f'href="{escape(guide_href(found.group(1)) + (found.group(2) or ""))}"'
+        return f'href="{escape(guide_href(target) + (found.group(2) or ""))}"'
 
     return re.sub(r'href="([^"]*)"', swap, html)
 
