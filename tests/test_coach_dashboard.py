@@ -599,6 +599,10 @@ def test_the_served_dashboard_serves_reports_and_guides_and_a_coachs_view(coache
 
         page.goto(url)
         assert visible_teams(page) == ["team-a", "team-b"]  # --coach Carol
+        with CoachStore(coached / ".ohcheck-coach" / "coach.db") as store:  # a collect lands meanwhile
+            record(store, "team-d", "challenge-01", "ppp", 0, now=dt.datetime.now(dt.timezone.utc))
+        page.locator('details.cell[data-key="team-d/challenge-01"]').wait_for(state="attached", timeout=30_000)
+        assert visible_teams(page) == ["team-a", "team-b"]  # the refreshed board keeps the coach's view
         cell(page, "team-a", "challenge-02").locator("summary").click()
         links = cell(page, "team-a", "challenge-02").locator("p.links")
         assert links.locator("a", has_text="Team report").get_attribute("href") == "report/team-a"
