@@ -632,6 +632,13 @@ def test_the_staleness_line_says_how_old_the_picture_is(cli, coached, page, tmp_
                     "team-d 14:55")
     assert "Generated 12-02 15:00 UTC." in page.locator("main").inner_text()
     assert "Last verified (UTC)" in page.locator("table.grid thead").inner_text()
+    from ohcheck import clock
+
+    monkeypatch.setattr(clock, "now", lambda: T + dt.timedelta(days=1))  # the next morning: the day is said too
+    assert cli("coach", "dashboard", "--out", "board.html", cwd=coached).exit_code == 0
+    page.goto((coached / "board.html").as_uri())
+    assert page.locator("#staleness").inner_text().startswith("Last collect 1 d 0 h 42 min ago (12-02 14:18 UTC) · ")
+    assert page.locator("#staleness").inner_text().endswith("team-d 12-02 14:55")
 
     (tmp_path / "fresh").mkdir()
     (tmp_path / "fresh" / "event.yaml").write_text(COACHED)

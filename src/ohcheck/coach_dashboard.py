@@ -267,7 +267,7 @@ def _team_links(loaded: LoadedEvent, *, folder_links: bool) -> dict[str, TeamLin
 @dataclass(frozen=True)
 class Staleness:
     ago: dt.timedelta
-    at: dt.datetime
+    at: str  # HH:MM UTC, with the day when not today
     since: tuple[tuple[str, str], ...]  # (team, when it reported: HH:MM UTC, with the day when not today)
 
 
@@ -277,7 +277,8 @@ def _staleness(board: Dashboard) -> Staleness | None:
         return None
     since = sorted(((row.last_reported, row.name) for row in board.teams
                     if row.last_reported is not None and row.last_reported > board.last_collect))
-    return Staleness(ago=max(board.generated - board.last_collect, dt.timedelta(0)), at=board.last_collect,
+    return Staleness(ago=max(board.generated - board.last_collect, dt.timedelta(0)),
+                     at=_clock(board.last_collect, board.generated),
                      since=tuple((name, _clock(when, board.generated)) for when, name in since))
 
 
