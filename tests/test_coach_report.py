@@ -14,6 +14,7 @@ from ohcheck.criteria import Result, Status
 
 from .fake_azureml import seed_passing_workspace
 from .test_azure_target import ENDPOINT, point_at
+from .test_coach_dashboard import artifacts, browser  # noqa: F401 - fixtures: chromium, the screenshots' folder
 
 EVENT = """\
 event:
@@ -282,3 +283,32 @@ def test_on_azure_the_endpoint_is_asked_with_its_key_and_the_key_never_shows(cli
     for key in (seeded["primary_key"], seeded["secondary_key"]):
         assert key not in page and key not in result.output
     assert [r for r in fake.requests if r.method not in ("GET", "POST")] == []  # the report only reads
+
+
+def test_the_html_report_needs_no_sideways_panning_on_a_phone(cli, event_dir, tmp_path, browser, artifacts):
+    """Issue 14: at 390 px its tables stack, each cell labelled with its column, long words wrap."""
+    out = tmp_path / "team-a.html"
+    result = cli("coach", "report", "team-a", "--format", "html", "--out", out, cwd=event_dir)
+    assert result.exit_code == 0, result.output
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+    tab = phone.new_page()
+    tab.goto(out.as_uri())
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 390
+    wide = tab.evaluate("""() => [...document.querySelectorAll('table, pre, code, dl, img')]
+        .filter(e => e.getBoundingClientRect().right > 390.5).map(e => e.tagName + '.' + e.className)""")
+    assert wide == []
+    # A stacked cell says which column it is: the trusted and the team's record are never confused.
+    row = tab.locator('tr[id="challenge-01-01.2"]')
+    coach = row.locator("td.trust-coach").evaluate("e => getComputedStyle(e, '::before').content")
+    self_ = row.locator("td.trust-self").evaluate("e => getComputedStyle(e, '::before').content")
+    assert (coach, self_) == ('"coach-verified"', '"self-reported"')
+    assert "passed" in row.locator("td.trust-coach").inner_text()
+    tab.screenshot(path=str(artifacts / "coach-report-390.png"), full_page=True)
+    phone.close()
+
+    laptop = browser.new_context(viewport={"width": 1366, "height": 900})
+    tab = laptop.new_page()
+    tab.goto(out.as_uri())
+    assert tab.locator("table thead").first.is_visible()  # a wide screen keeps the tables as tables
+    tab.screenshot(path=str(artifacts / "coach-report-1366.png"), full_page=True)
+    laptop.close()

@@ -76,6 +76,10 @@ ENGLISH_DASHBOARD = [
     "time to pass", "working on it for", "the trusted record", "Not verified by a coach yet", "sent by the team",
     "criteria passed", "time unknown", "Could not verify", "coach-verified", "click for the criteria",
     "✓ signed off", "self: ", " min", "live: updated", "not connected to ohcheck", "collected by",
+    # the coach's view, the drill-down, the staleness line, the CSV link (issue 14)
+    "All teams", "Whose teams", "Every team of the event", "None of these teams", "Last collect", "reported since",
+    "No collect yet", "Download CSV", "Team report", "Coach guide", "Repo", "Azure ML studio", "Hint: ", "revoked",
+    "not verified yet", "Last verified (UTC)",
 ]
 # Fonts with Japanese glyphs that a page may be drawn with (the CSS names them after the system's own).
 JAPANESE_FONTS = ("Noto Sans CJK JP", "Noto Sans JP", "Hiragino Sans", "Hiragino Kaku Gothic ProN", "Yu Gothic",

@@ -1041,9 +1041,16 @@ def coach_report(
 
 @_command(coach_app, "dashboard")
 def coach_dashboard(
-    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.", dir_okay=False)] = Path("dashboard.html"),
+    out: Annotated[Optional[Path], typer.Option("--out", help="The HTML file to write (default: dashboard.html).",
+                                                 dir_okay=False)] = None,
     serve: Annotated[bool, typer.Option("--serve", help="Serve it on 127.0.0.1, refreshed as results arrive.")] = False,
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="The port for --serve (0: any free one).")] = 8765,
+    coach: Annotated[Optional[str], typer.Option(
+        "--coach", help="Open on this coach's teams (event.yaml's coaches[].teams). Default: $OHCHECK_COACH when "
+        "it names a coach of the event, else every team.")] = None,
+    csv_out: Annotated[Optional[Path], typer.Option(
+        "--csv", help="Write the grid as CSV to this file (instead of the page, unless --out is given too).",
+        dir_okay=False)] = None,
     event: EventOption = None,
     store: StoreOption = None,
     as_json: JsonOption = False,
@@ -1056,25 +1063,35 @@ def coach_dashboard(
     from ohcheck import coach_dashboard as dashboard
     from ohcheck.event import load_event
 
-    from ohcheck.i18n import t
+    from ohcheck.i18n import msg, t
 
     loaded = load_event(event)
     store_path = _coach_store(loaded, store)
     console = _stdout()
     if as_json:
-        _echo_json(dashboard.dashboard_data(loaded, store_path).to_dict())
+        _echo_json(dashboard.board_of(loaded, store_path).to_dict())
         return
+    chosen = dashboard.choose_coach(loaded, coach, os.environ.get("OHCHECK_COACH"))
+    if csv_out is not None:
+        if serve:
+            raise UserError(msg("--csv writes a file and --serve serves the page: run them one at a time."))
+        teams = dashboard.write_csv(loaded, store_path, csv_out)
+        console.print(_esc(t("Wrote the grid of {teams} teams to {file}.", teams=teams, file=str(csv_out))))
+        if out is None:
+            return
     if not serve:
-        written = dashboard.write_dashboard(loaded, store_path, out)
+        out = out or Path("dashboard.html")
+        written = dashboard.write_dashboard(loaded, store_path, out, coach=chosen)
         console.print(_esc(t("Wrote {file} ({teams} teams, {size:.0f} KiB).", file=str(out), teams=written.teams,
                              size=written.size_bytes / 1024)))
+        console.print(_esc(t("Its team reports and coach guides: {folder}", folder=str(written.files))))
         return
 
     def ready(url: str) -> None:
         console.print(_esc(t("Serving the dashboard at {url} (refreshed as results arrive). Press Ctrl-C to stop.",
                              url=url)))
 
-    dashboard.serve_dashboard(loaded, store_path, port=port, on_ready=ready)
+    dashboard.serve_dashboard(loaded, store_path, port=port, on_ready=ready, coach=chosen)
     console.print(_esc(t("Stopped.")))
 
 

@@ -18,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-from ohcheck.coach_dashboard_data import Cell, build_dashboard
+from ohcheck.coach_dashboard_data import Cell, Dashboard, build_dashboard
 from ohcheck.coach_time import duration_text as _duration
 from ohcheck.coach_time import parse_time
 from ohcheck.errors import UserError
@@ -28,6 +29,8 @@ from ohcheck.i18n import Catalogue, language, msg, t
 
 if TYPE_CHECKING:
     from jinja2 import Template
+
+    from ohcheck.pack import HackPack
 
 POLL_MS = 2000  # how often a served page asks whether the store changed
 
@@ -46,47 +49,246 @@ class Written:
     path: Path
     teams: int
     size_bytes: int
+    files: Path | None = None  # the folder of the reports and guides the page links to
 
 
-def render_dashboard(loaded: LoadedEvent, store_path: Path, *, live: bool = False, version: str = "",
-                     now: dt.datetime | None = None) -> str:
-    """The page as text. `live`: served, so it polls `version` and swaps in the new board when it changes."""
-    lang = language()
-    titles, catalogue, starter_passes = _challenge_titles(lang)
-    board = build_dashboard(loaded, store_path, titles, now=now, catalogue=catalogue, starter_passes=starter_passes)
-    from ohcheck import __version__
+@dataclass(frozen=True)
+class Links:
+    """Where a page's drill-down links go: a team's report and a challenge's coach guide (relative hrefs)."""
 
-    words = state_words()
-    return _template().render(
-        d=board, live=live, version=version, poll_ms=POLL_MS, words=words, lang=lang,
-        legend=list(words.items()), version_of_ohcheck=__version__, script_words=_script_words(),
-    )
+    report: Callable[[str], str]
+    guide: Callable[[str], str]
 
 
-def dashboard_data(loaded: LoadedEvent, store_path: Path, *, now: dt.datetime | None = None) -> Any:
-    """The page's figures (coach_dashboard_data.Dashboard), in the chosen language, for `--json`."""
+# Served: the server's own routes (coach_dashboard_server.py), relative to the page at /.
+SERVED_LINKS = Links(report=lambda team: f"report/{quote(team)}", guide=lambda cid: f"guide/{quote(cid)}")
+
+
+def files_folder(out: Path) -> Path:
+    """Beside a written page: dashboard.html -> dashboard-files/ (its reports/ and guides/)."""
+    return out.with_name(f"{out.stem}-files")
+
+
+def written_links(out: Path) -> Links:
+    folder = quote(files_folder(out).name)
+    return Links(report=lambda team: f"{folder}/reports/{quote(team)}.html",
+                 guide=lambda cid: f"{folder}/guides/{quote(cid)}.html")
+
+
+def choose_coach(loaded: LoadedEvent, name: str | None, from_env: str | None) -> str | None:
+    """The coach whose view the page opens on: `--coach NAME` (a coach of the event, else one sentence), or
+    $OHCHECK_COACH when it names one of the event's coaches (anyone else sees every team)."""
+    coaches = [c.name for c in loaded.event.coaches]
+    if name:
+        if name not in coaches:
+            raise UserError(msg("{coach} is not a coach of this event (its coaches: {coaches}).", coach=name,
+                                coaches=", ".join(coaches) or "—"),
+                            hint=msg("Name one of the coaches under coaches: in event.yaml, or leave --coach out "
+                                     "to open on every team."))
+        return name
+    return from_env if from_env in coaches else None
+
+
+def board_of(loaded: LoadedEvent, store_path: Path, now: dt.datetime | None = None) -> Dashboard:
+    """The dashboard's figures (also `coach dashboard --json`), its challenges titled in the chosen language."""
     titles, catalogue, starter_passes = _challenge_titles(language())
     return build_dashboard(loaded, store_path, titles, now=now, catalogue=catalogue, starter_passes=starter_passes)
 
 
-def write_dashboard(loaded: LoadedEvent, store_path: Path, out: Path) -> Written:
-    """Write the page to `out` whole or not at all."""
-    from ohcheck.atomic import write_atomic
+def render_dashboard(loaded: LoadedEvent, store_path: Path, *, live: bool = False, version: str = "",
+                     now: dt.datetime | None = None, coach: str | None = None, links: Links = SERVED_LINKS,
+                     board: Dashboard | None = None) -> str:
+    """The page as text. `live`: served, so it polls `version` and swaps in the new board when it changes.
+    `coach`: the page opens on that coach's teams (the page without its script shows every team)."""
+    lang = language()
+    board = board or board_of(loaded, store_path, now)
+    from ohcheck import __version__
 
-    html = render_dashboard(loaded, store_path)
+    words = state_words()
+    csv_text = grid_csv(board)
+    return _template().render(
+        d=board, live=live, version=version, poll_ms=POLL_MS, words=words, lang=lang,
+        legend=list(words.items()), version_of_ohcheck=__version__, script_words=_script_words(),
+        coach=coach or "", links=links, team_links=_team_links(loaded, folder_links=not live), guides=_guides(),
+        staleness=_staleness(board), csv_href="data:text/csv;charset=utf-8," + quote(csv_text),
+        csv_name=f"{_slug(board.name)}.csv", coach_names=[name for name, _ in board.coaches],
+    )
+
+
+def write_dashboard(loaded: LoadedEvent, store_path: Path, out: Path, *, coach: str | None = None) -> Written:
+    """Write the page to `out` whole or not at all, and beside it (`<name>-files/`) each team's report and each
+    challenge's coach guide, which its cells link to; the page last, so it never links to a file not there yet."""
+    from ohcheck.atomic import write_atomic
+    from ohcheck.coach_report import render_report
+
+    board = board_of(loaded, store_path)
+    html = render_dashboard(loaded, store_path, coach=coach, links=written_links(out), board=board)
+    folder = files_folder(out)
     try:
+        for team in loaded.event.teams:
+            write_atomic(folder / "reports" / f"{team.name}.html", render_report(loaded, store_path, team.name, "html"))
+        for challenge, page in guide_pages(back=f"../../{quote(out.name)}", href=lambda cid: f"{quote(cid)}.html"):
+            write_atomic(folder / "guides" / f"{challenge}.html", page)
         write_atomic(out, html)
     except OSError as exc:
         raise UserError(msg("Cannot write the dashboard to {out}: {problem}.", out=out,
                             problem=exc.strerror or exc)) from None
-    return Written(path=out, teams=len(loaded.event.teams), size_bytes=len(html.encode("utf-8")))
+    return Written(path=out, teams=len(loaded.event.teams), size_bytes=len(html.encode("utf-8")), files=folder)
 
 
-def serve_dashboard(loaded: LoadedEvent, store_path: Path, *, port: int, on_ready: Callable[[str], None]) -> None:
+def serve_dashboard(loaded: LoadedEvent, store_path: Path, *, port: int, on_ready: Callable[[str], None],
+                    coach: str | None = None) -> None:
     """Serve the page on 127.0.0.1:`port` (0: any free port), fresh as results arrive, until Ctrl-C."""
     from ohcheck.coach_dashboard_server import serve
 
-    serve(loaded, store_path, port=port, on_ready=on_ready)
+    serve(loaded, store_path, port=port, on_ready=on_ready, coach=coach)
+
+
+def write_csv(loaded: LoadedEvent, store_path: Path, out: Path) -> int:
+    """The grid as CSV in `out`, whole or not at all; how many teams."""
+    from ohcheck.atomic import write_atomic
+
+    board = board_of(loaded, store_path)
+    try:
+        write_atomic(out, grid_csv(board))
+    except OSError as exc:
+        raise UserError(msg("Cannot write the CSV to {out}: {problem}.", out=out,
+                            problem=exc.strerror or exc)) from None
+    return len(board.teams)
+
+
+def grid_csv(board: Dashboard) -> str:
+    """The grid for a spreadsheet: one row per team, then per challenge its state and "passed/decided (skipped)".
+
+    States are the dashboard's state names (one vocabulary, whatever the language); the header is in the
+    coach's language. A BOM first, so a spreadsheet reads the UTF-8 (a Japanese name) as UTF-8. Any field that
+    a spreadsheet would take for a formula (= + - @, a tab or CR first) is neutralised with a leading '."""
+    import csv
+    import io
+
+    head = [t("Team"), t("Coaches"), t("Target"), t("Current challenge"), t("Stuck (minutes)")]
+    for c in board.challenges:
+        head += [t("{challenge} state", challenge=c.id), t("{challenge} passed/decided (skipped)", challenge=c.id)]
+    rows = [head]
+    for row in board.teams:
+        line = [row.name, ", ".join(row.coaches), row.target, row.current or "",
+                str(int(row.stuck_for.total_seconds() // 60)) if row.stuck_for is not None else ""]
+        for cell in row.cells:
+            seen = cell.trusted or cell.reported
+            line += [cell.state, f"{seen.passed}/{seen.decided} ({seen.skipped})" if seen else ""]
+        rows.append(line)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180's line ends, as spreadsheets write them
+    writer.writerows([[_spreadsheet_safe(value) for value in line] for line in rows])
+    return "\ufeff" + buffer.getvalue()
+
+
+def _spreadsheet_safe(value: str) -> str:
+    # OWASP's CSV injection advice: a cell starting with one of these is a formula to Excel and LibreOffice.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def guide_pages(*, back: str, href: Callable[[str], str]) -> list[tuple[str, str]]:
+    """(challenge id, its coach guide's page) for every challenge of the pack that has a guide."""
+    from ohcheck.coach_guide_html import render_guide
+
+    pack = _pack()
+    if pack is None:
+        return []
+    known = _guides()
+    return [(c.id, render_guide(c, back=back, guide_href=href, known=known)) for c in pack.challenges if c.id in known]
+
+
+def guide_page(challenge: str, *, back: str, href: Callable[[str], str]) -> str | None:
+    """One challenge's coach guide page; None when the pack has no such challenge or it has no guide."""
+    from ohcheck.coach_guide_html import render_guide
+
+    pack = _pack()
+    found = next((c for c in pack.challenges if c.id == challenge), None) if pack is not None else None
+    if found is None or found.id not in _guides():
+        return None
+    return render_guide(found, back=back, guide_href=href, known=_guides())
+
+
+def _pack() -> HackPack | None:
+    from ohcheck.pack import default_pack_root
+
+    try:
+        return _pack_at(default_pack_root().resolve())
+    except UserError:
+        return None
+
+
+@functools.lru_cache(maxsize=2)
+def _pack_at(root: Path) -> HackPack:
+    from ohcheck.pack import HackPack
+
+    return HackPack(root)
+
+
+def _guides() -> set[str]:
+    """The challenges that have a coach guide (coach/challenge-NN.md)."""
+    pack = _pack()
+    return {c.id for c in pack.challenges if c.coach is not None} if pack is not None else set()
+
+
+@dataclass(frozen=True)
+class TeamLinks:
+    repo_text: str  # never a URL's user or token (coach_collect.shown)
+    repo_href: str | None  # an http(s) URL or the folder's file:// URL; None for an ssh-style git address
+    studio: str | None  # the team's Azure ML studio workspace
+
+
+def _team_links(loaded: LoadedEvent, *, folder_links: bool) -> dict[str, TeamLinks]:
+    """`folder_links`: a repo folder as a file:// link (a written page); a served page shows its path instead,
+    since a browser refuses to open file:// from an http:// page."""
+    from ohcheck.coach_collect import shown
+    from ohcheck.event_summary import studio_url
+
+    links = {}
+    for team in loaded.event.teams:
+        if team.repo_is_url:
+            text = shown(team.repo)
+            href = text if text.startswith(("https://", "http://")) else None
+        else:
+            folder = loaded.repo_path(team)
+            text, href = (str(folder), folder.as_uri() if folder_links else None) if folder else (team.repo, None)
+        ws = team.workspace
+        studio = (studio_url(ws.subscription_id, ws.resource_group, ws.name)
+                  if team.target == "azure" and ws is not None else None)
+        links[team.name] = TeamLinks(repo_text=text, repo_href=href, studio=studio)
+    return links
+
+
+@dataclass(frozen=True)
+class Staleness:
+    ago: dt.timedelta
+    at: str  # HH:MM UTC, with the day when not today
+    since: tuple[tuple[str, str], ...]  # (team, when it reported: HH:MM UTC, with the day when not today)
+
+
+def _staleness(board: Dashboard) -> Staleness | None:
+    """How old the coach-verified picture is, and which teams sent results since: None before any collect."""
+    if board.last_collect is None:
+        return None
+    since = sorted(((row.last_reported, row.name) for row in board.teams
+                    if row.last_reported is not None and row.last_reported > board.last_collect))
+    return Staleness(ago=max(board.generated - board.last_collect, dt.timedelta(0)),
+                     at=_clock(board.last_collect, board.generated),
+                     since=tuple((name, _clock(when, board.generated)) for when, name in since))
+
+
+def _clock(value: dt.datetime, now: dt.datetime) -> str:
+    """A time of day in UTC, with the day when it is not today's."""
+    value, now = value.astimezone(dt.timezone.utc), now.astimezone(dt.timezone.utc)
+    return value.strftime("%H:%M") if value.date() == now.date() else value.strftime("%m-%d %H:%M")
+
+
+def _slug(name: str) -> str:
+    """An event's name as a file name for the downloaded CSV."""
+    import re
+
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.").lower() or "dashboard"
 
 
 def _challenge_titles(lang: str) -> tuple[dict[str, str], Catalogue, dict[str, frozenset[str]]]:
@@ -113,9 +315,11 @@ def _pack_words(root: Path, lang: str) -> tuple[dict[str, str], Catalogue, dict[
 
 
 def _script_words() -> dict[str, str]:
-    """The sentences the page's script says when served ({time} filled in by the script)."""
+    """The sentences the page's script says ({time}, {coach}, {count}, {total} filled in by the script)."""
     return {"updated": t("live: updated {time}", time="{time}"),
-            "offline": t("not connected to ohcheck: retrying")}
+            "offline": t("not connected to ohcheck: retrying"),
+            "view": t("Showing the teams {coach} looks after: {count} of {total}.", coach="{coach}", count="{count}",
+                      total="{total}")}
 
 
 @functools.lru_cache(maxsize=1)
@@ -184,7 +388,7 @@ def _label(cell: Cell) -> str:
 
 def _notes(cell: Cell) -> list[tuple[str, str]]:
     """The small lines under a cell's label, (css class, text): skipped criteria, the team's own word since
-    the newest collect ("self: passed 20:14, not verified yet"), a revoked sign-off."""
+    the newest collect ("self: passed 20:14, not verified yet")."""
     notes = []
     trusted = cell.trusted
     if trusted is not None and trusted.skipped and cell.state != "not-started":
@@ -197,8 +401,6 @@ def _notes(cell: Cell) -> list[tuple[str, str]]:
         else:
             decided = sum(1 for s in reported.statuses.values() if s in ("passed", "failed", "error"))
             notes.append(("self", t("self: {counts} {time}", counts=f"{len(reported.passed)}/{decided}", time=when)))
-    if cell.revoked and cell.signoff is not None:
-        notes.append(("revoked", t("sign-off revoked")))
     return notes
 
 

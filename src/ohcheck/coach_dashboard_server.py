@@ -1,6 +1,8 @@
 """`ohcheck coach dashboard --serve`: the page on 127.0.0.1, fresh as results arrive.
 
-Two routes: `/` is the page, `/version` a tiny JSON the page polls. The version is the store's files'
+Routes: `/` is the page, `/version` a tiny JSON the page polls, `/report/<team>` a team's HTML report
+(rendered when asked, coach_report.render_report) and `/guide/<challenge>` the challenge's coach guide in
+the page's language (coach_guide_html.py): a cell's drill-down links. Every answer carries the CSP. The version is the store's files'
 size and modification time (coach.db and its WAL: every attempt or sign-off written by `collect`,
 `import` or `approve` changes one of them) plus the minute, so the "stuck" flags and times move on
 even when nothing is written. The page is rendered again only when the version changed.
@@ -19,6 +21,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from ohcheck.errors import UserError
 from ohcheck.event import LoadedEvent
@@ -46,8 +49,8 @@ def store_version(store_path: Path) -> str:
 class _Page:
     """The rendered page for one version; one render at a time however many tabs poll."""
 
-    def __init__(self, loaded: LoadedEvent, store_path: Path) -> None:
-        self.loaded, self.store_path = loaded, store_path
+    def __init__(self, loaded: LoadedEvent, store_path: Path, coach: str | None = None) -> None:
+        self.loaded, self.store_path, self.coach = loaded, store_path, coach
         self._lock = threading.Lock()
         self._version: str | None = None
         self._html = self._gzipped = b""
@@ -59,7 +62,8 @@ class _Page:
         with self._lock:
             version = store_version(self.store_path)
             if version != self._version:
-                html = render_dashboard(self.loaded, self.store_path, live=True, version=version).encode("utf-8")
+                html = render_dashboard(self.loaded, self.store_path, live=True, version=version,
+                                        coach=self.coach).encode("utf-8")
                 self._version, self._html, self._gzipped = version, html, gzip.compress(html, compresslevel=5)
             return self._version, self._html, self._gzipped
 
@@ -84,10 +88,34 @@ def _handler(page: _Page, hosts: set[str]) -> type[BaseHTTPRequestHandler]:
                 elif route == "/version":
                     version, _, _ = page.current()
                     self._send(HTTPStatus.OK, json.dumps({"version": version}).encode(), "application/json")
+                elif route.startswith("/report/"):
+                    self._report(unquote(route.removeprefix("/report/")))
+                elif route.startswith("/guide/"):
+                    self._guide(unquote(route.removeprefix("/guide/")))
                 else:
                     self._send(HTTPStatus.NOT_FOUND, _line(t("Not found: the dashboard is at /")))
             except UserError as exc:  # the store became unreadable: say so, keep serving
                 self._send(HTTPStatus.SERVICE_UNAVAILABLE, _line(framework().say(exc.message)))
+
+        def _report(self, name: str) -> None:
+            from ohcheck.coach_report import render_report
+
+            team = next((t for t in page.loaded.event.teams if t.name == name), None)
+            if team is None:
+                self._send(HTTPStatus.NOT_FOUND, _line(t("No team {team} in this event.", team=name)))
+                return
+            html = render_report(page.loaded, page.store_path, team.name, "html")
+            self._send(HTTPStatus.OK, html.encode("utf-8"), "text/html; charset=utf-8")
+
+        def _guide(self, challenge: str) -> None:
+            from ohcheck.coach_dashboard import guide_page
+
+            html = guide_page(challenge, back="../", href=quote)
+            if html is None:
+                self._send(HTTPStatus.NOT_FOUND, _line(t("No coach guide for {challenge} in this hack pack.",
+                                                         challenge=challenge)))
+                return
+            self._send(HTTPStatus.OK, html.encode("utf-8"), "text/html; charset=utf-8")
 
         def _send(self, status: HTTPStatus, body: bytes, content_type: str = "text/plain; charset=utf-8",
                   encoding: str | None = None) -> None:
@@ -118,9 +146,11 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
 
 
-def serve(loaded: LoadedEvent, store_path: Path, *, port: int, on_ready: Callable[[str], None]) -> None:
-    """Serve until Ctrl-C; `on_ready(url)` once listening (port 0 picks a free one)."""
-    page = _Page(loaded, store_path)
+def serve(loaded: LoadedEvent, store_path: Path, *, port: int, on_ready: Callable[[str], None],
+          coach: str | None = None) -> None:
+    """Serve until Ctrl-C; `on_ready(url)` once listening (port 0 picks a free one). `coach`: the page opens on
+    that coach's teams."""
+    page = _Page(loaded, store_path, coach)
     page.current()  # a broken store is one sentence now, not an error page later
     try:
         server = _Server((HOST, port), _handler(page, set()))
