@@ -114,7 +114,13 @@ def _cells(page: str, challenge: str, criterion: str) -> dict[str, str]:
     return {trust: _text(body) for trust, body in cells}
 
 
-def test_html_report_shows_what_the_coach_verified_beside_what_the_team_reported(cli, event_dir, tmp_path, pack):
+def test_html_report_shows_what_the_coach_verified_beside_what_the_team_reported(cli, event_dir, tmp_path, pack,
+                                                                                monkeypatch):
+    import datetime as dt
+
+    from ohcheck import clock
+
+    monkeypatch.setattr(clock, "now", lambda: dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.timezone.utc))
     out = tmp_path / "reports" / "team-a.html"
     result = cli("coach", "report", "team-a", "--format", "html", "--out", out, cwd=event_dir)
     assert result.exit_code == 0, result.output
@@ -142,8 +148,9 @@ def test_html_report_shows_what_the_coach_verified_beside_what_the_team_reported
     summary = _text(section)
     assert "Attempts 2 2" in summary  # coach-verified, self-reported
     assert "First pass 2026-12-01 11:30 UTC —" in summary  # the team's own runs never passed it
+    # The team's own verify at 09:00 starts the clock; the pass happened between the collects at 10:00 and 11:30.
     assert ("4 attempts in all · first attempt 2026-12-01 09:00 UTC · first passed 2026-12-01 11:30 UTC "
-            "(coach-verified) · time spent 2 h 30 min") in summary
+            "(coach-verified) · time spent 1 h 00 min – 2 h 30 min") in summary
 
     # The sign-off that decides, and the history behind it.
     assert re.search(r"Approved by Carol, \d{4}-\d\d-\d\d \d\d:\d\d UTC: “fixed; client_secret=\*\*\*”", summary)
@@ -155,8 +162,10 @@ def test_html_report_shows_what_the_coach_verified_beside_what_the_team_reported
     ]
     forced = _text(_section(page, "challenge-02"))
     assert "Approved by Dan" in forced and "forced (not every criterion passed): “checked by hand”" in forced
-    assert "not passed yet · time spent so far 45 min (to the last attempt)" in forced
-    assert "first passed 2026-12-02 09:20 UTC (self-reported) · time spent 20 min" in _text(_section(page, "challenge-03"))
+    assert "signed off without a passing attempt on record" in forced
+    # Passed only in the team's own word: never a time to pass; the clock runs from its first verify (09:00).
+    assert ("not passed yet (coach-verified) · the team reports a pass 2026-12-02 09:20 UTC · time spent so far "
+            "1 h 00 min") in _text(_section(page, "challenge-03"))
     assert "Not attempted yet" in _text(_section(page, "challenge-04"))
 
     # Only team-a's record; its repo is not there, so no plot: one line, not an error.
@@ -171,8 +180,11 @@ def test_markdown_report_keeps_the_two_trusts_apart_in_its_tables(cli, event_dir
     text = result.stdout
     assert text.startswith("# team-a — coach report\n")
     overview = next(line for line in text.splitlines() if line.startswith("| [challenge-01]"))
-    assert overview.split(" | ")[1:] == ["passed", "failed", "4", "2026-12-01 11:30 UTC", "2 h 30 min",
+    assert overview.split(" | ")[0].endswith("· **signed off**")  # its state, in the dashboard's words
+    assert overview.split(" | ")[1:] == ["passed", "failed", "4", "2026-12-01 11:30 UTC", "1 h 00 min – 2 h 30 min",
                                          "approved by Carol |"]
+    unopened = next(line for line in text.splitlines() if line.startswith("| [challenge-05]"))
+    assert "· **not started**" in unopened and unopened.split(" | ")[5] == "—"  # no time on what was never opened
     row = next(line for line in text.splitlines() if line.startswith("| **01.1**"))
     # One table row whatever the message holds: its | and its markup are escaped.
     assert row.count(" | ") == 3

@@ -68,10 +68,10 @@ ENGLISH_REPORT = [
 ENGLISH_DASHBOARD = [
     "— dashboard", " teams · ", " challenges", "live: refreshes", "Generated ", "Cells show the", "never merged",
     "Click a cell for its criteria", "Teams × challenges", "signed off by a coach", "passed (coach-verified)",
-    "in progress: not every criterion passes yet", "failing: it passed before", "undecided", "self-reported only",
+    "in progress: the team has worked", "failing again: it passed before", "undecided", "self-reported only",
     "not started", "Last verified", "no members listed", "target local", "Stuck teams", "No newly passed criterion",
-    "No team is stuck", "Completion funnel", "Teams passed", "Attempted", "Median time", "the team says passed",
-    "self-reported", "teams passed", "Time on a challenge", "Bar: green", "times in UTC", "has not attempted",
+    "No team is stuck", "Completion funnel", "Teams passed", "Started", "Median time", "the team says passed",
+    "self-reported", "teams passed", "Time on a challenge", "Bar: green", "times in UTC", "no sign of",
     "close ✕", "the latest coach-verified result", "Signed off by", "forced", "1 attempt", " attempts",
     "time to pass", "working on it for", "the trusted record", "Not verified by a coach yet", "sent by the team",
     "criteria passed", "time unknown", "Could not verify", "coach-verified", "click for the criteria",
@@ -214,7 +214,7 @@ def test_the_markdown_report_in_japanese(event_dir, pack, stored):
     assert overview.endswith(" | Carol が承認（強制） |")
     assert "| チャレンジ | コーチ検証（信頼済み） | 自己申告 | 試行回数 | 初回の合格 | 所要時間 | 承認 |" in text
     assert "**承認状況: 承認**（Carol、" in text and "**強制**（合格していない成功基準があります）" in text
-    assert "試行は全部で 2 回 · 初回の試行 " in text and "まだ合格していません · これまでの所要時間 " in text
+    assert "試行は全部で 2 回 · 初回の試行 " in text and "合格した試行の記録がないまま承認されています" in text
     assert "予測のプロットはありません: チーム リポジトリに、予測と比較する " in text  # team-b has no data yet
     assert "まだ試行がありません。" in text  # the challenges nobody tried
     _assert_no_english(text, ENGLISH_REPORT, "Markdown report")
@@ -263,14 +263,14 @@ def test_the_dashboard_in_japanese_in_a_browser(event_dir, pack, stored, page, s
     page.goto(out.as_uri())
     board = page.locator("body").inner_text()
     for words in ("チーム × チャレンジ", "停滞しているチーム", "チャレンジごとの完了状況と所要時間", "コーチが承認済み",
-                  "作業中: まだ合格していない成功基準があります", "所要時間の中央値",
+                  "作業中: チームが取り組んでいますが、まだ合格していない成功基準があります", "所要時間の中央値",
                   f"2 チーム · {len(pack.challenges)} チャレンジ"):
         assert words in board, words
     funnel = page.locator("table.funnel").inner_text()
     for challenge in pack.challenges:
         assert challenge.title_in("ja") in funnel, challenge.id
-    assert cell(page, "team-a", "challenge-01").locator("summary").inner_text() == "✓ 承認済み"
-    assert cell(page, "team-b", "challenge-01").locator("summary").inner_text() == "✓ 承認済み ⚠"
+    assert cell(page, "team-a", "challenge-01").locator("summary").inner_text() == "✓ 承認済み\n1 件スキップ"
+    assert cell(page, "team-b", "challenge-01").locator("summary").inner_text() == "✓ 承認済み ⚠\n6 件スキップ"
 
     # A cell's card: the criteria's Japanese titles and the stored messages said in Japanese.
     cell(page, "team-b", "challenge-01").locator("summary").click()

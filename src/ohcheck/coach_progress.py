@@ -42,9 +42,9 @@ are the team's own verifies; a range when a collect saw a change between two col
 a collect's first look found it already so. A challenge's median time counts exact times only: the
 collects' rhythm never passes for the team's pace.
 
-**Stuck**: the current challenge is started, not passed, and no criterion of it has passed for the first
-time for `event.stuck_after_minutes` (timed from the newest first-time pass of one of its criteria, or from
-its first sign of work when none has passed yet). Times from collects are the latest the progress can have
+**Stuck**: the current challenge is started, not passed, and no criterion of it has newly passed — passed
+where it did not pass when last seen: a first pass, or a regression fixed — for `event.stuck_after_minutes`
+(timed from the newest such pass, or from its first sign of work when none has passed yet). Times from collects are the latest the progress can have
 happened, so "stuck for 2 h" is always true (it may have been longer).
 """
 
@@ -111,7 +111,7 @@ class ChallengeProgress:
     started: Moment | None  # the first sign of the team's work on it
     passed: Moment | None  # its first pass, when the trusted record says it passed (now or before)
     time: Span | None  # started -> passed, or started -> now ("so far")
-    last_progress: Moment | None  # the newest first-time pass of one of its criteria, else `started`
+    last_progress: Moment | None  # the newest pass of a criterion that did not pass when last seen, else `started`
     reported: TeamVerify | None  # the team's newest verify of it after the newest collect: its own word
     latest: StoredAttempt | None  # the newest coach-verified attempt
     signoff: SignOff | None  # the latest sign-off, approve or revoke
@@ -261,7 +261,7 @@ def _challenge(cid: str, record: TeamRecord, starter_passes: frozenset[str], now
             reported = verify
     return ChallengeProgress(
         challenge=cid, state=state, result_state=result_state, started=started, passed=passed, time=time,
-        last_progress=_last_progress(looks, own, started), reported=reported, latest=latest, signoff=signoff,
+        last_progress=_last_progress(looks, own, started, starter_passes), reported=reported, latest=latest, signoff=signoff,
         verifies=len(own), collects=len(collects),
     )
 
@@ -294,19 +294,22 @@ def _first_pass(looks: list[_Look], own: list[_Look]) -> Moment | None:
     return min(found, key=lambda m: m.at) if found else None
 
 
-def _last_progress(looks: list[_Look], own: list[_Look], started: Moment | None) -> Moment | None:
-    """The newest moment a criterion passed for the first time (collects and the team's verifies together)."""
-    seen: set[str] = set()
+def _last_progress(looks: list[_Look], own: list[_Look], started: Moment | None,
+                   starter_passes: frozenset[str]) -> Moment | None:
+    """The newest moment a criterion passed that did not pass when last seen (collects and the team's verifies
+    together, in time order): a first pass, or a regression fixed. A criterion seen only as an error keeps its
+    last known status: a fault that clears is no progress."""
+    known: dict[str, str] = {}
     newest: Moment | None = None
     previous_collect: _Look | None = None
     for look in sorted([*looks, *own], key=lambda x: (x.when, x.team)):
-        if look.passed - seen:
+        if any(known.get(c) != "passed" for c in look.passed - starter_passes):
             if look.team:
                 newest = Moment(look.when, look.when, EXACT)
             else:
                 newest = Moment(look.when, previous_collect.when if previous_collect else None,
                                 BETWEEN_COLLECTS if previous_collect else BEFORE_FIRST_LOOK)
-        seen |= look.passed
+        known.update({c: s for c, s in look.statuses.items() if s != "error"})
         if not look.team:
             previous_collect = look
     return newest or started

@@ -7,12 +7,10 @@ side, never merged; the first attempt, the first pass, the number of
 attempts and the time spent; the sign-off and its history. Where the team's
 model answers, a plot of its forecast against the held-out days.
 
-Time spent on a challenge runs from the team's first attempt at it, whoever
-verified it, to its first fully passed attempt (verdict `passed`: nothing
-failed or undecided, the way `coach approve` reads it), whoever verified that
-one — the report says which. A challenge not passed yet counts up to its last
-attempt ("so far"), not to the moment the report was made, so a report of the
-same store always says the same thing.
+Each challenge's state and time on it are the progress model's
+(coach_progress.py, the dashboard's too): a challenge the team has not reached is
+*not started*, never "4 h so far"; time runs from the first sign of the team's
+own work to its first pass (or to now, "so far"), as precise as its evidence.
 
 The store already redacts results; what the report shows goes through a
 Redactor once more (sign-off notes too: a coach may paste anything) and
@@ -91,10 +89,17 @@ class ChallengeReport:
     first_attempt: str | None
     first_pass: str | None
     first_pass_trust: str | None  # the trust id ("coach", "self"): said by trust_label() when shown
-    time_spent: str | None  # "1 h 20 min", or None before any attempt
-    time_spent_so_far: bool  # not passed yet: counted to the last attempt
+    time_spent: str | None  # "1 h 20 min", "at least 40 min"; None when not started or unknown
+    time_spent_so_far: bool  # not passed yet: counted to now
     signoff: SignOff | None
     history: list[SignOff] = field(default_factory=list)
+    state: str = "not-started"  # coach_progress.STATES
+
+    @property
+    def state_word(self) -> str:
+        from ohcheck.render.coach_states import state_word
+
+        return state_word(self.state)
 
 
 @dataclass(frozen=True)
@@ -114,7 +119,7 @@ def render_report(loaded: LoadedEvent, store_path: Path, team: str, fmt: str) ->
                             formats=list(FORMATS)))
     member = loaded.event.team(team)
     redactor = Redactor()
-    challenges = build_challenges(store_path, member.name, redactor)
+    challenges = build_challenges(store_path, member.name, redactor, loaded=loaded)
 
     from ohcheck.coach_forecast import (
         forecast_plot,  # pandas, matplotlib: only when a report is made
@@ -134,8 +139,11 @@ def render_report(loaded: LoadedEvent, store_path: Path, team: str, fmt: str) ->
     )
 
 
-def build_challenges(store_path: Path, team: str, redactor: Redactor | None = None) -> list[ChallengeReport]:
-    """Every challenge of the pack, in order, with what the store holds about it for `team`."""
+def build_challenges(store_path: Path, team: str, redactor: Redactor | None = None, *,
+                     loaded: LoadedEvent | None = None) -> list[ChallengeReport]:
+    """Every challenge of the pack, in order, with what the store holds about it for `team`; with the event
+    (`loaded`), each one's state and time from the progress model."""
+    from ohcheck.coach_progress import event_progress, starter_passes
     from ohcheck.pack import HackPack
 
     redactor = redactor or Redactor()
@@ -144,11 +152,17 @@ def build_challenges(store_path: Path, team: str, redactor: Redactor | None = No
     catalogue = pack.catalogue(lang)  # titles, hints and messages in the coach's language
     attempts, history = _read_store(store_path, team, catalogue)
     known = {c.id for c in pack.challenges}
-    reports = [_challenge(c.id, c.title_in(lang), pack.criteria(c), attempts, history, redactor, catalogue)
+    order = [c.id for c in pack.challenges] + sorted({a.challenge for a in attempts} - known)
+    progress = None
+    if loaded is not None:
+        progress = event_progress(loaded, store_path, order, starter_passes(pack)).get(team)
+    reports = [_challenge(c.id, c.title_in(lang), pack.criteria(c), attempts, history, redactor, catalogue,
+                          progress.challenge(c.id) if progress else None)
                for c in pack.challenges]
     # A challenge the store knows but this pack does not (another pack version): shown last, not lost.
     for cid in sorted({a.challenge for a in attempts} - known):
-        reports.append(_challenge(cid, t("(not in this hack pack)"), [], attempts, history, redactor, catalogue))
+        reports.append(_challenge(cid, t("(not in this hack pack)"), [], attempts, history, redactor, catalogue,
+                                  progress.challenge(cid) if progress else None))
     return reports
 
 
@@ -178,10 +192,17 @@ def _read_store(store_path: Path, team: str, catalogue: Catalogue) -> tuple[list
 
 
 def _challenge(cid: str, title: str, criteria: list, attempts: list[StoredAttempt], history: list[SignOff],
-               redactor: Redactor, catalogue: Catalogue) -> ChallengeReport:
+               redactor: Redactor, catalogue: Catalogue, progress: Any = None) -> ChallengeReport:
+    from ohcheck.render.coach_states import span_text
+
     mine = [a for a in attempts if a.challenge == cid]
     records = {trust: _record(trust, [a for a in mine if a.trust == trust]) for trust in TRUSTS}
     spent, first_pass = time_spent(mine)
+    if progress is not None:  # the model's time: from the team's own work, as precise as the evidence
+        spent_text = span_text(progress.time) if progress.time is not None else None
+        so_far = not (progress.done and progress.passed is not None)
+    else:
+        spent_text, so_far = (_duration(spent) if spent is not None else None), first_pass is None
     ordered = _chronological(mine)
     signoffs = [s for s in history if s.challenge == cid]
     signoffs = [SignOff(s.team, s.challenge, s.action, s.coach, redactor.text(s.note), s.forced, s.time)
@@ -195,10 +216,11 @@ def _challenge(cid: str, title: str, criteria: list, attempts: list[StoredAttemp
         first_attempt=_when(ordered[0].started_at) if ordered else None,
         first_pass=_when(first_pass.started_at) if first_pass else None,
         first_pass_trust=first_pass.trust if first_pass else None,
-        time_spent=_duration(spent) if spent is not None else None,
-        time_spent_so_far=first_pass is None,
+        time_spent=spent_text,
+        time_spent_so_far=so_far,
         signoff=signoffs[-1] if signoffs else None,
         history=signoffs,
+        state=progress.state if progress is not None else ("passed" if first_pass else "not-started"),
     )
 
 
@@ -304,8 +326,10 @@ def _render(template: str, fmt: str, **values: Any) -> str:
     env.filters["when"] = _when
     env.filters["code_spans"] = _code_spans
     env.filters["said"] = said_status
+    from ohcheck.render.coach_states import state_css
+
     env.globals.update(t=t_html if fmt == "html" else t, el=element, signed=signed, counts=counts,
-                       attempts_line=attempts_line, lang=language())
+                       attempts_line=attempts_line, lang=language(), state_css=state_css)
     return env.get_template(template).render(**values)
 
 
@@ -389,11 +413,17 @@ def attempts_line(c: ChallengeReport) -> str:
         head = t("1 attempt in all · first attempt {first}", first=c.first_attempt)
     else:
         head = t("{n} attempts in all · first attempt {first}", n=c.attempts, first=c.first_attempt)
-    if c.first_pass:
+    if not c.time_spent_so_far and not c.first_pass:
+        tail = t("signed off without a passing attempt on record")
+    elif not c.time_spent_so_far:  # passed, as the trusted record says
         tail = t("first passed {when} ({trust}) · time spent {spent}", when=c.first_pass,
-                 trust=trust_label(c.first_pass_trust or ""), spent=c.time_spent)
+                 trust=trust_label(c.first_pass_trust or ""), spent=c.time_spent or t("unknown"))
     else:
-        tail = t("not passed yet · time spent so far {spent} (to the last attempt)", spent=c.time_spent)
+        tail = t("not passed yet (coach-verified)")
+        if c.first_pass:  # the team's own word only: said as such, never as a time to pass
+            tail += " · " + t("the team reports a pass {when}", when=c.first_pass)
+        if c.time_spent:
+            tail += " · " + t("time spent so far {spent}", spent=c.time_spent)
     return f"{head} · {tail}"
 
 
