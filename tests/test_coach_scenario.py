@@ -19,14 +19,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from ohcheck import clock
+from ohcheck.starter import copy_files
 
 from .conftest import own_port
+from .test_coach_dashboard import artifacts, browser  # noqa: F401 - the fixtures: chromium, the screenshots' folder
 
 DAY = dt.datetime(2026, 12, 2, tzinfo=dt.timezone.utc)
 EVENT = """\
@@ -102,6 +106,14 @@ class Day:
         assert result.exit_code == 0, result.output
         self.served.append(self.repo(team))
 
+    def page_at(self, moment: dt.datetime, *extra: str) -> Path:
+        """The written dashboard as the coach would open it at `moment`."""
+        self.set_time(moment)
+        out = self.folder / f"dashboard-{moment:%H%M}{'-'.join(('',) + extra).replace('--', '-')}.html"
+        result = self.cli("coach", "dashboard", "--out", out, *extra, cwd=self.folder)
+        assert result.exit_code == 0, result.output
+        return out
+
     def stop_serving(self) -> None:
         for repo in self.served:
             self.cli("serve", "--stop", cwd=repo)
@@ -121,12 +133,9 @@ def _set_run(repo: Path, body: str) -> None:
 
 
 def _give_key(day: Day, team: str) -> None:
-    """What the coach hands a team so its exports can be checked (the kit carries it)."""
-    key = day.folder / ".ohcheck-coach" / "event.key"
-    if not key.exists():
-        assert day.cli("coach", "key", cwd=day.folder).exit_code == 0
-    (day.repo(team) / ".ohcheck").mkdir(exist_ok=True)
-    shutil.copy(key, day.repo(team) / ".ohcheck" / "event.key")
+    """What the coach hands a team so that its exports can be checked: its own key (a kit carries it)."""
+    result = day.cli("coach", "key", "--team", team, "--out", day.repo(team) / ".ohcheck" / "team.key", cwd=day.folder)
+    assert result.exit_code == 0, result.output
 
 
 @pytest.fixture
@@ -138,20 +147,20 @@ def day(tmp_path, team_repo, cli, monkeypatch, pack):
                         ("late03", "starting-03"), ("edited", "solved-01")):
         team_repo(built).rename(folder / team)
         _as_team(folder / team, team)
+        own_port(folder / team)  # its own scoring URL: never another team's endpoint the session serves
     # The idle team's repo is its kit, as the facilitator hands it out.
     assert cli("event", "setup", cwd=folder).exit_code == 0
     _set_run(folder / "weak01", WEAK_RUN)
     _set_run(folder / "crash03", CRASHING_RUN)
     running = Day(folder, cli, monkeypatch)
     running.set_time(at(8, 30))
-    for team in ("finished", "crash03"):  # their endpoints, each on a port of its own
-        own_port(folder / team)
+    for team in ("finished", "crash03"):  # the teams that have deployed 03
         running.serve(team)
     yield running
     running.stop_serving()
 
 
-def test_the_coachs_day_reads_true(day):
+def test_the_coachs_day_reads_true(day, browser, artifacts, pack):
     # Morning: two teams verify their work themselves, before the coach's first collect.
     day.set_time(at(8, 40))
     crash = day.verify("crash03", "03")
@@ -180,6 +189,7 @@ def test_the_coachs_day_reads_true(day):
 
     day.set_time(at(12, 25))
     noon = day.board()
+    noon_page = day.page_at(at(12, 25))
     teams = noon["by_team"]
     assert (teams["crash03"]["current"], teams["crash03"]["status"]) == ("challenge-03", "stuck")
     assert (teams["weak01"]["current"], teams["weak01"]["status"]) == ("challenge-01", "stuck")
@@ -200,14 +210,103 @@ def test_the_coachs_day_reads_true(day):
     day.set_time(at(14, 0))
     day.collect()
 
-    # After the last collect: late03 passes 03 and exports it; `edited` exports 01 and edits the bundle.
+    day.set_time(at(14, 5))
+    after = day.board()["by_team"]
+    # Fixed and passed through 03 (by its own verify at 12:45, confirmed by the collect): now on 04, not started.
+    assert (after["crash03"]["current"], after["crash03"]["status"]) == ("challenge-04", "not-started")
+    assert after["crash03"]["waiting_since"] == {"at": "2026-12-02T12:45:00+00:00",
+                                                 "since": "2026-12-02T12:45:00+00:00", "how": "team"}
+    assert after["weak01"]["status"] == "stuck" and after["weak01"]["stuck_minutes"] == 315
+
+    # After the last collect: late03 does 03 and exports it; `edited` exports 01 and edits the bundle.
     day.set_time(at(14, 10))
-    # (late03's work: the solved repo, reaching the session's endpoint of solved-04.)
+    # Its work on 03, as the solution does it: register the trained model, serve it.
+    copy_files(pack.challenge("03").solution, day.repo("late03"), overwrite=True)
+    subprocess.run([sys.executable, "src/register.py", "--local"], cwd=day.repo("late03"), check=True,
+                   capture_output=True, env={**os.environ, "OHCHECK_PACK": str(pack.root)})
+    day.serve("late03")
     _give_key(day, "late03")
     _give_key(day, "edited")
     day.set_time(at(14, 14))
-    late = day.cli("verify", "03", "--export", "late03.json", cwd=day.repo("late03"))
-    assert late.exit_code in (0, 1), late.output
+    late = day.cli("verify", "03", "--export", day.folder / "late03.json", cwd=day.repo("late03"))
+    assert late.exit_code == 0, late.output
+    day.set_time(at(14, 16))
+    assert day.cli("verify", "01", "--export", day.folder / "edited.json", cwd=day.repo("edited")).exit_code == 0
+    edited = json.loads((day.folder / "edited.json").read_text())
+    edited["summary"]["passed"] += 1  # a team "improves" its numbers by hand
+    (day.folder / "edited.json").write_text(json.dumps(edited))
+    day.set_time(at(14, 20))
+    imported = day.cli("coach", "import", "late03.json", "edited.json", cwd=day.folder)
+    assert imported.exit_code == 2, imported.output  # one bundle was refused
+    assert "late03.json: imported — late03, challenge-03, passed (self-reported" in imported.stdout
+    assert "edited.json was changed after it was signed" in imported.stderr
+
+    day.set_time(at(14, 25))
+    final = day.board()
+    teams = final["by_team"]
+    late03 = next(c for c in teams["late03"]["challenges"] if c["challenge"] == "challenge-03")
+    # The team's own pass shows, beside a state the coach's record decides: in progress, not passed.
+    assert late03["state"] == "in-progress"
+    assert late03["self_reported_since_collect"] == {"time": "2026-12-02T14:14:00+00:00", "verdict": "passed",
+                                                     "passed": 5}
+    funnel = {c["challenge"]: c for c in final["funnel"]}
+    assert (funnel["challenge-03"]["passed"], funnel["challenge-03"]["self_reported_passed"]) == (2, 1)
+    # Started counts the teams that did some work: never six for a challenge only two have opened.
+    assert funnel["challenge-05"]["started"] == 1 and funnel["challenge-07"]["passed"] == 1
+    assert "edited" not in {t for t, row in teams.items() if row["last_reported"]}  # nothing of it was stored
+    _no_unopened_challenge_in_progress(final)
+    # No time on what a team never opened; the report says "not started", never "so far".
+    report = day.cli("coach", "report", "crash03", cwd=day.folder)
+    assert report.exit_code == 0, report.output
+    for challenge in ("04", "05", "06", "07"):
+        row = next(line for line in report.stdout.splitlines() if line.startswith(f"| [challenge-{challenge}]"))
+        assert "· **not started**" in row and row.split(" | ")[5] == "—", row
+    assert "so far" not in report.stdout.split("## challenge-04")[1]
+
+    final_page, final_ja = day.page_at(at(14, 25)), day.page_at(at(14, 25), "--lang", "ja")
+    _what_a_coach_reads(browser, artifacts, noon_page, final_page, final_ja)
+
+
+def _what_a_coach_reads(browser, artifacts: Path, noon: Path, final: Path, final_ja: Path) -> None:
+    """The pages in Chromium, on a laptop and on a phone: what the coach reads, and the screenshots."""
+    for width, height in ((1366, 900), (390, 844)):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        tab = context.new_page()
+        problems: list[str] = []
+        tab.on("pageerror", lambda e: problems.append(str(e)))
+        tab.goto(noon.as_uri())
+        stuck = tab.locator("ul.stuck").inner_text()
+        assert "crash03 on challenge-03: no new passed criterion for 3 h 45 min" in stuck
+        assert "weak01 on challenge-01: no new passed criterion for 3 h 35 min" in stuck
+        assert not [name for name in ("finished", "idle", "late03", "edited") if name in stuck]
+        waiting = tab.locator("ul.waiting").inner_text()
+        # The idle team: the kit's 00 passed when the first collect looked; nothing of its own since.
+        assert "idle: challenge-01 not started; passed challenge-00 by 12-02 09:00 UTC, when your first collect saw it" in waiting
+        for challenge in ("01", "02", "03", "04", "05", "06", "07"):  # the idle team opened nothing
+            cell = tab.locator(f'tr[data-team="idle"] details.cell[data-key="idle/challenge-{challenge}"]')
+            assert cell.count() == 0 or cell.get_attribute("data-state") == "not-started", challenge
+        assert tab.locator('tr[data-team="idle"] details.cell[data-state="in-progress"]').count() == 0
+        assert tab.evaluate("document.documentElement.scrollWidth") <= width
+        tab.screenshot(path=str(artifacts / f"coach-day-noon-{width}.png"), full_page=True)
+
+        tab.goto(final.as_uri())
+        assert "crash03" not in tab.locator("section[aria-labelledby=h-stuck] ul.stuck").inner_text()
+        assert ("crash03: challenge-04 not started; passed challenge-03 at 12-02 12:45 UTC"
+                in tab.locator("ul.waiting").inner_text())
+        late = tab.locator('details.cell[data-key="late03/challenge-03"]')
+        assert late.get_attribute("data-state") == "in-progress"
+        assert late.locator("summary small.self").inner_text() == "self: passed 14:14, not verified yet"
+        assert late.locator("summary small.self").is_visible()
+        tab.screenshot(path=str(artifacts / f"coach-day-final-{width}.png"), full_page=True)
+
+        tab.goto(final_ja.as_uri())
+        stuck = tab.locator("ul.stuck").inner_text()
+        assert "weak01" in stuck and "challenge-01" in stuck and " on " not in stuck
+        late = tab.locator('details.cell[data-key="late03/challenge-03"] summary small.self')
+        assert late.inner_text() == "自己申告: 14:14 に合格、未検証"
+        tab.screenshot(path=str(artifacts / f"coach-day-final-ja-{width}.png"), full_page=True)
+        assert problems == []
+        context.close()
 
 
 def _solution_run() -> str:

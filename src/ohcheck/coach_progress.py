@@ -164,6 +164,7 @@ class TeamProgress:
     status: str  # one of TEAM_STATUSES
     stuck_for: dt.timedelta | None  # set when stuck: at least this long without a newly passed criterion
     waiting_since: Moment | None  # status not-started: when it passed the challenge before its current one
+    waiting_after: str | None = None  # that challenge
 
     def challenge(self, cid: str) -> ChallengeProgress | None:
         return next((c for c in self.challenges if c.challenge == cid), None)
@@ -172,6 +173,7 @@ class TeamProgress:
         return {"team": self.team, "current": self.current, "status": self.status,
                 "stuck_minutes": _minutes(self.stuck_for) if self.stuck_for is not None else None,
                 "waiting_since": self.waiting_since.to_dict() if self.waiting_since else None,
+                "waiting_after": self.waiting_after,
                 "challenges": [c.to_dict() for c in self.challenges]}
 
 
@@ -211,7 +213,7 @@ def team_progress(team: str, order: Iterable[str], record: TeamRecord, *, starte
     if not current.started_work:
         before = [c for c in challenges[: challenges.index(current)] if c.passed is not None]
         return TeamProgress(team, challenges, current.challenge, "not-started", None,
-                            before[-1].passed if before else None)
+                            before[-1].passed if before else None, before[-1].challenge if before else None)
     progress = current.last_progress or current.started
     idle = now - progress.at if progress is not None else None
     if idle is not None and idle >= stuck_after:

@@ -55,8 +55,8 @@ def state_css() -> str:
     rules = []
     for state, (text, background) in COLOURS.items():
         weight = ";font-weight:600" if state in ("signed-off", "failing-again") else ""
-        border = ";border:1px solid #d0d7de" if state == "not-started" else ""
-        rules.append(f".s-{state}{{color:{text};background:{background}{weight}{border}}}")
+        rules.append(f".s-{state}{{color:{text};background:{background}{weight}}}")
+    rules.append(".sw.s-not-started{border:1px solid #d0d7de}")  # a white swatch needs an edge to be seen
     return "\n".join(rules)
 
 
