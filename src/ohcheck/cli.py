@@ -644,7 +644,8 @@ def coach_collect(
     event: EventOption = None,
     team: Annotated[Optional[list[str]], typer.Option("--team", help="Only this team (repeat for more).")] = None,
     challenge: Annotated[
-        Optional[list[str]], typer.Option("--challenge", help="Only this challenge (repeat for more). Default: all.")
+        Optional[list[str]], typer.Option("--challenge", help="Verify this challenge (repeat for more). Default: each "
+                                          "team's challenges up to the first it has not passed, and the next.")
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", min=1, max=32, help="How many teams to verify at once.")] = 4,
     store: StoreOption = None,
@@ -653,9 +654,11 @@ def coach_collect(
 ) -> None:
     """Verify every team's repo and target yourself: the trusted, coach-verified record.
 
-    Each team is verified on its own target (the event's `target`), read-only.
-    One team that cannot be verified (no repo, no credential) is that team's
-    error; the others go on. Exit code 3 when some team could not be verified.
+    Each team is verified on its own target (the event's `target`), read-only,
+    in order up to the first challenge it has not passed and the one after it
+    (what it has not reached stays not started). One team that cannot be
+    verified (no repo, no credential) is that team's error; the others go on.
+    Exit code 3 when some team could not be verified.
     """
     from ohcheck.coach_collect import collect
     from ohcheck.event import load_event

@@ -125,8 +125,9 @@ def write_dashboard(loaded: LoadedEvent, store_path: Path, out: Path, *, coach: 
     html = render_dashboard(loaded, store_path, coach=coach, links=written_links(out), board=board)
     folder = files_folder(out)
     try:
-        for team in loaded.event.teams:
-            write_atomic(folder / "reports" / f"{team.name}.html", render_report(loaded, store_path, team.name, "html"))
+        for team in loaded.event.teams:  # without the forecast plot: writing the page reaches out to no team
+            report = render_report(loaded, store_path, team.name, "html", with_plot=False)
+            write_atomic(folder / "reports" / f"{team.name}.html", report)
         for challenge, page in guide_pages(back=f"../../{quote(out.name)}", href=lambda cid: f"{quote(cid)}.html"):
             write_atomic(folder / "guides" / f"{challenge}.html", page)
         write_atomic(out, html)

@@ -42,6 +42,10 @@ are the team's own verifies; a range when a collect saw a change between two col
 a collect's first look found it already so. A challenge's median time counts exact times only: the
 collects' rhythm never passes for the team's pace.
 
+A team is `finished` (every challenge passed), `stuck` (below), `working`, `not-started` (on its current
+challenge), or `undecided` (its current challenge could not be verified and shows no sign of work: where it
+is cannot be said).
+
 **Stuck**: the current challenge is started, not passed, and no criterion of it has newly passed — passed
 where it did not pass when last seen: a first pass, or a regression fixed — for `event.stuck_after_minutes`
 (timed from the newest such pass, or from its first sign of work when none has passed yet). Times from collects are the latest the progress can have
@@ -60,7 +64,7 @@ from ohcheck.coach_time import parse_time
 
 STATES = ("not-started", "in-progress", "passed", "signed-off", "failing-again", "undecided")
 DONE = ("passed", "signed-off")
-TEAM_STATUSES = ("finished", "working", "stuck", "not-started")
+TEAM_STATUSES = ("finished", "working", "stuck", "not-started", "undecided")
 
 EXACT, BETWEEN_COLLECTS, BEFORE_FIRST_LOOK = "team", "collect", "first-look"
 
@@ -210,6 +214,8 @@ def team_progress(team: str, order: Iterable[str], record: TeamRecord, *, starte
     current = (started_open or open_ or [None])[0]
     if current is None:
         return TeamProgress(team, challenges, None, "finished", None, None)
+    if not current.started_work and current.state == "undecided":
+        return TeamProgress(team, challenges, current.challenge, "undecided", None, None)  # it cannot be placed
     if not current.started_work:
         before = [c for c in challenges[: challenges.index(current)] if c.passed is not None]
         return TeamProgress(team, challenges, current.challenge, "not-started", None,

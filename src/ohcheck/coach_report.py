@@ -112,8 +112,11 @@ class TeamHeader:
     coaches: list[str]
 
 
-def render_report(loaded: LoadedEvent, store_path: Path, team: str, fmt: str) -> str:
-    """The team's report as Markdown (`md`) or a self-contained HTML page (`html`)."""
+def render_report(loaded: LoadedEvent, store_path: Path, team: str, fmt: str, *, with_plot: bool = True) -> str:
+    """The team's report as Markdown (`md`) or a self-contained HTML page (`html`).
+
+    `with_plot`: draw the team's forecast, which asks its model (a git pull, an endpoint call). The reports
+    written beside a dashboard leave it out: writing the page must not reach out to every team."""
     if fmt not in FORMATS:
         raise UserError(msg("Unknown report format {fmt!r}: choose one of {formats}.", fmt=fmt,
                             formats=list(FORMATS)))
@@ -121,11 +124,15 @@ def render_report(loaded: LoadedEvent, store_path: Path, team: str, fmt: str) ->
     redactor = Redactor()
     challenges = build_challenges(store_path, member.name, redactor, loaded=loaded)
 
-    from ohcheck.coach_forecast import (
-        forecast_plot,  # pandas, matplotlib: only when a report is made
-    )
+    from ohcheck.coach_forecast import ForecastPlot
 
-    plot = forecast_plot(loaded, member)
+    if with_plot:
+        from ohcheck.coach_forecast import forecast_plot  # pandas, matplotlib: only when a plot is drawn
+
+        plot = forecast_plot(loaded, member)
+    else:
+        plot = ForecastPlot(note=t("The forecast plot is drawn by {command}: it asks the team's model.",
+                                   command=f"ohcheck coach report {member.name} --format html"))
     return _render(
         f"coach_report.{fmt}.j2",
         fmt,

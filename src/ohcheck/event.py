@@ -30,7 +30,7 @@ and the coach tools. `ohcheck event init` writes a commented example; in short:
     coaches:
       - name: Carol
         user: carol@contoso.com      # Reader + AzureML Data Scientist on every team
-        teams: [team1]               # whom Carol looks after on the dashboard
+        teams: [team1]               # whom Carol looks after: her dashboard view, whom she signs off
 
 No secret belongs here: credentials come from `az login` like everywhere else.
 """
