@@ -171,7 +171,16 @@ def test_a_bundle_signed_with_another_teams_key_or_the_event_key_is_refused(cli,
 # -- 2. the bundle carries the team's verify history -----------------------------------------------
 
 
-def test_the_bundle_carries_the_teams_verify_history_and_import_keeps_it(cli, event_dir, team_repo, tmp_path):
+def test_the_bundle_carries_the_teams_verify_history_and_import_keeps_it(cli, event_dir, team_repo, tmp_path,
+                                                                        monkeypatch):
+    import datetime as dt
+
+    from ohcheck import clock
+
+    def set_time(minute: int) -> None:  # verifies a minute apart, however fast this machine is
+        moment = dt.datetime(2026, 12, 2, 10, minute, tzinfo=dt.timezone.utc)
+        monkeypatch.setattr(clock, "now", lambda: moment)
+
     team = team_repo("solved-01")
     team.rename(event_dir / "team-a")
     team = event_dir / "team-a"
@@ -181,9 +190,12 @@ def test_the_bundle_carries_the_teams_verify_history_and_import_keeps_it(cli, ev
     assert cli("coach", "key", "--team", "team-a", "--out", out, cwd=event_dir).exit_code == 0
     (team / ".ohcheck").mkdir(exist_ok=True)
     out.rename(team / ".ohcheck" / "team.key")
+    set_time(0)
     cli("verify", "00", cwd=team)  # another challenge: not in 01's history
+    set_time(1)
     first = cli("verify", "01", cwd=team)
     assert first.exit_code == 0, first.output
+    set_time(2)
     exported = cli("verify", "01", "--export", tmp_path / "a-01.json", cwd=team)
     assert exported.exit_code == 0, exported.output
     document = json.loads((tmp_path / "a-01.json").read_text())

@@ -130,4 +130,4 @@ def test_the_coach_store_keeps_where_an_attempt_came_from_as_a_message(tmp_path)
     said = new.in_language(ja)
     assert (said.source, said.problem) == ("Carol が収集", "リポジトリ team-a を読めません")
     assert old.in_language(ja).source == "collected by Carol"  # stored as text: said as it was
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 3
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 4  # brought up to this version
