@@ -210,7 +210,7 @@ def test_the_markdown_report_in_japanese(event_dir, pack, stored):
         assert md_cell(english) not in text or english in japanese
     # ohcheck's own sentences, said in Japanese.
     overview = next(line for line in text.splitlines() if line.startswith("| [challenge-01]"))
-    assert overview.split(" | ")[1:3] == ["不合格", "不合格"]  # coach-verified, self-reported
+    assert overview.split(" | ")[1:3] == ["0/1 合格 · 6 件スキップ", "0/1 合格 · 6 件スキップ"]  # coach-verified, self-reported
     assert overview.endswith(" | Carol が承認（強制） |")
     assert "| チャレンジ | コーチ検証（信頼済み） | 自己申告 | 試行回数 | 初回の合格 | 所要時間 | 承認 |" in text
     assert "**承認状況: 承認**（Carol、" in text and "**強制**（合格していない成功基準があります）" in text

@@ -336,7 +336,7 @@ def _render(template: str, fmt: str, **values: Any) -> str:
     from ohcheck.render.coach_states import state_css
 
     env.globals.update(t=t_html if fmt == "html" else t, el=element, signed=signed, counts=counts,
-                       attempts_line=attempts_line, lang=language(), state_css=state_css)
+                       attempts_line=attempts_line, lang=language(), state_css=state_css, tally=tally)
     return env.get_template(template).render(**values)
 
 
@@ -412,6 +412,17 @@ def counts(attempt: StoredAttempt) -> str:
     """`3 passed, 1 failed, 0 errors, 2 skipped`: an attempt's results counted."""
     return t("{passed} passed, {failed} failed, {error} errors, {skipped} skipped", passed=attempt.passed,
              failed=attempt.failed, error=attempt.error, skipped=attempt.skipped)
+
+
+def tally(attempt: StoredAttempt) -> str:
+    """An attempt in the overview: `3/5 passed · 2 skipped`, the dashboard's counts (a verdict word there would
+    paint an unfinished challenge "failed" beside the dashboard's "in progress"); `undecided` when it could not
+    verify at all."""
+    from ohcheck.render.coach_states import counts_text, state_word
+
+    if attempt.problem:
+        return state_word("undecided")
+    return counts_text(attempt.passed, attempt.passed + attempt.failed + attempt.error, attempt.skipped)
 
 
 def attempts_line(c: ChallengeReport) -> str:
