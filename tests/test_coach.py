@@ -76,6 +76,21 @@ def test_collect_verifies_each_team_itself_and_one_teams_trouble_is_only_its_own
     assert not (event_dir / "team-a" / ".ohcheck" / "results.db").exists()
 
 
+def test_a_repo_out_of_reach_for_one_collect_leaves_the_team_where_it_was(cli, event_dir, pack):
+    from ohcheck.coach_progress import event_progress, starter_passes
+    from ohcheck.event import load_event
+
+    assert cli("coach", "collect", "--team", "team-a", cwd=event_dir).exit_code == 0  # 00 and 01 pass
+    (event_dir / "team-a").rename(event_dir / "team-a-moved")
+    assert cli("coach", "collect", "--team", "team-a", cwd=event_dir).exit_code == 3
+    with CoachStore(event_dir / ".ohcheck-coach" / "coach.db") as store:
+        newest = store.attempts(team="team-a")[-1]
+    assert (newest.challenge, newest.verdict) == ("challenge-02", "error")  # at its frontier, not at 00
+    progress = event_progress(load_event(event_dir / "event.yaml"), event_dir / ".ohcheck-coach" / "coach.db",
+                              [c.id for c in pack.challenges], starter_passes(pack))["team-a"]
+    assert [c.state for c in progress.challenges[:3]] == ["passed", "passed", "undecided"]
+
+
 def test_collect_fetches_a_repo_by_url_and_pulls_it_again(cli, event_dir, fake, tmp_path):
     from .fake_azureml import seed_passing_workspace
 

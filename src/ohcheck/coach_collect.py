@@ -140,22 +140,27 @@ class _Plan:
     explicit: bool  # the coach named them: all of them
     signed_off: frozenset[str]  # count as passed: the frontier is past them
     own: frozenset[str]  # the team verified them itself: always verified
+    passed_before: frozenset[str] = frozenset()  # the latest collect passed them: where the frontier was
 
     @classmethod
     def of(cls, store: CoachStore, team: str, challenges: list[Challenge], explicit: bool) -> _Plan:
         signed = frozenset(c for (t, c), s in store.signoffs(team=team).items() if s.approved)
         own = frozenset({v.challenge for v in store.history(team=team)}
                         | {a.challenge for a in store.attempts(team=team, trust="self")})
-        return cls(tuple(challenges), explicit, signed, own)
+        latest = {a.challenge: a for a in store.attempts(team=team, trust="coach")}  # oldest first: the newest wins
+        passed = frozenset(c for c, a in latest.items() if a.verdict in ("passed", "skipped") and not a.problem)
+        return cls(tuple(challenges), explicit, signed, own, passed)
 
     def with_own(self, verified: set[str]) -> _Plan:
-        return _Plan(self.challenges, self.explicit, self.signed_off, self.own | verified)
+        return _Plan(self.challenges, self.explicit, self.signed_off, self.own | verified, self.passed_before)
 
     def first(self) -> list[Challenge]:
-        """What an error that stops everything is recorded against: the first challenge not passed."""
+        """What an error that stops everything is recorded against: the frontier as the store knows it (the
+        first challenge neither passed when last collected nor signed off). Never challenge 00 of a team that
+        is past it: a repo out of reach for one collect must not send the team back to the start."""
         if self.explicit:
             return list(self.challenges)
-        rest = [c for c in self.challenges if c.id not in self.signed_off]
+        rest = [c for c in self.challenges if c.id not in self.signed_off | self.passed_before]
         return rest[:1]
 
     def walk(self, verify_one: Callable[[Challenge], ChallengeCollected]) -> list[ChallengeCollected]:
