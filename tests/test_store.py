@@ -252,6 +252,12 @@ def test_a_store_of_a_newer_ohcheck_says_so_and_another_database_is_not_blamed_o
     said = str(caught.value.message)
     assert "is not an ohcheck results store (it holds tables ohcheck did not make)" in said
     assert "schema" not in said
+    from ohcheck.coach_store import CoachStore
+
+    with pytest.raises(StoreError) as caught:
+        CoachStore(other)
+    assert "is not a coach store (it holds tables ohcheck did not make)" in str(caught.value.message)
+    assert "schema" not in str(caught.value.message)
 
 
 # -- a finished verify the store cannot take (issue 15, item 6) ------------------------------------------

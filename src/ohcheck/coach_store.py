@@ -243,7 +243,7 @@ class CoachStore:
             return StoreError(
                 msg("{path} is not a coach store (it holds tables ohcheck did not make); it was left as it is.",
                     path=self.path),
-                hint=msg("Point --store at another file, or use the ohcheck version that wrote it."),
+                hint=msg("Point --store at another file, or move this one aside and ohcheck starts a new store."),
             )
         return StoreError(
             msg("{path} is not a coach store this version of ohcheck understands (schema {version}); "

@@ -123,7 +123,7 @@ class ResultsStore:
             return StoreError(
                 msg("{path} is not an ohcheck results store (it holds tables ohcheck did not make); "
                     "it was left as it is.", path=self.path),
-                hint=msg("Move it aside to start a new store, or use the ohcheck version that wrote it."),
+                hint=msg("Move the file aside (e.g. rename it to results.db.bad) and ohcheck starts a new store."),
             )
         return StoreError(
             msg("{path} is not an ohcheck results store this version understands "
