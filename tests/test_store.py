@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
+from ohcheck.coach_store import CoachStore
 from ohcheck.criteria import Result, Status, Summary
 from ohcheck.errors import StoreError
 from ohcheck.store import ResultsStore
@@ -112,11 +114,8 @@ def _attempts_in(db) -> int:
 
 
 def _record_one(kind: str, path: str, barrier, writer: int) -> None:
-    """One process: wait for the others, then open the (new) store and record one attempt through its API."""
-    from pathlib import Path
-
-    from ohcheck.coach_store import CoachStore
-
+    """One process: wait for the others, then open the (new) store and record one attempt through its API.
+    It imports nothing itself (a forked child must not take the import lock another thread may hold)."""
     result = Result("challenge-01", "01.1", "t", Status.PASSED, target="local", team=f"team-{writer}")
     barrier.wait(timeout=120)
     if kind == "results":
@@ -252,8 +251,6 @@ def test_a_store_of_a_newer_ohcheck_says_so_and_another_database_is_not_blamed_o
     said = str(caught.value.message)
     assert "is not an ohcheck results store (it holds tables ohcheck did not make)" in said
     assert "schema" not in said
-    from ohcheck.coach_store import CoachStore
-
     with pytest.raises(StoreError) as caught:
         CoachStore(other)
     assert "is not a coach store (it holds tables ohcheck did not make)" in str(caught.value.message)
