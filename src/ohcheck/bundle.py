@@ -37,7 +37,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ohcheck.criteria import Result, Summary
-from ohcheck.errors import UserError
+from ohcheck.errors import UserError, writing
 from ohcheck.i18n import Msg, msg
 
 FORMAT = "ohcheck-bundle/2"
@@ -80,7 +80,8 @@ def new_key(path: Path) -> bool:
     """Write a fresh random key to `path` (readable by its owner only); False if one is already there."""
     if path.exists():
         return False
-    write_secret(path, secrets.token_hex(_KEY_BYTES))
+    with writing(path):
+        write_secret(path, secrets.token_hex(_KEY_BYTES))
     return True
 
 

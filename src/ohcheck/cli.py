@@ -20,7 +20,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ohcheck import __version__
-from ohcheck.cli_common import _command, _echo_json, _esc, _say_error, _stderr, _stdout
+from ohcheck.cli_common import _command, _echo_json, _esc, _say_error, _say_warning, _stderr, _stdout
 from ohcheck.cli_help import LocalisedGroup
 from ohcheck.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, EXIT_USAGE, UserError
 
@@ -380,33 +380,47 @@ def verify(
     catalogue = pack.catalogue(lang)
     shown = [r.in_language(catalogue) for r in run.results]
     title = c.title_in(lang)
+    # A run the store could not record is still the team's: shown, its exit code kept, and said not stored.
+    unstored = None
+    if run.not_stored is not None:
+        unstored = (run.not_stored.message, i18n.msg(
+            "These results were not stored: verify again once the store can be written, or keep them with "
+            "--export FILE (for your coach) or --json > FILE."))
     if as_json:
-        _echo_json(
-            json_report.report(
-                challenge=c.id,
-                title=title,
-                target=run.config.target,
-                team=run.config.team,
-                started_at=run.started_at,
-                results=shown,
-                summary=run.summary,
-                lang=lang,
-            )
+        document = json_report.report(
+            challenge=c.id,
+            title=title,
+            target=run.config.target,
+            team=run.config.team,
+            started_at=run.started_at,
+            results=shown,
+            summary=run.summary,
+            lang=lang,
         )
+        document["stored"] = run.attempt_id is not None
+        if unstored is not None:
+            document["warnings"] = [i18n.framework().say(sentence) for sentence in unstored]
+        _echo_json(document)
     else:
         heading = i18n.t("{challenge} — {title}  (team {team}, target {target})",
                          challenge=c.id, title=title, team=run.config.team, target=run.config.target)
         terminal.print_results(_stdout(), heading, shown, run.summary)
+    if unstored is not None:
+        _say_warning(*unstored)
+    from ohcheck.errors import writing
+
     if junit_xml is not None:
         from ohcheck.atomic import write_atomic
         from ohcheck.render import junit
 
-        write_atomic(junit_xml, junit.to_xml(c.id, title, shown, run.summary, timestamp=run.started_at))
+        with writing(junit_xml):
+            write_atomic(junit_xml, junit.to_xml(c.id, title, shown, run.summary, timestamp=run.started_at))
     if export is not None and key is not None:
         from ohcheck import bundle
         from ohcheck.atomic import write_atomic
 
-        write_atomic(export, bundle.export(run, key, bundle.earlier_verifies(root, run)))
+        with writing(export):
+            write_atomic(export, bundle.export(run, key, bundle.earlier_verifies(root, run)))
         _stderr().print(_esc(i18n.t("Wrote the signed results to {file}: send it to your coach.", file=str(export))))
     raise typer.Exit(run.summary.exit_code)
 
@@ -1035,8 +1049,10 @@ def coach_report(
         typer.echo(text, nl=False)
         return
     from ohcheck.atomic import write_atomic
+    from ohcheck.errors import writing
 
-    write_atomic(out, text)
+    with writing(out):
+        write_atomic(out, text)
     from ohcheck.i18n import t
 
     _stdout().print(_esc(t("Wrote the report of {team} to {file}.", team=team, file=str(out))))

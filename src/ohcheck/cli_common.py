@@ -113,6 +113,15 @@ def _say_error(message: str, hint: Optional[str] = None) -> None:
         console.print(f"[cyan]{_esc(i18n.t('hint:'))}[/] {_esc(said.say(hint))}")
 
 
+def _say_warning(*sentences: str) -> None:
+    """Something the user should know though the command did its work (results shown but not stored): on
+    stderr, each sentence in the chosen language."""
+    from ohcheck import i18n
+
+    said = i18n.framework()
+    _stderr().print(f"[bold yellow]{_esc(i18n.t('warning:'))}[/] " + " ".join(_esc(said.say(s)) for s in sentences))
+
+
 def _echo_json(document: Any) -> None:
     from ohcheck.render.json_report import dumps
 

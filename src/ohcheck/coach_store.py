@@ -17,7 +17,9 @@ one for a team and challenge decides.
 
 Several writers at once (a collect and a few imports) each hold their own
 connection; SQLite's lock with a generous busy timeout orders them, and each
-attempt is written in one transaction, so none is lost or half-written.
+attempt is written in one immediate transaction, so none is lost or half-written.
+A new file is made inside such a transaction too, so the second of two first
+writers waits and then finds it made (store.open_store: why, and why WAL).
 """
 
 from __future__ import annotations
@@ -31,10 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from ohcheck.criteria import Result, Summary, utc_now
-from ohcheck.errors import StoreError
-from ohcheck.i18n import Msg
+from ohcheck.errors import StoreError, writing
+from ohcheck.i18n import Msg, msg
 from ohcheck.redaction import Redactor
-from ohcheck.store import source_from_json, source_json
+from ohcheck.store import open_store, source_from_json, source_json
 
 COACH_DIR = ".ohcheck-coach"
 COACH_DB = "coach.db"
@@ -220,32 +222,38 @@ class CoachStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            conn = sqlite3.connect(str(path), timeout=30.0)
-            conn.execute("PRAGMA busy_timeout = 30000")
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if version == 0 and not tables - {"sqlite_sequence"}:
-                conn.execute("PRAGMA journal_mode = WAL")
-                with conn:
-                    conn.executescript(_SCHEMA)
-                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            elif version in _MIGRATIONS and {"attempts", "results", "signoffs"} <= tables:
-                with conn:
-                    for statement in _MIGRATIONS[version]:
-                        conn.execute(statement)
-                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            elif version != SCHEMA_VERSION or not {"attempts", "results", "signoffs"} <= tables:
-                conn.close()
-                raise StoreError(
-                    f"{path} is not a coach store this version of ohcheck understands (schema {version}); "
-                    "it was left as it is.",
-                    hint="Point --store at another file, or use the ohcheck version that wrote it.",
-                )
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"The coach store {path} cannot be read ({exc}); it was left as it is.") from None
+        with writing(path):  # a .ohcheck that is a file, a read-only folder: one sentence
+            path.parent.mkdir(parents=True, exist_ok=True)
+        # Made, migrated and written as the team's results store is (store.open_store): writers wait for each
+        # other, and a second opener of a new file finds it made.
+        conn = open_store(path, schema=_SCHEMA, version=SCHEMA_VERSION, migrations=_MIGRATIONS,
+                          tables={"attempts", "results", "signoffs"}, create=True, refuse=self._refused,
+                          unreadable=self._unreadable)
+        assert conn is not None  # create=True always opens one
         self._conn = conn
+
+    def _refused(self, version: int) -> StoreError:
+        if version > SCHEMA_VERSION:
+            return StoreError(
+                msg("{path} was written by a newer ohcheck (coach store schema {version}; this one reads up to "
+                    "{known}); it was left as it is.", path=self.path, version=version, known=SCHEMA_VERSION),
+                hint=msg("Use the ohcheck version that wrote it, or point --store at another file."),
+            )
+        if version == 0:  # tables, but no ohcheck version ever stamped: another program's database
+            return StoreError(
+                msg("{path} is not a coach store (it holds tables ohcheck did not make); it was left as it is.",
+                    path=self.path),
+                hint=msg("Point --store at another file, or move this one aside and ohcheck starts a new store."),
+            )
+        return StoreError(
+            msg("{path} is not a coach store this version of ohcheck understands (schema {version}); "
+                "it was left as it is.", path=self.path, version=version),
+            hint=msg("Point --store at another file, or use the ohcheck version that wrote it."),
+        )
+
+    def _unreadable(self, exc: Exception) -> StoreError:
+        return StoreError(msg("The coach store {path} cannot be read ({reason}); it was left as it is.",
+                              path=self.path, reason=str(exc)))
 
     def __enter__(self) -> CoachStore:
         return self
@@ -300,7 +308,7 @@ class CoachStore:
                       source_json(r, redactor)) for r in results],
                 )
         except sqlite3.Error as exc:
-            raise StoreError(f"Could not write to the coach store {self.path}: {exc}.") from None
+            raise self._unwritable(exc) from None
         return attempt_id
 
     def sign(self, team: str, challenge: str, *, action: str, coach: str, note: str = "", forced: bool = False) -> SignOff:
@@ -312,7 +320,7 @@ class CoachStore:
                     (team, challenge, action, coach, note, int(forced), signoff.time),
                 )
         except sqlite3.Error as exc:
-            raise StoreError(f"Could not write to the coach store {self.path}: {exc}.") from None
+            raise self._unwritable(exc) from None
         return signoff
 
     def record_history(self, entries: Iterable[TeamVerify]) -> int:
@@ -328,7 +336,7 @@ class CoachStore:
                     " recorded_at) VALUES (?,?,?,?,?,?,?)", rows)
                 return self._conn.total_changes - before
         except sqlite3.Error as exc:
-            raise StoreError(f"Could not write to the coach store {self.path}: {exc}.") from None
+            raise self._unwritable(exc) from None
 
     # -- reading ----------------------------------------------------------------------
     def history(self, *, team: str | None = None) -> list[TeamVerify]:
@@ -449,8 +457,12 @@ class CoachStore:
         results = self._results(attempt.id, attempt.challenge, attempt.target, attempt.team)
         return dataclasses.replace(attempt, results=results)
 
+    def _unwritable(self, exc: Exception) -> StoreError:
+        return StoreError(msg("Could not write to the coach store {path}: {reason}.", path=self.path,
+                              reason=str(exc)))
+
     def _read(self, sql: str, args: list) -> list[tuple]:
         try:
             return self._conn.execute(sql, args).fetchall()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"The coach store {self.path} cannot be read ({exc}); it was left as it is.") from None
+            raise self._unreadable(exc) from None

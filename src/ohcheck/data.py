@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ohcheck.atomic import write_atomic
-from ohcheck.errors import DataError
+from ohcheck.errors import DataError, writing
 from ohcheck.i18n import Msg, msg
 
 if TYPE_CHECKING:
@@ -157,13 +157,15 @@ def split_series(daily: "pd.Series") -> dict[str, "pd.Series"]:
 
 def write_series_files(daily: "pd.Series", out_dir: Path) -> dict[str, Path]:
     """Write the three CSVs; each appears whole or not at all."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    with writing(out_dir / SERIES_FILES["all"]):  # named by a file in it: says which parent is in the way
+        out_dir.mkdir(parents=True, exist_ok=True)
     written = {}
     for key, part in split_series(daily).items():
         frame = part.reset_index()
         frame["TransactionDate"] = frame["TransactionDate"].dt.strftime("%Y-%m-%d")
         target = out_dir / SERIES_FILES[key]
-        write_atomic(target, frame.to_csv(index=False, lineterminator="\n"))
+        with writing(target):
+            write_atomic(target, frame.to_csv(index=False, lineterminator="\n"))
         written[key] = target
     return written
 
@@ -270,7 +272,8 @@ def prepare(
     out_dir = Path(out_dir)
     raw_csv = out_dir / HISTORY_FILE
     if not (raw_csv.is_file() and raw_csv.read_bytes() == payload):
-        write_atomic(raw_csv, payload)
+        with writing(raw_csv):
+            write_atomic(raw_csv, payload)
     files = write_series_files(daily, out_dir)
     parts = split_series(daily)
     return PrepareReport(

@@ -9,9 +9,13 @@ that the CLI says again in the reader's language.
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
+
 EXIT_OK = 0
 EXIT_FAILED = 1  # at least one criterion failed
-EXIT_USAGE = 2  # usage or configuration error: nothing was checked
+EXIT_USAGE = 2  # usage, configuration or bad input (nothing was checked), or an output could not be written
 EXIT_UNDECIDED = 3  # something could not be decided (error) and nothing failed
 
 
@@ -40,3 +44,26 @@ class StoreError(UserError):
 
 class DataError(UserError):
     """Input data is missing or not in the expected format."""
+
+
+class OutputError(UserError):
+    """A file ohcheck was asked to write (an output, a store's folder) could not be written."""
+
+
+@contextlib.contextmanager
+def writing(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Turn an OSError while writing `path` (its parent a file, no permission, a full disk) into one sentence
+    naming the path and the cause, exit 2: the user can fix it, and nothing in it is ohcheck's bug."""
+    try:
+        yield
+    except OSError as exc:
+        from pathlib import Path
+
+        from ohcheck.i18n import msg
+
+        blocking = next((p for p in Path(path).parents if p.exists() and not p.is_dir()), None)
+        if blocking is not None:  # mkdir's "File exists" / "Not a directory" would not say which
+            raise OutputError(msg("Cannot write {path}: {parent} is a file, not a folder.", path=path,
+                                  parent=blocking)) from None
+        raise OutputError(msg("Cannot write {path}: {error}.", path=path,
+                              error=exc.strerror or type(exc).__name__)) from None

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from ohcheck.atomic import write_atomic
-from ohcheck.errors import UserError
+from ohcheck.errors import UserError, writing
 from ohcheck.i18n import msg
 
 MANIFEST = Path(".ohcheck-event") / "manifest.json"
@@ -90,7 +90,8 @@ class KitWriter:
             except OSError as exc:
                 raise UserError(msg("Cannot write {path}: {error}.", path=target, error=exc.strerror or exc)) from None
         if executable:
-            target.chmod(target.stat().st_mode | 0o111)
+            with writing(target):
+                target.chmod(target.stat().st_mode | 0o111)
         self._manifest[rel] = new
         self.outcomes[rel] = outcome
         return outcome
@@ -105,7 +106,8 @@ class KitWriter:
         """Remember what was written (call once, after the whole setup)."""
         document = {"note": "What `ohcheck event setup` wrote (SHA-256): it rewrites a file only while it still matches.",
                     "files": dict(sorted(self._manifest.items()))}
-        write_atomic(self.root / MANIFEST, json.dumps(document, indent=2) + "\n")
+        with writing(self.root / MANIFEST):
+            write_atomic(self.root / MANIFEST, json.dumps(document, indent=2) + "\n")
 
 
 def relative_to_root(writer: KitWriter, path: Path) -> str:

@@ -6,7 +6,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ohcheck.errors import UserError
+from ohcheck.errors import UserError, writing
 from ohcheck.i18n import msg
 from ohcheck.pack import Challenge, pack_files, pack_source
 
@@ -26,8 +26,9 @@ def copy_files(source: Path, dest: Path, *, overwrite: bool = False, lang: str =
         if target.exists() and not overwrite:
             report.skipped.append(rel.as_posix())
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(pack_source(source, rel, lang), target)
+        with writing(target):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(pack_source(source, rel, lang), target)
         report.copied.append(rel.as_posix())
     return report
 

@@ -5,6 +5,15 @@ collecting results can read while a team verifies. Records are appended,
 never rewritten. A file that is not a readable store is left exactly as it is
 and reported in one sentence: nothing is lost.
 
+Several writers at once (a team's terminal, its CI, a coach's collect) wait
+for each other: the first to open a new file creates the tables inside one
+`BEGIN IMMEDIATE` transaction, and the others, waiting on that lock (a busy
+timeout of WAIT_SECONDS), find the store made when they get it; each attempt
+is written in one immediate transaction too. WAL needs the processes to share
+memory on one machine: it does not work on a network filesystem (NFS, SMB), so
+a store belongs on the disk of the machine that verifies, as `.ohcheck/` in a
+clone is. (The coach store, coach_store.py, opens through the same function.)
+
 Results arrive already redacted by the runner; the store redacts once more
 against credential-shaped text, so even a result built elsewhere cannot put
 a key into the file.
@@ -14,12 +23,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ohcheck.criteria import Result, Summary
-from ohcheck.errors import StoreError
+from ohcheck.errors import StoreError, writing
 from ohcheck.i18n import msg
 from ohcheck.redaction import Redactor
 
@@ -96,37 +106,30 @@ class ResultsStore:
         if not path.exists():
             if not create:
                 return  # reading a store that does not exist yet: no attempts
-            path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            conn = sqlite3.connect(str(path), timeout=10.0)
-        except sqlite3.Error as exc:
-            raise self._unreadable(exc) from None
-        try:
-            conn.execute("PRAGMA busy_timeout = 10000")
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if version == 0 and not tables - {"sqlite_sequence"}:
-                if not create:
-                    conn.close()
-                    return
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.executescript(_SCHEMA)
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            elif version in _MIGRATIONS and {"attempts", "results"} <= tables:
-                with conn:
-                    conn.execute(_MIGRATIONS[version])
-                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            elif version != SCHEMA_VERSION or not {"attempts", "results"} <= tables:
-                conn.close()
-                raise StoreError(
-                    msg("{path} is not an ohcheck results store this version understands "
-                        "(schema {version}); it was left as it is.", path=path, version=version),
-                    hint=msg("Move it aside to start a new store, or use the ohcheck version that wrote it."),
-                )
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise self._unreadable(exc) from None
-        self._conn = conn
+            with writing(path):  # a .ohcheck that is a file, a read-only folder: one sentence
+                path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = open_store(
+            path, schema=_SCHEMA, version=SCHEMA_VERSION, migrations={v: (sql,) for v, sql in _MIGRATIONS.items()},
+            tables={"attempts", "results"}, create=create, refuse=self._refused, unreadable=self._unreadable)
+
+    def _refused(self, version: int) -> StoreError:
+        if version > SCHEMA_VERSION:
+            return StoreError(
+                msg("{path} was written by a newer ohcheck (store schema {version}; this one reads up to {known}); "
+                    "it was left as it is.", path=self.path, version=version, known=SCHEMA_VERSION),
+                hint=msg("Use the ohcheck version that wrote it, or move it aside to start a new store."),
+            )
+        if version == 0:  # tables, but no ohcheck version ever stamped: another program's database
+            return StoreError(
+                msg("{path} is not an ohcheck results store (it holds tables ohcheck did not make); "
+                    "it was left as it is.", path=self.path),
+                hint=msg("Move the file aside (e.g. rename it to results.db.bad) and ohcheck starts a new store."),
+            )
+        return StoreError(
+            msg("{path} is not an ohcheck results store this version understands "
+                "(schema {version}); it was left as it is.", path=self.path, version=version),
+            hint=msg("Move it aside to start a new store, or use the ohcheck version that wrote it."),
+        )
 
     def _unreadable(self, exc: Exception) -> StoreError:
         return StoreError(
@@ -260,13 +263,96 @@ class ResultsStore:
         return out
 
 
+# How long a writer waits for another to finish, in seconds. Writers hold the lock for milliseconds (one
+# attempt, one transaction), so a wait this long means something else holds it: tests shorten it.
+WAIT_SECONDS = 30.0
+
+
+def open_store(
+    path: Path,
+    *,
+    schema: str,
+    version: int,
+    migrations: dict[int, tuple[str, ...]],
+    tables: set[str],
+    create: bool,
+    refuse: Callable[[int], StoreError],
+    unreadable: Callable[[Exception], StoreError],
+) -> sqlite3.Connection | None:
+    """A connection to the SQLite store at `path`, made or brought up to `version` first, safe when several
+    processes open a new file at once; None when `create` is False and there is no store yet.
+
+    Creating and migrating happen inside one BEGIN IMMEDIATE transaction that reads user_version again
+    once it holds the lock: a second opener waits for the first (busy timeout) and then finds the store
+    made, never a half-made one. An open store writes in immediate transactions too (isolation_level), so
+    writers queue on the lock at their first statement rather than fail upgrading a read.
+    """
+    try:
+        conn = sqlite3.connect(str(path), timeout=WAIT_SECONDS, isolation_level="IMMEDIATE")
+    except sqlite3.Error as exc:
+        raise unreadable(exc) from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(WAIT_SECONDS * 1000)}")
+        found, names = _stamp(conn)
+        if found != version or not tables <= names:
+            conn.execute("BEGIN IMMEDIATE")  # wait for whoever is making or migrating it, then look again
+            found, names = _stamp(conn)
+            if found == 0 and not names - {"sqlite_sequence"}:
+                if not create:
+                    conn.rollback()
+                    conn.close()
+                    return None
+                statements: tuple[str, ...] = tuple(s for s in schema.split(";\n") if s.strip())
+            elif found == version and tables <= names:
+                statements = ()  # another process made it while we waited
+            elif found in migrations and tables <= names:
+                statements = migrations[found]
+            else:
+                conn.rollback()
+                conn.close()
+                raise refuse(found)
+            # One statement at a time: executescript would COMMIT first, outside the lock.
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version}")
+            conn.commit()
+        _into_wal(conn)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise unreadable(exc) from None
+    return conn
+
+
+def _into_wal(conn: sqlite3.Connection) -> None:
+    """Put the store in WAL mode (kept in the file: once, by whoever finds it unset). Switching needs the file
+    to itself and SQLite answers "locked" at once rather than wait, so this waits here; a store that stays
+    in rollback mode still works (readers then wait for writers), and the next opener tries again."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorcode", 5) & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.02)
+
+
+def _stamp(conn: sqlite3.Connection) -> tuple[int, set[str]]:
+    """The store's user_version and its tables."""
+    found = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    names = {str(row[0]) for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return found, names
+
+
 def read_history(path: Path) -> list[tuple[str, str, str, dict[str, str]]]:
     """Every attempt of a results store as (challenge, started_at, verdict, {criterion: status}), oldest
     first, opened read-only: whoever reads another's store (the coach's collect) changes nothing in it."""
     if not path.is_file():
         return []
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10.0)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=WAIT_SECONDS)
     except sqlite3.Error as exc:
         raise StoreError(msg("The results store {path} cannot be read ({reason}); it was left as it is.",
                              path=path, reason=str(exc))) from None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ohcheck.atomic import write_atomic
 from ohcheck.config import CONFIG_NAME, TARGETS, LocalSettings, parse_config
-from ohcheck.errors import ConfigError, UserError
+from ohcheck.errors import ConfigError, UserError, writing
 from ohcheck.i18n import DEFAULT, framework, msg, template_in
 from ohcheck.workspace_config import WorkspaceRef, find_config_json, read_config_json
 
@@ -109,5 +109,6 @@ def init_repo(
                             example=DEFAULT_SCORING_URL))
     text = render_config(team=team, target=target, workspace=ref, scoring_url=scoring_url or DEFAULT_SCORING_URL,
                          lang=lang)
-    write_atomic(path, text)
+    with writing(path):
+        write_atomic(path, text)
     return path, ref

@@ -16,6 +16,7 @@ from pathlib import Path
 from ohcheck.config import CONFIG_NAME, Config, load_config, with_overrides
 from ohcheck.context import Context
 from ohcheck.criteria import Criterion, Result, Summary, utc_now
+from ohcheck.errors import StoreError
 from ohcheck.pack import Challenge, HackPack
 from ohcheck.redaction import Redactor
 from ohcheck.repo import TeamRepo
@@ -35,6 +36,8 @@ class VerifyRun:
     summary: Summary
     started_at: str
     attempt_id: int | None = None
+    # Why the finished run could not be recorded (a lock held too long, a full disk): it is still shown.
+    not_stored: StoreError | None = None
 
 
 def verify(
@@ -91,11 +94,16 @@ def verify(
         )
         summary = Summary.of(results, time.monotonic() - began)
         attempt_id = None
+        not_stored = None
         if results_store is not None:
-            attempt_id = results_store.record(
-                challenge.id, results, summary, started_at=started_at, target=config.target, team=config.team
-            )
-        return VerifyRun(challenge, config, results, summary, started_at, attempt_id)
+            try:
+                attempt_id = results_store.record(
+                    challenge.id, results, summary, started_at=started_at, target=config.target, team=config.team
+                )
+            except StoreError as exc:  # the run is done: its results are said all the same, with this beside them
+                log.warning("the results were not stored: %s", exc)
+                not_stored = exc
+        return VerifyRun(challenge, config, results, summary, started_at, attempt_id, not_stored)
 
 
 @contextlib.contextmanager
