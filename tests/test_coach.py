@@ -374,3 +374,36 @@ def test_on_collect_the_packages_are_the_ones_the_teams_requirements_declare_not
     assert results["00.6"].message == (
         "the coach's ohcheck cannot see the team's Python environment, and the repo declares none (no requirements.txt)"
     )
+
+
+def test_a_collect_the_coach_store_cannot_take_is_still_shown_and_said_not_stored(cli, event_dir, monkeypatch):
+    """A lock held past the wait (another coach's long import, say): the verifies are done, so they are shown,
+    the exit code is the collect's own, and the warning says which teams' results the store did not take."""
+    import sqlite3
+
+    from ohcheck import store as store_module
+
+    db = event_dir / ".ohcheck-coach" / "coach.db"
+    CoachStore(db).close()
+    monkeypatch.setattr(store_module, "WAIT_SECONDS", 0.3)  # instead of 30 s: the lock is held throughout
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer that does not let go
+    try:
+        result = cli("coach", "collect", "--challenge", "01", "--team", "team-a", "--json", cwd=event_dir)
+        plain = cli("coach", "collect", "--challenge", "01", "--team", "team-a", "--lang", "ja", cwd=event_dir)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert result.exit_code == 0, result.output  # team-a passed: the collect's own code, not 2
+    document = json.loads(result.stdout)
+    (team,) = document["teams"]
+    assert team["challenges"][0]["verdict"] == "passed" and team["stored"] is False
+    assert document["warnings"][0] == f"Could not write to the coach store {db}: database is locked."
+    assert document["warnings"][1].startswith("The results of team-a were not stored")
+    assert "Traceback" not in result.output
+    assert plain.exit_code == 0, plain.output
+    assert "team-a の結果は保存されていません" in plain.stderr and "team-a" in plain.stdout
+    with CoachStore(db) as store:
+        assert store.attempts(team="team-a") == []
+    stored = cli("coach", "collect", "--challenge", "01", "--team", "team-a", "--json", cwd=event_dir)
+    assert json.loads(stored.stdout)["teams"][0]["stored"] is True and "warnings" not in json.loads(stored.stdout)

@@ -689,11 +689,27 @@ def coach_collect(
 
     progress = event_progress(loaded, _coach_store(loaded, store), [c.id for c in pack.challenges],
                               starter_passes(pack))
+    # What the store could not take is still shown, its exit code kept, and said not stored (as verify does).
+    unstored = [o.team for o in outcomes if o.not_stored is not None]
+    warnings = []
+    if unstored:
+        from ohcheck import i18n
+
+        warnings = [next(o.not_stored for o in outcomes if o.not_stored is not None), i18n.msg(
+            "The results of {teams} were not stored: collect again once the coach store can be written, or keep "
+            "this collect's results with --json > FILE.", teams=", ".join(unstored))]
     if as_json:
-        _echo_json({"event": loaded.event.event.name,
-                    "teams": [{**o.to_dict(), "progress": progress[o.team].to_dict()} for o in outcomes]})
+        from ohcheck import i18n
+
+        document = {"event": loaded.event.event.name,
+                    "teams": [{**o.to_dict(), "progress": progress[o.team].to_dict()} for o in outcomes]}
+        if warnings:
+            document["warnings"] = [i18n.framework().say(sentence) for sentence in warnings]
+        _echo_json(document)
     else:
         _print_collected(outcomes, [c.id for c in pack.challenges], pack, progress)
+    if warnings:
+        _say_warning(*warnings)
     if any(c.verdict == "error" for o in outcomes for c in o.challenges):
         raise typer.Exit(EXIT_UNDECIDED)
 

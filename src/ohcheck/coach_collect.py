@@ -61,6 +61,7 @@ class TeamCollected:
     target: str
     challenges: list[ChallengeCollected] = field(default_factory=list)  # the ones verified (or tried)
     history: list[TeamVerify] = field(default_factory=list)  # the team's own verifies, read from its repo
+    not_stored: str | None = None  # a message: why the store could not take this team's results
 
     @property
     def problem(self) -> str | None:
@@ -71,6 +72,7 @@ class TeamCollected:
         return {
             "team": self.team,
             "target": self.target,
+            "stored": self.not_stored is None,
             "challenges": [
                 {"challenge": c.challenge, "verdict": c.verdict, "problem": c.problem,
                  "summary": c.summary.to_dict() if c.summary else None}
@@ -96,6 +98,7 @@ def collect(
     `explicit`: the coach named the challenges: verify each of them. Otherwise `challenges` (in the pack's
     order) are verified up to each team's frontier and the one after it (see the module's docstring)."""
     outcomes: list[TeamCollected] = []
+    store_problem: str | None = None
     with CoachStore(store_path) as store, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         plans = {team.name: _Plan.of(store, team.name, challenges, explicit) for team in teams}
         futures = {pool.submit(_collect_team, loaded, pack, team, plans[team.name]): team for team in teams}
@@ -110,26 +113,38 @@ def collect(
                     for c in plans[team.name].first()
                 ])
                 runs = {}
-            if outcome.history:
-                store.record_history(outcome.history)
-            for item in outcome.challenges:
-                run = runs.get(item.challenge)
-                store.record(
-                    team=team.name,
-                    challenge=item.challenge,
-                    target=team.target,
-                    trust="coach",
-                    source=msg("collected by {coach}", coach=coach),
-                    started_at=run.started_at if run else utc_now(),
-                    results=run.results if run else (),
-                    summary=run.summary if run else None,
-                    problem=item.problem,
-                )
+            if store_problem is None:
+                try:
+                    _record(store, team, outcome, runs, coach)
+                except StoreError as exc:
+                    # The verifies are done and shown; a store that cannot take them (a lock held past the
+                    # wait, a full disk) loses no more time on the teams after: they are said not stored.
+                    store_problem = exc.message
+            outcome.not_stored = store_problem
             outcomes.append(outcome)
             if on_team_done:
                 on_team_done(outcome)
     order = {t.name: i for i, t in enumerate(teams)}
     return sorted(outcomes, key=lambda o: order[o.team])
+
+
+def _record(store: CoachStore, team: Team, outcome: TeamCollected, runs: dict, coach: str) -> None:
+    """One team's collect into the coach store: its own verifies read from its repo, and each attempt."""
+    if outcome.history:
+        store.record_history(outcome.history)
+    for item in outcome.challenges:
+        run = runs.get(item.challenge)
+        store.record(
+            team=team.name,
+            challenge=item.challenge,
+            target=team.target,
+            trust="coach",
+            source=msg("collected by {coach}", coach=coach),
+            started_at=run.started_at if run else utc_now(),
+            results=run.results if run else (),
+            summary=run.summary if run else None,
+            problem=item.problem,
+        )
 
 
 @dataclass(frozen=True)
