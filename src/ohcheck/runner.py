@@ -65,6 +65,11 @@ def run_criteria(
     pending = list(criteria)
     running: dict[str, tuple[float, Criterion]] = {}  # id -> (deadline, criterion)
     finished: queue.Queue[Result] = queue.Queue()
+    # A target that imports heavy SDKs lazily does so here, once, before any criterion thread can
+    # import them at the same moment as another (see AzureTarget.prepare).
+    prepare = getattr(getattr(ctx, "target", None), "prepare", None)
+    if callable(prepare):
+        prepare()
 
     def record(result: Result) -> None:
         result.target, result.team = target, team

@@ -91,6 +91,43 @@ def doing(done: Msg, do: Msg | None = None) -> Doing:
     return Doing(done, done if do is None else do)
 
 
+# Every module the target imports lazily. Imported together, once, before the criteria start
+# (AzureTarget.prepare, called by the runner): criteria threads importing azure-ai-ml, azure-core's
+# exceptions and MLflow at the same moment deadlock on Python's module locks (_DeadlockError,
+# "partially initialized module azure.core.pipeline"), as a cold verify did.
+SDK_MODULES = (
+    "azure.core.exceptions",
+    "azure.core.pipeline.policies",
+    "azure.identity",
+    "azure.ai.ml",
+    "azure.ai.ml.constants",
+    "azure.ai.ml.entities",
+    "azure.ai.ml.operations",
+    "azure.ai.ml.operations._schedule_operations",
+    "mlflow.version",
+    "mlflow.utils.rest_utils",
+    "mlflow.store.tracking.rest_store",
+)
+_imported = threading.Lock()
+
+
+def import_sdk() -> None:
+    """Import what the azure target needs, once per process; safe to call from any thread, any number of times.
+
+    One function on purpose: it can be started early in the background (while the CLI
+    reads its config) and every later call waits for that import instead of racing it.
+    A module that is not installed is left for the criterion that needs it to report.
+    """
+    import importlib
+
+    with _imported:
+        for name in SDK_MODULES:
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                continue
+
+
 def default_credential() -> Any:
     """The credential a team signs in with (az login, a service principal, a managed identity)."""
     from azure.identity import DefaultAzureCredential  # imported lazily: slow to import
@@ -155,6 +192,10 @@ class AzureTarget:
         self._timeout = config.azure.request_timeout
 
     # -- plumbing -------------------------------------------------------------------
+    def prepare(self) -> None:
+        """Before the criteria start (the runner calls it): import the SDK once, on this thread."""
+        import_sdk()
+
     def _ml(self) -> Any:
         """The MLClient, made on first use (it makes no network call itself)."""
         with self._lock:
