@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ohcheck.i18n import Msg, msg
+from ohcheck.transient import AZURE_RETRY, retry_after
 
 ARM_DEFAULT = "management.azure.com"
 
 
 @dataclass(frozen=True)
 class AzureFailure:
-    kind: str  # no-credential, unauthorized, forbidden, not-found, throttled, server, http, timeout, unreachable, other
+    kind: str  # no-credential, unauthorized, forbidden, not-found, throttled, server, http, timeout, dropped,
+    # unreachable, other
     status: int | None
     code: str  # " AuthorizationFailed" (with its leading space), or ""
     exc: Exception
@@ -53,13 +55,22 @@ def classify(exc: Exception) -> AzureFailure:
         kind = "server"
     elif isinstance(exc, HttpResponseError) and status is not None:
         kind = "http"
-    elif isinstance(exc, ServiceResponseError) or "timed out" in str(exc).lower():
+    elif _timed_out(exc):
         kind = "timeout"
+    elif isinstance(exc, ServiceResponseError):  # the request was sent, and the connection closed unanswered
+        kind = "dropped"
     elif isinstance(exc, ServiceRequestError):
         kind = "unreachable"
     else:
         kind = "other"
     return AzureFailure(kind, status, error_code(exc), exc)
+
+
+def _timed_out(exc: Exception) -> bool:
+    from azure.core.exceptions import ServiceResponseTimeoutError
+
+    text = str(exc).lower()
+    return isinstance(exc, ServiceResponseTimeoutError) or "timed out" in text or "timeout" in text
 
 
 def parts(failure: AzureFailure, during: str, *, service: str = "Azure ML", arm_url: str = "",
@@ -69,8 +80,16 @@ def parts(failure: AzureFailure, during: str, *, service: str = "Azure ML", arm_
     to delete X"."""
     status, code, exc = failure.status, failure.code, failure.exc
     if failure.kind == "throttled":
+        asked = retry_after(exc)
+        if asked is not None and asked > AZURE_RETRY.longest_wait:  # not waited out: said as it is
+            return (msg("{service} throttled the requests (429) {during} and asked to wait {seconds:.0f} s, longer "
+                        "than ohcheck waits", service=service, during=during, seconds=asked),
+                    msg("try again after that"))
         return (msg("{service} throttled the requests (429) {during}, even after retries", service=service,
                     during=during), msg("try again in a minute"))
+    if failure.kind == "dropped":
+        return (msg("{service} closed the connection without answering {during}, even after retries",
+                    service=service, during=during), msg("try again later"))
     if failure.kind == "server":
         return (msg("{service} answered {status}{code} {during}", service=service, status=status, code=code,
                     during=during), msg("try again later"))

@@ -36,7 +36,11 @@ def _command(group: typer.Typer, *args: Any, **kwargs: Any) -> Callable[[Callabl
         def wrapper(*a: Any, **k: Any) -> Any:
             # The Azure SDK logs its own long account of a failure (every credential it tried) as a
             # warning; ohcheck says it in one sentence, so the SDK's goes nowhere unless logging is set up.
-            logging.getLogger("azure").addHandler(_NULL)
+            # ohcheck's own log (a crashed check's traceback, for .ohcheck/ohcheck.log) and urllib3's
+            # retries likewise: with no handler of their own, Python's last resort printed them on
+            # stderr whenever the store's log was not open (--no-store, every coach collect).
+            for name in ("azure", "ohcheck", "urllib3"):
+                logging.getLogger(name).addHandler(_NULL)
             try:
                 from ohcheck import i18n
 

@@ -31,7 +31,7 @@ from ohcheck.criteria import Criterion, Outcome, Passed, Result, Status
 from ohcheck.i18n import Msg, as_msg, msg
 from ohcheck.redaction import Redactor
 from ohcheck.targets.base import NotOnThisTarget, TargetError, hearing_warnings
-from ohcheck.transient import is_transient, retry_after, status_of
+from ohcheck.transient import is_transient, retry_after, retry_scale, status_of
 
 log = logging.getLogger("ohcheck.runner")
 
@@ -65,6 +65,11 @@ def run_criteria(
     pending = list(criteria)
     running: dict[str, tuple[float, Criterion]] = {}  # id -> (deadline, criterion)
     finished: queue.Queue[Result] = queue.Queue()
+    # A target that imports heavy SDKs lazily does so here, once, before any criterion thread can
+    # import them at the same moment as another (see AzureTarget.prepare).
+    prepare = getattr(getattr(ctx, "target", None), "prepare", None)
+    if callable(prepare):
+        prepare()
 
     def record(result: Result) -> None:
         result.target, result.team = target, team
@@ -208,7 +213,7 @@ def _call_with_retries(c: Criterion, ctx: Any, settings: RunnerSettings, deadlin
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         asked = retry_after(exc) if exc else None
-        delay = asked if asked is not None else settings.backoff * 2 ** (state.attempt_number - 1)
+        delay = asked if asked is not None else settings.backoff * 2 ** (state.attempt_number - 1) * retry_scale()
         return max(0.0, min(delay, settings.max_wait, deadline - time.monotonic() - 0.1))
 
     def out_of_time(state: RetryCallState) -> bool:

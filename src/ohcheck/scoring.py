@@ -15,13 +15,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ohcheck.azure_failures import reason
 from ohcheck.i18n import Msg, msg
 from ohcheck.score_harness import decode_reply
-from ohcheck.targets.base import ScoreReply
+from ohcheck.targets.base import ScoreReply, TargetError
+from ohcheck.transient import AZURE_RETRY, RetryPolicy, TransientError, retry_after
 
 
 @dataclass(frozen=True)
@@ -92,25 +95,79 @@ def call_score_script(
     return ScoreCall(ok=False, stage=envelope.get("stage", ""), error=error, output=output)
 
 
-def post_score(url: str, payload: Any, *, key: str | None = None, timeout: float = 30.0) -> ScoreReply:
+# A throttled (429) or busy (503) endpoint: Azure ML's managed online endpoints answer so when
+# requests outrun the deployment's capacity, often with Retry-After (see transient.RetryPolicy).
+# 500, 502 and 504 are not retried: they are the team's score.py crashing or taking too long.
+SCORING_RETRY_STATUS = {429: msg("too many requests"), 503: msg("service unavailable")}
+
+
+class ScoringUnavailable(TargetError):
+    """The scoring URI stayed throttled, unavailable or out of reach after the retries: undecided."""
+
+
+class ScoringTimeout(TransientError, TimeoutError):
+    """The endpoint did not answer in time: worth another try, and still an OSError as requests' timeouts are."""
+
+
+def post_score(url: str, payload: Any, *, key: str | None = None, timeout: float = 30.0,
+               policy: RetryPolicy = AZURE_RETRY, sleep: Callable[[float], None] = time.sleep) -> ScoreReply:
     """POST a scoring request over HTTP, with the key as a bearer token if given.
 
-    Connection errors and timeouts propagate (the runner retries them); any
-    HTTP answer, 401 and 500 included, is returned for the check to judge.
+    429 and 503 and a dropped or refused connection are retried by the same bounded policy as
+    every other Azure request, honouring Retry-After; if they persist, ScoringUnavailable (an
+    error: ohcheck could not decide). A timeout is a TransientError (the runner retries it). Any other
+    HTTP answer, 401 and 500 included, is returned for the check to judge; `seconds` is the
+    time of the try that was answered.
     """
     import requests
 
     headers = {"Content-Type": "application/json"}
     if key:
         headers["Authorization"] = f"Bearer {key}"
-    start = time.perf_counter()
-    reply = requests.post(url, data=json.dumps(payload), headers=headers, timeout=timeout)
-    seconds = time.perf_counter() - start
+    data = json.dumps(payload)
+    tries = 0
+    while True:
+        tries += 1
+        start = time.perf_counter()
+        try:
+            reply = requests.post(url, data=data, headers=headers, timeout=timeout)
+        except requests.Timeout:
+            # Worth another try (the runner retries it), said in ohcheck's words, not urllib3's.
+            raise ScoringTimeout(msg("the endpoint did not answer within {timeout:g} s", timeout=timeout)) from None
+        except requests.ConnectionError as exc:
+            if tries > policy.retries:
+                raise ScoringUnavailable(msg("the endpoint could not be reached ({reason}) in {tries} tries: try again "
+                                             "later", reason=reason(exc), tries=tries)) from None
+            sleep(policy.backoff_before(tries))
+            continue
+        seconds = time.perf_counter() - start
+        meaning = SCORING_RETRY_STATUS.get(reply.status_code)
+        if meaning is None:
+            break
+        asked = _retry_after(reply)
+        if asked is not None and asked > policy.longest_wait:
+            raise ScoringUnavailable(msg("the endpoint answered HTTP {status} ({meaning}) and asked to wait {seconds:.0f} "
+                                         "s, longer than ohcheck waits: try again after that",
+                                         status=reply.status_code, meaning=meaning, seconds=asked))
+        if tries > policy.retries:
+            raise ScoringUnavailable(msg("the endpoint answered HTTP {status} ({meaning}) to all {tries} tries: try "
+                                         "again in a few minutes", status=reply.status_code, meaning=meaning,
+                                         tries=tries))
+        sleep(asked if asked is not None else policy.backoff_before(tries))
     try:
         body: Any = decode_reply(reply.json())
     except ValueError:
         body = reply.text[:2000]
     return ScoreReply(status=reply.status_code, body=body, seconds=seconds)
+
+
+def _retry_after(reply: Any) -> float | None:
+    """What the endpoint's Retry-After (or retry-after-ms) asks, in seconds."""
+
+    class Answered(Exception):
+        response = reply
+
+    return retry_after(Answered())
 
 
 def forecasts_in(reply: Any, n: int) -> tuple[list[float] | None, str]:

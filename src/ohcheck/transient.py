@@ -9,10 +9,51 @@ module recognises them from requests and azure-core without importing either
 from __future__ import annotations
 
 import email.utils
+import os
 import time
+from dataclasses import dataclass
 from typing import Any
 
 TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+# Multiplies every back-off wait below (not what a Retry-After asks): for ohcheck's own tests only,
+# which inject faults on every route and cannot wait seconds for each. Unset for users.
+RETRY_SCALE_ENV = "OHCHECK_RETRY_SCALE"
+
+
+def retry_scale() -> float:
+    """The factor on back-off waits: 1, unless ohcheck's tests shortened them (OHCHECK_RETRY_SCALE)."""
+    try:
+        return max(0.0, float(os.environ.get(RETRY_SCALE_ENV, "1")))
+    except ValueError:
+        return 1.0
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How every Azure request is retried (the SDK's routes, listKeys, scoring): one bounded policy.
+
+    Azure answers throttling with 429 and `Retry-After` in seconds ("When you reach the limit, you
+    receive the HTTP status code 429 Too many requests. The response includes a Retry-After value,
+    which specifies the number of seconds your application should wait": Azure Resource Manager,
+    "Request limits and throttling", learn.microsoft.com/azure/azure-resource-manager/management/
+    request-limits-and-throttling), and some services send it with 503 too. A wait it asks
+    for up to `longest_wait` is honoured; a longer one is not waited out: the request is throttled,
+    and said so at once, rather than running into the criterion's time limit.
+    """
+
+    retries: int = 3  # after the first try: 4 tries in all
+    backoff: float = 0.5  # the first retry is at once, then backoff * 2, * 4 ... (azure-core's rule)
+    longest_backoff: float = 8.0
+    longest_wait: float = 30.0  # the longest Retry-After honoured
+
+    def backoff_before(self, retry: int) -> float:
+        """Seconds to wait before retry number `retry` (1, 2, ...) when the server asked for nothing."""
+        if retry <= 1:
+            return 0.0
+        return min(self.longest_backoff, self.backoff * 2 ** (retry - 1)) * retry_scale()
+
+
+AZURE_RETRY = RetryPolicy()
 
 
 class TransientError(Exception):

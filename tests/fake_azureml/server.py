@@ -10,6 +10,7 @@ or the ARM routes of arm.py. See __init__.py for the public interface.
 from __future__ import annotations
 
 import json
+import math
 import re
 import socket
 import threading
@@ -289,7 +290,14 @@ class FakeAzureML:
         if fault.kind == "drop":
             self._drop(environ)
         if fault.kind == "throttle":
-            headers = {"Retry-After": f"{fault.retry_after:g}", "x-ms-ratelimit-remaining-subscription-reads": "0"}
+            # ARM says how long to wait in whole seconds ("Retry-After: the number of seconds you
+            # should wait", learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling;
+            # RFC 9110 delta-seconds, which urllib3, under MLflow's client, insists on). A wait of
+            # less than a second also goes as retry-after-ms, which azure-core reads first.
+            wait = fault.retry_after or 0
+            headers = {"Retry-After": str(math.ceil(wait)), "x-ms-ratelimit-remaining-subscription-reads": "0"}
+            if wait != math.ceil(wait):
+                headers["retry-after-ms"] = str(round(wait * 1000))
             return _json(start_response, 429, errors.throttled(), headers)
         if fault.kind == "server_error":
             return _json(start_response, fault.status, errors.server_error(fault.status))

@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 
 from ohcheck.azure_failures import classify, sentence
 from ohcheck.azure_failures import first_line as _first_line
+from ohcheck.azure_failures import reason as _reason
 from ohcheck.config import Config
 from ohcheck.errors import ConfigError
 from ohcheck.i18n import Msg, as_msg, msg
@@ -62,6 +63,7 @@ from ohcheck.targets.base import (
     target_warning,
 )
 from ohcheck.targets.mlflow_runs import to_run
+from ohcheck.transient import AZURE_RETRY, RetryPolicy, retry_scale
 from ohcheck.workspace_config import WorkspaceRef, find_config_json, read_config_json
 
 T = TypeVar("T")
@@ -89,6 +91,82 @@ class Doing:
 
 def doing(done: Msg, do: Msg | None = None) -> Doing:
     return Doing(done, done if do is None else do)
+
+
+# Every module the target imports lazily. Imported together, once, before the criteria start
+# (AzureTarget.prepare, called by the runner): criteria threads importing azure-ai-ml, azure-core's
+# exceptions and MLflow at the same moment deadlock on Python's module locks (_DeadlockError,
+# "partially initialized module azure.core.pipeline"), as a cold verify did.
+SDK_MODULES = (
+    "azure.core.exceptions",
+    "azure.core.pipeline.policies",
+    "azure.identity",
+    "azure.ai.ml",
+    "azure.ai.ml.constants",
+    "azure.ai.ml.entities",
+    "azure.ai.ml.operations",
+    "azure.ai.ml.operations._schedule_operations",
+    "mlflow.version",
+    "mlflow.utils.rest_utils",
+    "mlflow.store.tracking.rest_store",
+)
+_imported = threading.Lock()
+
+
+def import_sdk() -> None:
+    """Import what the azure target needs, once per process; safe to call from any thread, any number of times.
+
+    One function on purpose: it can be started early in the background (while the CLI
+    reads its config) and every later call waits for that import instead of racing it.
+    A module that is not installed is left for the criterion that needs it to report.
+    """
+    import importlib
+
+    with _imported:
+        for name in SDK_MODULES:
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                continue
+
+
+def azure_retry_policy(policy: RetryPolicy = AZURE_RETRY) -> Any:
+    """azure-core's RetryPolicy with ohcheck's bounds (transient.AZURE_RETRY), for every SDK request.
+
+    azure-core retries 429, 408 and 5xx, honouring Retry-After, and a dropped connection, for
+    GETs. Three changes: POST .../listKeys only reads the keys, so it is retried like a GET
+    (azure-core retries a POST on 500/503/504 only, and never after a dropped connection); a
+    Retry-After longer than the policy's longest wait is not waited out (the 429 surfaces at
+    once and is said as throttling, not as the criterion's time running out); and the back-off
+    follows OHCHECK_RETRY_SCALE, which only ohcheck's tests set. A read timeout or a refused
+    connection is tried once more only: each try can take the whole timeout.
+    """
+    from azure.core.pipeline.policies import RetryPolicy as CoreRetryPolicy
+
+    class BoundedRetryPolicy(CoreRetryPolicy):
+        def _is_method_retryable(self, settings: Any, request: Any, response: Any = None) -> bool:
+            if str(request.method).upper() == "POST" and _reads_only(str(request.url)):
+                return True
+            return bool(super()._is_method_retryable(settings, request, response))
+
+        def is_retry(self, settings: Any, response: Any) -> bool:
+            asked = self.get_retry_after(response)
+            if asked is not None and asked > policy.longest_wait:
+                return False
+            return bool(super().is_retry(settings, response))
+
+        def get_backoff_time(self, settings: Any) -> float:
+            return float(super().get_backoff_time(settings)) * retry_scale()
+
+    return BoundedRetryPolicy(retry_total=policy.retries, retry_connect=1, retry_read=1,
+                              retry_backoff_factor=policy.backoff, retry_backoff_max=policy.longest_backoff)
+
+
+def _reads_only(url: str) -> bool:
+    """The POSTs ohcheck sends that change nothing: an online endpoint's listKeys."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path.rstrip("/").lower().endswith("/listkeys")
 
 
 def default_credential() -> Any:
@@ -155,6 +233,10 @@ class AzureTarget:
         self._timeout = config.azure.request_timeout
 
     # -- plumbing -------------------------------------------------------------------
+    def prepare(self) -> None:
+        """Before the criteria start (the runner calls it): import the SDK once, on this thread."""
+        import_sdk()
+
     def _ml(self) -> Any:
         """The MLClient, made on first use (it makes no network call itself)."""
         with self._lock:
@@ -168,15 +250,10 @@ class AzureTarget:
                     self.ref.subscription_id,
                     self.ref.resource_group,
                     self.ref.workspace,
-                    # azure-core retries 429 and 5xx honouring Retry-After; keep it bounded so a
-                    # throttled workspace ends as `error` in seconds, not minutes. A read timeout
-                    # or a refused connection is tried once more only: each try can take the
-                    # whole timeout.
-                    retry_total=3,
-                    retry_connect=1,
-                    retry_read=1,
-                    retry_backoff_factor=0.5,
-                    retry_backoff_max=8,
+                    # One policy for every operation group (each service client takes
+                    # `retry_policy`): bounded, so a throttled workspace ends as `error` in
+                    # seconds, not minutes; listKeys retried too (see azure_retry_policy).
+                    retry_policy=azure_retry_policy(),
                     connection_timeout=min(self._timeout, 15),
                     read_timeout=self._timeout,
                     show_progress=False,
@@ -720,8 +797,38 @@ class AzureTarget:
                 if role:
                     return AccessDenied(forbidden)
                 return AccessDenied(msg("Azure refused the credential's token for MLflow (401): sign in again with `az login`"))
-        return TargetError(msg("MLflow on the workspace failed while it tried to {what}: {error}", what=what,
-                               error=_first_line(exc)))
+        return TargetError(_mlflow_failure(exc, what, self._timeout))
+
+
+def _mlflow_failure(exc: Exception, what: Msg, timeout: float) -> Msg:
+    """One sentence for how MLflow's REST client failed, never its raw text (a URL, urllib3's retry account).
+
+    MLflow raises MlflowException("API request to <url> failed with exception <urllib3's
+    MaxRetryError>") once its own retries are spent, or with the service's error code.
+    """
+    text = str(exc)
+    lowered = text.lower()
+    during = msg("while it tried to {what}", what=what)
+    status = re.search(r"too many (\d{3}) error responses", text)
+    if status and status[1] == "429":
+        return msg("MLflow on the workspace throttled the requests (429) {during}, even after retries: try again in a "
+                   "minute", during=during)
+    if status:
+        return msg("MLflow on the workspace answered {status} {during}, even after retries: try again later",
+                   status=status[1], during=during)
+    if "timed out" in lowered or "timeout" in lowered:
+        return msg("MLflow on the workspace did not answer in time {during} (timeout {timeout:g} s)", during=during,
+                   timeout=timeout)
+    if "connection aborted" in lowered or "remotedisconnected" in lowered or "connection reset" in lowered:
+        return msg("MLflow on the workspace closed the connection without answering {during}, even after retries: try "
+                   "again later", during=during)
+    if "newconnectionerror" in lowered or "refused" in lowered or "name or service not known" in lowered:
+        return msg("cannot reach MLflow on the workspace {during} ({reason}): check the network and DNS", during=during,
+                   reason=_reason(exc))
+    code = getattr(exc, "error_code", None)
+    if isinstance(code, str) and code:
+        return msg("MLflow on the workspace answered {code} {during}", code=code, during=during)
+    return msg("MLflow on the workspace failed {during}: {kind}", during=during, kind=type(exc).__name__)
 
 
 # Outputs a model can be registered from: a file or a folder (a model asset's own types too).
