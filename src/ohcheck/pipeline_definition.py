@@ -104,8 +104,14 @@ def binding_text(value: Any) -> str:
 
 def load(path: Path) -> PipelineDefinition:
     """Read a pipeline definition in this process (it runs a .py definition's code)."""
-    if not path.is_file():
+    from ohcheck import user_files
+
+    if not path.exists():
         raise UserError(msg("{path} does not exist.", path=path))
+    try:
+        user_files.check_regular(path)  # the SDK's loader would wait on a FIFO forever
+    except user_files.NotRegularFile as exc:
+        raise UserError(exc.sentence) from None
     with _quiet_sdk():
         if path.suffix == ".py":
             job = _from_python(path)
@@ -154,8 +160,24 @@ def _message_in(stdout: str) -> Msg | None:
 
 
 def _from_yaml(path: Path) -> Any:
+    import yaml
+
     from azure.ai.ml import load_job
 
+    from ohcheck import user_files
+    from ohcheck.yaml_load import team_load
+
+    # Read first as the SDK will (safe_load), with nesting too deep refused: the SDK's own reading of such a
+    # file ends in a bare RecursionError ("maximum recursion depth exceeded"), which names neither file nor line.
+    try:
+        team_load(user_files.read_text(path))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise UserError(msg("{where}: this is not valid YAML ({problem}).",
+                            where=msg("{source}, line {line}", source=str(path), line=mark.line + 1) if mark
+                            else str(path), problem=exc.problem or exc.context or msg("malformed YAML"))) from None
+    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        pass  # the SDK's loader says what is wrong, in its words
     try:
         return load_job(source=str(path))
     except Exception as exc:  # noqa: BLE001 - the loaders raise many kinds; one sentence for all
