@@ -140,8 +140,9 @@ _OTHER_LABELS = {str(label): label for label in OTHER_SCHEMAS.values()}
 
 # Folders that never hold the team's Azure ML YAML: caches, virtual environments, outputs.
 _SKIP_DIRS = {"node_modules", "__pycache__", "outputs", "mlruns", "site-packages"}
-# A CLI v2 YAML is a few kB (azureml-examples' largest is 13 kB); one this big is not read (PyYAML and the
-# loaders would take minutes), and said so: a verdict that depends on it cannot be given (see challenge_07).
+# A CLI v2 YAML is a few kB (the largest of the 575 under azureml-examples' cli/ is 5.5 kB): one this big is
+# data, not a spec, and is not read (PyYAML in pure Python is slow on megabytes), but said so: a verdict that
+# depends on it cannot be given (see challenge_07).
 MAX_BYTES = 512 * 1024
 _HEAD_BYTES = 4096  # of a file not read: enough for its `$schema` line
 _SCHEMA_LINE = re.compile(r"""^\$schema\s*:\s*["']?([^"'\s#]+)""", re.MULTILINE)

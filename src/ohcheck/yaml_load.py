@@ -4,7 +4,7 @@
   hundred levels deep (`[[[[...`) ends in Python's RecursionError, which no
   caller expects. Nesting deeper than MAX_DEPTH is refused here as a YAML
   error with its line, like any other syntax error. No Azure ML, GitHub or
-  ohcheck file comes near it (azureml-examples' deepest CLI v2 YAML has 9 levels).
+  ohcheck file comes near it (the deepest YAML under azureml-examples' cli/ has 10 levels).
 * **Duplicate keys.** YAML says a mapping's keys are unique, PyYAML keeps the
   last one silently: `teams:` twice in event.yaml would drop every team of the
   first. `StrictLoader` refuses a repeated key, naming its line and the line it
