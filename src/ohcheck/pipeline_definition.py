@@ -135,8 +135,10 @@ def load(path: Path) -> PipelineDefinition:
 def describe(path: Path, *, python: str | None = None, cwd: Path | None = None) -> PipelineDefinition:
     """Read a pipeline definition in a subprocess: a team's broken module cannot harm the caller."""
     command = [python or sys.executable, "-m", "ohcheck.pipeline_definition", str(path)]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=DESCRIBE_TIMEOUT, cwd=cwd, check=False)
+    from ohcheck import children
+
+    try:  # the team's module may start processes of its own: they end with the child (ohcheck.children)
+        done = children.run(command, capture_output=True, text=True, timeout=DESCRIBE_TIMEOUT, cwd=cwd)
     except subprocess.TimeoutExpired:
         raise UserError(msg("reading {path} took over {limit:.0f} s.", path=path, limit=DESCRIBE_TIMEOUT)) from None
     if done.returncode != 0:
