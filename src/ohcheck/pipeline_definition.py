@@ -171,13 +171,15 @@ def _from_yaml(path: Path) -> Any:
 
     # Read first as the SDK will (safe_load), with nesting too deep refused: the SDK's own reading of such a
     # file ends in a bare RecursionError ("maximum recursion depth exceeded"), which names neither file nor line.
+    # Other syntax errors are left to the SDK, in its words.
     try:
         team_load(user_files.read_text(path))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise UserError(msg("{where}: this is not valid YAML ({problem}).",
-                            where=msg("{source}, line {line}", source=str(path), line=mark.line + 1) if mark
-                            else str(path), problem=exc.problem or exc.context or msg("malformed YAML"))) from None
+        # The depth guard's sentence is a message (Msg); PyYAML's own words are plain text, left to the SDK.
+        if isinstance(exc.problem, Msg) and exc.problem_mark is not None:
+            raise UserError(msg("{where}: this is not valid YAML ({problem}).",
+                                where=msg("{source}, line {line}", source=str(path), line=exc.problem_mark.line + 1),
+                                problem=exc.problem)) from None
     except (yaml.YAMLError, OSError, UnicodeDecodeError):
         pass  # the SDK's loader says what is wrong, in its words
     try:
