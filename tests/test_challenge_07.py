@@ -798,3 +798,12 @@ def test_a_named_pipe_named_like_a_yaml_is_refused_not_waited_on(cli, repo07):
     assert code == 1
     assert results["07.3"]["status"] == "failed"
     assert "jobs/x.yml:1: not valid YAML: it is a named pipe (FIFO), not a regular file" in results["07.3"]["message"]
+
+
+def test_a_workflow_nested_too_deep_does_not_crash_07_4(cli, repo07):
+    repo = repo07(solved=True)
+    workflows = repo / ".github" / "workflows"
+    workflows.mkdir(parents=True, exist_ok=True)
+    (workflows / "deep.yml").write_text("on: push\njobs: " + "[" * 3000 + "]" * 3000 + "\n")
+    _, results = verify_json(cli, repo, "07")
+    assert results["07.4"]["status"] == "passed", results["07.4"]  # apply.sh is judged; the workflow is not valid YAML
