@@ -25,6 +25,7 @@ import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
+from ohcheck import children
 from ohcheck.i18n import msg
 
 TIMEOUT = 60.0  # seconds; actionlint checks a few files in well under one
@@ -70,7 +71,8 @@ def lint(root: Path, files: list[str]) -> list[Finding]:
         raise ActionlintUnavailable(msg("actionlint is not installed: {install}", install=INSTALL))
     command = [binary, "-format", "{{json .}}", "-no-color", "-shellcheck=", "-pyflakes=", *files]
     try:
-        done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+        # Ended with ohcheck even when the runner has given up on this criterion (ohcheck.children).
+        done = children.run(command, cwd=root, capture_output=True, text=True, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         raise ActionlintUnavailable(msg("actionlint took over {timeout:.0f} s on {count} file(s)",
                                         timeout=TIMEOUT, count=len(files))) from None

@@ -31,7 +31,9 @@ from typing import Any
 
 import yaml
 
+from ohcheck import user_files
 from ohcheck.i18n import msg
+from ohcheck.yaml_load import team_compose
 
 APPLY_VERBS = ("create", "update")
 # `az ml <group> create` options that override a field of the file, and that field.
@@ -113,7 +115,7 @@ def read_script(root: Path, relative: str, *, seen: frozenset[str] = frozenset()
     """The `az ml` commands of a shell script of the repo."""
     source = Source(relative)
     try:
-        text = (root / relative).read_text(encoding="utf-8")
+        text = user_files.read_text(root / relative)  # a FIFO or a device is refused, not waited on
     except (OSError, UnicodeDecodeError) as exc:
         source.problems.append(msg("{path} cannot be read: {error}", path=relative, error=exc))
         return source
@@ -125,8 +127,8 @@ def read_workflow(root: Path, relative: str) -> Source:
     """The `az ml` commands of a GitHub Actions workflow: its jobs' run steps, in dependency order."""
     source = Source(relative)
     try:
-        text = (root / relative).read_text(encoding="utf-8")
-        document = yaml.compose(text, Loader=yaml.SafeLoader)
+        text = user_files.read_text(root / relative)  # a FIFO or a device is refused, not waited on
+        document = team_compose(text)  # nesting too deep is a syntax problem, not a RecursionError
     except (OSError, UnicodeDecodeError) as exc:
         source.problems.append(msg("{path} cannot be read: {error}", path=relative, error=exc))
         return source

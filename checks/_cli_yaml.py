@@ -47,6 +47,7 @@ from urllib.parse import urlparse
 import yaml
 
 from ohcheck.i18n import Msg, msg
+from ohcheck.yaml_load import Repeated, duplicate_keys, team_parse
 
 SCHEMA_BASE = "https://azuremlschemas.azureedge.net/latest/"
 # Where Azure ML publishes its CLI v2 schemas: `latest/` for the current CLI,
@@ -139,7 +140,11 @@ _OTHER_LABELS = {str(label): label for label in OTHER_SCHEMAS.values()}
 
 # Folders that never hold the team's Azure ML YAML: caches, virtual environments, outputs.
 _SKIP_DIRS = {"node_modules", "__pycache__", "outputs", "mlruns", "site-packages"}
-_MAX_BYTES = 512 * 1024  # a CLI v2 YAML is a few kB; anything this big is data, not a spec
+# A CLI v2 YAML is a few kB (the largest of the 575 under azureml-examples' cli/ is 5.5 kB): one this big is
+# data, not a spec, and is not read (PyYAML in pure Python is slow on megabytes), but said so: a verdict that
+# depends on it cannot be given (see challenge_07).
+MAX_BYTES = 512 * 1024
+_HEAD_BYTES = 4096  # of a file not read: enough for its `$schema` line
 _SCHEMA_LINE = re.compile(r"""^\$schema\s*:\s*["']?([^"'\s#]+)""", re.MULTILINE)
 
 
@@ -162,6 +167,8 @@ class YamlFile:
     schema_kind: str | None = None  # KINDS key or OTHER_SCHEMAS label, from the `$schema`
     content_kinds: tuple[str, ...] = ()  # what the content allows, the likelier first
     kind: str | None = None  # the KINDS key ohcheck treats it as, None if not one of them
+    unread: Msg | None = None  # why ohcheck did not read it (too big); its kind is then unknown
+    duplicates: tuple[Repeated, ...] = ()  # keys given twice: azure-ai-ml keeps the last, silently
 
     @property
     def name(self) -> str | None:
@@ -177,12 +184,13 @@ def find_yaml_files(root: Path, components_dir: str = "components") -> list[Yaml
 
     A file that is not valid YAML is kept too, whatever it was meant to be: nothing can
     tell it is not one of the team's CLI v2 files, and broken it is the team's to fix.
+    So is a file too big to read (`unread`): nothing can tell what it is either.
     """
     found = []
     for path in _yaml_paths(root):
         parsed = read_yaml_file(root, path, components_dir)
         if (parsed.kind is not None or parsed.content_kinds or parsed.schema_kind is not None
-                or _names_azureml_schema(parsed.schema) or parsed.syntax is not None):
+                or _names_azureml_schema(parsed.schema) or parsed.syntax is not None or parsed.unread is not None):
             found.append(parsed)
     return found
 
@@ -199,30 +207,38 @@ def _yaml_paths(root: Path) -> list[Path]:
         )
         for name in sorted(files):
             if name.endswith((".yml", ".yaml")) and not (here == root and name == "ohcheck.yaml"):
-                path = here / name
-                try:
-                    if path.stat().st_size <= _MAX_BYTES:
-                        paths.append(path)
-                except OSError:
-                    continue
+                # Every one, however big and whatever it is (a FIFO, a device): read_yaml_file says why
+                # it cannot read one, rather than leaving it out without a word.
+                paths.append(here / name)
     return paths
 
 
 def read_yaml_file(root: Path, path: Path, components_dir: str = "components") -> YamlFile:
     """Parse one file and decide its kind; a file that is not valid YAML keeps its syntax problem."""
+    from ohcheck import user_files
+
     relative = path.relative_to(root).as_posix()
     try:
-        text = path.read_text(encoding="utf-8")
+        found = os.stat(path)
+        if found.st_size > MAX_BYTES and user_files.kind_of(found.st_mode) is None:
+            return _unread(relative, path, found.st_size)
+        text = user_files.read_text(path)  # a FIFO or a device is refused, not waited on
+    except user_files.NotRegularFile as exc:
+        # Not a file `az ml` can apply either (git keeps no pipes or devices): the team's to remove.
+        return YamlFile(relative, path, "", syntax=SyntaxProblem(1, msg("it is {what}, not a regular file",
+                                                                        what=exc.what)))
     except (OSError, UnicodeDecodeError) as exc:
         return YamlFile(relative, path, "",
                         syntax=SyntaxProblem(1, msg("cannot be read as UTF-8 text ({error})", error=exc)))
     item = YamlFile(relative, path, text)
     try:
-        item.data = yaml.safe_load(text)
+        item.data, node = team_parse(text)  # as azure-ai-ml reads it; nesting too deep is a syntax problem
+        item.duplicates = tuple(duplicate_keys(node))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = " ".join(p for p in (exc.context, exc.problem) if p) or "malformed YAML"
-        item.syntax = SyntaxProblem(mark.line + 1 if mark else 1, problem)
+        # PyYAML's words; ohcheck's own (nesting too deep) kept as a message, said in the reader's language.
+        problem = " ".join(p for p in (exc.context, exc.problem) if p) if exc.context else exc.problem
+        item.syntax = SyntaxProblem(mark.line + 1 if mark else 1, problem or "malformed YAML")
     except yaml.YAMLError as exc:
         item.syntax = SyntaxProblem(1, str(exc).splitlines()[0])
     if item.syntax is None:
@@ -240,6 +256,21 @@ def read_yaml_file(root: Path, path: Path, components_dir: str = "components") -
         item.kind = item.content_kinds[0] if item.content_kinds[0] in KINDS else None
     elif item.schema_kind in KINDS:
         item.kind = item.schema_kind
+    return item
+
+
+def _unread(relative: str, path: Path, size: int) -> YamlFile:
+    """A file too big to read: what its first lines' `$schema` says, and why it was not read."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(_HEAD_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        head = ""
+    match = _SCHEMA_LINE.search(head)
+    item = YamlFile(relative, path, "", schema=match.group(1) if match else None)
+    item.schema_kind = schema_kind(item.schema)
+    item.unread = msg("{path} was not read: it is {size} KiB, over the {limit} KiB ohcheck reads of a CLI v2 YAML",
+                      path=relative, size=size // 1024, limit=MAX_BYTES // 1024)
     return item
 
 

@@ -1,8 +1,9 @@
 """A team's YAML file read with the line of every value, so that messages can say where.
 
 Checks that read workflows and schedules report `file:line: what is wrong`, the
-way actionlint does, so a team can jump to the line. PyYAML gives values
-(`safe_load`) and positions (`compose`) in two passes; the files are small.
+way actionlint does, so a team can jump to the line. PyYAML gives the nodes
+(positions) and the values built from them in one pass (ohcheck.yaml_load:
+safe loading as the team's tools do, nesting too deep refused as a syntax error).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import yaml
 
 from ohcheck.i18n import msg
+from ohcheck.yaml_load import team_parse
 
 
 class YamlProblem(Exception):
@@ -64,8 +66,8 @@ def _same_key(node: yaml.Node, key: str | int) -> bool:
 def parse_yaml(path: str, text: str) -> YamlFile:
     """Parse YAML text; a syntax error becomes one YamlProblem sentence with the line and column."""
     try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        # As the team's tools read it (last of two equal keys wins), nesting too deep refused (yaml_load).
+        data, root = team_parse(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else path
@@ -82,9 +84,13 @@ def parse_yaml(path: str, text: str) -> YamlFile:
 
 def read_yaml(repo: Any, relative: str) -> YamlFile:
     """Read and parse a YAML file of the team repo (which must exist)."""
+    from ohcheck import user_files
+
     path = repo.path(relative)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = user_files.read_text(path)  # a FIFO or a device is refused, not waited on
+    except user_files.NotRegularFile as exc:
+        raise YamlProblem(user_files.NotRegularFile(relative, exc.what).message) from None
     except UnicodeDecodeError:
         raise YamlProblem(msg("{path}: not UTF-8 text", path=relative)) from None
     except OSError as exc:

@@ -46,6 +46,11 @@ def _sources(ctx) -> list:
     return ctx.memo("apply-sources", read)
 
 
+def _unread(files: list) -> list[Msg]:
+    """Why each file ohcheck did not read (too big) was not read: a verdict that depends on them cannot be given."""
+    return [f.unread for f in files if f.unread is not None]
+
+
 def _data_asset_names(ctx) -> list[str]:
     names = ctx.config.data_assets
     return [names.all, names.year2013, names.year2014]
@@ -116,6 +121,10 @@ def yaml_for_every_kind(ctx):
     evidence = {str(KINDS[kind].label): [f.path for f in found] for kind, found in grouped.items()
                 if found or kind in REQUIRED or kind == "data"}
     if missing:
+        unread = _unread(files)
+        if unread:  # the missing kind may be in a file ohcheck did not read: not the team's failure to say
+            undecided("no YAML for the {missing} among the files ohcheck read; {unread}", evidence=evidence,
+                      missing=comma_list(missing), unread=unread)
         unreadable = [f"{f.path}:{f.syntax.line}" for f in files if f.syntax is not None and f.kind is None]
         if len(unreadable) == 1:
             fail("no YAML for the {missing} ({files}: not valid YAML, so ohcheck cannot tell what it is)",
@@ -148,6 +157,9 @@ def right_schema(ctx):
     evidence = {"schemas": {f.path: f.schema for f in files}, "problems": _plain(problems)}
     if problems:
         fail(_listed(problems), evidence=evidence)
+    if _unread(_files(ctx)):
+        undecided("{unread}; the {n} files ohcheck read name the $schema of their kind", evidence=evidence,
+                  unread=_unread(_files(ctx)), n=len(files))
     return passed("all {n} files name the $schema of their kind", evidence=evidence, n=len(files))
 
 
@@ -181,8 +193,18 @@ def valid_by_loaders(ctx):
             problems += validate(item, ctx.repo.root, load.get(item.kind), overrides)
     problems = list(dict.fromkeys(problems))
     evidence = {"files": [f.path for f in files], "problems": _plain(problems), "azure-ai-ml": sdk_version()}
+    # A key given twice loads (azure-ai-ml's safe_load keeps the last), so `az ml` takes the file: worth a
+    # warning, not a failure.
+    warnings = [msg("{path}:{line}: `{key}` is given twice (first on line {first}): azure-ai-ml keeps the last "
+                    "and drops the first without a word", path=f.path, line=r.line, key=r.key, first=r.first_line)
+                for f in files for r in f.duplicates]
+    if warnings:
+        evidence["warnings"] = warnings
     if problems:
         fail(_listed(problems), evidence=evidence)
+    if _unread(_files(ctx)):
+        undecided("{unread}; the {n} files ohcheck read load with azure-ai-ml {version}'s loaders",
+                  evidence=evidence, unread=_unread(_files(ctx)), n=len(files), version=sdk_version())
     return passed("all {n} files load with azure-ai-ml {version}'s loaders", evidence=evidence,
                   n=len(files), version=sdk_version())
 
@@ -218,6 +240,10 @@ def applied_in_working_order(ctx):
                     key=lambda pair: (len(pair[0]), -len(pair[1].commands)))
     problems, best = judged[0]
     evidence = {"source": best.path, "applies": applied_in_order(best), "problems": _plain(problems)}
+    applied_unread = {c.resolved for c in best.commands} & {f.path for f in files if f.unread}
+    if problems and applied_unread:  # what such a file is, and so whether its place is right, is unknown
+        undecided("{unread}; so whether {path} applies it in a working order cannot be told", evidence=evidence,
+                  unread=[f.unread for f in files if f.path in applied_unread], path=best.path)
     if problems:
         fail("{path}: {problems}", evidence=evidence, path=best.path, problems=_listed(problems))
     applied = len({c.resolved for c in best.commands})

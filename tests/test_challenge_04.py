@@ -168,6 +168,9 @@ def test_an_endpoint_serving_another_version_fails_04_5(cli, team_repo, stop_ser
         ("jobs/train-job.yml", None, "train-job.yml is a command job, not a pipeline job (`type: pipeline`)."),
         ("broken.yml", "type: pipeline\njobs: [\n", "broken.yml is not a valid pipeline job: "),
         ("notes.txt", "hello", "is neither a CLI v2 pipeline YAML (.yml) nor an SDK v2 pipeline (.py)."),
+        # Issue 15: the SDK's own reading of it ended in a bare "maximum recursion depth exceeded".
+        ("deep.yml", "type: pipeline\njobs: " + "[" * 3000 + "]" * 3000 + "\n",
+         "deep.yml, line 2: this is not valid YAML (nested deeper than 100 levels)."),
     ],
 )
 def test_pipeline_run_refuses_what_is_not_a_pipeline_in_one_sentence(cli, team_repo, file, content, expected):

@@ -420,3 +420,17 @@ def test_a_recurrences_pattern_is_said_as_the_times_it_fires(cli, team):
     assert ("schedule retrain-adventureworks (every 1 week, at 04:00, 04:30, 05:00, 05:30 on Monday, Friday)"
             in results["05.1"]["message"])
     assert "{" not in results["05.1"]["message"]
+
+
+def test_a_schedule_nested_too_deep_is_not_valid_yaml_on_its_line_not_a_crash(cli, team):
+    """Issue 15: PyYAML's recursion ended in RecursionError; nesting past 100 levels is a syntax problem."""
+    repo = team(solved=True)
+    schedule = repo / SCHEDULE
+    line = len(schedule.read_text().splitlines()) + 1
+    schedule.write_text(schedule.read_text() + "tags: " + "[" * 3000 + "]" * 3000 + "\n")
+    code, results = verify_json(cli, repo, "05")
+    # Like any schedule that is not valid YAML: 05.4 (its cron) fails, naming the line; the workflow route still passes.
+    assert results["05.4"]["status"] == "failed"
+    assert results["05.4"]["message"].startswith(f"{SCHEDULE}:{line}:")
+    assert results["05.4"]["message"].endswith(": not valid YAML: nested deeper than 100 levels")
+    assert all(r["status"] != "error" for r in results.values()), results

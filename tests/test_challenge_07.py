@@ -722,3 +722,88 @@ def test_the_solutions_script_runs_and_calls_az_in_the_order_ohcheck_read(cli, r
     _, results = verify_json(cli, repo, "07")
     read = [a.split(": ", 1)[1] for a in results["07.4"]["evidence"]["applies"] if " create " in a]
     assert read == [f"az ml {group} create --file {file}" for group, file in created]
+
+
+# -- issue 15: a file nested too deep, a key given twice, a file too big to read, a named pipe -----------------
+def test_a_file_nested_too_deep_fails_as_not_valid_yaml_with_its_line(cli, repo07):
+    repo = repo07(solved=True)
+    job = repo / "jobs" / "train-job.yml"
+    lines = len(job.read_text().splitlines())
+    job.write_text(job.read_text() + "tags: " + "[" * 3000 + "]" * 3000 + "\n")
+    code, results = verify_json(cli, repo, "07")
+    assert code == 1
+    assert results["07.3"]["status"] == "failed"  # as any file that is not valid YAML: the team's to fix
+    assert results["07.3"]["message"] == f"jobs/train-job.yml:{lines + 1}: not valid YAML: nested deeper than 100 levels"
+    shown = cli("verify", "07", "--lang", "ja", cwd=repo)
+    assert "入れ子が 100 階層を超えています" in shown.output
+    assert "Traceback" not in shown.output and "RecursionError" not in shown.output
+
+
+def test_a_key_given_twice_loads_as_azure_ml_loads_it_with_a_warning(cli, repo07):
+    """azure-ai-ml reads YAML with yaml.safe_load, which keeps the last of two keys: `az ml` takes the file."""
+    repo = repo07(solved=True)
+    job = repo / "jobs" / "train-job.yml"
+    first = _line_of(job, "experiment_name:")
+    job.write_text(job.read_text() + "experiment_name: another\n")
+    line = len(job.read_text().splitlines())
+    code, results = verify_json(cli, repo, "07")
+    assert code == 0
+    assert results["07.3"]["status"] == "passed"
+    assert results["07.3"]["evidence"]["warnings"] == [
+        f"jobs/train-job.yml:{line}: `experiment_name` is given twice (first on line {first}): azure-ai-ml keeps the "
+        "last and drops the first without a word"]
+    assert "experiment_name` is given twice" in cli("verify", "07", cwd=repo).output
+
+
+def test_a_file_too_big_to_read_is_said_and_nothing_that_depends_on_it_passes(cli, repo07):
+    repo = repo07(solved=True)
+    big = repo / "jobs" / "generated-job.yml"
+    big.write_text(f"$schema: {SCHEMA}commandJob.schema.json\ncommand: echo\ntags:\n"
+                   + "".join(f"  tag{i}: {'x' * 60}\n" for i in range(9000)))
+    size = big.stat().st_size // 1024
+    assert size > 512
+    code, results = verify_json(cli, repo, "07")
+    assert code == 3  # undecided, nothing failed
+    said = f"jobs/generated-job.yml was not read: it is {size} KiB, over the 512 KiB ohcheck reads of a CLI v2 YAML"
+    assert results["07.1"]["status"] == "passed"  # every kind is in the files it read: the big one cannot change that
+    for criterion in ("07.2", "07.3"):
+        assert results[criterion]["status"] == "error", results[criterion]
+        assert results[criterion]["message"].startswith(said + "; the ")
+    # What is missing may be in the file not read: undecided too, not failed.
+    (repo / "schedules" / "retrain-schedule.yml").unlink()
+    code, results = verify_json(cli, repo, "07")
+    assert results["07.1"]["status"] == "error"
+    assert results["07.1"]["message"] == f"no YAML for the schedule among the files ohcheck read; {said}"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_named_like_a_yaml_is_refused_not_waited_on(cli, repo07):
+    import threading
+
+    repo = repo07(solved=True)
+    fifo = repo / "jobs" / "x.yml"
+    os.mkfifo(fifo)
+    box: dict = {}
+    worker = threading.Thread(target=lambda: box.setdefault("run", verify_json(cli, repo, "07")), daemon=True)
+    worker.start()
+    worker.join(120)
+    if worker.is_alive():
+        try:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # release the reader waiting on it
+        except OSError:
+            pass
+        worker.join(60)
+        pytest.fail("verify waited on jobs/x.yml, a named pipe")
+    code, results = box["run"]
+    assert code == 1
+    assert results["07.3"]["status"] == "failed"
+    assert "jobs/x.yml:1: not valid YAML: it is a named pipe (FIFO), not a regular file" in results["07.3"]["message"]
+
+
+def test_a_workflow_nested_too_deep_does_not_crash_07_4(cli, repo07):
+    repo = repo07(solved=True)
+    workflows = repo / ".github" / "workflows"
+    workflows.mkdir(parents=True, exist_ok=True)
+    (workflows / "deep.yml").write_text("on: push\njobs: " + "[" * 3000 + "]" * 3000 + "\n")
+    _, results = verify_json(cli, repo, "07")
+    assert results["07.4"]["status"] == "passed", results["07.4"]  # apply.sh is judged; the workflow is not valid YAML

@@ -103,7 +103,7 @@ def read_key(path: Path | None, *, who: str) -> bytes:
     """The event key (the coach's): OHCHECK_EVENT_KEY, else the key file; a clear sentence when there is none."""
     text = os.environ.get(KEY_ENV, "").strip()
     if not text and path is not None and path.is_file():
-        text = path.read_text(encoding="ascii", errors="replace").strip()
+        text = _read_key_file(path)
     if not text:
         hint = msg("The coach makes it with `ohcheck coach key`; it stays with the coaches.")
         if path is not None:
@@ -120,7 +120,7 @@ def read_team_key(folder: Path, *, who: str) -> bytes:
     text = os.environ.get(TEAM_KEY_ENV, "").strip()
     where: Any = TEAM_KEY_ENV
     if not text and path.is_file():
-        text, where = path.read_text(encoding="ascii", errors="replace").strip(), path
+        text, where = _read_key_file(path), path
     if not text:
         old = folder / EVENT_KEY_NAME
         if old.is_file() or os.environ.get(KEY_ENV, "").strip():
@@ -132,6 +132,18 @@ def read_team_key(folder: Path, *, who: str) -> bytes:
                             who=who, path=path, env=TEAM_KEY_ENV),
                         hint=msg("Your coach gives it to you (`ohcheck event setup` puts it in each team kit)."))
     return _parse_key(text, where)
+
+
+def _read_key_file(path: Path) -> str:
+    """A key file's text; it is a regular file (is_file() said so), read without following a swap to a FIFO."""
+    from ohcheck import user_files
+
+    try:
+        return user_files.read_text(path, encoding="ascii", errors="replace").strip()
+    except user_files.NotRegularFile as exc:
+        raise UserError(exc.sentence) from None
+    except OSError as exc:
+        raise UserError(msg("Cannot read {path}: {reason}.", path=path, reason=exc.strerror or exc)) from None
 
 
 def _parse_key(text: str, where: Any) -> bytes:
@@ -314,13 +326,24 @@ def utc_text(text: str) -> str:
 
 def read(path: Path) -> dict[str, Any]:
     """A bundle's JSON document, unchecked; one sentence when it is not one."""
+    from ohcheck import user_files
+    from ohcheck.yaml_load import MAX_DEPTH
+
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(user_files.read_text(path))  # a FIFO or a device is refused, not waited on
     except FileNotFoundError:
         raise UserError(msg("{path} does not exist.", path=path)) from None
+    except user_files.NotRegularFile as exc:
+        raise UserError(exc.sentence) from None
+    except RecursionError:  # json's decoder gives up past Python's recursion limit
+        raise UserError(msg("{path} is not a result bundle (its JSON is nested deeper than {limit} levels).",
+                            path=path, limit=MAX_DEPTH)) from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise UserError(msg("{path} is not a result bundle (not JSON: {reason}).", path=path,
                             reason=str(exc).splitlines()[0])) from None
+    if _depth(document) > MAX_DEPTH:  # within json's limit, but every later step (signing, checking) recurses too
+        raise UserError(msg("{path} is not a result bundle (its JSON is nested deeper than {limit} levels).",
+                            path=path, limit=MAX_DEPTH))
     if isinstance(document, dict) and document.get("format") in OLD_FORMATS:
         raise UserError(msg("{path} is a bundle of an older ohcheck ({format}), signed with the event-wide key: "
                             "it was not imported; ask the team to export it again.",
@@ -328,6 +351,17 @@ def read(path: Path) -> dict[str, Any]:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise UserError(msg("{path} is not a result bundle ({format}).", path=path, format=FORMAT))
     return document
+
+
+def _depth(document: Any) -> int:
+    """How deeply lists and objects nest in a JSON document (a loop: the document may be deep)."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, (dict, list)):
+            deepest = max(deepest, level)
+            stack.extend((v, level + 1) for v in (value.values() if isinstance(value, dict) else value))
+    return deepest
 
 
 def load(path: Path, event_key: bytes, *, teams: list[str], pack: Any) -> Bundle:

@@ -1140,6 +1140,9 @@ def pipeline_run(
     ] = None,
     repo: RepoOption = None,
     as_json: JsonOption = False,
+    step_timeout: Annotated[float, typer.Option(
+        "--step-timeout", min=1.0, metavar="SECONDS",
+        help="Seconds a step may run before it is stopped and fails (default: 1800, 30 minutes).")] = 1800.0,
 ) -> None:
     """Run a pipeline job's steps here, as Azure ML would: the local target's pipeline run.
 
@@ -1147,7 +1150,7 @@ def pipeline_run(
     from the CSVs in the repo; the pipeline is a parent MLflow run in the local
     store with one child run per step.
     """
-    from ohcheck import pipeline_local
+    from ohcheck import i18n, pipeline_local
     from ohcheck.config import CONFIG_NAME, load_config
     from ohcheck.i18n import t
 
@@ -1170,9 +1173,12 @@ def pipeline_run(
             colour = "green" if step.status == "Completed" else "red"
             err.print(_esc(f"{step.name}: ") + f"[{colour}]{step.status}[/] "
                       + _esc(t("in {seconds:.1f} s (log: {log})", seconds=step.seconds, log=step.log)))
+            if step.reason:  # stopped at the time limit: its exit code says nothing
+                err.print(_esc(f"  {i18n.framework().say(step.reason)}"))
 
     try:
-        result = pipeline_local.run_pipeline(config, root, path, on_step_start=started, on_step_end=ended)
+        result = pipeline_local.run_pipeline(config, root, path, on_step_start=started, on_step_end=ended,
+                                             step_timeout=step_timeout)
     finally:
         if status:
             status.stop()

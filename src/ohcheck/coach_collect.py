@@ -33,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ohcheck import children
 from ohcheck.coach_store import COACH_DIR, CoachStore, TeamVerify
 from ohcheck.config import CONFIG_NAME
 from ohcheck.criteria import Summary, utc_now
@@ -265,7 +266,8 @@ def _pull(url: str, dest: Path) -> Path:
         dest.parent.mkdir(parents=True, exist_ok=True)
         command = ["git", "clone", "--quiet", "--depth", "1", url, str(dest)]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=GIT_TIMEOUT, env=env, check=False)
+        # git and its helpers (git-remote-https) in a process group ended whole on the timeout (ohcheck.children).
+        done = children.run(command, capture_output=True, text=True, timeout=GIT_TIMEOUT, env=env)
     except FileNotFoundError:
         raise UserError(msg("git is not installed here, so team repos given as URLs cannot be fetched")) from None
     except subprocess.TimeoutExpired:

@@ -118,12 +118,16 @@ def find_repo(start: Path | None = None) -> Path | None:
 
 def load_config(path: Path) -> Config:
     """Read and validate an ohcheck.yaml; any problem is one ConfigError sentence."""
+    from ohcheck import user_files
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = user_files.read_text(path)  # a FIFO or a device is refused, not waited on
     except FileNotFoundError:
         raise ConfigError(
             msg("{path} does not exist.", path=path), hint=msg("Run `ohcheck init` in your team repo to write one.")
         ) from None
+    except user_files.NotRegularFile as exc:
+        raise ConfigError(exc.sentence) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(msg("Cannot read {path}: {reason}.", path=path, reason=str(exc))) from None
     return parse_config(text, source=str(path))

@@ -20,6 +20,7 @@ import io
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,18 +72,21 @@ class PrepareReport:
     note: str = ""  # e.g. why we fell back to the generator (a message, i18n.Msg)
 
 
-def read_transaction_history(source: Path | str | io.BytesIO) -> "pd.DataFrame":
-    """Parse TransactionHistory from its CSV, or from the install-script zip holding it."""
+def read_transaction_history(source: Path | str | io.BytesIO, *, name: str = HISTORY_FILE) -> "pd.DataFrame":
+    """Parse TransactionHistory from its CSV, or from the install-script zip holding it.
+
+    `name` says where bytes given as a BytesIO came from, for the messages: the file or URL the user named.
+    """
     import pandas as pd
 
     if isinstance(source, io.BytesIO):
-        name, raw = HISTORY_FILE, source.getvalue()
+        raw = source.getvalue()
     else:
         path = Path(source)
         name = str(path)
         if not path.is_file():
             raise DataError(msg("{path} does not exist.", path=path))
-        raw = _history_from_zip(path).getvalue() if zipfile.is_zipfile(path) else path.read_bytes()
+        raw, name = _history_from_file(path)
     text = _decode(raw, name)
     try:
         frame = pd.read_csv(
@@ -117,12 +121,31 @@ def read_transaction_history(source: Path | str | io.BytesIO) -> "pd.DataFrame":
 
 
 def _history_from_zip(path: Path) -> io.BytesIO:
-    with zipfile.ZipFile(path) as archive:
-        members = [m for m in archive.namelist() if Path(m).name.lower() == HISTORY_FILE.lower()]
-        if not members:
-            raise DataError(msg("{path} holds no {file}; is it the AdventureWorks OLTP install script?", path=path,
-                                file=HISTORY_FILE))
-        return io.BytesIO(archive.read(members[0]))
+    return io.BytesIO(_history_from_file(path)[0])
+
+
+def _history_from_file(path: Path, shown: str | None = None) -> tuple[bytes, str]:
+    """TransactionHistory's bytes from a zip holding it, or the file itself; and the name messages give them
+    (`shown`: the file as the user named it, else its path), so a bad source is blamed by its own name."""
+    from ohcheck import user_files
+
+    shown = shown or str(path)
+    try:
+        if not zipfile.is_zipfile(path):
+            return user_files.read_bytes(path), shown  # a FIFO or a device is refused, not waited on
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.namelist() if Path(m).name.lower() == HISTORY_FILE.lower()]
+            if not members:
+                raise DataError(msg("{path} holds no {file}; is it the AdventureWorks OLTP install script?",
+                                    path=shown, file=HISTORY_FILE))
+            return archive.read(members[0]), msg("{member} in {path}", member=members[0], path=shown)
+    except user_files.NotRegularFile as exc:
+        raise DataError(exc.sentence) from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:  # torn, or packed unreadably
+        raise DataError(msg("{path} is a damaged zip ({reason}): download it again.", path=shown,
+                            reason=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)) from None
+    except OSError as exc:
+        raise DataError(msg("Cannot read {path}: {reason}.", path=shown, reason=exc.strerror or exc)) from None
 
 
 def _decode(raw: bytes, name: str) -> str:
@@ -237,6 +260,7 @@ def prepare(
     from ohcheck.data_generator import generate_transaction_history
 
     note = ""
+    name = HISTORY_FILE  # what the messages call the data: the file or URL given, the generator's file
     synthetic = source == "synthetic"
     if synthetic:
         payload = generate_transaction_history(seed=seed)
@@ -245,7 +269,7 @@ def prepare(
         url = OFFICIAL_ZIP_URL if source == "auto" else source
         try:
             payload = _fetch_history(url, timeout=timeout, progress=progress)
-            described = url
+            described = name = url
         except ConnectionError as exc:
             if source != "auto":
                 raise DataError(msg("Could not download {url}: {reason}.", url=url, reason=_why(exc))) from None
@@ -264,10 +288,10 @@ def prepare(
                 msg("The data source {source!r} is neither `auto`, `synthetic`, a URL, nor an existing file.",
                     source=source)
             )
-        payload = _history_from_zip(path).getvalue() if zipfile.is_zipfile(path) else path.read_bytes()
+        payload, name = _history_from_file(path, source)
         described = str(path)
 
-    history = read_transaction_history(io.BytesIO(payload))
+    history = read_transaction_history(io.BytesIO(payload), name=name)
     daily = to_daily_series(history)
     out_dir = Path(out_dir)
     raw_csv = out_dir / HISTORY_FILE
@@ -291,6 +315,4 @@ def prepare(
 def _fetch_history(url: str, *, timeout: float, progress: Progress | None) -> bytes:
     with tempfile.TemporaryDirectory(prefix="ohcheck-download-") as tmp:
         downloaded = download(url, Path(tmp) / "source", timeout=timeout, progress=progress)
-        if zipfile.is_zipfile(downloaded):
-            return _history_from_zip(downloaded).getvalue()
-        return downloaded.read_bytes()
+        return _history_from_file(downloaded, url)[0]

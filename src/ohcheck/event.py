@@ -263,10 +263,14 @@ def load_event(path: Path | None = None) -> LoadedEvent:
                 msg("No {file} here or in any parent folder.", file=EVENT_NAME),
                 hint=msg("Pass --event path/to/event.yaml, or run the command in the event's folder."),
             )
+    from ohcheck import user_files
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = user_files.read_text(path)  # a FIFO or a device is refused, not waited on
     except FileNotFoundError:
         raise ConfigError(msg("{path} does not exist.", path=path)) from None
+    except user_files.NotRegularFile as exc:
+        raise ConfigError(exc.sentence) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(msg("Cannot read {path}: {error}.", path=path, error=exc)) from None
     data = load_mapping(text, str(path), expected="`event:`, `teams:` and `coaches:`")

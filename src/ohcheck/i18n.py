@@ -302,12 +302,15 @@ def load_catalogue(lang: str, files: Iterable[Path]) -> Catalogue:
     """One language's catalogue from YAML files (later files win on the same key)."""
     import yaml
 
+    from ohcheck.yaml_load import strict_load
+
     catalogue = Catalogue(lang)
     if lang == DEFAULT:
         return catalogue
     for path in files:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            # A message given twice would lose its first translation without a word: refused (yaml_load).
+            data = strict_load(path.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise ValueError(f"{path} cannot be read as a message catalogue: {exc}") from None
         if not isinstance(data, Mapping):

@@ -33,6 +33,7 @@ import yaml
 
 from ohcheck.criteria import Criterion
 from ohcheck.errors import UnknownChallenge, UserError
+from ohcheck.yaml_load import strict_load
 from ohcheck.i18n import (
     DEFAULT,
     LANGUAGES,
@@ -230,7 +231,15 @@ class HackPack:
         path = challenge.solution / SOLVE_FILE
         if not path.is_file():
             return []
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        try:
+            data = strict_load(path.read_text(encoding="utf-8")) or {}  # `solve:` twice would drop the first
+        except yaml.YAMLError as exc:
+            from ohcheck.yaml_model import where_in
+
+            mark = getattr(exc, "problem_mark", None)
+            raise UserError(msg("{where}: this is not valid YAML ({problem}).",
+                                where=where_in(str(path), mark.line + 1 if mark else None),
+                                problem=getattr(exc, "problem", None) or msg("malformed YAML"))) from None
         commands = data.get(key) or []
         if not isinstance(commands, list) or not all(isinstance(c, str) for c in commands):
             raise UserError(msg("{path}: `{key}` must be a list of commands.", path=path, key=key))

@@ -104,8 +104,14 @@ def binding_text(value: Any) -> str:
 
 def load(path: Path) -> PipelineDefinition:
     """Read a pipeline definition in this process (it runs a .py definition's code)."""
-    if not path.is_file():
+    from ohcheck import user_files
+
+    if not path.exists():
         raise UserError(msg("{path} does not exist.", path=path))
+    try:
+        user_files.check_regular(path)  # the SDK's loader would wait on a FIFO forever
+    except user_files.NotRegularFile as exc:
+        raise UserError(exc.sentence) from None
     with _quiet_sdk():
         if path.suffix == ".py":
             job = _from_python(path)
@@ -129,8 +135,10 @@ def load(path: Path) -> PipelineDefinition:
 def describe(path: Path, *, python: str | None = None, cwd: Path | None = None) -> PipelineDefinition:
     """Read a pipeline definition in a subprocess: a team's broken module cannot harm the caller."""
     command = [python or sys.executable, "-m", "ohcheck.pipeline_definition", str(path)]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=DESCRIBE_TIMEOUT, cwd=cwd, check=False)
+    from ohcheck import children
+
+    try:  # the team's module may start processes of its own: they end with the child (ohcheck.children)
+        done = children.run(command, capture_output=True, text=True, timeout=DESCRIBE_TIMEOUT, cwd=cwd)
     except subprocess.TimeoutExpired:
         raise UserError(msg("reading {path} took over {limit:.0f} s.", path=path, limit=DESCRIBE_TIMEOUT)) from None
     if done.returncode != 0:
@@ -154,8 +162,26 @@ def _message_in(stdout: str) -> Msg | None:
 
 
 def _from_yaml(path: Path) -> Any:
+    import yaml
+
     from azure.ai.ml import load_job
 
+    from ohcheck import user_files
+    from ohcheck.yaml_load import team_load
+
+    # Read first as the SDK will (safe_load), with nesting too deep refused: the SDK's own reading of such a
+    # file ends in a bare RecursionError ("maximum recursion depth exceeded"), which names neither file nor line.
+    # Other syntax errors are left to the SDK, in its words.
+    try:
+        team_load(user_files.read_text(path))
+    except yaml.MarkedYAMLError as exc:
+        # The depth guard's sentence is a message (Msg); PyYAML's own words are plain text, left to the SDK.
+        if isinstance(exc.problem, Msg) and exc.problem_mark is not None:
+            raise UserError(msg("{where}: this is not valid YAML ({problem}).",
+                                where=msg("{source}, line {line}", source=str(path), line=exc.problem_mark.line + 1),
+                                problem=exc.problem)) from None
+    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        pass  # the SDK's loader says what is wrong, in its words
     try:
         return load_job(source=str(path))
     except Exception as exc:  # noqa: BLE001 - the loaders raise many kinds; one sentence for all

@@ -14,7 +14,11 @@ step, in an order that respects the data dependencies:
   its definition as the artifact `ohcheck-pipeline.json`); each step is a child
   run, which the step's own MLflow calls log to (MLFLOW_RUN_ID is set, as Azure
   ML sets it), so a model registered from the train step has lineage to it;
-* a failing step stops the pipeline: later steps do not start, as in Azure ML.
+* a failing step stops the pipeline: later steps do not start, as in Azure ML;
+* a step that runs longer than the step time limit (STEP_TIMEOUT, 30 minutes,
+  or `--step-timeout`) is stopped, with everything it started (its own process
+  group, ohcheck.children), and fails saying so: a `train.py` that never ends
+  must not hang `ohcheck pipeline run`.
 
 Steps find `python` and `ohcheck` on PATH as the interpreter ohcheck runs on.
 This writes only to the team's own local store and `.ohcheck/pipelines/`.
@@ -56,6 +60,9 @@ from ohcheck.targets.local import (
 )
 
 RUNS_DIR = "pipelines"  # under .ohcheck/: each pipeline run's step outputs and logs
+# Seconds a step may run: the hack's train step takes seconds to a few minutes on a laptop, so 30 minutes
+# is far past any honest step and short of a lost afternoon.
+STEP_TIMEOUT = 30 * 60.0
 _PARENT_INPUT = re.compile(r"^\$\{\{\s*parent\.inputs\.([A-Za-z0-9_-]+)\s*\}\}$")
 _STEP_OUTPUT = re.compile(r"^\$\{\{\s*parent\.jobs\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)\s*\}\}$")
 _PLACEHOLDER = re.compile(r"\$\{\{\s*(inputs|outputs)\.([A-Za-z0-9_-]+)\s*\}\}")
@@ -70,6 +77,7 @@ class StepResult:
     seconds: float = 0.0
     log: str = ""  # the step's output, as a file under .ohcheck/pipelines/
     exit_code: int | None = None
+    reason: str = ""  # why it failed when its exit code does not say (a message: stopped at the time limit)
 
 
 @dataclass
@@ -109,8 +117,11 @@ def run_pipeline(
     *,
     on_step_start: Callable[[StepDefinition], None] | None = None,
     on_step_end: Callable[[StepResult], None] | None = None,
+    step_timeout: float = STEP_TIMEOUT,
 ) -> PipelineRun:
-    """Run every step of the pipeline at `path`; the result says how each step ended."""
+    """Run every step of the pipeline at `path`; the result says how each step ended.
+
+    A step still running after `step_timeout` seconds is stopped and Failed (later steps NotStarted)."""
     definition = load(path)
     if not definition.steps:
         raise UserError(msg("{path} has no steps (`jobs:`).", path=path))
@@ -138,7 +149,8 @@ def run_pipeline(
                 continue
             if on_step_start:
                 on_step_start(step)
-            done = _run_step(client, experiment_id, parent_id, step, definition, config, repo_root, path, workdir, outputs)
+            done = _run_step(client, experiment_id, parent_id, step, definition, config, repo_root, path, workdir, outputs,
+                             step_timeout)
             result.steps.append(done)
             if on_step_end:
                 on_step_end(done)
@@ -207,7 +219,10 @@ def _run_step(
     path: Path,
     workdir: Path,
     outputs: dict[tuple[str, str], str],
+    step_timeout: float = STEP_TIMEOUT,
 ) -> StepResult:
+    from ohcheck import children
+
     values: dict[str, str] = {}
     for name in {*step.defaults, *step.inputs}:
         value = _input_value(step, name, definition, config, repo_root, path, outputs)
@@ -230,20 +245,37 @@ def _run_step(
     run_id = child.info.run_id
     log = workdir / f"{step.name}.log"
     started = time.monotonic()
+    reason = ""
     try:
         with open(log, "wb") as out:
-            done = subprocess.run(
-                [_shell(), "-c", command], cwd=code, stdout=out, stderr=subprocess.STDOUT, check=False,
-                env=_environment(config, repo_root, run_id, experiment_id),
-            )
+            try:
+                # Its own process group (ohcheck.children): on the time limit, Ctrl-C or ohcheck's exit the
+                # step's shell and everything under it (python train.py) are stopped together.
+                done = children.run(
+                    [_shell(), "-c", command], cwd=code, stdout=out, stderr=subprocess.STDOUT,
+                    env=_environment(config, repo_root, run_id, experiment_id), timeout=step_timeout,
+                )
+                code_returned: int | None = done.returncode
+            except subprocess.TimeoutExpired:
+                code_returned = None
+                reason = msg("stopped after {limit}: it ran longer than the step time limit (--step-timeout)",
+                              limit=_duration(step_timeout))
+                out.write(f"\n[ohcheck] {reason}\n".encode())
     except BaseException as exc:  # Ctrl-C in the middle of a step: the step's run ends too, not left Running
         client.set_terminated(run_id, "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED")
         raise
     seconds = time.monotonic() - started
     client.log_artifact(run_id, str(log), "user_logs")
-    client.set_terminated(run_id, "FINISHED" if done.returncode == 0 else "FAILED")
-    status = "Completed" if done.returncode == 0 else "Failed"
-    return StepResult(step.name, status, run_id, round(seconds, 2), _relative(log, repo_root), done.returncode)
+    client.set_terminated(run_id, "FINISHED" if code_returned == 0 else "FAILED")
+    status = "Completed" if code_returned == 0 else "Failed"
+    return StepResult(step.name, status, run_id, round(seconds, 2), _relative(log, repo_root), code_returned, reason)
+
+
+def _duration(seconds: float) -> str:
+    """30 min, 90 s: a time limit as people say it (a message)."""
+    if seconds >= 60 and seconds % 60 == 0:
+        return msg("{minutes:g} min", minutes=seconds / 60)
+    return msg("{seconds:g} s", seconds=seconds)
 
 
 def _input_value(

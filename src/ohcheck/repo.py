@@ -33,11 +33,15 @@ class TeamRepo:
         return any((folder / ".git").exists() for folder in (self.root, *self.root.parents))
 
     def read_text(self, relative: str | Path) -> str:
+        from ohcheck import user_files
+
         path = self.path(relative)
-        if not path.is_file():
+        if not path.exists():
             fail(msg("{path} is missing", path=relative))
         try:
-            return path.read_text(encoding="utf-8")
+            return user_files.read_text(path)  # a FIFO or a device named like the file is refused, not waited on
+        except user_files.NotRegularFile as exc:
+            fail(user_files.NotRegularFile(relative, exc.what).message)
         except UnicodeDecodeError:
             fail(msg("{path} is not UTF-8 text", path=relative))
 

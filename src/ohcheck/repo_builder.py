@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ohcheck import children
 from ohcheck.config import CONFIG_NAME
 from ohcheck.errors import UserError
 from ohcheck.pack import Challenge, HackPack
@@ -141,7 +142,8 @@ def run_step(
         argv = [sys.executable, *argv[1:]]
     env = {**os.environ, "OHCHECK_PACK": str(pack.root), "PYTHONUNBUFFERED": "1"}
     try:
-        done = subprocess.run(argv, cwd=repo, capture_output=True, text=True, timeout=timeout, env=env)
+        # Its own process group, ended whole on the timeout or at exit (ohcheck.children).
+        done = children.run(argv, cwd=repo, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         raise SolveError(f"{challenge.id}'s solution step `{command}` took longer than {timeout:g} s.") from None
     except OSError as exc:

@@ -64,8 +64,12 @@ def call_score_script(
             "--reply",
             str(reply_path),
         ]
+        from ohcheck import children
+
         try:
-            done = subprocess.run(
+            # Its own process group, ended whole on the timeout or when ohcheck exits (a score.py that spins
+            # forever must not outlive a verify that gave up on it).
+            done = children.run(
                 command,
                 input=json.dumps(payload),
                 capture_output=True,

@@ -33,10 +33,16 @@ def find_config_json(start: Path) -> Path | None:
 
 
 def read_config_json(path: Path) -> WorkspaceRef:
+    from ohcheck import user_files
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(user_files.read_text(path))  # a FIFO or a device is refused, not waited on
     except FileNotFoundError:
         raise ConfigError(msg("{path} does not exist.", path=path)) from None
+    except user_files.NotRegularFile as exc:
+        raise ConfigError(exc.sentence) from None
+    except RecursionError:
+        raise ConfigError(msg("{path} is not a workspace config.json (expected a JSON object).", path=path)) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(msg("{path} is not a workspace config.json: {error}.", path=path, error=exc)) from None
     if not isinstance(data, dict):

@@ -14,14 +14,19 @@ from pydantic import BaseModel, ValidationError
 
 from ohcheck.errors import ConfigError
 from ohcheck.i18n import Msg, msg
+from ohcheck.yaml_load import StrictLoader, TeamLoader
 
 M = TypeVar("M", bound=BaseModel)
 
 
 def load_mapping(text: str, source: str, *, expected: str) -> dict[str, Any]:
-    """The YAML text as a mapping; `expected` names the keys it should have, for the message."""
+    """The YAML text as a mapping; `expected` names the keys it should have, for the message.
+
+    A key given twice is refused (yaml_load.StrictLoader): YAML allows it nowhere, and PyYAML
+    would drop the first silently. So is nesting deeper than yaml_load.MAX_DEPTH.
+    """
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or msg("malformed YAML")  # PyYAML's words, else ours
@@ -91,7 +96,7 @@ def lower_first(text: str) -> str:
 def line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     """1-based line of the key (or list item) at `loc` in the YAML text, or of its nearest parent."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=TeamLoader)
     except yaml.YAMLError:
         return None
     line = None
