@@ -14,7 +14,6 @@ running in the background until `--stop`. Either way it is recorded in
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -23,9 +22,8 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -34,6 +32,7 @@ from ohcheck.config import Config
 from ohcheck.criteria import utc_now
 from ohcheck.errors import UserError
 from ohcheck.i18n import Msg, msg
+from ohcheck.stop_signals import stopping_signals
 from ohcheck.store import STORE_DIR
 
 STATE_NAME = "serve.json"
@@ -132,7 +131,7 @@ def start(
         if on_ready:
             on_ready(served)
         return served
-    with _stopping_signals():
+    with stopping_signals():
         try:
             _wait_until_ready(child, health_url(url), log_path)
             if on_ready:
@@ -143,25 +142,6 @@ def start(
         finally:
             _stop(repo_root, child.pid)
     return served
-
-
-@contextlib.contextmanager
-def _stopping_signals() -> Iterator[None]:
-    """Ctrl-C, SIGTERM and SIGHUP stop a foreground server, even where SIGINT was inherited as ignored."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    wanted = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
-    previous = {sig: signal.signal(sig, _interrupt) for sig in wanted}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def _stop(repo_root: Path, pid: int) -> None:
