@@ -15,6 +15,14 @@ from .checks_helpers import verify_json
 from .conftest import own_port
 
 
+def _listening_on(port: int) -> set[str]:
+    """The local addresses listening on `port`, as the kernel has them (psutil reads /proc/net/tcp*)."""
+    import psutil
+
+    return {c.laddr.ip for c in psutil.net_connections("inet") if c.status == psutil.CONN_LISTEN
+            and c.laddr.port == port}
+
+
 def _answers(port: int) -> bool:
     try:
         return requests.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200
@@ -30,6 +38,8 @@ def test_serve_detach_status_verify_stop(cli, team_repo):
         assert result.exit_code == 0, result.output
         assert f"Serving adventureworks-forecast:1 at http://127.0.0.1:{port}/score" in result.stdout
         assert _answers(port)
+        # The team's score.py answers this machine only, not everyone on the event's Wi-Fi.
+        assert _listening_on(port) == {"127.0.0.1"}
         assert "Serving adventureworks-forecast:1" in cli("serve", "--status", cwd=repo).stdout
         again = cli("serve", "--detach", cwd=repo)
         assert again.exit_code == 2 and "already running for this repo" in again.stderr
@@ -73,6 +83,21 @@ def test_serve_a_folder_and_a_score_py_that_fails_to_start(cli, team_repo):
     assert "The inference server stopped while starting" in result.stderr
     assert "RuntimeError: the model is corrupt" in result.stderr
     assert not _answers(port)
+
+
+def test_serve_stops_a_server_that_listens_beyond_this_machine(cli, team_repo, monkeypatch):
+    from ohcheck import serve
+
+    repo = team_repo("starting-03")
+    port = own_port(repo)
+    # azmlinfsrv as its own command starts it: on 0.0.0.0, as a later version might again.
+    monkeypatch.setattr(serve, "_LAUNCH", "import sys; sys.argv.pop(1); from azureml_inference_server_http "
+                                          "import amlserver; amlserver.run()")
+    result = cli("serve", "--detach", "--model-dir", "outputs", cwd=repo)
+    assert result.exit_code == 2, result.output
+    assert f"The inference server listened on 0.0.0.0:{port}, not on this machine only" in result.stderr
+    assert not _answers(port) and not _listening_on(port)
+    assert "No server is running" in cli("serve", "--status", cwd=repo).stdout
 
 
 def test_serve_refuses_a_port_in_use(cli, team_repo):

@@ -14,6 +14,7 @@ running in the background until `--stop`. Either way it is recorded in
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -102,8 +103,7 @@ def start(
         raise UserError(msg("{script} does not exist: there is no scoring script to serve.",
                             script=config.paths.score_script))
     model_path, label = _model(config, repo_root, model_dir, version)
-    command = [
-        _azmlinfsrv(),
+    command = _azmlinfsrv(_bind_host(parts.hostname)) + [
         "--entry_script",
         script.name,
         "--model_dir",
@@ -125,6 +125,7 @@ def start(
     if detach:
         try:
             _wait_until_ready(child, health_url(url), log_path)
+            _check_address(child.pid, port)
         except BaseException:
             _stop(repo_root, child.pid)
             raise
@@ -134,6 +135,7 @@ def start(
     with stopping_signals():
         try:
             _wait_until_ready(child, health_url(url), log_path)
+            _check_address(child.pid, port)
             if on_ready:
                 on_ready(served)
             child.wait()
@@ -216,15 +218,34 @@ def _model(config: Config, repo_root: Path, model_dir: Path | None, version: str
     return dest, f"{config.model}:{latest.version}"
 
 
-def _azmlinfsrv() -> str:
-    beside = Path(sys.executable).parent / "azmlinfsrv"
-    found = str(beside) if beside.exists() else shutil.which("azmlinfsrv")
-    if not found:
+# azmlinfsrv exactly as its own command runs it, but on one address. Its run() hands gunicorn (waitress on
+# Windows) `amlserver.DEFAULT_HOST`, which is 0.0.0.0 — every interface, right in a container, wrong on a
+# laptop on the event's Wi-Fi — and neither its options nor an environment variable set the host; gunicorn's
+# own configuration (GUNICORN_CMD_ARGS, a config file) cannot either, since the `-b` azmlinfsrv passes on
+# the command line wins over both. So the launcher sets that one name, then calls the library's run(): the
+# options, the environment it derives and the server it starts stay azmlinfsrv's. `_check_address` proves it
+# took (a later version might bind otherwise).
+_LAUNCH = ("import sys; from azureml_inference_server_http import amlserver; "
+           "amlserver.DEFAULT_HOST = sys.argv.pop(1); amlserver.run()")
+
+
+def _azmlinfsrv(host: str) -> list[str]:
+    """The command that starts azmlinfsrv bound to `host` only, with this Python (ohcheck's dependency)."""
+    import importlib.util
+
+    if importlib.util.find_spec("azureml_inference_server_http") is None:
         raise UserError(
             msg("azmlinfsrv (Azure ML's local inference server) is not installed here."),
             hint="pip install azureml-inference-server-http",
         )
-    return found
+    return [sys.executable, "-c", _LAUNCH, host]
+
+
+def _bind_host(hostname: str | None) -> str:
+    """The loopback address the scoring URL names (127.0.0.1 for `localhost` and `0.0.0.0` too)."""
+    if hostname == "::1":
+        return "::1" if sys.platform == "win32" else "[::1]"  # gunicorn takes `[::1]:port`, waitress `::1`
+    return "127.0.0.1"
 
 
 def _wait_until_ready(child: subprocess.Popen, url: str, log_path: Path) -> None:
@@ -274,6 +295,22 @@ def _why(log_path: Path) -> str | Msg:
         return found
     tail = [line.strip() for line in lines if line.strip()]
     return tail[-1][:300] if tail else msg("no output")
+
+
+def _check_address(pid: int, port: int) -> None:
+    """Refuse a server that listens beyond this machine: a team's score.py is not for the whole room."""
+    import psutil
+
+    try:
+        family = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+        addresses = {c.laddr.ip for p in family for c in p.net_connections("inet")
+                     if c.status == psutil.CONN_LISTEN and c.laddr.port == port}
+    except psutil.Error:
+        return  # it is stopping (the caller finds out) or we may not look: nothing to refuse
+    wide = sorted(a for a in addresses if not ipaddress.ip_address(a).is_loopback)
+    if wide:
+        raise UserError(msg("The inference server listened on {address}, not on this machine only, so ohcheck "
+                            "stopped it.", address=f"{wide[0]}:{port}"))
 
 
 def _port_in_use(port: int) -> bool:
