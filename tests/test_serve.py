@@ -27,7 +27,7 @@ def _listening_on(port: int) -> set[str]:
 
 def _answers(port: int) -> bool:
     try:
-        return requests.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200
+        return requests.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200  # bounds a hang only
     except requests.ConnectionError:
         return False
 

@@ -219,13 +219,14 @@ def _try_first(command: Callable[[int], list[str]], script: Path, env: dict[str,
 
 
 def _refuse_a_taken_port(repo_root: Path, port: int, url: str) -> None:
-    if not _port_in_use(port):
-        return
+    # What listens is looked up, not connected to first: a worker whose master is gone would answer, then end.
     holder = port_holder(repo_root, port)
-    if holder is not None and holder.ours:
+    if holder is None:
+        return
+    if holder.ours:
         hint = msg("What is left of this repo's server (pid {pid}) holds it: `ohcheck serve --stop` ends it.",
                    pid=holder.pid)
-    elif holder is not None:
+    elif holder.pid is not None:
         hint = msg("{holder} holds it: stop it, or choose another port in local.scoring_url (ohcheck.yaml).",
                    holder=holder.said())
     else:
@@ -300,8 +301,10 @@ def _our_processes(repo_root: Path) -> list[Any]:
     import psutil
 
     found = []
+    # Never this command nor what started it (a deploy step run by score.py's own server, say).
+    mine = {os.getpid(), *(p.pid for p in psutil.Process().parents())}
     for process in psutil.process_iter():
-        if process.pid == os.getpid():
+        if process.pid in mine:
             continue
         with contextlib.suppress(psutil.Error):
             if process.environ().get(OWNER_ENV) == str(repo_root.resolve()):

@@ -382,10 +382,12 @@ class LocalTarget:
 
         port = port_of(self.scoring_url)
         served = running(self.repo_root)
+        # Looked at before the probe: a worker whose master is gone serves one more request, then ends.
+        holder = port_holder(self.repo_root, port) if served is None and port else None
         try:
             probe = requests.get(health_url(self.scoring_url), timeout=5)
         except requests.RequestException as exc:
-            holder = port_holder(self.repo_root, port) if port else None
+            holder = holder or (port_holder(self.repo_root, port) if port else None)
             if holder is None and isinstance(exc, requests.ConnectionError):
                 return None  # nothing listens: nothing answers
             raise TargetError(msg("{url} did not answer as an inference server does ({problem}); port {port} is "
@@ -393,7 +395,6 @@ class LocalTarget:
                                   holder=holder.said() if holder else msg("a program that has just stopped")
                                   )) from None
         if served is None:
-            holder = port_holder(self.repo_root, port) if port else None
             if holder is not None and holder.ours:
                 raise TargetError(msg("only what is left of this repo's server (pid {pid}) answers at {url}, its "
                                       "master gone: run `ohcheck serve --stop`, then `ohcheck serve`",
