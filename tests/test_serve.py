@@ -258,7 +258,8 @@ def test_replace_keeps_the_working_server_until_the_new_one_answers(cli, team_re
         assert broken.exit_code == 2, broken.output
         assert "The inference server stopped while starting" in broken.stderr
         assert "RuntimeError: the model is corrupt" in broken.stderr
-        assert f"So outputs keeps serving at http://127.0.0.1:{port}/score (pid {old})." in " ".join(broken.stderr.split())
+        assert (f"The server already running keeps serving outputs at http://127.0.0.1:{port}/score (pid {old})."
+                in " ".join(broken.stderr.split()))
         assert _serve_json(repo)["pid"] == old and _answers(port)
         assert requests.post(f"http://127.0.0.1:{port}/score", json={"data": [2]}, timeout=10).status_code == 200
         # A redeploy that starts: the old one stops only then, and the new one serves on the same port.

@@ -209,11 +209,10 @@ def _try_first(command: Callable[[int], list[str]], script: Path, env: dict[str,
     try:
         _wait_until_ready(child, f"http://{host}:{trial_port}/", log_path)
     except UserError as exc:
-        raise UserError(
-            msg("{problem} So {model} keeps serving at {url} (pid {pid}).", problem=exc.message,
-                model=existing.model, url=existing.url, pid=existing.pid),
-            hint=exc.hint,
-        ) from None
+        kept = msg("The server already running keeps serving {model} at {url} (pid {pid}).", model=existing.model,
+                   url=existing.url, pid=existing.pid)
+        raise UserError(exc.message, hint=msg("{kept} {hint}", kept=kept, hint=exc.hint) if exc.hint else kept) \
+            from None
     finally:
         _terminate(child.pid)
 
