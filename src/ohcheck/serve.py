@@ -10,6 +10,11 @@ model's files.
 In the foreground it stops on Ctrl-C (or SIGTERM); `--detach` leaves it
 running in the background until `--stop`. Either way it is recorded in
 `.ohcheck/serve.json`, so `ohcheck serve --stop` can stop it from anywhere.
+
+It listens on the scoring URL's loopback address only (127.0.0.1): a team's
+score.py is not for everyone on the event's network. What holds the port when
+no server of the repo runs is found and named (`port_holder`): what is left of
+this repo's server after its master died (`--stop` ends it), or anything else.
 """
 
 from __future__ import annotations
