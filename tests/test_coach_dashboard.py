@@ -231,11 +231,13 @@ def _free_port() -> int:
 class Served:
     """`ohcheck coach dashboard --serve` in a process of its own, as a coach starts it."""
 
-    def __init__(self, event_dir: Path, *args: str) -> None:
+    def __init__(self, event_dir: Path, *args: str, sigint_ignored: bool = False) -> None:
         env = {**os.environ, "COLUMNS": "200"}
+        # A job started in the background (`ohcheck ... &`, CI) inherits SIGINT as ignored.
+        ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None
         self.process = subprocess.Popen([sys.executable, "-m", "ohcheck", "coach", "dashboard", "--serve", *args],
                                         cwd=event_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True)
+                                        text=True, preexec_fn=ignore)
         self.first_line = ""
         reader = threading.Thread(target=self._read_first_line, daemon=True)
         reader.start()
@@ -304,6 +306,20 @@ def test_the_server_answers_its_routes_and_nothing_else(event_dir):
     finally:
         code, _, _ = served.stop()
     assert code == 0
+
+
+def test_the_served_dashboard_stops_on_ctrl_c_even_when_started_with_sigint_ignored(event_dir):
+    served = Served(event_dir, "--port", "0", sigint_ignored=True)
+    assert served.url  # it serves
+    served.process.send_signal(signal.SIGINT)
+    try:
+        out, err = served.process.communicate(timeout=60)  # bounds a hang only: it ends at once
+    except subprocess.TimeoutExpired:
+        served.process.kill()
+        served.process.communicate()
+        pytest.fail("the served dashboard ignored Ctrl-C (SIGINT inherited as ignored)")
+    assert served.process.returncode == 0, err
+    assert out.rstrip().endswith("Stopped.")
 
 
 def test_a_port_in_use_is_one_sentence(cli, event_dir):

@@ -503,10 +503,10 @@ def test_dropped_connection_on_a_get_is_retried(fake, monkeypatch):
 def test_slow_answer_times_out_with_read_timeout(fake, monkeypatch):
     ml = make_client(fake, monkeypatch, read_timeout=0.3, retry_total=0)
     fake.inject(r"/computes$", Fault.slow(seconds=3))
-    started = time.monotonic()
+    # The timeout error itself says the client gave up before the answer came (no wall-clock bound to break
+    # on a loaded machine).
     with pytest.raises(ServiceResponseTimeoutError):  # a subclass of ServiceResponseError
         list(ml.compute.list())
-    assert time.monotonic() - started < 2
     # With retries (the default) the timed-out GET is simply sent again.
     retrying = make_client(fake, monkeypatch, read_timeout=0.3)
     fake.inject(r"/computes$", Fault.slow(seconds=3))

@@ -580,15 +580,22 @@ def serve(
     ] = None,
     detach: Annotated[bool, typer.Option("--detach", help="Keep serving in the background; stop with --stop.")] = False,
     replace: Annotated[
-        bool, typer.Option("--replace", help="Stop the server already running for this repo first (a redeploy).")
+        bool,
+        typer.Option("--replace", help="Replace the server running for this repo (a redeploy): it keeps serving "
+                     "until the new one has started on a port of its own, and keeps serving if that fails."),
     ] = False,
     stop: Annotated[bool, typer.Option("--stop", help="Stop the server of this repo (detached or not).")] = False,
-    status: Annotated[bool, typer.Option("--status", help="Say whether a server of this repo is running.")] = False,
+    status: Annotated[
+        bool,
+        typer.Option("--status", help="Say whether a server of this repo is running, and if not what holds its "
+                     "port. Exit code 0: it runs; 1: it does not."),
+    ] = False,
 ) -> None:
     """Serve your score.py locally with Azure ML's inference server: the local target's endpoint.
 
     It serves the latest registered version of your model (the local MLflow
-    registry) at local.scoring_url from ohcheck.yaml, with paths.score_script.
+    registry) at local.scoring_url from ohcheck.yaml, with paths.score_script,
+    on this machine only (127.0.0.1).
     """
     from ohcheck import serve as serving
     from ohcheck.config import CONFIG_NAME, load_config
@@ -597,15 +604,25 @@ def serve(
     root = _team_repo(repo)
     console = _stdout()
     if stop or status:
-        served = serving.stop(root) if stop else serving.running(root)
-        if served is None:
+        # The port to look at: the scoring URL's; a broken ohcheck.yaml must not keep a server from stopping.
+        try:
+            port = serving.port_of(load_config(root / CONFIG_NAME).local.scoring_url)
+        except UserError:
+            port = 0
+        if status:
+            raise typer.Exit(_serve_status(serving, root, port, console))
+        stopped = serving.stop(root, port)
+        if stopped.served is not None:
+            console.print(_esc(t("Stopped {model} at {url} (pid {pid}).", model=stopped.served.model,
+                                 url=stopped.served.url, pid=stopped.served.pid)))
+        if stopped.leftovers:
+            console.print(_esc(t("Stopped what was left of this repo's server (pid {pids}).",
+                                 pids=", ".join(str(pid) for pid in stopped.leftovers))))
+        if stopped.served is None and not stopped.leftovers:
             console.print(_esc(t("No server is running for this repo.")))
-        elif stop:
-            console.print(_esc(t("Stopped {model} at {url} (pid {pid}).", model=served.model, url=served.url,
-                                 pid=served.pid)))
-        else:
-            console.print(_esc(t("Serving {model} at {url} (pid {pid}).", model=served.model, url=served.url,
-                                 pid=served.pid)))
+        if stopped.other is not None:
+            console.print(_esc(t("Port {port} is held by {holder}, not by this repo's server: ohcheck leaves it "
+                                 "alone.", port=port, holder=stopped.other.said())))
         return
     config = load_config(root / CONFIG_NAME)
 
@@ -614,15 +631,36 @@ def serve(
                              url=served.url, script=config.paths.score_script)))
         console.print(_esc(t("Stop it with `ohcheck serve --stop`.") if detach else t("Press Ctrl-C to stop.")))
 
+    def replaced(old: Any) -> None:
+        console.print(_esc(t("Stopped {model} (pid {pid}).", model=old.model, pid=old.pid)))
+
     if model_dir is not None and model_version is not None:
         raise UserError(msg("Give --model-dir or --model-version, not both."))
-    if replace:
-        replaced = serving.stop(root)
-        if replaced is not None:
-            console.print(_esc(t("Stopped {model} (pid {pid}).", model=replaced.model, pid=replaced.pid)))
-    serving.start(config, root, model_dir=model_dir, version=model_version, detach=detach, on_ready=ready)
+    serving.start(config, root, model_dir=model_dir, version=model_version, detach=detach, replace=replace,
+                  on_ready=ready, on_replaced=replaced)
     if not detach:
         console.print(_esc(t("Stopped.")))
+
+
+def _serve_status(serving: Any, root: Path, port: int, console: Any) -> int:
+    """Say whether this repo's server runs (exit code 0) or not (1), and what holds its port if not it."""
+    from ohcheck.i18n import t
+
+    served = serving.running(root)
+    if served is not None:
+        console.print(_esc(t("Serving {model} at {url} (pid {pid}).", model=served.model, url=served.url,
+                             pid=served.pid)))
+        return EXIT_OK
+    holder = serving.port_holder(root, port) if port else None
+    if holder is None:
+        console.print(_esc(t("No server is running for this repo.")))
+    elif holder.ours:
+        console.print(_esc(t("No server is running for this repo, but what is left of one (pid {pid}) still holds "
+                             "port {port}: `ohcheck serve --stop` ends it.", pid=holder.pid, port=port)))
+    else:
+        console.print(_esc(t("No server is running for this repo; port {port} is held by {holder}.", port=port,
+                             holder=holder.said())))
+    return EXIT_FAILED
 
 
 # -- coach ---------------------------------------------------------------------------

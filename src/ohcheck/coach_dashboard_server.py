@@ -160,9 +160,12 @@ def serve(loaded: LoadedEvent, store_path: Path, *, port: int, on_ready: Callabl
                         hint=msg("Pass --port with another port, or --port 0 for any free one.")) from None
     bound = server.server_address[1]
     server.RequestHandlerClass = _handler(page, {f"{HOST}:{bound}", f"localhost:{bound}"})
+    from ohcheck.stop_signals import stopping_signals
+
     try:
-        on_ready(f"http://{HOST}:{bound}/")
-        server.serve_forever(poll_interval=0.5)
+        with stopping_signals():  # Ctrl-C stops it even where SIGINT was inherited as ignored
+            on_ready(f"http://{HOST}:{bound}/")
+            server.serve_forever(poll_interval=0.5)
     except KeyboardInterrupt:
         pass
     finally:

@@ -10,11 +10,17 @@ model's files.
 In the foreground it stops on Ctrl-C (or SIGTERM); `--detach` leaves it
 running in the background until `--stop`. Either way it is recorded in
 `.ohcheck/serve.json`, so `ohcheck serve --stop` can stop it from anywhere.
+
+It listens on the scoring URL's loopback address only (127.0.0.1): a team's
+score.py is not for everyone on the event's network. What holds the port when
+no server of the repo runs is found and named (`port_holder`): what is left of
+this repo's server after its master died (`--stop` ends it), or anything else.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import os
 import re
@@ -23,17 +29,18 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from ohcheck.config import Config
 from ohcheck.criteria import utc_now
 from ohcheck.errors import UserError
 from ohcheck.i18n import Msg, msg
+from ohcheck.stop_signals import stopping_signals
 from ohcheck.store import STORE_DIR
 
 STATE_NAME = "serve.json"
@@ -51,18 +58,55 @@ class Served:
     started: str
 
 
+@dataclass(frozen=True)
+class Holder:
+    """What listens on a port: a process of this repo's server, an inference server started otherwise, or else."""
+
+    pid: int | None  # None: the system would not say (another user's process)
+    name: str
+    ours: bool  # a process of this repo's `ohcheck serve` (its environment says so)
+    inference: bool  # azmlinfsrv (Azure ML's inference server), whoever started it
+
+    def said(self) -> Msg:
+        if self.pid is None:
+            return msg("a program ohcheck may not look at (another user's)")
+        return msg("{name} (pid {pid})", name=self.name, pid=self.pid)
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """What `stop` ended, and what still holds the port that is not this repo's to end."""
+
+    served: Served | None
+    leftovers: tuple[int, ...]  # processes of this repo's server that outlived its master (pids)
+    other: Holder | None
+
+
+# Every process of a repo's server (gunicorn's master and workers, whatever score.py starts) inherits this
+# variable: how `--status`/`--stop` know a leftover is this repo's (its master gone, a worker keeps the port).
+OWNER_ENV = "OHCHECK_SERVE_REPO"
+
+
 def state_path(repo_root: Path) -> Path:
     return repo_root / STORE_DIR / STATE_NAME
 
 
 def running(repo_root: Path) -> Served | None:
-    """The server `ohcheck serve --detach` left running for this repo, if it still runs."""
+    """The server `ohcheck serve` left running for this repo, if its master still runs."""
     path = state_path(repo_root)
     try:
         served = Served(**json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
-    return served if _alive(served.pid) else None
+    return served if _alive(served.pid) and _ours(served.pid, repo_root) is not False else None
+
+
+def port_of(scoring_url: str) -> int:
+    parts = urlsplit(scoring_url)
+    try:
+        return parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # a port that is not a number: the URL's own problem, said where it is used
+        return 0
 
 
 def health_url(scoring_url: str) -> str:
@@ -78,11 +122,21 @@ def start(
     model_dir: Path | None = None,
     version: str | None = None,
     detach: bool = False,
+    replace: bool = False,
     on_ready: Callable[[Served], None] | None = None,
+    on_replaced: Callable[[Served], None] | None = None,
 ) -> Served:
-    """Start azmlinfsrv; in the foreground, return when it stops."""
+    """Start azmlinfsrv; in the foreground, return when it stops.
+
+    With `replace`, a server already running keeps serving until the new one has answered once on a
+    port of its own (score.py imported, init() run, the model loaded): a redeploy that cannot start
+    leaves the working endpoint as it was. Only then is the old one stopped (`on_replaced`) and the new
+    one started on the scoring URL's port. Two servers cannot listen on that one port at once (with
+    SO_REUSEPORT the kernel would split requests between them, and nothing could ask the new one alone
+    whether it works), so the endpoint is down only while the proven server starts again.
+    """
     existing = running(repo_root)
-    if existing:
+    if existing and not replace:
         raise UserError(
             msg("A server is already running for this repo (pid {pid}, {url}).", pid=existing.pid, url=existing.url),
             hint=msg("Stop it with `ohcheck serve --stop`."),
@@ -92,49 +146,48 @@ def start(
     if parts.hostname not in ("127.0.0.1", "localhost", "0.0.0.0", "::1"):
         raise UserError(msg("local.scoring_url {url} is not on this machine; ohcheck serve serves on 127.0.0.1.",
                             url=url))
-    port = parts.port or 80
-    if _port_in_use(port):
-        raise UserError(
-            msg("Port {port} is already in use, so nothing can serve {url}.", port=port, url=url),
-            hint=msg("Stop what uses it, or choose another port in local.scoring_url (ohcheck.yaml)."),
-        )
+    port = port_of(url)
+    if not existing:
+        _refuse_a_taken_port(repo_root, port, url)
     script = (repo_root / config.paths.score_script).resolve()
     if not script.is_file():
         raise UserError(msg("{script} does not exist: there is no scoring script to serve.",
                             script=config.paths.score_script))
     model_path, label = _model(config, repo_root, model_dir, version)
-    command = [
-        _azmlinfsrv(),
-        "--entry_script",
-        script.name,
-        "--model_dir",
-        str(model_path),
-        "--port",
-        str(port),
-    ]
+    host = _bind_host(parts.hostname)
+
+    def command(on_port: int) -> list[str]:
+        return _azmlinfsrv(host) + ["--entry_script", script.name, "--model_dir", str(model_path),
+                                    "--port", str(on_port)]
+
     log_path = repo_root / STORE_DIR / LOG_NAME
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "AZUREML_MODEL_DIR": str(model_path)}
-    with open(log_path, "ab") as log:
-        # A session of its own: stopping it stops gunicorn's workers too.
-        child = subprocess.Popen(
-            command, cwd=script.parent, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        )
+    env = {**os.environ, "AZUREML_MODEL_DIR": str(model_path), OWNER_ENV: str(repo_root.resolve())}
+    if existing:
+        with stopping_signals():
+            _try_first(command, script, env, log_path, host, existing)
+        stop(repo_root, port)
+        if on_replaced:
+            on_replaced(existing)
+        _refuse_a_taken_port(repo_root, port, url)  # something took it while the old one stopped
+    child = _launch(command(port), script, env, log_path)
     served = Served(pid=child.pid, url=url, model=label, model_dir=str(model_path), started=utc_now())
     # Recorded at once, in both modes: `ohcheck serve --stop` can always find what to stop.
     state_path(repo_root).write_text(json.dumps(asdict(served), indent=2), encoding="utf-8")
     if detach:
         try:
             _wait_until_ready(child, health_url(url), log_path)
+            _check_address(child.pid, port)
         except BaseException:
             _stop(repo_root, child.pid)
             raise
         if on_ready:
             on_ready(served)
         return served
-    with _stopping_signals():
+    with stopping_signals():
         try:
             _wait_until_ready(child, health_url(url), log_path)
+            _check_address(child.pid, port)
             if on_ready:
                 on_ready(served)
             child.wait()
@@ -145,23 +198,44 @@ def start(
     return served
 
 
-@contextlib.contextmanager
-def _stopping_signals() -> Iterator[None]:
-    """Ctrl-C, SIGTERM and SIGHUP stop a foreground server, even where SIGINT was inherited as ignored."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    wanted = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
-    previous = {sig: signal.signal(sig, _interrupt) for sig in wanted}
+def _launch(command: list[str], script: Path, env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    with open(log_path, "ab") as log:
+        # A session of its own: stopping it stops gunicorn's workers too.
+        return subprocess.Popen(
+            command, cwd=script.parent, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+
+
+def _try_first(command: Callable[[int], list[str]], script: Path, env: dict[str, str], log_path: Path, host: str,
+               existing: Served) -> None:
+    """The new server, on a free port while the old one serves, until it answers; never left running."""
+    trial_port = _free_port(host.strip("[]"))
+    child = _launch(command(trial_port), script, env, log_path)
     try:
-        yield
+        _wait_until_ready(child, f"http://{host}:{trial_port}/", log_path)
+    except UserError as exc:
+        kept = msg("The server already running keeps serving {model} at {url} (pid {pid}).", model=existing.model,
+                   url=existing.url, pid=existing.pid)
+        raise UserError(exc.message, hint=msg("{kept} {hint}", kept=kept, hint=exc.hint) if exc.hint else kept) \
+            from None
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        _terminate(child.pid)
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+def _refuse_a_taken_port(repo_root: Path, port: int, url: str) -> None:
+    # What listens is looked up, not connected to first: a worker whose master is gone would answer, then end.
+    holder = port_holder(repo_root, port)
+    if holder is None:
+        return
+    if holder.ours:
+        hint = msg("What is left of this repo's server (pid {pid}) holds it: `ohcheck serve --stop` ends it.",
+                   pid=holder.pid)
+    elif holder.pid is not None:
+        hint = msg("{holder} holds it: stop it, or choose another port in local.scoring_url (ohcheck.yaml).",
+                   holder=holder.said())
+    else:
+        hint = msg("Stop what uses it, or choose another port in local.scoring_url (ohcheck.yaml).")
+    raise UserError(msg("Port {port} is already in use, so nothing can serve {url}.", port=port, url=url), hint=hint)
 
 
 def _stop(repo_root: Path, pid: int) -> None:
@@ -169,14 +243,100 @@ def _stop(repo_root: Path, pid: int) -> None:
     state_path(repo_root).unlink(missing_ok=True)
 
 
-def stop(repo_root: Path) -> Served | None:
-    """Stop the detached server of this repo; None if none was running."""
+def stop(repo_root: Path, port: int | None = None) -> Stopped:
+    """Stop this repo's server, and whatever of it outlived its master; say what else holds `port`."""
     served = running(repo_root)
     state_path(repo_root).unlink(missing_ok=True)
-    if served is None:
+    if served is not None:
+        _terminate(served.pid)
+    leftovers = _end(_our_processes(repo_root))
+    holder = port_holder(repo_root, port) if port else None
+    return Stopped(served, leftovers, holder if holder is not None and not holder.ours else None)
+
+
+def port_holder(repo_root: Path, port: int) -> Holder | None:
+    """What listens on `port` on this machine, if anything (psutil: /proc on Linux)."""
+    import psutil
+
+    try:
+        listening = [c for c in psutil.net_connections("inet")
+                     if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port]
+    except psutil.AccessDenied:  # macOS lists every process's sockets to root only: look at ours one by one
+        listening = []
+        for process in psutil.process_iter():
+            with contextlib.suppress(psutil.Error):
+                listening += [c._replace(pid=process.pid) for c in process.net_connections("inet")
+                              if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port]
+    if not listening:
+        return None if not _port_in_use(port) else Holder(None, "", False, False)
+    pid = next((c.pid for c in listening if c.pid), None)
+    if pid is None:
+        return Holder(None, "", False, False)
+    try:
+        process = psutil.Process(pid)
+        name = process.name()
+        command = " ".join(process.cmdline())
+    except psutil.Error:
+        return Holder(pid, "?", False, False)
+    inference = "azureml_inference_server_http" in command or "azmlinfsrv" in command
+    return Holder(pid, name, bool(_ours(pid, repo_root)), inference)
+
+
+def _ours(pid: int, repo_root: Path) -> bool | None:
+    """Whether a process belongs to this repo's server; None when the system will not say."""
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        if process.environ().get(OWNER_ENV) == str(repo_root.resolve()):
+            return True
+        # A server an earlier ohcheck started carries no mark: azmlinfsrv running in this repo is this repo's.
+        command = " ".join(process.cmdline())
+        return ("azmlinfsrv" in command or "azureml_inference_server_http" in command) and \
+            Path(process.cwd()).resolve().is_relative_to(repo_root.resolve())
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.Error:
         return None
-    _terminate(served.pid)
-    return served
+
+
+def _our_processes(repo_root: Path) -> list[Any]:
+    """Every live process marked as this repo's server's (leftover workers whose master is gone)."""
+    import psutil
+
+    found = []
+    # Never this command nor what started it (a deploy step run by score.py's own server, say).
+    mine = {os.getpid(), *(p.pid for p in psutil.Process().parents())}
+    for process in psutil.process_iter():
+        if process.pid in mine:
+            continue
+        with contextlib.suppress(psutil.Error):
+            if process.environ().get(OWNER_ENV) == str(repo_root.resolve()):
+                found.append(process)
+    return found
+
+
+def _end(processes: list[Any]) -> tuple[int, ...]:
+    """SIGTERM each, SIGKILL what is left after the grace period; their pids."""
+    import psutil
+
+    ended = []
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            process.terminate()
+            ended.append(process.pid)
+    _, alive = psutil.wait_procs(processes, timeout=STOP_GRACE)
+    for process in alive:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    return tuple(ended)
+
+
+def _free_port(host: str) -> int:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
 
 
 def _model(config: Config, repo_root: Path, model_dir: Path | None, version: str | None = None) -> tuple[Path, str]:
@@ -236,15 +396,34 @@ def _model(config: Config, repo_root: Path, model_dir: Path | None, version: str
     return dest, f"{config.model}:{latest.version}"
 
 
-def _azmlinfsrv() -> str:
-    beside = Path(sys.executable).parent / "azmlinfsrv"
-    found = str(beside) if beside.exists() else shutil.which("azmlinfsrv")
-    if not found:
+# azmlinfsrv exactly as its own command runs it, but on one address. Its run() hands gunicorn (waitress on
+# Windows) `amlserver.DEFAULT_HOST`, which is 0.0.0.0 — every interface, right in a container, wrong on a
+# laptop on the event's Wi-Fi — and neither its options nor an environment variable set the host; gunicorn's
+# own configuration (GUNICORN_CMD_ARGS, a config file) cannot either, since the `-b` azmlinfsrv passes on
+# the command line wins over both. So the launcher sets that one name, then calls the library's run(): the
+# options, the environment it derives and the server it starts stay azmlinfsrv's. `_check_address` proves it
+# took (a later version might bind otherwise).
+_LAUNCH = ("import sys; from azureml_inference_server_http import amlserver; "
+           "amlserver.DEFAULT_HOST = sys.argv.pop(1); amlserver.run()")
+
+
+def _azmlinfsrv(host: str) -> list[str]:
+    """The command that starts azmlinfsrv bound to `host` only, with this Python (ohcheck's dependency)."""
+    import importlib.util
+
+    if importlib.util.find_spec("azureml_inference_server_http") is None:
         raise UserError(
             msg("azmlinfsrv (Azure ML's local inference server) is not installed here."),
             hint="pip install azureml-inference-server-http",
         )
-    return found
+    return [sys.executable, "-c", _LAUNCH, host]
+
+
+def _bind_host(hostname: str | None) -> str:
+    """The loopback address the scoring URL names (127.0.0.1 for `localhost` and `0.0.0.0` too)."""
+    if hostname == "::1":
+        return "::1" if sys.platform == "win32" else "[::1]"  # gunicorn takes `[::1]:port`, waitress `::1`
+    return "127.0.0.1"
 
 
 def _wait_until_ready(child: subprocess.Popen, url: str, log_path: Path) -> None:
@@ -294,6 +473,22 @@ def _why(log_path: Path) -> str | Msg:
         return found
     tail = [line.strip() for line in lines if line.strip()]
     return tail[-1][:300] if tail else msg("no output")
+
+
+def _check_address(pid: int, port: int) -> None:
+    """Refuse a server that listens beyond this machine: a team's score.py is not for the whole room."""
+    import psutil
+
+    try:
+        family = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+        addresses = {c.laddr.ip for p in family for c in p.net_connections("inet")
+                     if c.status == psutil.CONN_LISTEN and c.laddr.port == port}
+    except psutil.Error:
+        return  # it is stopping (the caller finds out) or we may not look: nothing to refuse
+    wide = sorted(a for a in addresses if not ipaddress.ip_address(a).is_loopback)
+    if wide:
+        raise UserError(msg("The inference server listened on {address}, not on this machine only, so ohcheck "
+                            "stopped it.", address=f"{wide[0]}:{port}"))
 
 
 def _port_in_use(port: int) -> bool:

@@ -370,15 +370,39 @@ class LocalTarget:
 
     # -- the endpoint: azmlinfsrv at local.scoring_url ----------------------------------
     def endpoint(self, name: str) -> Endpoint | None:
+        """The server at local.scoring_url; None if nothing listens there.
+
+        Whatever else is found there is one sentence (TargetError: undecided), never a crash: a port that
+        answers oddly or not at all, a program that is no inference server, what is left of this repo's
+        server after its master died (a gunicorn worker keeps the port until its next request).
+        """
         import requests
 
-        from ohcheck.serve import health_url, running
+        from ohcheck.serve import health_url, port_holder, port_of, running
 
+        port = port_of(self.scoring_url)
+        served = running(self.repo_root)
+        # Looked at before the probe: a worker whose master is gone serves one more request, then ends.
+        holder = port_holder(self.repo_root, port) if served is None and port else None
         try:
             probe = requests.get(health_url(self.scoring_url), timeout=5)
-        except requests.ConnectionError:
-            return None
-        served = running(self.repo_root)
+        except requests.RequestException as exc:
+            holder = holder or (port_holder(self.repo_root, port) if port else None)
+            if holder is None and isinstance(exc, requests.ConnectionError):
+                return None  # nothing listens: nothing answers
+            raise TargetError(msg("{url} did not answer as an inference server does ({problem}); port {port} is "
+                                  "held by {holder}", url=self.scoring_url, problem=_http_problem(exc), port=port,
+                                  holder=holder.said() if holder else msg("a program that has just stopped")
+                                  )) from None
+        if served is None:
+            if holder is not None and holder.ours:
+                raise TargetError(msg("only what is left of this repo's server (pid {pid}) answers at {url}, its "
+                                      "master gone: run `ohcheck serve --stop`, then `ohcheck serve`",
+                                      pid=holder.pid, url=self.scoring_url))
+            if holder is not None and holder.pid is not None and not holder.inference:
+                raise TargetError(msg("port {port} of {url} is held by {holder}, which is not an inference server: "
+                                      "stop it, or choose another port in local.scoring_url", port=port,
+                                      url=self.scoring_url, holder=holder.said()))
         state = "Succeeded" if probe.status_code == 200 else f"Unhealthy (HTTP {probe.status_code})"
         deployment = Deployment("local", state, model=served.model if served else "")
         return Endpoint(
@@ -386,9 +410,15 @@ class LocalTarget:
         )
 
     def score(self, endpoint: Endpoint, payload: Any, *, key: str | None = None, timeout: float = 30.0) -> ScoreReply:
+        import requests
+
         from ohcheck.scoring import post_score
 
-        return post_score(endpoint.scoring_uri, payload, key=key, timeout=timeout)
+        try:
+            return post_score(endpoint.scoring_uri, payload, key=key, timeout=timeout)
+        except requests.RequestException as exc:  # the local server stopped or broke: one sentence, undecided
+            raise TargetError(msg("the local endpoint {url} did not answer: {problem}", url=endpoint.scoring_uri,
+                                  problem=_http_problem(exc, timeout))) from None
 
     def close(self) -> None:
         self._client = None
@@ -418,6 +448,19 @@ def sqlite_path(uri: str) -> Path | None:
 
 def _quote(name: str) -> str:
     return name.replace("'", "''")
+
+
+def _http_problem(exc: BaseException, timeout: float = 5.0) -> Any:
+    """A requests failure in a few words (requests' own text is a paragraph of pool internals)."""
+    import requests
+
+    if isinstance(exc, requests.Timeout):
+        return msg("no answer within {seconds:g} s", seconds=timeout)
+    if isinstance(exc, requests.ConnectionError):
+        if "refused" in str(exc).lower():
+            return msg("the connection was refused")
+        return msg("the connection closed without an HTTP answer")
+    return msg("an answer that is not HTTP ({kind})", kind=type(exc).__name__)
 
 
 def _first_line(exc: BaseException) -> str:
