@@ -145,3 +145,30 @@ def test_a_score_py_that_spins_forever_ends_with_verify(team_repo, tmp_path):
         assert _gone(pid), "score.py was still running after ohcheck verify had exited"
     finally:
         _kill(pid)
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_a_pipeline_step_ends_when_ohcheck_is_terminated_or_its_terminal_closes(team_repo, tmp_path, signame):
+    """The step runs in a process group of its own, so `kill` (SIGTERM) or a closed terminal (SIGHUP) reaches
+    only ohcheck: ohcheck ends the step's group on its way out instead of leaving it running."""
+    import signal
+
+    repo = team_repo("starting-04")
+    pid_file = tmp_path / "step.pid"
+    (repo / "slow.yml").write_text(SLOW_PIPELINE.format(pid=pid_file))
+    import ohcheck
+
+    env = {**os.environ, "PYTHONPATH": str(Path(ohcheck.__file__).resolve().parents[1])}
+    ohcheck_run = subprocess.Popen([sys.executable, "-m", "ohcheck", "pipeline", "run", "slow.yml"], cwd=repo,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    try:
+        pid = _pid_in(pid_file)
+        ohcheck_run.send_signal(getattr(signal, signame))
+        _, stderr = ohcheck_run.communicate(timeout=120)
+        assert ohcheck_run.returncode == 128 + getattr(signal, signame)
+        assert b"Traceback" not in stderr
+        assert _gone(pid), f"the step outlived ohcheck ended by {signame}"
+    finally:
+        ohcheck_run.kill()
+        if pid_file.is_file() and pid_file.read_text().strip():
+            _kill(int(pid_file.read_text()))

@@ -85,8 +85,9 @@ def _signal_group(child: subprocess.Popen, sig: int) -> None:
 
 
 @atexit.register
-def _end_all() -> None:
-    """At ohcheck's exit, the children of criteria it gave up on (daemon threads) end too."""
+def end_all() -> None:
+    """At ohcheck's exit (and on SIGTERM/SIGHUP, see stop_signals), the children of criteria it gave up on
+    (daemon threads) end too."""
     with _lock:
         left = list(_running.values())
         _running.clear()

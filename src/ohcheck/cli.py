@@ -1501,6 +1501,9 @@ def _interesting(output: str) -> list[str]:
 
 def main() -> None:
     """The `ohcheck` console script."""
+    from ohcheck.stop_signals import ending_children_with_ohcheck
+
+    ending_children_with_ohcheck()
     try:
         app()
     except KeyboardInterrupt:

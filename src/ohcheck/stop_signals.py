@@ -32,3 +32,26 @@ def stopping_signals() -> Iterator[None]:
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def ending_children_with_ohcheck() -> None:
+    """SIGTERM (`kill`, a CI job cancelled) and SIGHUP (the terminal closed) end what ohcheck started too.
+
+    Every child runs in a process group of its own (ohcheck.children), so these signals, sent to ohcheck
+    or to the terminal's group, no longer reach it; left at their default, they would end ohcheck without
+    its exit handlers and leave a team's score.py or a pipeline step running. A signal already ignored
+    (`nohup`) stays ignored; the long-running commands put `stopping_signals` over these while they run.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) is signal.SIG_DFL:
+            signal.signal(sig, _end_with_children)
+
+
+def _end_with_children(signum: int, frame: object) -> None:
+    from ohcheck import children
+
+    children.end_all()
+    raise SystemExit(128 + signum)

@@ -17,6 +17,7 @@ MLflow and azure-ai-ml are imported inside the methods (each costs over a second
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -125,10 +126,10 @@ class LocalTarget:
             path = sqlite_path(self.tracking_uri)
             if path is not None and not path.is_file():
                 return None
-            from mlflow.tracking import MlflowClient  # imported lazily: slow to import
+            mlflow_client = _mlflow_import().tracking.MlflowClient
 
             try:
-                self._client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
+                self._client = mlflow_client(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
             except Exception as exc:  # noqa: BLE001 - any store problem is "could not answer"
                 raise TargetError(msg("the local MLflow store {store} cannot be opened: {error}",
                                       store=self.tracking_uri, error=exc)) from None
@@ -311,7 +312,7 @@ class LocalTarget:
         is gone) holds no model: `ohcheck serve` cannot serve it. What the run has
         instead is what was found.
         """
-        import mlflow.artifacts  # imported lazily: slow to import
+        mlflow = _mlflow_import()
 
         source = version.source
         if not source:
@@ -339,7 +340,7 @@ class LocalTarget:
 
     def _files_under(self, source: str, limit: int = 50) -> list[str]:
         """The files under an artifact URI (relative to it, at most `limit`); [source's name] if it is one file."""
-        import mlflow.artifacts  # imported lazily: slow to import
+        mlflow = _mlflow_import()
 
         def listed(uri: str) -> list[Any]:
             if uri.startswith("runs:/"):  # MLflow lists `runs:/<id>` (a run's root) only by run id
@@ -466,3 +467,18 @@ def _http_problem(exc: BaseException, timeout: float = 5.0) -> Any:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:300] if text else type(exc).__name__
+
+
+_MLFLOW_IMPORT = threading.Lock()
+
+
+def _mlflow_import() -> Any:
+    """mlflow, with its tracking client and artifacts loaded: imported lazily (it is slow to import, and
+    challenges 00-01 never need it), and under a lock, because criteria run in threads and two threads
+    importing one package at the same moment can find it partially initialised (as the azure target did)."""
+    with _MLFLOW_IMPORT:
+        import mlflow.artifacts
+        import mlflow.tracking
+
+        return mlflow
+
