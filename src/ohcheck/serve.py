@@ -98,7 +98,10 @@ def running(repo_root: Path) -> Served | None:
         served = Served(**json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
-    return served if _alive(served.pid) and _ours(served.pid, repo_root) is not False else None
+    # The record's pid must still be an inference server (not a pid the system has given to something
+    # else since). It need not carry this very path: a repo moved or copied while its server runs is
+    # still served by it at the same scoring URL.
+    return served if _alive(served.pid) and _a_server(served.pid) is not False else None
 
 
 def port_of(scoring_url: str) -> int:
@@ -280,6 +283,23 @@ def port_holder(repo_root: Path, port: int) -> Holder | None:
         return Holder(pid, "?", False, False)
     inference = "azureml_inference_server_http" in command or "azmlinfsrv" in command
     return Holder(pid, name, bool(_ours(pid, repo_root)), inference)
+
+
+def _a_server(pid: int) -> bool | None:
+    """Whether a process is an inference server `ohcheck serve` started (for any repo) or azmlinfsrv; None
+    when the system will not say."""
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        if OWNER_ENV in process.environ():
+            return True
+        command = " ".join(process.cmdline())
+        return "azmlinfsrv" in command or "azureml_inference_server_http" in command
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.Error:
+        return None
 
 
 def _ours(pid: int, repo_root: Path) -> bool | None:
