@@ -728,17 +728,15 @@ def coach_collect(
     progress = event_progress(loaded, _coach_store(loaded, store), [c.id for c in pack.challenges],
                               starter_passes(pack))
     # What the store could not take is still shown, its exit code kept, and said not stored (as verify does).
+    from ohcheck import i18n
+
     unstored = [o.team for o in outcomes if o.not_stored is not None]
     warnings = []
     if unstored:
-        from ohcheck import i18n
-
         warnings = [next(o.not_stored for o in outcomes if o.not_stored is not None), i18n.msg(
             "The results of {teams} were not stored: collect again once the coach store can be written, or keep "
             "this collect's results with --json > FILE.", teams=", ".join(unstored))]
     if as_json:
-        from ohcheck import i18n
-
         document = {"event": loaded.event.event.name,
                     "teams": [{**o.to_dict(), "progress": progress[o.team].to_dict()} for o in outcomes]}
         if warnings:
