@@ -21,10 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from ohcheck.coach_dashboard import write_dashboard
-from ohcheck.coach_store import CoachStore
+from ohcheck.coach.dashboard import write_dashboard
+from ohcheck.coach.store import CoachStore
 from ohcheck.criteria import Result, Status, Summary
-from ohcheck.event import load_event
+from ohcheck.event.model import load_event
 
 CHALLENGES = [f"challenge-{n:02d}" for n in range(8)]
 CRITERIA = 6

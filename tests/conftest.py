@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from ohcheck.cli import app
+from ohcheck.cli.app import app
 from ohcheck.pack import HackPack
 from ohcheck.repo_builder import BuiltRepo, build_team_repo
 

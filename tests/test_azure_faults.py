@@ -81,11 +81,11 @@ def test_the_target_imports_nothing_outside_its_import_set():
     """Every azure / mlflow module the target (and its failure wording) imports is in SDK_MODULES."""
     import ast
 
-    import ohcheck.azure_failures
+    import ohcheck.azure.failures
     import ohcheck.targets.azure as azure_target
 
     imported = set()
-    for module in (azure_target, ohcheck.azure_failures):
+    for module in (azure_target, ohcheck.azure.failures):
         for node in ast.walk(ast.parse(Path(module.__file__).read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module:
                 imported.add(node.module)

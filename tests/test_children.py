@@ -104,7 +104,7 @@ def test_a_step_that_never_ends_is_stopped_at_the_step_time_limit_and_said(cli, 
 
 
 def test_the_step_time_limit_has_a_default_and_is_in_the_help(cli):
-    from ohcheck import pipeline_local
+    from ohcheck.local import pipeline as pipeline_local
 
     assert pipeline_local.STEP_TIMEOUT == 1800
     shown = cli("pipeline", "run", "--help")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ohcheck.coach_store import CoachStore
+from ohcheck.coach.store import CoachStore
 from ohcheck.criteria import Result, Status
 from ohcheck.starter import copy_files
 
@@ -77,8 +77,8 @@ def test_collect_verifies_each_team_itself_and_one_teams_trouble_is_only_its_own
 
 
 def test_a_repo_out_of_reach_for_one_collect_leaves_the_team_where_it_was(cli, event_dir, pack):
-    from ohcheck.coach_progress import event_progress, starter_passes
-    from ohcheck.event import load_event
+    from ohcheck.coach.progress import event_progress, starter_passes
+    from ohcheck.event.model import load_event
 
     assert cli("coach", "collect", "--team", "team-a", cwd=event_dir).exit_code == 0  # 00 and 01 pass
     (event_dir / "team-a").rename(event_dir / "team-a-moved")

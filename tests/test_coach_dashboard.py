@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from ohcheck.coach_dashboard_data import build_dashboard
-from ohcheck.coach_store import CoachStore
+from ohcheck.coach.dashboard_data import build_dashboard
+from ohcheck.coach.store import CoachStore
 from ohcheck.criteria import Result, Status
-from ohcheck.event import load_event
+from ohcheck.event.model import load_event
 
 CHROMIUM = os.environ.get("OHCHECK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -589,7 +589,7 @@ def test_a_cell_lists_what_fails_first_with_hints_and_links_to_report_guide_repo
 
 
 def test_a_guide_is_rendered_without_raw_html_and_keeps_its_links(pack, monkeypatch):
-    import ohcheck.coach_guide_html as guide
+    import ohcheck.coach.guide_html as guide
 
     challenge = pack.challenge("03")
     page = guide.render_guide(challenge, back="../", guide_href=lambda cid: f"/guide/{cid}")

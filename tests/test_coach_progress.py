@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ohcheck.coach_progress import read_records, team_progress
-from ohcheck.coach_store import CoachStore, TeamVerify
+from ohcheck.coach.progress import read_records, team_progress
+from ohcheck.coach.store import CoachStore, TeamVerify
 from ohcheck.criteria import Result, Status
 
 NOW = dt.datetime(2026, 12, 2, 15, 0, tzinfo=dt.timezone.utc)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ohcheck.coach_store import CoachStore
+from ohcheck.coach.store import CoachStore
 from ohcheck.criteria import Result, Status
 
 from .fake_azureml import seed_passing_workspace

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ohcheck import bundle
-from ohcheck.coach_store import CoachStore
+from ohcheck.coach.store import CoachStore
 from ohcheck.criteria import Result, Status
 
 EVENT = """\

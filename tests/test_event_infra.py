@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from ohcheck.event import LoadedEvent, load_event
-from ohcheck.event_files import KitWriter
-from ohcheck.event_infra import write_infra
-from ohcheck.event_names import team_names
-from ohcheck.event_summary import write_summary
+from ohcheck.event.model import LoadedEvent, load_event
+from ohcheck.event.files import KitWriter
+from ohcheck.event.infra import write_infra
+from ohcheck.event.names import team_names
+from ohcheck.event.summary import write_summary
 
 SUB1 = "11111111-2222-3333-4444-555555555555"
 SUB2 = "99999999-8888-7777-6666-555555555555"
@@ -224,7 +224,7 @@ def decorators(parameter: dict) -> dict:
 
 
 def test_the_templates_limits_are_azures_and_every_parameters_file_keeps_them(written):
-    from ohcheck.event_names import RULES
+    from ohcheck.event.names import RULES
 
     _, out = written
     declared = bicep(out)["parameters"]
@@ -273,17 +273,17 @@ def test_the_template_ships_in_the_wheel():
     from importlib.resources import files
 
     # The package data the writers read. hatch packages everything under src/ohcheck/, so a built
-    # wheel holds them too (checked by hand with `pip wheel . --no-deps`: ohcheck/event_templates/*).
+    # wheel holds them too (checked by hand with `pip wheel . --no-deps`: ohcheck/event/templates/*).
     for name in ("main.bicep", "deploy.sh.j2", "event-summary.md.j2"):
-        assert files("ohcheck").joinpath("event_templates", name).is_file(), name
+        assert files("ohcheck").joinpath("event", "templates", name).is_file(), name
 
 
 def test_git_does_not_ignore_the_templates():
     # hatch leaves files git ignores out of the wheel: a *.bicep or *.j2 in .gitignore would ship a
-    # package whose setup fails. (`pip wheel . --no-deps` lists ohcheck/event_templates/* today.)
+    # package whose setup fails. (`pip wheel . --no-deps` lists ohcheck/event/templates/* today.)
     repo = Path(__file__).resolve().parents[1]
     for name in ("main.bicep", "deploy.sh.j2", "event-summary.md.j2"):
-        path = repo / "src" / "ohcheck" / "event_templates" / name
+        path = repo / "src" / "ohcheck" / "event" / "templates" / name
         done = subprocess.run(["git", "-C", str(repo), "check-ignore", "-q", str(path)], capture_output=True)
         if done.returncode == 128:
             pytest.skip("not a git checkout")

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 
 
-from ohcheck.event import load_event
-from ohcheck.event_names import team_names
+from ohcheck.event.model import load_event
+from ohcheck.event.names import team_names
 
 from .fake_azureml import WorkspaceState
 

@@ -18,10 +18,10 @@ import pytest
 from azure.identity import CredentialUnavailableError
 
 import ohcheck.targets.azure as azure_target
-from ohcheck.event import load_event
-from ohcheck.event_names import team_names
-from ohcheck.event_preflight import check_group, group_teams
-from ohcheck.preflight_names import endpoint_in_dns, lookup
+from ohcheck.event.model import load_event
+from ohcheck.event.names import team_names
+from ohcheck.event.preflight.run import check_group, group_teams
+from ohcheck.event.preflight.names import endpoint_in_dns, lookup
 
 from .fake_azureml import WorkspaceState
 
@@ -334,7 +334,7 @@ def test_dns_in_the_checks_a_taken_name_is_a_problem_a_silent_one_a_warning(fake
 
 def test_dns_that_does_not_answer_is_waited_for_once(fake, write_event, monkeypatch):
     monkeypatch.delenv("OHCHECK_ENDPOINT_DNS")
-    monkeypatch.setattr("ohcheck.preflight_names.DNS_TIMEOUT", 0.3)
+    monkeypatch.setattr("ohcheck.event.preflight.names.DNS_TIMEOUT", 0.3)
     event = load_event(write_event(event_text(teams=4))).event
     [group] = group_teams(event)
     asked = []

@@ -288,7 +288,7 @@ def test_setup_refuses_an_out_that_is_a_file(cli, tmp_path):
 
 
 def test_coach_tools_find_the_derived_workspace(tmp_path):
-    from ohcheck.event import load_event
+    from ohcheck.event.model import load_event
 
     loaded = load_event(event_yaml(tmp_path, VALID))
     team = loaded.event.team("team2")

@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from ohcheck.event import load_event
-from ohcheck.event_names import team_names
+from ohcheck.event.model import load_event
+from ohcheck.event.names import team_names
 from ohcheck.targets.azure import ENV_NAMES
 
 from .fake_azureml import Fault, WorkspaceState

@@ -64,11 +64,11 @@ def _template_sentences() -> dict[str, str]:
 
 
 def _help_texts() -> dict[str, str]:
-    """Every --help text of every command, and Typer's words around them (ohcheck.cli_help)."""
+    """Every --help text of every command, and Typer's words around them (ohcheck.cli.help)."""
     import typer.main
 
-    from ohcheck.cli import app
-    from ohcheck.cli_help import _TYPER_WORDS, help_texts
+    from ohcheck.cli.app import app
+    from ohcheck.cli.help import _TYPER_WORDS, help_texts
     from typer import rich_utils
 
     texts = help_texts(typer.main.get_command(app)) + [getattr(rich_utils, name) for name in _TYPER_WORDS]

@@ -11,7 +11,7 @@ import yaml
 
 from ohcheck.config import load_config, parse_config
 from ohcheck.team_init import render_config
-from ohcheck.workspace_config import WorkspaceRef
+from ohcheck.azure.workspace_config import WorkspaceRef
 
 JA = {"OHCHECK_LANG": "ja"}
 EN = {"OHCHECK_LANG": "en"}

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ohcheck.cli import app
-from ohcheck.coach_store import CoachStore
+from ohcheck.cli.app import app
+from ohcheck.coach.store import CoachStore
 from ohcheck.markdown_cells import md_cell
 from ohcheck.pack import HackPack
 from ohcheck.repo_builder import build_team_repo
@@ -344,7 +344,9 @@ def test_the_forecast_plot_is_labelled_in_japanese_with_a_font_that_has_the_glyp
 
     import pandas as pd
 
-    from ohcheck import coach_forecast, i18n
+    from ohcheck import i18n
+
+    from ohcheck.coach import forecast as coach_forecast
 
     i18n.choose("ja")
     families = coach_forecast._font_families("ja")

@@ -222,7 +222,7 @@ def test_the_table_says_the_skip_reason_in_japanese(cli, tmp_path):
 def test_an_azure_failure_is_said_whole_in_japanese():
     from azure.core.exceptions import HttpResponseError
 
-    from ohcheck.azure_failures import classify, sentence
+    from ohcheck.azure.failures import classify, sentence
     from ohcheck.i18n import msg
 
     class Response:
@@ -236,8 +236,8 @@ def test_an_azure_failure_is_said_whole_in_japanese():
 
 
 def test_a_name_problem_is_one_japanese_sentence():
-    from ohcheck.event import Event
-    from ohcheck.event_names import name_problems
+    from ohcheck.event.model import Event
+    from ohcheck.event.names import name_problems
 
     event = Event.model_validate({
         "event": {"name": "e", "starts": "2026-12-01", "ends": "2026-12-02"},
@@ -257,8 +257,8 @@ def test_a_name_problem_is_one_japanese_sentence():
 @pytest.fixture
 def seeded(tmp_path, monkeypatch):
     """The fake serving team1's workspace under the names setup derives: an endpoint, a cluster, a schedule."""
-    from ohcheck.event import load_event
-    from ohcheck.event_names import team_names
+    from ohcheck.event.model import load_event
+    from ohcheck.event.names import team_names
 
     from .fake_azureml import WorkspaceState
 

@@ -17,8 +17,8 @@ import yaml
 
 from ohcheck import i18n
 from ohcheck.errors import UserError
-from ohcheck.event_files import KitWriter
-from ohcheck.event_init import render_example
+from ohcheck.event.files import KitWriter
+from ohcheck.event.init_file import render_example
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 

@@ -104,7 +104,7 @@ def test_warnings_are_said_in_the_language_too():
 
 
 def test_the_coach_store_keeps_where_an_attempt_came_from_as_a_message(tmp_path):
-    from ohcheck.coach_store import CoachStore
+    from ohcheck.coach.store import CoachStore
 
     ja = Catalogue("ja", messages={"collected by {coach}": "{coach} が収集", "the repo {repo} cannot be read":
                                    "リポジトリ {repo} を読めません"})

@@ -90,7 +90,7 @@ def test_serve_a_folder_and_a_score_py_that_fails_to_start(cli, team_repo):
 
 
 def test_serve_stops_a_server_that_listens_beyond_this_machine(cli, team_repo, monkeypatch):
-    from ohcheck import serve
+    from ohcheck.local import serve
 
     repo = team_repo("starting-03")
     port = own_port(repo)

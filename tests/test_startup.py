@@ -18,7 +18,7 @@ def test_help_imports_no_heavy_library(command):
     args = command.split() + ["--help"]
     code = (
         "import sys\n"
-        "from ohcheck.cli import app\n"
+        "from ohcheck.cli.app import app\n"
         "try:\n"
         f"    app({args!r})\n"
         "except SystemExit:\n"

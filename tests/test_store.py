@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ohcheck.coach_store import CoachStore
+from ohcheck.coach.store import CoachStore
 from ohcheck.criteria import Result, Status, Summary
 from ohcheck.errors import StoreError
 from ohcheck.store import ResultsStore

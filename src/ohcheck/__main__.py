@@ -1,6 +1,6 @@
 """`python -m ohcheck` runs the CLI (the self-test and demo use this form)."""
 
-from ohcheck.cli import main
+from ohcheck.cli.app import main
 
 if __name__ == "__main__":
     main()

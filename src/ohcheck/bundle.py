@@ -318,7 +318,7 @@ def _is_time(text: str) -> bool:
 def utc_text(text: str) -> str:
     """A checked time as ohcheck stores the team's verifies (UTC, to the second, like results.db), so one verify
     seen in a bundle and in a collect is one row of the coach's store."""
-    from ohcheck.coach_time import parse_time
+    from ohcheck.coach.times import parse_time
 
     value = parse_time(text)
     return value.isoformat(timespec="seconds") if value is not None else text

@@ -55,7 +55,7 @@ class TeamRepo:
     def from_kit(self, relative: str | Path) -> bool:
         """True if the file is one `ohcheck event setup` writes into every team kit, still exactly as written:
         it is there, but it is not the team's work (its CI workflow, say)."""
-        from ohcheck.event_files import kit_template
+        from ohcheck.event.files import kit_template
 
         expected = kit_template(Path(relative).as_posix())
         path = self.path(relative)

@@ -3,7 +3,7 @@
 The scoring contract of the hack (kept from the original service): the body
 `{"data": [n]}` returns `{"result": [n forecasts]}` for the next n days, or
 `{"error": "..."}`. `call_score_script` runs the team's score.py in a child
-process (ohcheck.score_harness), so a crash, a hang or a stray `print` in the
+process (ohcheck.local.score_harness), so a crash, a hang or a stray `print` in the
 team's code cannot take ohcheck down. `forecasts_in` reads a reply strictly.
 """
 
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ohcheck.azure_failures import reason
+from ohcheck.azure.failures import reason
 from ohcheck.i18n import Msg, msg
-from ohcheck.score_harness import decode_reply
+from ohcheck.local.score_harness import decode_reply
 from ohcheck.targets.base import ScoreReply, TargetError
 from ohcheck.transient import AZURE_RETRY, RetryPolicy, TransientError, retry_after
 
@@ -56,7 +56,7 @@ def call_score_script(
         command = [
             sys.executable,
             "-m",
-            "ohcheck.score_harness",
+            "ohcheck.local.score_harness",
             "--script",
             str(script),
             "--model-dir",

@@ -15,7 +15,7 @@ from ohcheck.atomic import write_atomic
 from ohcheck.config import CONFIG_NAME, TARGETS, LocalSettings, parse_config
 from ohcheck.errors import ConfigError, UserError, writing
 from ohcheck.i18n import DEFAULT, framework, msg, template_in
-from ohcheck.workspace_config import WorkspaceRef, find_config_json, read_config_json
+from ohcheck.azure.workspace_config import WorkspaceRef, find_config_json, read_config_json
 
 DEFAULT_SCORING_URL = LocalSettings().scoring_url
 

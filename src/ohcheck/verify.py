@@ -62,7 +62,7 @@ def verify(
     config = with_overrides(load_config(repo_root / CONFIG_NAME), target=target)
     pinned = None
     if workspace:
-        from ohcheck.workspace_config import WorkspaceRef
+        from ohcheck.azure.workspace_config import WorkspaceRef
 
         config = config.model_copy(update={"azure": config.azure.model_copy(update=workspace)})
         pinned = WorkspaceRef(workspace["subscription_id"], workspace["resource_group"], workspace["workspace"],

@@ -69,7 +69,7 @@ def counts_text(passed: int, decided: int, skipped: int) -> str:
 
 def span_text(span: object) -> str:
     """A coach_progress.Span as people say it: `1 h 20 min`, `1 h 20 min – 2 h 05 min`, `at least 40 min`."""
-    from ohcheck.coach_time import duration_text
+    from ohcheck.coach.times import duration_text
 
     low, high = span.low, span.high  # type: ignore[attr-defined]
     if high is None:

@@ -32,9 +32,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ohcheck.azure_failures import classify, sentence
-from ohcheck.azure_failures import first_line as _first_line
-from ohcheck.azure_failures import reason as _reason
+from ohcheck.azure.failures import classify, sentence
+from ohcheck.azure.failures import first_line as _first_line
+from ohcheck.azure.failures import reason as _reason
 from ohcheck.config import Config
 from ohcheck.errors import ConfigError
 from ohcheck.i18n import Msg, as_msg, msg
@@ -64,7 +64,7 @@ from ohcheck.targets.base import (
 )
 from ohcheck.targets.mlflow_runs import to_run
 from ohcheck.transient import AZURE_RETRY, RetryPolicy, retry_scale
-from ohcheck.workspace_config import WorkspaceRef, find_config_json, read_config_json
+from ohcheck.azure.workspace_config import WorkspaceRef, find_config_json, read_config_json
 
 T = TypeVar("T")
 ARM_SCOPE = "https://management.azure.com/.default"

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from ohcheck.i18n import Msg, msg
 
 if TYPE_CHECKING:
-    from ohcheck.event import Event, Team
+    from ohcheck.event.model import Event, Team
 
 COMPUTE_CLUSTER = "cpu-cluster"  # what ohcheck.yaml and the challenges call it (one per workspace)
 

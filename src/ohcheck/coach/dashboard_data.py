@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ohcheck import clock
-from ohcheck.coach_progress import (
+from ohcheck.coach.progress import (
     DONE,
     STATES,
     ChallengeProgress,
@@ -28,9 +28,9 @@ from ohcheck.coach_progress import (
     read_records,
     team_progress,
 )
-from ohcheck.coach_store import CoachStore, SignOff, StoredAttempt
-from ohcheck.coach_time import parse_time
-from ohcheck.event import LoadedEvent
+from ohcheck.coach.store import CoachStore, SignOff, StoredAttempt
+from ohcheck.coach.times import parse_time
+from ohcheck.event.model import LoadedEvent
 from ohcheck.i18n import DEFAULT, Catalogue
 from ohcheck.redaction import Redactor
 

@@ -70,7 +70,7 @@ def _command(group: typer.Typer, *args: Any, **kwargs: Any) -> Callable[[Callabl
                 raise typer.Exit(EXIT_INTERNAL) from None
 
         _with_lang_option(wrapper, func)
-        from ohcheck.cli_help import LocalisedCommand
+        from ohcheck.cli.help import LocalisedCommand
 
         group.command(*args, cls=LocalisedCommand, **kwargs)(wrapper)
         return func

@@ -34,11 +34,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ohcheck import children
-from ohcheck.coach_store import COACH_DIR, CoachStore, TeamVerify
+from ohcheck.coach.store import COACH_DIR, CoachStore, TeamVerify
 from ohcheck.config import CONFIG_NAME
 from ohcheck.criteria import Summary, utc_now
 from ohcheck.errors import StoreError, UserError
-from ohcheck.event import LoadedEvent, Team
+from ohcheck.event.model import LoadedEvent, Team
 from ohcheck.i18n import msg
 from ohcheck.pack import Challenge, HackPack
 from ohcheck.verify import verify

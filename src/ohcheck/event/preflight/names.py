@@ -22,10 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ohcheck.event import Event, Team
-from ohcheck.event_names import TeamNames, name_problems
+from ohcheck.event.model import Event, Team
+from ohcheck.event.names import TeamNames, name_problems
 from ohcheck.i18n import Msg, msg
-from ohcheck.preflight_checks import (
+from ohcheck.event.preflight.checks import (
     OK,
     PROBLEM,
     WARNING,

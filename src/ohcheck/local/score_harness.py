@@ -1,6 +1,6 @@
 """Run a team's Azure ML scoring script once, in its own process: init(), then run().
 
-    python -m ohcheck.score_harness --script src/score.py --model-dir outputs \
+    python -m ohcheck.local.score_harness --script src/score.py --model-dir outputs \
         --reply reply.json < request.json
 
 This is what Azure ML's inference server does for a request, without the
@@ -24,7 +24,7 @@ from typing import Any
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ohcheck.score_harness")
+    parser = argparse.ArgumentParser(prog="python -m ohcheck.local.score_harness")
     parser.add_argument("--script", required=True, type=Path)
     parser.add_argument("--model-dir", required=True, type=Path)
     parser.add_argument("--reply", required=True, type=Path)

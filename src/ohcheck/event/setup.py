@@ -35,9 +35,9 @@ from typing import Any
 
 from ohcheck.bundle import EVENT_KEY_NAME, TEAM_KEY_NAME, new_key, read_key, team_key
 from ohcheck.errors import ConfigError, UserError
-from ohcheck.event import KITS, LoadedEvent, Team
-from ohcheck.event_files import KIT_TEMPLATES, KitWriter, kit_template
-from ohcheck.event_validate import validate_event
+from ohcheck.event.model import KITS, LoadedEvent, Team
+from ohcheck.event.files import KIT_TEMPLATES, KitWriter, kit_template
+from ohcheck.event.validate import validate_event
 from ohcheck.i18n import framework, msg
 
 _COACH_KEY = Path(".ohcheck-coach") / EVENT_KEY_NAME
@@ -101,10 +101,10 @@ def setup(loaded: LoadedEvent, out: Path, *, console: Any | None = None) -> Setu
     for team in _progress(loaded.event.teams, console):
         result.kits.append(_write_kit(loaded, team, writer, key))
     if loaded.event.azure is not None:
-        from ohcheck.event_infra import write_infra
+        from ohcheck.event.infra import write_infra
 
         write_infra(loaded, writer)
-    from ohcheck.event_summary import write_summary
+    from ohcheck.event.summary import write_summary
 
     write_summary(loaded, writer)
     writer.save()
@@ -131,7 +131,7 @@ def _progress(teams: list[Team], console: Any | None) -> Any:
 def _write_kit(loaded: LoadedEvent, team: Team, writer: KitWriter, key: bytes) -> KitReport:
     from ohcheck.pack import HackPack, pack_files, pack_source
     from ohcheck.team_init import render_config
-    from ohcheck.workspace_config import WorkspaceRef
+    from ohcheck.azure.workspace_config import WorkspaceRef
 
     lang = loaded.event.event.kit_language  # what the kit holds; not the language setup speaks
     base = Path(KITS) / team.name
@@ -147,7 +147,7 @@ def _write_kit(loaded: LoadedEvent, team: Team, writer: KitWriter, key: bytes) -
 
     names = None
     if loaded.event.azure is not None and team.target == "azure":
-        from ohcheck.event_names import team_names
+        from ohcheck.event.names import team_names
 
         names = team_names(loaded.event, team)
     ws = team.workspace
@@ -185,7 +185,7 @@ def _remove_event_key(path: Path, key: bytes) -> bool:
 
 
 def _shown(url: str) -> str:
-    from ohcheck.coach_collect import shown
+    from ohcheck.coach.collect import shown
 
     return shown(url)
 

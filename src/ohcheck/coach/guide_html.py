@@ -38,7 +38,7 @@ def render_guide(challenge: Challenge, *, back: str, guide_href: Callable[[str],
     link to another challenge's guide page; `known`: the challenges that have a guide page (None: all)."""
     from markupsafe import Markup
 
-    from ohcheck.coach_report import t_html
+    from ohcheck.coach.report import t_html
 
     lang = language()
     body = _markdown().render(guide_markdown(challenge, lang))

@@ -33,12 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ohcheck.coach_store import TRUSTS, CoachStore, SignOff, StoredAttempt
-from ohcheck.coach_time import duration_text as _duration
-from ohcheck.coach_time import parse_time as _instant
+from ohcheck.coach.store import TRUSTS, CoachStore, SignOff, StoredAttempt
+from ohcheck.coach.times import duration_text as _duration
+from ohcheck.coach.times import parse_time as _instant
 from ohcheck.criteria import Result, utc_now
 from ohcheck.errors import UserError
-from ohcheck.event import LoadedEvent, Team
+from ohcheck.event.model import LoadedEvent, Team
 from ohcheck.i18n import Catalogue, language, msg, t
 from ohcheck.markdown_cells import md_cell, md_code
 from ohcheck.redaction import Redactor
@@ -124,10 +124,10 @@ def render_report(loaded: LoadedEvent, store_path: Path, team: str, fmt: str, *,
     redactor = Redactor()
     challenges = build_challenges(store_path, member.name, redactor, loaded=loaded)
 
-    from ohcheck.coach_forecast import ForecastPlot
+    from ohcheck.coach.forecast import ForecastPlot
 
     if with_plot:
-        from ohcheck.coach_forecast import forecast_plot  # pandas, matplotlib: only when a plot is drawn
+        from ohcheck.coach.forecast import forecast_plot  # pandas, matplotlib: only when a plot is drawn
 
         plot = forecast_plot(loaded, member)
     else:
@@ -150,7 +150,7 @@ def build_challenges(store_path: Path, team: str, redactor: Redactor | None = No
                      loaded: LoadedEvent | None = None) -> list[ChallengeReport]:
     """Every challenge of the pack, in order, with what the store holds about it for `team`; with the event
     (`loaded`), each one's state and time from the progress model."""
-    from ohcheck.coach_progress import event_progress, starter_passes
+    from ohcheck.coach.progress import event_progress, starter_passes
     from ohcheck.pack import HackPack
 
     redactor = redactor or Redactor()
@@ -281,7 +281,7 @@ def _compact(evidence: Any) -> str:
 
 
 def _header(loaded: LoadedEvent, team: Team) -> TeamHeader:
-    from ohcheck.coach_collect import shown
+    from ohcheck.coach.collect import shown
 
     workspace = ""
     if team.workspace is not None:

@@ -1,7 +1,7 @@
 """event-summary.md: the coaches' page of the event (teams, members, workspaces, links, what to run).
 
 Python gathers the facts (names from event_names.py, links); every word of
-the page is in the template (event_templates/event-summary.md.j2), and the
+the page is in the template (event/templates/event-summary.md.j2), and the
 Japanese edition is its twin (event-summary.md.ja.j2), chosen by the event's
 `language:` (the page is part of what setup writes, like the kits). Text from event.yaml goes through
 the Markdown cell escaping the coach report uses: a `|` in a member's name
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ohcheck.event import KITS, Event, LoadedEvent, Team
-from ohcheck.event_files import KitWriter
+from ohcheck.event.model import KITS, Event, LoadedEvent, Team
+from ohcheck.event.files import KitWriter
 from ohcheck.i18n import template_in
 
 SUMMARY = "event-summary.md"
@@ -30,14 +30,14 @@ def portal_url(subscription_id: str, resource_group: str) -> str:
 
 def team_row(event: Event, team: Team) -> dict[str, Any]:
     """What the page shows of a team; `local` teams have no workspace and no links."""
-    from ohcheck.event_infra import provisioned
+    from ohcheck.event.infra import provisioned
 
     row: dict[str, Any] = {"name": team.name, "members": team.member_names, "kit": f"{KITS}/{team.name}",
                            "target": team.target, "workspace": None, "resource_group": None,
                            "subscription": None, "endpoint": None, "studio": None, "portal": None,
                            "provisioned": provisioned(event, team)}
     if team.target == "azure" and event.azure is not None:
-        from ohcheck.event_names import team_names
+        from ohcheck.event.names import team_names
 
         row["endpoint"] = team_names(event, team).endpoint
     ws = team.workspace
@@ -53,7 +53,7 @@ def render_summary(event: Event) -> str:
 
     from ohcheck.markdown_cells import md_cell, md_code
 
-    env = Environment(loader=PackageLoader("ohcheck", "event_templates"), undefined=StrictUndefined,
+    env = Environment(loader=PackageLoader("ohcheck.event", "templates"), undefined=StrictUndefined,
                       autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["md"] = md_cell  # one line, no `|`, no raw HTML: text from event.yaml in a table cell
     env.filters["mdcode"] = md_code  # the same inside a `code span`

@@ -10,9 +10,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from ohcheck.cli_help import LocalisedGroup
+from ohcheck.cli.help import LocalisedGroup
 
-from ohcheck.cli_common import _command, _echo_json, _esc, _stdout
+from ohcheck.cli.common import _command, _echo_json, _esc, _stdout
 from ohcheck.errors import EXIT_FAILED, EXIT_OK
 
 event_app = typer.Typer(
@@ -31,7 +31,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 
 def _load(path: Optional[Path]):  # -> LoadedEvent; imported lazily (pydantic)
-    from ohcheck.event import load_event
+    from ohcheck.event.model import load_event
 
     return load_event(path)
 
@@ -44,7 +44,7 @@ def event_init(
 ) -> None:
     """Write a commented event.yaml to fill in: the event, Azure, teams with members, coaches."""
     from ohcheck import i18n
-    from ohcheck.event_init import write_example
+    from ohcheck.event.init_file import write_example
     from ohcheck.i18n import t
 
     write_example(path, language=language, force=force)
@@ -56,7 +56,7 @@ def event_init(
 @_command(event_app, "validate")
 def event_validate(event: EventArg = None, as_json: JsonOption = False) -> None:
     """Check the event file: its keys, unique team names, and every Azure name setup would derive."""
-    from ohcheck.event_validate import validate_event
+    from ohcheck.event.validate import validate_event
 
     report = validate_event(_load(event))
     if as_json:
@@ -78,7 +78,7 @@ def event_setup(
     Each team kit is a git repo with challenge 00's starter, ohcheck.yaml naming the team's workspace
     and a CI workflow. Safe to run again: a file changed since setup wrote it is kept.
     """
-    from ohcheck.event_setup import setup
+    from ohcheck.event.setup import setup
 
     loaded = _load(event)
     result = setup(loaded, out or loaded.folder, console=None if as_json else _stdout())
@@ -94,7 +94,7 @@ def event_preflight(event: EventArg = None, as_json: JsonOption = False) -> None
     Checks the credential, resource providers, vCPU quota for the clusters and instances, and that
     the endpoint and compute instance names are free; a table with the fix for each problem.
     """
-    from ohcheck.event_preflight import main
+    from ohcheck.event.preflight.run import main
 
     raise typer.Exit(main(_load(event), as_json=as_json, console=_stdout()))
 
@@ -112,7 +112,7 @@ def event_teardown(
     Online endpoints and deployments, compute clusters and instances, enabled schedules. Without
     --yes, prints the az commands that would remove them.
     """
-    from ohcheck.event_teardown import main
+    from ohcheck.event.teardown import main
 
     raise typer.Exit(main(_load(event), team=team, yes=yes, as_json=as_json, console=_stdout()))
 

@@ -20,8 +20,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ohcheck import __version__
-from ohcheck.cli_common import _command, _echo_json, _esc, _say_error, _say_warning, _stderr, _stdout
-from ohcheck.cli_help import LocalisedGroup
+from ohcheck.cli.common import _command, _echo_json, _esc, _say_error, _say_warning, _stderr, _stdout
+from ohcheck.cli.help import LocalisedGroup
 from ohcheck.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, EXIT_USAGE, UserError
 
 
@@ -45,7 +45,7 @@ app.add_typer(coach_app, name="coach")
 pipeline_app = typer.Typer(cls=LocalisedGroup, help="Run your Azure ML pipeline on this machine (the local target).", no_args_is_help=True)
 app.add_typer(pipeline_app, name="pipeline")
 
-from ohcheck.cli_event import event_app  # noqa: E402 - its commands use the helpers above
+from ohcheck.cli.event import event_app  # noqa: E402 - its commands use the helpers above
 
 app.add_typer(event_app, name="event")
 
@@ -597,7 +597,7 @@ def serve(
     registry) at local.scoring_url from ohcheck.yaml, with paths.score_script,
     on this machine only (127.0.0.1).
     """
-    from ohcheck import serve as serving
+    from ohcheck.local import serve as serving
     from ohcheck.config import CONFIG_NAME, load_config
     from ohcheck.i18n import msg, t
 
@@ -686,7 +686,7 @@ def _coach_name(coach: Optional[str]) -> str:
 
 
 def _coach_store(loaded: Any, store: Optional[Path]) -> Path:
-    from ohcheck.coach_store import coach_store_path
+    from ohcheck.coach.store import coach_store_path
 
     return store if store is not None else coach_store_path(loaded.folder)
 
@@ -712,8 +712,8 @@ def coach_collect(
     verified (no repo, no credential) is that team's error; the others go on.
     Exit code 3 when some team could not be verified.
     """
-    from ohcheck.coach_collect import collect
-    from ohcheck.event import load_event
+    from ohcheck.coach.collect import collect
+    from ohcheck.event.model import load_event
 
     loaded = load_event(event)
     pack = _pack()
@@ -723,7 +723,7 @@ def coach_collect(
     with _TeamsProgress(err, len(teams), enabled=err.is_terminal and not as_json) as done:
         outcomes = collect(loaded, pack, _coach_store(loaded, store), teams=teams, challenges=challenges,
                            coach=_coach_name(coach), jobs=jobs, on_team_done=done, explicit=bool(challenge))
-    from ohcheck.coach_progress import event_progress, starter_passes
+    from ohcheck.coach.progress import event_progress, starter_passes
 
     progress = event_progress(loaded, _coach_store(loaded, store), [c.id for c in pack.challenges],
                               starter_passes(pack))
@@ -806,7 +806,7 @@ def _print_collected(outcomes: list, challenge_ids: list[str], pack: Any, progre
             if current.state == "in-progress" and latest is not None and not latest.problem:
                 word += f" {latest.passed}/{latest.passed + latest.failed + latest.error}"
             if team.status == "stuck" and team.stuck_for is not None:
-                from ohcheck.coach_time import duration_text
+                from ohcheck.coach.times import duration_text
 
                 word += " · " + i18n.t("stuck {time}", time=duration_text(team.stuck_for))
             state = f"[{TERMINAL.get(current.state, '')}]{_esc(word)}[/]"
@@ -886,8 +886,8 @@ def coach_approve(
     Only a coach of the event (`coaches:` in event.yaml) signs off, for a team
     they look after; for another team they are asked (or give --cover).
     """
-    from ohcheck.coach_store import CoachStore
-    from ohcheck.event import load_event
+    from ohcheck.coach.store import CoachStore
+    from ohcheck.event.model import load_event
     from ohcheck.i18n import msg, t
 
     loaded = load_event(event)
@@ -945,8 +945,8 @@ def coach_revoke(
 
     Only a coach of the event revokes, for a team they look after (or with --cover).
     """
-    from ohcheck.coach_store import CoachStore
-    from ohcheck.event import load_event
+    from ohcheck.coach.store import CoachStore
+    from ohcheck.event.model import load_event
     from ohcheck.i18n import msg, t
 
     loaded = load_event(event)
@@ -979,8 +979,8 @@ def coach_key(
     without a kit, write its key with --team and --out. No key is ever printed.
     """
     from ohcheck.bundle import EVENT_KEY_NAME, new_key, read_key, team_key, write_secret
-    from ohcheck.coach_store import COACH_DIR
-    from ohcheck.event import load_event
+    from ohcheck.coach.store import COACH_DIR
+    from ohcheck.event.model import load_event
     from ohcheck.i18n import msg, t
 
     loaded = load_event(event)
@@ -1038,8 +1038,8 @@ def coach_import(
     refused.
     """
     from ohcheck import bundle, i18n
-    from ohcheck.coach_store import COACH_DIR, CoachStore, TeamVerify
-    from ohcheck.event import load_event
+    from ohcheck.coach.store import COACH_DIR, CoachStore, TeamVerify
+    from ohcheck.event.model import load_event
 
     t = i18n.t
     loaded = load_event(event)
@@ -1092,8 +1092,8 @@ def coach_report(
     store: StoreOption = None,
 ) -> None:
     """A team's review: per challenge and criterion, what you verified, what the team reported, sign-offs."""
-    from ohcheck.coach_report import render_report
-    from ohcheck.event import load_event
+    from ohcheck.coach.report import render_report
+    from ohcheck.event.model import load_event
 
     loaded = load_event(event)
     text = render_report(loaded, _coach_store(loaded, store), loaded.event.team(team).name, fmt.value)
@@ -1131,8 +1131,8 @@ def coach_dashboard(
     With --json, the page's figures as data instead (every team's state per challenge, its current
     challenge, whether and since when it is stuck, the funnel); no page is written.
     """
-    from ohcheck import coach_dashboard as dashboard
-    from ohcheck.event import load_event
+    from ohcheck.coach import dashboard
+    from ohcheck.event.model import load_event
 
     from ohcheck.i18n import msg, t
 
@@ -1186,7 +1186,8 @@ def pipeline_run(
     from the CSVs in the repo; the pipeline is a parent MLflow run in the local
     store with one child run per step.
     """
-    from ohcheck import i18n, pipeline_local
+    from ohcheck import i18n
+    from ohcheck.local import pipeline as pipeline_local
     from ohcheck.config import CONFIG_NAME, load_config
     from ohcheck.i18n import t
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ohcheck.event import Workspace
+from ohcheck.event.model import Workspace
 from ohcheck.i18n import Msg, msg
 from ohcheck.targets import azure as azure_target
 
@@ -171,7 +171,7 @@ class _Caller:
             raise self.translate(exc, what) from None
 
     def translate(self, exc: Exception, what: Msg) -> TeardownError:
-        from ohcheck.azure_failures import classify, sentence
+        from ohcheck.azure.failures import classify, sentence
 
         ws = self.ws
         failure = classify(exc)

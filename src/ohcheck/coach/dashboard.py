@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from ohcheck.coach_dashboard_data import Cell, Dashboard, build_dashboard
-from ohcheck.coach_time import duration_text as _duration
-from ohcheck.coach_time import parse_time
+from ohcheck.coach.dashboard_data import Cell, Dashboard, build_dashboard
+from ohcheck.coach.times import duration_text as _duration
+from ohcheck.coach.times import parse_time
 from ohcheck.errors import UserError
-from ohcheck.event import LoadedEvent
+from ohcheck.event.model import LoadedEvent
 from ohcheck.i18n import Catalogue, language, msg, t
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ POLL_MS = 2000  # how often a served page asks whether the store changed
 def state_words() -> dict[str, str]:
     """What each cell state means, in the chosen language: the legend, a cell's tooltip and its card
     (render/coach_states.py: the one vocabulary of the dashboard, the report and the CLI)."""
-    from ohcheck.coach_progress import STATES
+    from ohcheck.coach.progress import STATES
     from ohcheck.render.coach_states import state_meaning
 
     return {state: state_meaning(state) for state in STATES}
@@ -119,7 +119,7 @@ def write_dashboard(loaded: LoadedEvent, store_path: Path, out: Path, *, coach: 
     """Write the page to `out` whole or not at all, and beside it (`<name>-files/`) each team's report and each
     challenge's coach guide, which its cells link to; the page last, so it never links to a file not there yet."""
     from ohcheck.atomic import write_atomic
-    from ohcheck.coach_report import render_report
+    from ohcheck.coach.report import render_report
 
     board = board_of(loaded, store_path)
     html = render_dashboard(loaded, store_path, coach=coach, links=written_links(out), board=board)
@@ -140,7 +140,7 @@ def write_dashboard(loaded: LoadedEvent, store_path: Path, out: Path, *, coach: 
 def serve_dashboard(loaded: LoadedEvent, store_path: Path, *, port: int, on_ready: Callable[[str], None],
                     coach: str | None = None) -> None:
     """Serve the page on 127.0.0.1:`port` (0: any free port), fresh as results arrive, until Ctrl-C."""
-    from ohcheck.coach_dashboard_server import serve
+    from ohcheck.coach.dashboard_server import serve
 
     serve(loaded, store_path, port=port, on_ready=on_ready, coach=coach)
 
@@ -191,7 +191,7 @@ def _spreadsheet_safe(value: str) -> str:
 
 def guide_pages(*, back: str, href: Callable[[str], str]) -> list[tuple[str, str]]:
     """(challenge id, its coach guide's page) for every challenge of the pack that has a guide."""
-    from ohcheck.coach_guide_html import render_guide
+    from ohcheck.coach.guide_html import render_guide
 
     pack = _pack()
     if pack is None:
@@ -202,7 +202,7 @@ def guide_pages(*, back: str, href: Callable[[str], str]) -> list[tuple[str, str
 
 def guide_page(challenge: str, *, back: str, href: Callable[[str], str]) -> str | None:
     """One challenge's coach guide page; None when the pack has no such challenge or it has no guide."""
-    from ohcheck.coach_guide_html import render_guide
+    from ohcheck.coach.guide_html import render_guide
 
     pack = _pack()
     found = next((c for c in pack.challenges if c.id == challenge), None) if pack is not None else None
@@ -243,8 +243,8 @@ class TeamLinks:
 def _team_links(loaded: LoadedEvent, *, folder_links: bool) -> dict[str, TeamLinks]:
     """`folder_links`: a repo folder as a file:// link (a written page); a served page shows its path instead,
     since a browser refuses to open file:// from an http:// page."""
-    from ohcheck.coach_collect import shown
-    from ohcheck.event_summary import studio_url
+    from ohcheck.coach.collect import shown
+    from ohcheck.event.summary import studio_url
 
     links = {}
     for team in loaded.event.teams:
@@ -308,7 +308,7 @@ def _challenge_titles(lang: str) -> tuple[dict[str, str], Catalogue, dict[str, f
 @functools.lru_cache(maxsize=8)
 def _pack_words(root: Path, lang: str) -> tuple[dict[str, str], Catalogue, dict[str, frozenset[str]]]:
     # Read once: a served page is made again whenever the store changes, and the catalogues are YAML.
-    from ohcheck.coach_progress import starter_passes
+    from ohcheck.coach.progress import starter_passes
     from ohcheck.pack import HackPack
 
     pack = HackPack(root)
@@ -335,7 +335,7 @@ def _template() -> Template:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    from ohcheck.coach_report import element, said_status, t_html, trust_label
+    from ohcheck.coach.report import element, said_status, t_html, trust_label
 
     from ohcheck.render.coach_states import span_text, state_css
 
@@ -412,7 +412,7 @@ def _when_time(value: dt.datetime | None) -> str:
 
 def _hover(cell: Cell, words: dict[str, str]) -> str:
     """A grid cell's tooltip: its state (`words`: state_words()), the latest attempt of each trust, the sign-off."""
-    from ohcheck.coach_report import said_status
+    from ohcheck.coach.report import said_status
     from ohcheck.render.coach_states import counts_text
 
     parts = [words[cell.state]]

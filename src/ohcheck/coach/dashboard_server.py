@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote
 
 from ohcheck.errors import UserError
-from ohcheck.event import LoadedEvent
+from ohcheck.event.model import LoadedEvent
 from ohcheck.i18n import framework, msg, t
 
 HOST = "127.0.0.1"
@@ -57,7 +57,7 @@ class _Page:
 
     def current(self) -> tuple[str, bytes, bytes]:
         """(version, page, page gzipped): a big event's page is ~2 MB and the tab fetches it on every change."""
-        from ohcheck.coach_dashboard import render_dashboard
+        from ohcheck.coach.dashboard import render_dashboard
 
         with self._lock:
             version = store_version(self.store_path)
@@ -98,7 +98,7 @@ def _handler(page: _Page, hosts: set[str]) -> type[BaseHTTPRequestHandler]:
                 self._send(HTTPStatus.SERVICE_UNAVAILABLE, _line(framework().say(exc.message)))
 
         def _report(self, name: str) -> None:
-            from ohcheck.coach_report import render_report
+            from ohcheck.coach.report import render_report
 
             team = next((t for t in page.loaded.event.teams if t.name == name), None)
             if team is None:
@@ -108,7 +108,7 @@ def _handler(page: _Page, hosts: set[str]) -> type[BaseHTTPRequestHandler]:
             self._send(HTTPStatus.OK, html.encode("utf-8"), "text/html; charset=utf-8")
 
         def _guide(self, challenge: str) -> None:
-            from ohcheck.coach_dashboard import guide_page
+            from ohcheck.coach.dashboard import guide_page
 
             html = guide_page(challenge, back="../", href=quote)
             if html is None:

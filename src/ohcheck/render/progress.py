@@ -9,7 +9,7 @@ class StepProgress:
     """A transient bar on stderr (terminals only) over teams listed or resources deleted."""
 
     def __init__(self, total: int, verb: str, *, enabled: bool) -> None:
-        from ohcheck.cli_common import _stderr
+        from ohcheck.cli.common import _stderr
 
         self.console = _stderr()
         self.total, self.verb = total, verb

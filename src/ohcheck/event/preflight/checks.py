@@ -82,7 +82,7 @@ def call(what: Msg, subscription: str, operation: Callable[[], T]) -> T:
 
 def from_exception(exc: Exception, what: Msg, subscription: str) -> CheckFailed:
     """How an azure-core / SDK failure reads in the table. 401 and no credential are errors; 403 a problem."""
-    from ohcheck.azure_failures import classify, parts, reason
+    from ohcheck.azure.failures import classify, parts, reason
 
     failure = classify(exc)
     status, code = failure.status, failure.code  # code: " AuthorizationFailed", or ""

@@ -59,8 +59,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ohcheck.coach_store import CoachStore, SignOff, StoredAttempt, TeamVerify
-from ohcheck.coach_time import parse_time
+from ohcheck.coach.store import CoachStore, SignOff, StoredAttempt, TeamVerify
+from ohcheck.coach.times import parse_time
 
 STATES = ("not-started", "in-progress", "passed", "signed-off", "failing-again", "undecided")
 DONE = ("passed", "signed-off")

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ohcheck.errors import UserError
-from ohcheck.event import LoadedEvent, Team
+from ohcheck.event.model import LoadedEvent, Team
 from ohcheck.i18n import framework, language, msg, t
 from ohcheck.redaction import Redactor
 from ohcheck.targets.base import Endpoint, NotOnThisTarget, Target, TargetError
@@ -88,7 +88,7 @@ def forecast_plot(loaded: LoadedEvent, team: Team) -> ForecastPlot:
 
 
 def _draw(loaded: LoadedEvent, team: Team, redactor: Redactor) -> ForecastPlot:
-    from ohcheck.coach_collect import team_repo
+    from ohcheck.coach.collect import team_repo
     from ohcheck.config import CONFIG_NAME, load_config, with_overrides
     from ohcheck.targets import open_target
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ohcheck.azure_catalog import vm_size as catalog_size
-from ohcheck.event import Azure
+from ohcheck.azure.catalog import vm_size as catalog_size
+from ohcheck.event.model import Azure
 from ohcheck.i18n import Msg, msg
-from ohcheck.preflight_checks import (
+from ohcheck.event.preflight.checks import (
     ERROR,
     OK,
     PROBLEM,

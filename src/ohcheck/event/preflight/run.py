@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ohcheck.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, ConfigError
-from ohcheck.event import Event, LoadedEvent, Team
-from ohcheck.event_infra import provisioned
-from ohcheck.event_names import TeamNames, team_names
+from ohcheck.event.model import Event, LoadedEvent, Team
+from ohcheck.event.infra import provisioned
+from ohcheck.event.names import TeamNames, team_names
 from ohcheck.i18n import Catalogue, framework, msg
-from ohcheck.preflight_checks import (
+from ohcheck.event.preflight.checks import (
     ERROR,
     OK,
     PROBLEM,
@@ -34,8 +34,8 @@ from ohcheck.preflight_checks import (
     check_providers,
     not_checked,
 )
-from ohcheck.preflight_names import Resolver, check_names
-from ohcheck.preflight_quota import check_quota, client
+from ohcheck.event.preflight.names import Resolver, check_names
+from ohcheck.event.preflight.quota import check_quota, client
 from ohcheck.targets import azure as azure_target
 
 
@@ -62,7 +62,7 @@ def main(loaded: LoadedEvent, *, as_json: bool, console: Any) -> int:
     groups = group_teams(event)
     elsewhere = [t.name for t in event.teams if t.target == "azure" and not provisioned(event, t)]
     from ohcheck.i18n import t
-    from ohcheck.step_progress import StepProgress
+    from ohcheck.render.progress import StepProgress
 
     with StepProgress(len(groups), t("checking"), enabled=not as_json and len(groups) > 1) as advance:
         credential = _credential() if groups else None
@@ -71,7 +71,7 @@ def main(loaded: LoadedEvent, *, as_json: bool, console: Any) -> int:
             advance(f"{group.subscription} {group.region}")
     code = exit_code(groups)
     if as_json:
-        from ohcheck.cli_common import _echo_json
+        from ohcheck.cli.common import _echo_json
 
         said = framework()  # check and status stay stable; what was found and the fix are said in `lang`
         _echo_json({"event": event.event.name, "lang": said.lang, "groups": [g.to_dict(said) for g in groups],
@@ -109,7 +109,7 @@ def group_teams(event: Event) -> list[Group]:
 
 def check_group(event: Event, group: Group, credential: Any, *, resolver: Resolver = socket.getaddrinfo) -> list[Check]:
     """The rows of one group: the credential first; the rest only if it passed."""
-    from ohcheck.arm_reader import ArmReader
+    from ohcheck.azure.arm import ArmReader
 
     assert event.azure is not None
     sub, region = group.subscription, group.region

@@ -44,7 +44,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ohcheck.azure_catalog import REGIONS, VM_SIZES, did_you_mean, vm_size
+from ohcheck.azure.catalog import REGIONS, VM_SIZES, did_you_mean, vm_size
 from ohcheck.errors import ConfigError
 from ohcheck.i18n import msg
 from ohcheck.yaml_model import line_of, load_mapping, validate, where_in
@@ -299,7 +299,7 @@ def _with_workspaces(event: Event) -> Event:
     """Azure teams without a workspace of their own get the one setup makes for them (event_names.py)."""
     if event.azure is None:
         return event
-    from ohcheck.event_names import team_names
+    from ohcheck.event.names import team_names
 
     teams = []
     for team in event.teams:

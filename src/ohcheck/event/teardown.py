@@ -16,12 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ohcheck.azure_catalog import vm_size
+from ohcheck.azure.catalog import vm_size
 from ohcheck.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED
-from ohcheck.event import LoadedEvent, Team, Workspace
+from ohcheck.event.model import LoadedEvent, Team, Workspace
 from ohcheck.i18n import Catalogue, Msg, framework, msg
-from ohcheck.step_progress import StepProgress
-from ohcheck.teardown_azure import (
+from ohcheck.render.progress import StepProgress
+from ohcheck.event.teardown_azure import (
     NoWorkspace,
     Resource,
     TeardownError,

@@ -1,6 +1,6 @@
 """The event's infrastructure as code: one Bicep template, a parameters file per team, deploy.sh.
 
-    infra/main.bicep               the same for every team (event_templates/main.bicep, copied)
+    infra/main.bicep               the same for every team (event/templates/main.bicep, copied)
     infra/<team>.parameters.json   the team's names and sizes (ARM deploymentParameters format)
     deploy.sh                      `az group create` + `az deployment group create` per team
 
@@ -23,9 +23,9 @@ import shlex
 from importlib.resources import files
 from typing import Any
 
-from ohcheck.event import Event, LoadedEvent, Team
-from ohcheck.event_files import KitWriter
-from ohcheck.event_names import TeamNames, team_names
+from ohcheck.event.model import Event, LoadedEvent, Team
+from ohcheck.event.files import KitWriter
+from ohcheck.event.names import TeamNames, team_names
 
 INFRA = "infra"
 TEMPLATE = f"{INFRA}/main.bicep"
@@ -54,7 +54,7 @@ def provisioned(event: Event, team: Team) -> bool:
 
 def template_text() -> str:
     """The Bicep template as shipped in the package."""
-    return files("ohcheck").joinpath("event_templates", "main.bicep").read_text(encoding="utf-8")
+    return files("ohcheck").joinpath("event", "templates", "main.bicep").read_text(encoding="utf-8")
 
 
 def team_parameters(event: Event, team: Team, names: TeamNames) -> dict[str, Any]:
@@ -101,7 +101,7 @@ def render_deploy(event: Event, teams: list[Team]) -> str:
     """deploy.sh for `teams`; every value from event.yaml goes through shlex.quote (the `q` filter)."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
-    env = Environment(loader=PackageLoader("ohcheck", "event_templates"), undefined=StrictUndefined,
+    env = Environment(loader=PackageLoader("ohcheck.event", "templates"), undefined=StrictUndefined,
                       autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["q"] = lambda value: shlex.quote(str(value))
     rows = []

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ohcheck.errors import EXIT_USAGE
-from ohcheck.event import LoadedEvent
-from ohcheck.event_names import TeamNames, name_problems, team_names
+from ohcheck.event.model import LoadedEvent
+from ohcheck.event.names import TeamNames, name_problems, team_names
 from ohcheck.i18n import framework, msg
 
 
