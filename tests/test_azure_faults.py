@@ -273,6 +273,27 @@ def test_a_dropped_connection_a_long_retry_after_and_mlflow_each_say_what_happen
     assert "API request" not in results["02.6"]["message"] and "https://" not in results["02.6"]["message"]
 
 
+@pytest.mark.parametrize("raised", ["urllib3 spent its retries", "MLflow 3.18 handed back the last answer"])
+def test_mlflow_giving_up_on_a_503_says_503_whichever_way_its_version_reports_it(raised):
+    """MLflow < 3.18 raises urllib3's MaxRetryError; 3.18 raises RestException(Azure's body), whose code
+    reads INTERNAL_ERROR: both are the service's 503 after retries, not an internal error."""
+    from mlflow.exceptions import MlflowException, RestException
+
+    from ohcheck.i18n import msg
+    from ohcheck.targets.azure import _mlflow_failure
+
+    if raised == "urllib3 spent its retries":
+        exc = MlflowException("API request to https://127.0.0.1:1/api/2.0/mlflow/runs/get failed with exception "
+                              "HTTPSConnectionPool(host='127.0.0.1', port=1): Max retries exceeded with url: "
+                              "/api/2.0/mlflow/runs/get (Caused by ResponseError('too many 503 error responses'))")
+    else:
+        exc = RestException({"error": {"code": "ServiceUnavailable",
+                                       "message": "The service is temporarily unavailable. Please try again later."}})
+    said = _mlflow_failure(exc, msg("read the MLflow run of job {job}", job="j1"), 30)
+    assert said == ("MLflow on the workspace answered 503 while it tried to read the MLflow run of job j1, even after "
+                    "retries: try again later")
+
+
 # -- item 4: no traceback reaches a user ---------------------------------------------------------------
 
 
