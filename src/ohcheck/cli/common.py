@@ -12,6 +12,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ohcheck.render import console
+
 from ohcheck.errors import UserError
 
 EXIT_INTERNAL = 4
@@ -86,24 +88,8 @@ def _with_lang_option(wrapper: Callable[..., Any], func: Callable[..., Any]) -> 
     wrapper.__annotations__ = {**getattr(func, "__annotations__", {}), _LANG_PARAM: LangOption}
 
 
-def _stderr() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _stdout() -> Any:
-    from rich.console import Console
-
-    # soft_wrap: paths and messages stay on one line (greppable); tables still fit the width.
-    return Console(highlight=False, soft_wrap=True)
-
-
-def _esc(text: str) -> str:
-    """Text from users, files or services, made safe to print as rich markup."""
-    from rich.markup import escape
-
-    return escape(text)
+# Drawing lives in render/; the commands know these by their old short names.
+_stderr, _stdout, _esc = console.stderr, console.stdout, console.escape
 
 
 def _say_error(message: str, hint: Optional[str] = None) -> None:
@@ -126,9 +112,4 @@ def _say_warning(*sentences: str) -> None:
     _stderr().print(f"[bold yellow]{_esc(i18n.t('warning:'))}[/] " + " ".join(_esc(said.say(s)) for s in sentences))
 
 
-def _echo_json(document: Any) -> None:
-    from ohcheck.render.json_report import dumps
-
-    typer.echo(dumps(document))
-
-
+_echo_json = console.echo_json

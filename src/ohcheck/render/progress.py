@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Optional
 
 
 class StepProgress:
     """A transient bar on stderr (terminals only) over teams listed or resources deleted."""
 
     def __init__(self, total: int, verb: str, *, enabled: bool) -> None:
-        from ohcheck.cli.common import _stderr
+        from ohcheck.render.console import stderr
 
-        self.console = _stderr()
+        self.console = stderr()
         self.total, self.verb = total, verb
         self.enabled = enabled and self.console.is_terminal
         self.progress: Any = None
@@ -42,3 +43,25 @@ class StepProgress:
     def __exit__(self, *exc_info: object) -> None:
         if self.progress is not None:
             self.progress.stop()
+
+
+class StageStatus:
+    """A spinner on stderr naming the current stage of a long run (terminal only)."""
+
+    def __init__(self, console: Any, *, enabled: bool) -> None:
+        self.console, self.enabled = console, enabled
+        self.status: Any = None
+
+    def __enter__(self) -> Optional[Callable[[str], None]]:
+        if not self.enabled:
+            return None
+        from ohcheck.i18n import t
+        from ohcheck.render.console import escape
+
+        self.status = self.console.status(escape(t("starting")))
+        self.status.start()
+        return lambda text: self.status.update(escape(text))
+
+    def __exit__(self, *exc: object) -> None:
+        if self.status is not None:
+            self.status.stop()

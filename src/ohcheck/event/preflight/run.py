@@ -71,7 +71,7 @@ def main(loaded: LoadedEvent, *, as_json: bool, console: Any) -> int:
             advance(f"{group.subscription} {group.region}")
     code = exit_code(groups)
     if as_json:
-        from ohcheck.cli.common import _echo_json
+        from ohcheck.render.console import echo_json as _echo_json
 
         said = framework()  # check and status stay stable; what was found and the fix are said in `lang`
         _echo_json({"event": event.event.name, "lang": said.lang, "groups": [g.to_dict(said) for g in groups],

@@ -1,0 +1,509 @@
+"""A coach's commands: `ohcheck coach collect / approve / revoke / key / import / report / dashboard`."""
+
+import enum
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from ohcheck.cli.common import _command, _echo_json, _esc, _say_warning, _stderr, _stdout
+from ohcheck.cli.help import LocalisedGroup
+from ohcheck.errors import EXIT_UNDECIDED, EXIT_USAGE, UserError
+from ohcheck.cli.options import JsonOption, _pack
+
+
+coach_app = typer.Typer(
+    cls=LocalisedGroup,
+    help="For coaches: verify every team yourself, and sign challenges off.", no_args_is_help=True
+)
+
+
+EventOption = Annotated[
+    Optional[Path],
+    typer.Option("--event", help="The event file. Default: the nearest event.yaml, here or above.", dir_okay=False),
+]
+
+StoreOption = Annotated[
+    Optional[Path],
+    typer.Option("--store", help="The coach store. Default: .ohcheck-coach/coach.db beside the event file.",
+                 dir_okay=False),
+]
+
+CoachOption = Annotated[
+    Optional[str],
+    typer.Option("--coach", help="Your name, recorded with what you do. Default: $OHCHECK_COACH, else your login."),
+]
+
+def _coach_name(coach: Optional[str]) -> str:
+    import getpass
+
+    return coach or os.environ.get("OHCHECK_COACH") or getpass.getuser()
+
+def _coach_store(loaded: Any, store: Optional[Path]) -> Path:
+    from ohcheck.coach.store import coach_store_path
+
+    return store if store is not None else coach_store_path(loaded.folder)
+
+@_command(coach_app, "collect")
+def coach_collect(
+    event: EventOption = None,
+    team: Annotated[Optional[list[str]], typer.Option("--team", help="Only this team (repeat for more).")] = None,
+    challenge: Annotated[
+        Optional[list[str]], typer.Option("--challenge", help="Verify this challenge (repeat for more). Default: each "
+                                          "team's challenges up to the first it has not passed, and the next.")
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, max=32, help="How many teams to verify at once.")] = 4,
+    store: StoreOption = None,
+    coach: CoachOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Verify every team's repo and target yourself: the trusted, coach-verified record.
+
+    Each team is verified on its own target (the event's `target`), read-only,
+    in order up to the first challenge it has not passed and the one after it
+    (what it has not reached stays not started). One team that cannot be
+    verified (no repo, no credential) is that team's error; the others go on.
+    Exit code 3 when some team could not be verified.
+    """
+    from ohcheck.coach.collect import collect
+    from ohcheck.event.model import load_event
+
+    loaded = load_event(event)
+    pack = _pack()
+    teams = [loaded.event.team(name) for name in team] if team else list(loaded.event.teams)
+    challenges = [pack.challenge(c) for c in challenge] if challenge else [c for c in pack.challenges if pack.criteria(c)]
+    err = _stderr()
+    with _TeamsProgress(err, len(teams), enabled=err.is_terminal and not as_json) as done:
+        outcomes = collect(loaded, pack, _coach_store(loaded, store), teams=teams, challenges=challenges,
+                           coach=_coach_name(coach), jobs=jobs, on_team_done=done, explicit=bool(challenge))
+    from ohcheck.coach.progress import event_progress, starter_passes
+
+    progress = event_progress(loaded, _coach_store(loaded, store), [c.id for c in pack.challenges],
+                              starter_passes(pack))
+    # What the store could not take is still shown, its exit code kept, and said not stored (as verify does).
+    from ohcheck import i18n
+
+    unstored = [o.team for o in outcomes if o.not_stored is not None]
+    warnings = []
+    if unstored:
+        warnings = [next(o.not_stored for o in outcomes if o.not_stored is not None), i18n.msg(
+            "The results of {teams} were not stored: collect again once the coach store can be written, or keep "
+            "this collect's results with --json > FILE.", teams=", ".join(unstored))]
+    if as_json:
+        document = {"event": loaded.event.event.name,
+                    "teams": [{**o.to_dict(), "progress": progress[o.team].to_dict()} for o in outcomes]}
+        if warnings:
+            document["warnings"] = [i18n.framework().say(sentence) for sentence in warnings]
+        _echo_json(document)
+    else:
+        _print_collected(outcomes, [c.id for c in pack.challenges], pack, progress)
+    if warnings:
+        _say_warning(*warnings)
+    if any(c.verdict == "error" for o in outcomes for c in o.challenges):
+        raise typer.Exit(EXIT_UNDECIDED)
+
+class _TeamsProgress:
+    """A bar of teams verified (stderr, terminals only)."""
+
+    def __init__(self, console: Any, total: int, *, enabled: bool) -> None:
+        self.console, self.total, self.enabled = console, total, enabled
+        self.progress: Any = None
+
+    def __enter__(self) -> Callable[[Any], None]:
+        from ohcheck.i18n import t
+
+        if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+            self.progress = Progress(SpinnerColumn(), TextColumn(_esc(t("collecting"))), BarColumn(),
+                                     MofNCompleteColumn(), TextColumn("{task.description}"), console=self.console,
+                                     transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task("", total=self.total)
+
+        def done(outcome: Any) -> None:
+            if self.progress is not None:
+                self.progress.update(self.task, advance=1, description=_esc(t("{team} done", team=outcome.team)))
+
+        return done
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+def _print_collected(outcomes: list, challenge_ids: list[str], pack: Any, progress: dict) -> None:
+    """Where each team stands after the collect, in the words and colours of the dashboard
+    (render/coach_states.py): its current challenge and that challenge's state, what it has passed, and
+    what this collect verified."""
+    from rich.table import Table
+
+    from ohcheck import i18n
+    from ohcheck.render.coach_states import TERMINAL, state_word
+
+    console = _stdout()
+    table = Table(title=i18n.t("Where each team stands (coach-verified)"), title_justify="left")
+    for heading in (i18n.t("team"), i18n.t("current"), i18n.t("state"), i18n.t("passed"), i18n.t("verified now")):
+        table.add_column(_esc(heading))
+    short = {cid: cid.removeprefix("challenge-") for cid in challenge_ids}
+    for outcome in outcomes:
+        team = progress[outcome.team]
+        current = team.challenge(team.current) if team.current else None
+        if current is None:
+            where, state = i18n.t("finished"), "[green]" + _esc(i18n.t("every challenge passed")) + "[/]"
+        else:
+            where = short.get(current.challenge, current.challenge)
+            word = state_word(current.state)
+            latest = current.latest
+            if current.state == "in-progress" and latest is not None and not latest.problem:
+                word += f" {latest.passed}/{latest.passed + latest.failed + latest.error}"
+            if team.status == "stuck" and team.stuck_for is not None:
+                from ohcheck.coach.times import duration_text
+
+                word += " · " + i18n.t("stuck {time}", time=duration_text(team.stuck_for))
+            state = f"[{TERMINAL.get(current.state, '')}]{_esc(word)}[/]"
+        passed = " ".join(short.get(c.challenge, c.challenge) for c in team.challenges if c.done) or "–"
+        verified = " ".join(short.get(c.challenge, c.challenge) for c in outcome.challenges) or "–"
+        table.add_row(_esc(outcome.team), _esc(where), state, _esc(passed), _esc(verified))
+    console.print(table)
+    console.print(_esc(i18n.t("Collect verifies each team up to the first challenge it has not passed and the one "
+                              "after it; the challenges it has not reached stay not started.")))
+    said = pack.catalogue(i18n.language())  # a problem may hold a check's own message
+    for outcome in outcomes:
+        problems = sorted({c.problem for c in outcome.challenges if c.problem})
+        for problem in problems:
+            console.print(_esc(i18n.t("{team}: {problem}", team=outcome.team, problem=said.say(problem))))
+
+CoverOption = Annotated[
+    bool,
+    typer.Option("--cover", help="You cover for the coach who looks after the team (recorded in the note)."),
+]
+
+def _event_coach(loaded: Any, coach: Optional[str]) -> Any:
+    """The coach of the event doing this (event.Coach): --coach, $OHCHECK_COACH or the login, matched to
+    `coaches[].name` (any case) or `coaches[].user`; one sentence when it is nobody the event lists."""
+    from ohcheck.i18n import msg
+
+    who = _coach_name(coach)
+    coaches = loaded.event.coaches
+    if not coaches:
+        raise UserError(msg("The event lists no coaches, and only a coach of the event signs challenges off: list "
+                            "yourself under `coaches:` in {file}.", file=loaded.path.name))
+    for listed in coaches:
+        if listed.name.casefold() == who.casefold() or (listed.user and listed.user.casefold() == who.casefold()):
+            return listed
+    raise UserError(msg("{coach} is not a coach of the event (its coaches: {coaches}): only they sign challenges off.",
+                        coach=who, coaches=[c.name for c in coaches]),
+                    hint=msg("Give your name as event.yaml spells it: --coach NAME or $OHCHECK_COACH."))
+
+def _looks_after(loaded: Any, coach: Any, team: str, *, cover: bool, revoke: bool) -> str:
+    """'' when `coach` looks after `team`; else what the note records of covering for its coaches, once the
+    coach said so (--cover, or yes when asked in a terminal). Refused otherwise."""
+    from ohcheck.i18n import msg, t
+
+    if team in coach.teams:
+        return ""
+    others = [c.name for c in loaded.event.coaches if team in c.teams]
+    fields = {"coach": coach.name, "team": team, "others": others or msg("no coach")}
+    if not cover:
+        question = (t("{coach} does not look after {team} ({others} does). Revoke anyway?", **fields) if revoke
+                    else t("{coach} does not look after {team} ({others} does). Sign off anyway?", **fields))
+        if not (sys.stdin.isatty() and typer.confirm(question)):
+            raise UserError(msg("{coach} does not look after {team} ({others} does): nothing was recorded.", **fields),
+                            hint=msg("Add --cover when you cover for its coach (it is recorded in the note)."))
+    return t("{coach} covering for {others}", **fields)
+
+def _with_cover(note: str, covering: str) -> str:
+    return f"[{covering}] {note}".strip() if covering else note
+
+@_command(coach_app, "approve")
+def coach_approve(
+    team: Annotated[str, typer.Argument(help="The team, as the event file names it.")],
+    challenge: Annotated[str, typer.Argument(help="The challenge: challenge-03, 03 or 3.")],
+    note: Annotated[str, typer.Option("--note", help="What you checked, for the record.")] = "",
+    force: Annotated[bool, typer.Option("--force", help="Approve although your own verification did not pass "
+                                        "every criterion (recorded as forced).")] = False,
+    cover: CoverOption = False,
+    event: EventOption = None,
+    store: StoreOption = None,
+    coach: CoachOption = None,
+) -> None:
+    """Sign a challenge off for a team, on the strength of your own (coach-verified) results.
+
+    Only a coach of the event (`coaches:` in event.yaml) signs off, for a team
+    they look after; for another team they are asked (or give --cover).
+    """
+    from ohcheck.coach.store import CoachStore
+    from ohcheck.event.model import load_event
+    from ohcheck.i18n import msg, t
+
+    loaded = load_event(event)
+    name = loaded.event.team(team).name
+    cid = _pack().challenge(challenge).id
+    signer = _event_coach(loaded, coach)
+    covering = _looks_after(loaded, signer, name, cover=cover, revoke=False)
+    with CoachStore(_coach_store(loaded, store)) as coach_store:
+        latest = coach_store.latest(trust="coach").get((name, cid))
+        problem = question = None
+        if latest is None:
+            problem = msg("you have not verified {challenge} for {team} yet (`ohcheck coach collect --team {team}`)",
+                          challenge=cid, team=name)
+            question = t("You have not verified {challenge} for {team} yet (`ohcheck coach collect --team {team}`). "
+                         "Approve anyway?", challenge=cid, team=name)
+        elif latest.verdict != "passed":
+            fields = {"challenge": cid, "team": name, "time": latest.started_at, "verdict": msg(latest.verdict),
+                      "passed": latest.passed, "failed": latest.failed, "error": latest.error}
+            problem = msg("your latest verification of {challenge} for {team} ({time}) is {verdict}: "
+                          "{passed} passed, {failed} failed, {error} errors", **fields)
+            question = t("Your latest verification of {challenge} for {team} ({time}) is {verdict}: "
+                         "{passed} passed, {failed} failed, {error} errors. Approve anyway?", **fields)
+        forced = False
+        if problem:
+            if not force:
+                if not (sys.stdin.isatty() and typer.confirm(question)):
+                    raise UserError(msg("Not approved: {problem}.", problem=problem),
+                                    hint=msg("Approve anyway with --force (it is recorded)."))
+            forced = True
+        signed = coach_store.sign(name, cid, action="approve", coach=signer.name, note=_with_cover(note, covering),
+                                  forced=forced)
+    said = {"challenge": cid, "team": name, "coach": signed.coach, "time": signed.time}
+    console = _stdout()
+    console.print(_esc(t("Approved {challenge} for {team} ({coach}, {time}) — forced.", **said) if forced
+                       else t("Approved {challenge} for {team} ({coach}, {time}).", **said)))
+    if latest is not None and not latest.problem:
+        skipped, decided = latest.skipped, latest.passed + latest.failed + latest.error
+        if skipped > decided:  # typically the local target: the sign-off rests on the few criteria it decides
+            console.print(_esc(t("{skipped} of {total} criteria of {challenge} were skipped on the {target} target: "
+                                 "this sign-off rests on {decided}.", skipped=skipped, total=skipped + decided,
+                                 challenge=cid, target=latest.target, decided=decided)))
+
+@_command(coach_app, "revoke")
+def coach_revoke(
+    team: Annotated[str, typer.Argument(help="The team, as the event file names it.")],
+    challenge: Annotated[str, typer.Argument(help="The challenge: challenge-03, 03 or 3.")],
+    note: Annotated[str, typer.Option("--note", help="Why, for the record.")] = "",
+    cover: CoverOption = False,
+    event: EventOption = None,
+    store: StoreOption = None,
+    coach: CoachOption = None,
+) -> None:
+    """Take a sign-off back (the approval stays in the record, with this revocation after it).
+
+    Only a coach of the event revokes, for a team they look after (or with --cover).
+    """
+    from ohcheck.coach.store import CoachStore
+    from ohcheck.event.model import load_event
+    from ohcheck.i18n import msg, t
+
+    loaded = load_event(event)
+    name = loaded.event.team(team).name
+    cid = _pack().challenge(challenge).id
+    signer = _event_coach(loaded, coach)
+    covering = _looks_after(loaded, signer, name, cover=cover, revoke=True)
+    with CoachStore(_coach_store(loaded, store)) as coach_store:
+        current = coach_store.signoffs(team=name).get((name, cid))
+        if current is None or not current.approved:
+            raise UserError(msg("{challenge} is not signed off for {team}: there is nothing to revoke.", challenge=cid,
+                                team=name))
+        signed = coach_store.sign(name, cid, action="revoke", coach=signer.name, note=_with_cover(note, covering))
+    _stdout().print(_esc(t("Revoked the sign-off of {challenge} for {team} ({coach}, {time}).", challenge=cid,
+                           team=name, coach=signed.coach, time=signed.time)))
+
+@_command(coach_app, "key")
+def coach_key(
+    event: EventOption = None,
+    team: Annotated[Optional[str], typer.Option("--team", help="Write this team's own key (with --out), for a "
+                                                "team without a kit from `ohcheck event setup`.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="The file for --team's key (give it to the team as "
+                                                "its repo's .ohcheck/team.key).", dir_okay=False)] = None,
+) -> None:
+    """Make the event's key (once): each team's key is derived from it, and you check bundles with it on import.
+
+    The event key stays with the coaches. `ohcheck event setup` puts each
+    team's own key in its kit (.ohcheck/team.key, git-ignored); for a team
+    without a kit, write its key with --team and --out. No key is ever printed.
+    """
+    from ohcheck.bundle import EVENT_KEY_NAME, new_key, read_key, team_key, write_secret
+    from ohcheck.coach.store import COACH_DIR
+    from ohcheck.event.model import load_event
+    from ohcheck.i18n import msg, t
+
+    loaded = load_event(event)
+    if (team is None) != (out is None):
+        raise UserError(msg("--team and --out go together: `ohcheck coach key --team TEAM --out FILE` writes "
+                            "that team's key to FILE."))
+    path = loaded.folder / COACH_DIR / EVENT_KEY_NAME
+    name = loaded.event.team(team).name if team is not None else None
+    if new_key(path):
+        said = t("Made the event key: {path}. It stays with the coaches; each team gets its own key "
+                 "(`ohcheck event setup` puts it in the kit).", path=str(path))
+    elif name is None:
+        said = t("The event already has the event key: {path}. It stays with the coaches; each team gets its own "
+                 "key (`ohcheck event setup` puts it in the kit).", path=str(path))
+    else:
+        said = ""
+    if said:
+        _stdout().print(_esc(said))
+    if name is None or out is None:
+        return
+    text = team_key(read_key(path, who="ohcheck coach key"), name).hex()
+    if out.exists():
+        try:
+            same = out.read_text(encoding="ascii", errors="replace").strip() == text
+        except OSError:
+            same = False
+        if not same:
+            raise UserError(msg("{file} already exists and holds something else than team {team}'s key: it was left "
+                                "as it is; choose another --out.", file=out, team=name))
+        _stdout().print(_esc(t("{file} already holds team {team}'s key: give it to the team as .ohcheck/team.key "
+                               "in its repo.", file=str(out), team=name)))
+        return
+    try:
+        write_secret(out, text)
+    except OSError as exc:
+        raise UserError(msg("Cannot write {file}: {error}.", file=out, error=exc.strerror or exc)) from None
+    _stdout().print(_esc(t("Wrote team {team}'s key to {file} (readable by you only): give it to the team as "
+                           ".ohcheck/team.key in its repo.", team=name, file=str(out))))
+
+@_command(coach_app, "import")
+def coach_import(
+    files: Annotated[list[Path], typer.Argument(help="Result bundles teams exported (`ohcheck verify --export`).",
+                                                dir_okay=False)],
+    event: EventOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Load teams' own results, marked self-reported (never mixed with what you verified).
+
+    Each bundle is checked with the key of the team it names, then every
+    field; a bundle changed after it was signed, signed with another team's
+    key, from a team not in the event or with a field that is wrong is refused
+    with the reason, and nothing of it is stored; the others are imported.
+    Importing a bundle twice stores it once. Exit code 2 when any bundle was
+    refused.
+    """
+    from ohcheck import bundle, i18n
+    from ohcheck.coach.store import COACH_DIR, CoachStore, TeamVerify
+    from ohcheck.event.model import load_event
+
+    t = i18n.t
+    loaded = load_event(event)
+    key = bundle.read_key(loaded.folder / COACH_DIR / bundle.EVENT_KEY_NAME, who="ohcheck coach import")
+    names = [team.name for team in loaded.event.teams]
+    pack = _pack()
+    console, err = _stdout(), _stderr()
+    refused = 0
+    with CoachStore(_coach_store(loaded, store)) as coach_store:
+        for path in files:
+            try:
+                found = bundle.load(path, key, teams=names, pack=pack)
+            except UserError as exc:
+                refused += 1
+                err.print(f"[bold red]{_esc(t('refused:'))}[/] {_esc(i18n.framework().say(exc.message))}")
+                continue
+            source = i18n.msg("bundle {name}", name=path.name)
+            stored = coach_store.record(
+                team=found.team, challenge=found.challenge, target=found.target, trust="self",
+                source=source, started_at=found.started_at, results=found.results,
+                summary=found.summary, digest=found.signature,
+            )
+            if stored is not None:  # the run and the team's earlier verifies: what its progress is timed from
+                runs = [TeamVerify(found.team, found.challenge, bundle.utc_text(found.started_at),
+                                   found.summary.verdict, {r.criterion: r.status.value for r in found.results}, source)]
+                runs += [TeamVerify(found.team, found.challenge, h.started_at, h.verdict, h.statuses, source)
+                         for h in found.history]
+                coach_store.record_history(runs)
+            said = {"file": path.name, "team": found.team, "challenge": found.challenge,
+                    "verdict": i18n.msg(found.summary.verdict), "time": found.started_at}
+            console.print(_esc(
+                t("{file}: imported — {team}, {challenge}, {verdict} (self-reported, {time})", **said) if stored is not None
+                else t("{file}: already imported — {team}, {challenge}, {verdict} (self-reported, {time})", **said)))
+    if refused:
+        raise typer.Exit(EXIT_USAGE)
+
+class ReportFormat(str, enum.Enum):
+    md = "md"
+    html = "html"
+
+@_command(coach_app, "report")
+def coach_report(
+    team: Annotated[str, typer.Argument(help="The team, as the event file names it.")],
+    fmt: Annotated[ReportFormat, typer.Option("--format", help="Markdown or a self-contained HTML page.")] = ReportFormat.md,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write it to this file (default: stdout).",
+                                                 dir_okay=False)] = None,
+    event: EventOption = None,
+    store: StoreOption = None,
+) -> None:
+    """A team's review: per challenge and criterion, what you verified, what the team reported, sign-offs."""
+    from ohcheck.coach.report import render_report
+    from ohcheck.event.model import load_event
+
+    loaded = load_event(event)
+    text = render_report(loaded, _coach_store(loaded, store), loaded.event.team(team).name, fmt.value)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    from ohcheck.atomic import write_atomic
+    from ohcheck.errors import writing
+
+    with writing(out):
+        write_atomic(out, text)
+    from ohcheck.i18n import t
+
+    _stdout().print(_esc(t("Wrote the report of {team} to {file}.", team=team, file=str(out))))
+
+@_command(coach_app, "dashboard")
+def coach_dashboard(
+    out: Annotated[Optional[Path], typer.Option("--out", help="The HTML file to write (default: dashboard.html).",
+                                                 dir_okay=False)] = None,
+    serve: Annotated[bool, typer.Option("--serve", help="Serve it on 127.0.0.1, refreshed as results arrive.")] = False,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="The port for --serve (0: any free one).")] = 8765,
+    coach: Annotated[Optional[str], typer.Option(
+        "--coach", help="Open on this coach's teams (event.yaml's coaches[].teams). Default: $OHCHECK_COACH when "
+        "it names a coach of the event, else every team.")] = None,
+    csv_out: Annotated[Optional[Path], typer.Option(
+        "--csv", help="Write the grid as CSV to this file (instead of the page, unless --out is given too).",
+        dir_okay=False)] = None,
+    event: EventOption = None,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The whole event on one self-contained page: teams × challenges, funnel, times, stuck teams.
+
+    With --json, the page's figures as data instead (every team's state per challenge, its current
+    challenge, whether and since when it is stuck, the funnel); no page is written.
+    """
+    from ohcheck.coach import dashboard
+    from ohcheck.event.model import load_event
+
+    from ohcheck.i18n import msg, t
+
+    loaded = load_event(event)
+    store_path = _coach_store(loaded, store)
+    console = _stdout()
+    if as_json:
+        _echo_json(dashboard.board_of(loaded, store_path).to_dict())
+        return
+    chosen = dashboard.choose_coach(loaded, coach, os.environ.get("OHCHECK_COACH"))
+    if csv_out is not None:
+        if serve:
+            raise UserError(msg("--csv writes a file and --serve serves the page: run them one at a time."))
+        teams = dashboard.write_csv(loaded, store_path, csv_out)
+        console.print(_esc(t("Wrote the grid of {teams} teams to {file}.", teams=teams, file=str(csv_out))))
+        if out is None:
+            return
+    if not serve:
+        out = out or Path("dashboard.html")
+        written = dashboard.write_dashboard(loaded, store_path, out, coach=chosen)
+        console.print(_esc(t("Wrote {file} ({teams} teams, {size:.0f} KiB).", file=str(out), teams=written.teams,
+                             size=written.size_bytes / 1024)))
+        console.print(_esc(t("Its team reports and coach guides: {folder}", folder=str(written.files))))
+        return
+
+    def ready(url: str) -> None:
+        console.print(_esc(t("Serving the dashboard at {url} (refreshed as results arrive). Press Ctrl-C to stop.",
+                             url=url)))
+
+    dashboard.serve_dashboard(loaded, store_path, port=port, on_ready=ready, coach=chosen)
+    console.print(_esc(t("Stopped.")))

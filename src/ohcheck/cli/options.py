@@ -1,0 +1,78 @@
+"""Option types and team-repo plumbing shared by more than one audience's commands."""
+
+import enum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from ohcheck.errors import UserError
+
+
+class TargetName(str, enum.Enum):
+    local = "local"
+    azure = "azure"
+
+
+# -- shared option types ------------------------------------------------------
+RepoOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--repo",
+        help="The team repo. Default: the folder holding ohcheck.yaml, here or above.",
+        file_okay=False,
+    ),
+]
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+DataSourceOption = Annotated[
+    str,
+    typer.Option(
+        "--data-source",
+        help="Data for the solutions: synthetic, auto (download, else synthetic), a URL, or a path to TransactionHistory.",
+    ),
+]
+
+
+def _team_repo(repo: Optional[Path]) -> Path:
+    from ohcheck.config import CONFIG_NAME, find_repo
+    from ohcheck.errors import ConfigError
+    from ohcheck.i18n import msg
+
+    if repo is not None:
+        if not (repo / CONFIG_NAME).is_file():
+            raise ConfigError(
+                msg("There is no {file} in {repo}.", file=CONFIG_NAME, repo=repo),
+                hint=msg("Run `ohcheck init --dir {repo}` to write one.", repo=repo),
+            )
+        _team_language(repo)
+        return repo.resolve()
+    found = find_repo()
+    if found is None:
+        raise ConfigError(
+            msg("No {file} here or in any parent folder, so this is not a team repo.", file=CONFIG_NAME),
+            hint=msg("Run `ohcheck init` in your team repo, or pass --repo PATH."),
+        )
+    _team_language(found)
+    return found
+
+def _team_language(repo: Optional[Path]) -> None:
+    """Speak the team repo's `language:` (ohcheck.yaml) from here on, unless --lang or OHCHECK_LANG chose.
+
+    Quietly: a missing or broken ohcheck.yaml is for the command to report, in whichever language.
+    """
+    from ohcheck.config import CONFIG_NAME, find_repo, load_config
+
+    root = repo if repo is not None else find_repo()
+    if root is None or not (root / CONFIG_NAME).is_file():
+        return
+    try:
+        load_config(root / CONFIG_NAME)
+    except UserError:
+        pass
+
+def _pack() -> Any:
+    from ohcheck.pack import HackPack
+
+    return HackPack()

@@ -1,0 +1,38 @@
+"""The consoles ohcheck draws on, and the two ways text reaches them safely.
+
+Every command and every wing that prints goes through here, so `cli/` is imported
+by nothing: stdout for results, stderr for progress, errors and warnings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def stderr() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def stdout() -> Any:
+    from rich.console import Console
+
+    # soft_wrap: paths and messages stay on one line (greppable); tables still fit the width.
+    return Console(highlight=False, soft_wrap=True)
+
+
+def escape(text: str) -> str:
+    """Text from users, files or services, made safe to print as rich markup."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+def echo_json(document: Any) -> None:
+    """A JSON document on stdout, as every --json prints it."""
+    import typer
+
+    from ohcheck.render.json_report import dumps
+
+    typer.echo(dumps(document))
