@@ -37,3 +37,32 @@ def test_every_wing_and_core_module_is_on_the_page() -> None:
     assert not wings - named, f"wings not on docs/architecture.md: {sorted(wings - named)}"
     assert not core - named, f"core modules not on docs/architecture.md: {sorted(core - named)}"
     assert not modules - named, f"wing modules not on docs/architecture.md: {sorted(modules - named)}"
+
+
+def _imports(path: Path) -> set[str]:
+    """Every ohcheck module `path` imports, at module level or inside a function."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name == "ohcheck" or name.startswith("ohcheck.")}
+
+
+def test_nothing_outside_the_cli_imports_it() -> None:
+    # The CLI draws on the wings, never the other way round: a wing that imports the CLI
+    # drags Typer into a library call and makes the order of imports matter.
+    offenders = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        relative = path.relative_to(SOURCE)
+        if relative.parts[0] == "cli" or relative.name == "__main__.py":
+            continue
+        wrong = sorted(name for name in _imports(path) if name == "ohcheck.cli" or name.startswith("ohcheck.cli."))
+        if wrong:
+            offenders.append(f"{relative}: {', '.join(wrong)}")
+    assert not offenders, offenders
