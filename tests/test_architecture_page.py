@@ -66,3 +66,28 @@ def test_nothing_outside_the_cli_imports_it() -> None:
         if wrong:
             offenders.append(f"{relative}: {', '.join(wrong)}")
     assert not offenders, offenders
+
+
+def _module_of(path: Path) -> str:
+    parts = path.relative_to(SOURCE).with_suffix("").parts
+    return ".".join(("ohcheck", *parts[:-1])) if parts[-1] == "__init__" else ".".join(("ohcheck", *parts))
+
+
+def test_no_module_imports_one_that_imports_it_back() -> None:
+    # Every import counts (module level, inside a function, under TYPE_CHECKING): a circle hidden in a
+    # function still makes the order of imports matter and the two modules one.
+    import graphlib
+
+    modules = {_module_of(path): path for path in SOURCE.rglob("*.py")}
+
+    def nearest_module(name: str) -> str:
+        while name not in modules:  # `from ohcheck.x import name` names a module or something in one
+            name = name.rpartition(".")[0]
+        return name
+
+    graph = {module: {nearest_module(name) for name in _imports(path)} - {module}
+             for module, path in modules.items()}
+    try:
+        graphlib.TopologicalSorter(graph).prepare()
+    except graphlib.CycleError as exc:
+        raise AssertionError(f"an import circle: {' -> '.join(exc.args[1])}") from None

@@ -40,7 +40,7 @@ class _DepthGuard:
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self._depth >= MAX_DEPTH:
-            from ohcheck.i18n import msg
+            from ohcheck.messages import msg
 
             mark = self.peek_event().start_mark  # type: ignore[attr-defined]
             raise yaml.composer.ComposerError(
@@ -63,7 +63,7 @@ class StrictLoader(TeamLoader):
         if isinstance(node, yaml.MappingNode):
             repeated = next(iter(_repeated(node)), None)
             if repeated is not None:
-                from ohcheck.i18n import msg
+                from ohcheck.messages import msg
 
                 raise yaml.constructor.ConstructorError(
                     None, None, msg("the key `{key}` is given twice, first on line {first}", key=repeated.key,

@@ -505,5 +505,7 @@ def coach_dashboard(
         console.print(_esc(t("Serving the dashboard at {url} (refreshed as results arrive). Press Ctrl-C to stop.",
                              url=url)))
 
-    dashboard.serve_dashboard(loaded, store_path, port=port, on_ready=ready, coach=chosen)
+    from ohcheck.coach.dashboard_server import serve
+
+    serve(loaded, store_path, port=port, on_ready=ready, coach=chosen)
     console.print(_esc(t("Stopped.")))

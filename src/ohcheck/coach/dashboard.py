@@ -2,8 +2,8 @@
 
 The figures come from coach_dashboard_data.py (what each state and time means is decided there);
 this module renders them with the jinja2 template templates/coach_dashboard.html.j2 (autoescaped: team
-names, messages and notes are text, never markup), writes the file atomically, and hands `--serve` to
-coach_dashboard_server.py.
+names, messages and notes are text, never markup) and writes the file atomically; `--serve` is
+coach/dashboard_server.py, which renders its pages with this module (never the other way round).
 
 Every word of the page is said in the coach's language (ohcheck.i18n: --lang, OHCHECK_LANG, event.yaml's
 event.language, the system locale): the template's sentences through t(), the criteria's titles and the
@@ -135,14 +135,6 @@ def write_dashboard(loaded: LoadedEvent, store_path: Path, out: Path, *, coach: 
         raise UserError(msg("Cannot write the dashboard to {out}: {problem}.", out=out,
                             problem=exc.strerror or exc)) from None
     return Written(path=out, teams=len(loaded.event.teams), size_bytes=len(html.encode("utf-8")), files=folder)
-
-
-def serve_dashboard(loaded: LoadedEvent, store_path: Path, *, port: int, on_ready: Callable[[str], None],
-                    coach: str | None = None) -> None:
-    """Serve the page on 127.0.0.1:`port` (0: any free port), fresh as results arrive, until Ctrl-C."""
-    from ohcheck.coach.dashboard_server import serve
-
-    serve(loaded, store_path, port=port, on_ready=on_ready, coach=coach)
 
 
 def write_csv(loaded: LoadedEvent, store_path: Path, out: Path) -> int:

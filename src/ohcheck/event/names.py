@@ -20,12 +20,35 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol
 
 from ohcheck.i18n import Msg, msg
 
-if TYPE_CHECKING:
-    from ohcheck.event.model import Event, Team
+
+# What naming reads of an event (ohcheck.event.model's Event, Azure and Team have it), said as
+# protocols so that this module needs nothing of the model, which derives workspaces from it.
+class _AzureSection(Protocol):
+    @property
+    def prefix(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def subscriptions(self) -> Sequence[str]: ...
+
+
+class TeamLike(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def subscription(self) -> str | None: ...
+
+
+class EventLike(Protocol):
+    @property
+    def azure(self) -> _AzureSection | None: ...
+    @property
+    def teams(self) -> Sequence[TeamLike]: ...
 
 COMPUTE_CLUSTER = "cpu-cluster"  # what ohcheck.yaml and the challenges call it (one per workspace)
 
@@ -115,7 +138,7 @@ def _hash(*parts: str, length: int = 6) -> str:
     return hashlib.sha256("/".join(p.lower() for p in parts).encode()).hexdigest()[:length]
 
 
-def subscription_of(event: Event, team: Team) -> str:
+def subscription_of(event: EventLike, team: TeamLike) -> str:
     """The team's own subscription, else the event's subscriptions in turn (team 1 → first, ...)."""
     if team.subscription:
         return team.subscription
@@ -124,7 +147,7 @@ def subscription_of(event: Event, team: Team) -> str:
     return event.azure.subscriptions[index % len(event.azure.subscriptions)]
 
 
-def team_names(event: Event, team: Team) -> TeamNames:
+def team_names(event: EventLike, team: TeamLike) -> TeamNames:
     """The names of everything setup makes for `team` (the event must have an `azure:` section)."""
     if event.azure is None:
         raise ValueError("the event has no azure: section to derive names from")
@@ -162,7 +185,7 @@ def check_name(kind: str, name: str) -> Msg | None:
     return None
 
 
-def name_problems(event: Event) -> list[NameProblem]:
+def name_problems(event: EventLike) -> list[NameProblem]:
     """Every derived name that breaks its rule or collides with another team's where Azure wants it unique."""
     problems: list[NameProblem] = []
     seen: dict[tuple[str, str, str], str] = {}  # (kind, scope, lowercased name) -> team

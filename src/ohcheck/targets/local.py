@@ -379,7 +379,7 @@ class LocalTarget:
         """
         import requests
 
-        from ohcheck.local.serve import health_url, port_holder, port_of, running
+        from ohcheck.local.serve_record import health_url, port_holder, port_of, running
 
         port = port_of(self.scoring_url)
         served = running(self.repo_root)
