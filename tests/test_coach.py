@@ -407,3 +407,13 @@ def test_a_collect_the_coach_store_cannot_take_is_still_shown_and_said_not_store
         assert store.attempts(team="team-a") == []
     stored = cli("coach", "collect", "--challenge", "01", "--team", "team-a", "--json", cwd=event_dir)
     assert json.loads(stored.stdout)["teams"][0]["stored"] is True and "warnings" not in json.loads(stored.stdout)
+
+
+def test_piped_collect_says_where_each_team_stands_in_plain_columns(cli, event_dir):
+    result = cli("coach", "collect", "--challenge", "01", "--coach", "Carol", cwd=event_dir)
+    assert result.exit_code == 3, result.output
+    assert not set(result.stdout) & set("┏┓┗┛┃━┡┩│─└┘"), result.stdout  # no box drawing when piped
+    lines = result.stdout.splitlines()
+    assert lines[lines.index("Where each team stands (coach-verified)") + 1].split() == [
+        "team", "current", "state", "passed", "verified", "now"]
+    assert next(line for line in lines if line.startswith("team-a")).split()[1] == "00"  # only 01 verified: 00 is current

@@ -347,3 +347,11 @@ def test_dns_that_does_not_answer_is_waited_for_once(fake, write_event, monkeypa
     assert len(asked) == 1
     row = checks["Endpoint names"]
     assert row.status == "warning" and row.found.count("DNS did not answer") == 4
+
+
+def test_piped_each_check_is_one_plain_line(cli, fake, write_event):
+    result = preflight(cli, write_event(event_text()))
+    assert result.exit_code == 0, result.output
+    assert not set(result.stdout) & set("┏┓┗┛┃━┡┩│─└┘╇"), result.stdout  # no box drawing when piped
+    row = next(line for line in result.stdout.splitlines() if line.startswith("Resource providers"))
+    assert row.split()[2:5] == ["ok", "all", "6"], row  # check, status and what was found on one line

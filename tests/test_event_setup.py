@@ -295,3 +295,12 @@ def test_coach_tools_find_the_derived_workspace(tmp_path):
     assert team.workspace is not None
     assert (team.workspace.resource_group, team.workspace.name) == ("rg-cso-team2", "mlw-cso-team2")
     assert loaded.repo_path(team) == (tmp_path / "teams" / "team2").resolve()
+
+
+def test_piped_validate_lists_the_names_in_plain_columns(cli, tmp_path):
+    assert cli("event", "init", cwd=tmp_path).exit_code == 0
+    result = cli("event", "validate", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert not set(result.stdout) & set("┏┓┗┛┃━┡┩│─└┘"), result.stdout  # no box drawing when piped
+    lines = result.stdout.splitlines()
+    assert lines[lines.index("Azure names, per team") + 1].split()[:3] == ["Team", "Resource", "group"]

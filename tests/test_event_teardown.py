@@ -265,3 +265,13 @@ def test_azure_variables_in_the_shell_do_not_move_a_teardown(cli, fake, event_fi
     assert result.exit_code == 0, result.output
     assert team1.endpoints and len(team1.computes) == 3
     assert fake.workspaces[1].computes == {}
+
+
+def test_piped_the_list_is_plain_columns_a_row_per_line(cli, fake, event_file):
+    result = teardown(cli, event_file)
+    assert result.exit_code == 0, result.output
+    assert not set(result.stdout) & set("┏┓┗┛┃━┡┩│─└┘"), result.stdout  # no box drawing when piped
+    lines = result.stdout.splitlines()
+    assert lines[lines.index("What still costs money") + 1].split() == ["Team", "Kind", "Name", "State", "Cost",
+                                                                         "note"]
+    assert any(line.split()[:3] == ["team1", "compute", "instance"] and "ci-ohml-team1" in line for line in lines)

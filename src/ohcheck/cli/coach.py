@@ -138,15 +138,12 @@ def _print_collected(outcomes: list, challenge_ids: list[str], pack: Any, progre
     """Where each team stands after the collect, in the words and colours of the dashboard
     (render/coach_states.py): its current challenge and that challenge's state, what it has passed, and
     what this collect verified."""
-    from rich.table import Table
-
     from ohcheck import i18n
     from ohcheck.render.coach_states import TERMINAL, state_word
+    from ohcheck.render.tables import print_table
 
     console = _stdout()
-    table = Table(title=i18n.t("Where each team stands (coach-verified)"), title_justify="left")
-    for heading in (i18n.t("team"), i18n.t("current"), i18n.t("state"), i18n.t("passed"), i18n.t("verified now")):
-        table.add_column(_esc(heading))
+    rows = []
     short = {cid: cid.removeprefix("challenge-") for cid in challenge_ids}
     for outcome in outcomes:
         team = progress[outcome.team]
@@ -166,8 +163,10 @@ def _print_collected(outcomes: list, challenge_ids: list[str], pack: Any, progre
             state = f"[{TERMINAL.get(current.state, '')}]{_esc(word)}[/]"
         passed = " ".join(short.get(c.challenge, c.challenge) for c in team.challenges if c.done) or "–"
         verified = " ".join(short.get(c.challenge, c.challenge) for c in outcome.challenges) or "–"
-        table.add_row(_esc(outcome.team), _esc(where), state, _esc(passed), _esc(verified))
-    console.print(table)
+        rows.append([_esc(outcome.team), _esc(where), state, _esc(passed), _esc(verified)])
+    headings = [_esc(h) for h in (i18n.t("team"), i18n.t("current"), i18n.t("state"), i18n.t("passed"),
+                                  i18n.t("verified now"))]
+    print_table(console, headings, rows, title=i18n.t("Where each team stands (coach-verified)"), title_style="")
     console.print(_esc(i18n.t("Collect verifies each team up to the first challenge it has not passed and the one "
                               "after it; the challenges it has not reached stay not started.")))
     said = pack.catalogue(i18n.language())  # a problem may hold a check's own message

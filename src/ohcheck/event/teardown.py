@@ -202,31 +202,30 @@ _KIND = {"endpoint": msg("online endpoint"), "deployment": msg("deployment"), "c
 
 def _print_list(console: Any, outcomes: list[TeamTeardown]) -> None:
     from rich.markup import escape
-    from rich.table import Table
 
     from ohcheck.i18n import t
+    from ohcheck.render.tables import print_table
 
     said = framework()
-    table = Table(title=escape(t("What still costs money")), title_justify="left")
-    for column in (t("Team"), t("Kind"), t("Name"), t("State"), t("Cost note")):
-        table.add_column(escape(column))
+    rows: list[list[str]] = []
     for o in outcomes:
         team = escape(o.team)
         if o.error:
-            table.add_row(team, f"[yellow]{escape(t('error'))}[/]", "", "", escape(said.say(o.error)))
+            rows.append([team, f"[yellow]{escape(t('error'))}[/]", "", "", escape(said.say(o.error))])
         elif o.note:
-            table.add_row(team, "", "", "", f"[dim]{escape(said.say(o.note))}[/]")
+            rows.append([team, "", "", "", f"[dim]{escape(said.say(o.note))}[/]"])
         elif not o.resources:
             clean = t("nothing that costs: workspace {workspace} is clean", workspace=o.workspace.name)  # type: ignore[union-attr]
-            table.add_row(team, "", "", "", f"[dim]{escape(clean)}[/]")
+            rows.append([team, "", "", "", f"[dim]{escape(clean)}[/]"])
         for r in o.resources:
             stopped = r.kind == "instance" and r.state.lower() == "stopped"
             state = f"[dim]{escape(r.state)}[/]" if stopped else escape(r.state)
             kind = said.say(_KIND[r.kind]) if r.kind in _KIND else r.kind
             if r.kind == "deployment":  # under its endpoint
                 kind = "  " + kind
-            table.add_row(team, escape(kind), escape(r.name), state, escape(said.say(cost_note(r))))
-    console.print(table)
+            rows.append([team, escape(kind), escape(r.name), state, escape(said.say(cost_note(r)))])
+    print_table(console, [escape(c) for c in (t("Team"), t("Kind"), t("Name"), t("State"), t("Cost note"))], rows,
+                title=t("What still costs money"), title_style="")
 
 
 def _print_after(console: Any, outcomes: list[TeamTeardown], *, yes: bool, anything: bool) -> None:

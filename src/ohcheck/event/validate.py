@@ -48,27 +48,27 @@ class ValidationReport:
 
     def render(self, console: Any) -> None:
         from rich.markup import escape
-        from rich.table import Table
 
         from ohcheck.i18n import t
+        from ohcheck.render.tables import print_table
 
         event = self.loaded.event
         said = framework()
         if self.names:
             # The names people type; all of them (storage, key vault, ...) are in --json.
-            table = Table(title=escape(t("Azure names, per team")), title_justify="left")
             columns = [t("Team"), t("Resource group"), t("Workspace"), t("Endpoint"), t("Compute instance")]
             several = len({n.subscription_id for n in self.names}) > 1
             if several:
                 columns.insert(1, t("Subscription"))
-            for column in columns:
-                table.add_column(escape(column), overflow="fold")
+            rows = []
             for n in self.names:
                 row = [n.team, n.resource_group, n.workspace, n.endpoint, n.compute_instance]
                 if several:
                     row.insert(1, n.subscription_id[:8] + "…")
-                table.add_row(*(escape(v) for v in row))
-            console.print(table)
+                rows.append([escape(v) for v in row])
+            headings = [escape(column) for column in columns]
+            print_table(console, headings, rows, title=t("Azure names, per team"), title_style="",
+                        column_options={heading: {"overflow": "fold"} for heading in headings})
         for note in self.notes:
             console.print(f"[cyan]{escape(t('note:'))}[/] {escape(said.say(note))}")
         for problem in self.problems:

@@ -138,9 +138,9 @@ _STYLE = {OK: "green", PROBLEM: "red", ERROR: "yellow", WARNING: "magenta"}
 
 def render(console: Any, groups: list[Group], elsewhere: list[str], code: int) -> None:
     from rich.markup import escape
-    from rich.table import Table
 
     from ohcheck.i18n import t
+    from ohcheck.render.tables import print_table
 
     if not groups:
         console.print(escape(t("No team gets its workspace from setup (every team is local or brings its own): "
@@ -154,16 +154,15 @@ def render(console: Any, groups: list[Group], elsewhere: list[str], code: int) -
         teams = [team.name for team, _ in group.teams]
         console.print(f"[bold]{escape(t('Subscription {subscription}, region {region}', subscription=group.subscription, region=group.region))}[/]"
                       + (f" [dim]{escape(t('(teams: {teams})', teams=teams))}[/]" if teams else ""))
-        table = Table(show_edge=False)
-        table.add_column(escape(t("Check")), no_wrap=True)
-        table.add_column(escape(t("Status")), no_wrap=True)
-        table.add_column(escape(t("Found")), overflow="fold", ratio=3)
-        table.add_column(escape(t("Fix")), overflow="fold", ratio=2)
+        columns = [escape(t("Check")), escape(t("Status")), escape(t("Found")), escape(t("Fix"))]
+        rows = []
         for check in group.checks:
             row = check.said(said)
-            table.add_row(escape(row.check), f"[{_STYLE[check.status]}]{escape(status_word[check.status])}[/]",
-                          escape(row.found), escape(row.fix))
-        console.print(table)
+            rows.append([escape(row.check), f"[{_STYLE[check.status]}]{escape(status_word[check.status])}[/]",
+                         escape(row.found), escape(row.fix)])
+        print_table(console, columns, rows, show_edge=False, column_options={
+            columns[0]: {"no_wrap": True}, columns[1]: {"no_wrap": True},
+            columns[2]: {"overflow": "fold", "ratio": 3}, columns[3]: {"overflow": "fold", "ratio": 2}})
     # A table cell wraps a long command; printed again whole, it can be copied and pasted.
     commands = [c.fix for g in groups for c in g.checks if c.status == PROBLEM and c.fix.startswith("az ")]
     if commands:
