@@ -197,3 +197,33 @@ def test_japanese_help_folds_rather_than_cutting_at_80_columns(cli, tmp_path, mo
     assert result.exit_code == 0, result.output
     assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", result.stdout), "the help is not in Japanese"
     assert "…" not in result.stdout, result.stdout
+
+
+def test_reading_a_file_never_changes_the_language(cli, ja_repo, tmp_path):
+    # The language is the command's to choose, once; a coach's report that reads a team's ohcheck.yaml
+    # must not go on in the team's language.
+    from ohcheck import i18n
+    from ohcheck.config import load_config
+    from ohcheck.event.model import load_event
+
+    event = tmp_path / "event.yaml"
+    assert cli("event", "init", str(event), "--language", "ja").exit_code == 0
+    i18n.choose(None)
+    i18n.adopt(None)
+    before = i18n.language()
+    assert load_config(ja_repo / "ohcheck.yaml").language == "ja"
+    assert i18n.language() == before
+    assert load_event(event).event.event.language == "ja"
+    assert i18n.language() == before
+
+
+def test_verify_reads_ohcheck_yaml_once(cli, ja_repo, monkeypatch):
+    import ohcheck.config
+
+    read = []
+    parse = ohcheck.config.parse_config
+    monkeypatch.setattr(ohcheck.config, "parse_config", lambda text, **kw: read.append(kw) or parse(text, **kw))
+    result = cli("verify", "00", "--no-store", cwd=ja_repo, env={"OHCHECK_LANG": "", "LANG": "C.UTF-8", "LC_ALL": ""})
+    assert result.exit_code in (0, 1, 3), result.output
+    assert len(read) == 1, read
+    assert "確認" in result.stdout or "合格" in result.stdout or "不合格" in result.stdout  # the repo's language: ja

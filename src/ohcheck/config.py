@@ -144,10 +144,7 @@ def parse_config(text: str, *, source: str = CONFIG_NAME) -> Config:
         config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_explain(exc, text, source)) from None
-    from ohcheck import i18n
-
-    i18n.adopt(config.language)
-    return config
+    return config  # its `language:` is the command's to adopt (cli.options), never a side effect of reading
 
 
 def _explain(exc: ValidationError, text: str, source: str) -> Msg:

@@ -33,6 +33,8 @@ class UserError(Exception):
 class ConfigError(UserError):
     """ohcheck.yaml (or event.yaml) is missing, malformed or invalid."""
 
+    language: str | None = None  # the language the file names, when it could be read: the error is said in it
+
 
 class UnknownChallenge(UserError):
     """The challenge id names no challenge of the pack."""

@@ -3,7 +3,8 @@
 Which language (first that answers): `--lang`, then OHCHECK_LANG, then the
 `language:` of the file the command reads (ohcheck.yaml for a team, event.yaml
 for a coach or facilitator), then the system locale (LC_ALL, LC_MESSAGES,
-LANG), else English.
+LANG), else English. The command chooses once: `choose` at its start, `adopt` when it has read its
+file (cli.options); reading a file never changes the language (a coach's report reads teams' files).
 
 A message is a `Msg`: an English template with named fields and the values of
 those fields, already formatted. Its str() is the English sentence, so code

@@ -46,6 +46,7 @@ def verify(
     repo_root: Path,
     *,
     target: str | None = None,
+    config: Config | None = None,
     workspace: dict[str, str] | None = None,
     store: bool = True,
     own_environment: bool = True,
@@ -57,9 +58,10 @@ def verify(
 
     `workspace` (subscription_id, resource_group, workspace) names the Azure ML
     workspace instead of ohcheck.yaml: what the event file says for the team.
+    `config` is ohcheck.yaml when the caller has read it already (the CLI reads it once per command).
     `own_environment` is False when this Python is not the team's (a coach's collect): see Context.
     """
-    config = with_overrides(load_config(repo_root / CONFIG_NAME), target=target)
+    config = with_overrides(config if config is not None else load_config(repo_root / CONFIG_NAME), target=target)
     pinned = None
     if workspace:
         from ohcheck.azure.workspace_config import WorkspaceRef

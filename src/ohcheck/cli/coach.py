@@ -69,7 +69,7 @@ def coach_collect(
     Exit code 3 when some team could not be verified.
     """
     from ohcheck.coach.collect import collect
-    from ohcheck.event.model import load_event
+    from ohcheck.cli.options import _read_event as load_event
 
     loaded = load_event(event)
     pack = _pack()
@@ -235,7 +235,7 @@ def coach_approve(
     they look after; for another team they are asked (or give --cover).
     """
     from ohcheck.coach.store import CoachStore
-    from ohcheck.event.model import load_event
+    from ohcheck.cli.options import _read_event as load_event
     from ohcheck.i18n import msg, t
 
     loaded = load_event(event)
@@ -293,7 +293,7 @@ def coach_revoke(
     Only a coach of the event revokes, for a team they look after (or with --cover).
     """
     from ohcheck.coach.store import CoachStore
-    from ohcheck.event.model import load_event
+    from ohcheck.cli.options import _read_event as load_event
     from ohcheck.i18n import msg, t
 
     loaded = load_event(event)
@@ -326,7 +326,7 @@ def coach_key(
     """
     from ohcheck.bundle import EVENT_KEY_NAME, new_key, read_key, team_key, write_secret
     from ohcheck.coach.store import COACH_DIR
-    from ohcheck.event.model import load_event
+    from ohcheck.cli.options import _read_event as load_event
     from ohcheck.i18n import msg, t
 
     loaded = load_event(event)
@@ -384,7 +384,7 @@ def coach_import(
     """
     from ohcheck import bundle, i18n
     from ohcheck.coach.store import COACH_DIR, CoachStore, TeamVerify
-    from ohcheck.event.model import load_event
+    from ohcheck.cli.options import _read_event as load_event
 
     t = i18n.t
     loaded = load_event(event)
@@ -436,7 +436,7 @@ def coach_report(
 ) -> None:
     """A team's review: per challenge and criterion, what you verified, what the team reported, sign-offs."""
     from ohcheck.coach.report import render_report
-    from ohcheck.event.model import load_event
+    from ohcheck.cli.options import _read_event as load_event
 
     loaded = load_event(event)
     text = render_report(loaded, _coach_store(loaded, store), loaded.event.team(team).name, fmt.value)
@@ -474,7 +474,7 @@ def coach_dashboard(
     challenge, whether and since when it is stuck, the funnel); no page is written.
     """
     from ohcheck.coach import dashboard
-    from ohcheck.event.model import load_event
+    from ohcheck.cli.options import _read_event as load_event
 
     from ohcheck.i18n import msg, t
 

@@ -46,6 +46,9 @@ def _command(group: typer.Typer, *args: Any, **kwargs: Any) -> Callable[[Callabl
             try:
                 from ohcheck import i18n
 
+                from ohcheck.cli.options import forget_team_files
+
+                forget_team_files()  # each command reads the team's files afresh, once
                 try:
                     i18n.choose(k.pop(_LANG_PARAM, None))
                 except i18n.LanguageError as exc:

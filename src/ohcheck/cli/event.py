@@ -31,7 +31,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 
 def _load(path: Optional[Path]):  # -> LoadedEvent; imported lazily (pydantic)
-    from ohcheck.event.model import load_event
+    from ohcheck.cli.options import _read_event as load_event
 
     return load_event(path)
 

@@ -62,15 +62,57 @@ def _team_language(repo: Optional[Path]) -> None:
 
     Quietly: a missing or broken ohcheck.yaml is for the command to report, in whichever language.
     """
-    from ohcheck.config import CONFIG_NAME, find_repo, load_config
+    from ohcheck import i18n
+    from ohcheck.config import CONFIG_NAME, find_repo
 
     root = repo if repo is not None else find_repo()
     if root is None or not (root / CONFIG_NAME).is_file():
         return
     try:
-        load_config(root / CONFIG_NAME)
+        i18n.adopt(_team_config(root).language)
     except UserError:
         pass
+
+
+# ohcheck.yaml as this command read it, by path: the language, the repo check and the run each want it,
+# and it is read once. Emptied when a command starts (cli.common._command): CliRunner runs many in one process.
+_CONFIGS: dict[Path, Any] = {}
+
+
+def forget_team_files() -> None:
+    _CONFIGS.clear()
+
+
+def _team_config(root: Path) -> Any:
+    """The team's ohcheck.yaml (config.Config), read once per command; its ConfigError again if it is wrong."""
+    from ohcheck.config import CONFIG_NAME, load_config
+
+    key = (root / CONFIG_NAME).resolve()
+    if key not in _CONFIGS:
+        try:
+            _CONFIGS[key] = load_config(root / CONFIG_NAME)
+        except UserError as exc:
+            _CONFIGS[key] = exc
+    found = _CONFIGS[key]
+    if isinstance(found, UserError):
+        raise found
+    return found
+
+
+def _read_event(path: Path) -> Any:
+    """event.yaml (event.model.LoadedEvent), its `event.language` spoken from here on unless --lang or
+    OHCHECK_LANG chose; a problem in it is said in the language it names."""
+    from ohcheck import i18n
+    from ohcheck.errors import ConfigError
+    from ohcheck.event.model import load_event
+
+    try:
+        loaded = load_event(path)
+    except ConfigError as exc:
+        i18n.adopt(exc.language)
+        raise
+    i18n.adopt(loaded.event.event.language)
+    return loaded
 
 def _pack() -> Any:
     from ohcheck.pack import HackPack

@@ -11,7 +11,7 @@ from ohcheck.cli.help import LocalisedGroup
 from ohcheck.errors import EXIT_FAILED, EXIT_OK, UserError
 from ohcheck.cli.root import app
 from ohcheck.render.progress import StageStatus
-from ohcheck.cli.options import TargetName, RepoOption, JsonOption, _team_repo, _team_language, _pack
+from ohcheck.cli.options import TargetName, RepoOption, JsonOption, _team_repo, _team_language, _team_config, _pack
 
 
 data_app = typer.Typer(cls=LocalisedGroup, help="Prepare the hack's data: Adventure Works daily transactions.", no_args_is_help=True)
@@ -26,15 +26,10 @@ def list_challenges(repo: RepoOption = None, as_json: JsonOption = False) -> Non
     from ohcheck.store import ResultsStore, store_path
 
     from ohcheck import i18n
-    from ohcheck.config import CONFIG_NAME, load_config
 
     pack = _pack()
     root = _team_repo(repo) if repo is not None else find_repo()
-    if root is not None:
-        try:
-            load_config(root / CONFIG_NAME)  # for its `language:`
-        except UserError:
-            pass
+    _team_language(root)  # for its `language:`, quietly
     lang = i18n.language()
     latest: dict = {}
     if root is not None:
@@ -96,14 +91,11 @@ def show(
 ) -> None:
     """Show a challenge: what to do, its success criteria, learning resources."""
     from ohcheck import i18n
-    from ohcheck.config import CONFIG_NAME, find_repo, load_config
+    from ohcheck.config import find_repo
 
-    found = find_repo()
-    if found is not None:  # a team repo's `language:` decides when --lang and OHCHECK_LANG do not
-        try:
-            load_config(found / CONFIG_NAME)
-        except UserError:
-            pass  # a broken ohcheck.yaml must not stop anyone reading a challenge
+    # A team repo's `language:` decides when --lang and OHCHECK_LANG do not; quietly, as a broken
+    # ohcheck.yaml must not stop anyone reading a challenge.
+    _team_language(find_repo())
     c = _pack().challenge(challenge)
     text = c.page(i18n.language()).read_text(encoding="utf-8")
     console = _stdout()
@@ -127,12 +119,12 @@ def start(
     from ohcheck.starter import start_challenge
 
     from ohcheck import i18n
-    from ohcheck.config import CONFIG_NAME, load_config
+    from ohcheck.config import CONFIG_NAME
 
     c = _pack().challenge(challenge)
     dest = directory or find_repo() or Path.cwd()
     if (dest / CONFIG_NAME).is_file():
-        load_config(dest / CONFIG_NAME)  # its `language:` picks the starter's README
+        i18n.adopt(_team_config(dest).language)  # its `language:` picks the starter's README
     lang = i18n.language()
     report = start_challenge(c, dest, lang=lang)
     t = i18n.t
@@ -246,6 +238,7 @@ def verify(
             c,
             root,
             target=target.value if target else None,
+            config=_team_config(root),
             store=store,
             settings=settings,
             on_start=on_start,
@@ -412,11 +405,12 @@ def doctor(repo: RepoOption = None, as_json: JsonOption = False) -> None:
 
     t = i18n.t
     root = _team_repo(repo) if repo is not None else find_repo()
+    _team_language(root)  # quietly: a broken ohcheck.yaml is one of doctor's findings
     err = _stderr()
     with StageStatus(err, enabled=err.is_terminal and not as_json) as on_stage:
         if on_stage:
             on_stage(t("asking Azure"))
-        findings = diagnose(root)  # reads ohcheck.yaml, so its `language:` is known from here on
+        findings = diagnose(root)
     problems = [f for f in findings if f.ok is False]
     catalogue = i18n.framework()
     if as_json:
@@ -468,7 +462,6 @@ def serve(
     on this machine only (127.0.0.1).
     """
     from ohcheck.local import serve as serving
-    from ohcheck.config import CONFIG_NAME, load_config
     from ohcheck.i18n import msg, t
 
     root = _team_repo(repo)
@@ -476,7 +469,7 @@ def serve(
     if stop or status:
         # The port to look at: the scoring URL's; a broken ohcheck.yaml must not keep a server from stopping.
         try:
-            port = serving.port_of(load_config(root / CONFIG_NAME).local.scoring_url)
+            port = serving.port_of(_team_config(root).local.scoring_url)
         except UserError:
             port = 0
         if status:
@@ -494,7 +487,7 @@ def serve(
             console.print(_esc(t("Port {port} is held by {holder}, not by this repo's server: ohcheck leaves it "
                                  "alone.", port=port, holder=stopped.other.said())))
         return
-    config = load_config(root / CONFIG_NAME)
+    config = _team_config(root)
 
     def ready(served: Any) -> None:
         console.print(_esc(t("Serving {model} at {url} with {script} (log: .ohcheck/serve.log).", model=served.model,
@@ -552,11 +545,10 @@ def pipeline_run(
     """
     from ohcheck import i18n
     from ohcheck.local import pipeline as pipeline_local
-    from ohcheck.config import CONFIG_NAME, load_config
     from ohcheck.i18n import t
 
     root = _team_repo(repo)
-    config = load_config(root / CONFIG_NAME)
+    config = _team_config(root)
     path = file.resolve() if file is not None else pipeline_local.default_pipeline_file(config, root)
     err = _stderr()
     show = err.is_terminal and not as_json

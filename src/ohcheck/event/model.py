@@ -274,25 +274,26 @@ def load_event(path: Path | None = None) -> LoadedEvent:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(msg("Cannot read {path}: {error}.", path=path, error=exc)) from None
     data = load_mapping(text, str(path), expected="`event:`, `teams:` and `coaches:`")
-    _adopt_language(data)  # before validating: a problem in the file is said in the file's language
-    event = validate(Event, data, text, str(path))
-    _names_agree(event, text, str(path))
-    from ohcheck import i18n
-
-    i18n.adopt(event.event.language)
+    try:
+        event = validate(Event, data, text, str(path))
+        _names_agree(event, text, str(path))
+    except ConfigError as exc:
+        # A problem in the file is said in the file's language: the command adopts it (cli.options).
+        exc.language = _language_named(data)
+        raise
     return LoadedEvent(path=path.resolve(), event=_with_workspaces(event))
 
 
-def _adopt_language(data: dict) -> None:
+def _language_named(data: dict) -> str | None:
     """The `event.language` of a file not yet validated, when it names a language ohcheck speaks."""
     from ohcheck import i18n
 
     info = data.get("event")
     language = info.get("language") if isinstance(info, dict) else None
     try:
-        i18n.adopt(i18n.normalise(language) if isinstance(language, str) else None)
+        return i18n.normalise(language) if isinstance(language, str) else None
     except i18n.LanguageError:
-        pass  # validation says what is wrong with it
+        return None  # validation says what is wrong with it
 
 
 def _with_workspaces(event: Event) -> Event:
