@@ -34,7 +34,8 @@ StoreOption = Annotated[
 
 CoachOption = Annotated[
     Optional[str],
-    typer.Option("--coach", help="Your name, recorded with what you do. Default: $OHCHECK_COACH, else your login."),
+    typer.Option("--coach", envvar="OHCHECK_COACH", show_envvar=False,
+                 help="Your name, recorded with what you do. Default: $OHCHECK_COACH, else your login."),
 ]
 
 def _coach_name(coach: Optional[str]) -> str:

@@ -23,6 +23,8 @@ LangOption = Annotated[
     Optional[str],
     typer.Option(
         "--lang",
+        envvar="OHCHECK_LANG",
+        show_envvar=False,  # the help says it in its own words, in either language
         metavar="en|ja",
         help="The language to answer in (env: OHCHECK_LANG). Default: `language:` in ohcheck.yaml or "
         "event.yaml, else the system locale.",
@@ -49,8 +51,11 @@ def _command(group: typer.Typer, *args: Any, **kwargs: Any) -> Callable[[Callabl
                 from ohcheck.cli.options import forget_team_files
 
                 forget_team_files()  # each command reads the team's files afresh, once
+                flag = k.pop(_LANG_PARAM, None)
+                if flag is not None and flag == os.environ.get(i18n.ENV):
+                    flag = None  # from OHCHECK_LANG: i18n reads it itself, and names it when its value is wrong
                 try:
-                    i18n.choose(k.pop(_LANG_PARAM, None))
+                    i18n.choose(flag)
                 except i18n.LanguageError as exc:
                     raise UserError(str(exc)) from None
                 return func(*a, **k)

@@ -195,7 +195,8 @@ def verify(
     challenge: Annotated[str, typer.Argument(help="The challenge: challenge-01, 01 or 1.")],
     target: Annotated[
         Optional[TargetName],
-        typer.Option("--target", "-t", help="Check this target instead of ohcheck.yaml's (env: OHCHECK_TARGET)."),
+        typer.Option("--target", "-t", envvar="OHCHECK_TARGET", show_envvar=False,
+                     help="Check this target instead of ohcheck.yaml's (env: OHCHECK_TARGET)."),
     ] = None,
     as_json: JsonOption = False,
     junit_xml: Annotated[
