@@ -171,3 +171,18 @@ def own_port(repo: Path) -> int:
     config.write_text(re.sub(r"scoring_url: http://127\.0\.0\.1:\d+/score", f"scoring_url: http://127.0.0.1:{port}/score",
                              config.read_text()))
     return port
+
+
+# Tests that start a browser (the `browser` / `page` fixtures), Azure ML's inference server, child
+# processes to signal, or a whole selftest or demo: marked `slow`, so `pytest -m "not slow"` is a quick
+# run. Marked here by what they use, so a new browser test is slow without remembering to say so.
+_SLOW_FIXTURES = {"browser", "page"}
+_SLOW_MODULES = {"test_serve", "test_selftest_and_demo", "test_children", "test_coach_scenario"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = getattr(item, "module", None)
+        name = module.__name__.rpartition(".")[2] if module is not None else ""
+        if _SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or name in _SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
