@@ -3,7 +3,6 @@
 import enum
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -13,6 +12,8 @@ from ohcheck.cli.common import _command, _echo_json, _esc, _say_warning, _stderr
 from ohcheck.cli.help import LocalisedGroup
 from ohcheck.errors import EXIT_UNDECIDED, EXIT_USAGE, UserError
 from ohcheck.cli.options import JsonOption, _pack
+from ohcheck.render.coach_states import print_collected
+from ohcheck.render.progress import TeamsProgress
 
 
 coach_app = typer.Typer(
@@ -77,7 +78,7 @@ def coach_collect(
     teams = [loaded.event.team(name) for name in team] if team else list(loaded.event.teams)
     challenges = [pack.challenge(c) for c in challenge] if challenge else [c for c in pack.challenges if pack.criteria(c)]
     err = _stderr()
-    with _TeamsProgress(err, len(teams), enabled=err.is_terminal and not as_json) as done:
+    with TeamsProgress(err, len(teams), enabled=err.is_terminal and not as_json) as done:
         outcomes = collect(loaded, pack, _coach_store(loaded, store), teams=teams, challenges=challenges,
                            coach=_coach_name(coach), jobs=jobs, on_team_done=done, explicit=bool(challenge))
     from ohcheck.coach.progress import event_progress, starter_passes
@@ -100,81 +101,11 @@ def coach_collect(
             document["warnings"] = [i18n.framework().say(sentence) for sentence in warnings]
         _echo_json(document)
     else:
-        _print_collected(outcomes, [c.id for c in pack.challenges], pack, progress)
+        print_collected(outcomes, [c.id for c in pack.challenges], pack, progress)
     if warnings:
         _say_warning(*warnings)
     if any(c.verdict == "error" for o in outcomes for c in o.challenges):
         raise typer.Exit(EXIT_UNDECIDED)
-
-class _TeamsProgress:
-    """A bar of teams verified (stderr, terminals only)."""
-
-    def __init__(self, console: Any, total: int, *, enabled: bool) -> None:
-        self.console, self.total, self.enabled = console, total, enabled
-        self.progress: Any = None
-
-    def __enter__(self) -> Callable[[Any], None]:
-        from ohcheck.i18n import t
-
-        if self.enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-
-            self.progress = Progress(SpinnerColumn(), TextColumn(_esc(t("collecting"))), BarColumn(),
-                                     MofNCompleteColumn(), TextColumn("{task.description}"), console=self.console,
-                                     transient=True)
-            self.progress.start()
-            self.task = self.progress.add_task("", total=self.total)
-
-        def done(outcome: Any) -> None:
-            if self.progress is not None:
-                self.progress.update(self.task, advance=1, description=_esc(t("{team} done", team=outcome.team)))
-
-        return done
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-
-def _print_collected(outcomes: list, challenge_ids: list[str], pack: Any, progress: dict) -> None:
-    """Where each team stands after the collect, in the words and colours of the dashboard
-    (render/coach_states.py): its current challenge and that challenge's state, what it has passed, and
-    what this collect verified."""
-    from ohcheck import i18n
-    from ohcheck.render.coach_states import TERMINAL, state_word
-    from ohcheck.render.tables import print_table
-
-    console = _stdout()
-    rows = []
-    short = {cid: cid.removeprefix("challenge-") for cid in challenge_ids}
-    for outcome in outcomes:
-        team = progress[outcome.team]
-        current = team.challenge(team.current) if team.current else None
-        if current is None:
-            where, state = i18n.t("finished"), "[green]" + _esc(i18n.t("every challenge passed")) + "[/]"
-        else:
-            where = short.get(current.challenge, current.challenge)
-            word = state_word(current.state)
-            latest = current.latest
-            if current.state == "in-progress" and latest is not None and not latest.problem:
-                word += f" {latest.passed}/{latest.passed + latest.failed + latest.error}"
-            if team.status == "stuck" and team.stuck_for is not None:
-                from ohcheck.coach.times import duration_text
-
-                word += " · " + i18n.t("stuck {time}", time=duration_text(team.stuck_for))
-            state = f"[{TERMINAL.get(current.state, '')}]{_esc(word)}[/]"
-        passed = " ".join(short.get(c.challenge, c.challenge) for c in team.challenges if c.done) or "–"
-        verified = " ".join(short.get(c.challenge, c.challenge) for c in outcome.challenges) or "–"
-        rows.append([_esc(outcome.team), _esc(where), state, _esc(passed), _esc(verified)])
-    headings = [_esc(h) for h in (i18n.t("team"), i18n.t("current"), i18n.t("state"), i18n.t("passed"),
-                                  i18n.t("verified now"))]
-    print_table(console, headings, rows, title=i18n.t("Where each team stands (coach-verified)"), title_style="")
-    console.print(_esc(i18n.t("Collect verifies each team up to the first challenge it has not passed and the one "
-                              "after it; the challenges it has not reached stay not started.")))
-    said = pack.catalogue(i18n.language())  # a problem may hold a check's own message
-    for outcome in outcomes:
-        problems = sorted({c.problem for c in outcome.challenges if c.problem})
-        for problem in problems:
-            console.print(_esc(i18n.t("{team}: {problem}", team=outcome.team, problem=said.say(problem))))
 
 CoverOption = Annotated[
     bool,

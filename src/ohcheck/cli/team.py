@@ -1,6 +1,5 @@
 """A team's commands: list, show, start, init, verify, history, doctor, serve, pipeline run, data prepare."""
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -10,7 +9,8 @@ from ohcheck.cli.common import _command, _echo_json, _esc, _say_error, _say_warn
 from ohcheck.cli.help import LocalisedGroup
 from ohcheck.errors import EXIT_FAILED, EXIT_OK, UserError
 from ohcheck.cli.root import app
-from ohcheck.render.progress import StageStatus
+from ohcheck.render.progress import CriteriaProgress, DownloadProgress, StageStatus
+from ohcheck.render.verdicts import last_result, verdict_markup
 from ohcheck.cli.options import TargetName, RepoOption, JsonOption, _team_repo, _team_language, _team_config, _pack
 
 
@@ -67,22 +67,10 @@ def list_challenges(repo: RepoOption = None, as_json: JsonOption = False) -> Non
     for row in rows:
         cells = [row["id"], _esc(row["title"]), str(row["criteria"])]
         if root is not None:
-            cells.append(_last_result(row))
+            cells.append(last_result(row))
         table_rows.append(cells)
     title = t("OpenHack challenges (team repo {root})", root=str(root)) if root else t("OpenHack challenges")
     print_table(_stdout(), columns, table_rows, title=_esc(title), right=[criteria_column])
-
-def _last_result(row: dict) -> str:
-    from ohcheck.i18n import t
-
-    counts = row["last_counts"]
-    if not counts:
-        return t("not verified yet")
-    total = sum(counts.values())
-    style = {"passed": "green", "failed": "red", "error": "yellow", "skipped": "dim"}[row["last_status"]]
-    verdict = {"passed": t("passed"), "failed": t("failed"), "error": t("error"), "skipped": t("skipped")}[row["last_status"]]
-    said = t("{passed}/{total} passed, {time}", passed=counts["passed"], total=total, time=row["last_time"])
-    return f"[{style}]{verdict}[/] ({_esc(said)})"
 
 @_command(app)
 def show(
@@ -232,7 +220,7 @@ def verify(
     criteria = pack.criteria(c)
     settings = RunnerSettings(timeout=timeout)
     err = _stderr()
-    with _CriteriaProgress(err, len(criteria), enabled=err.is_terminal and not as_json,
+    with CriteriaProgress(err, len(criteria), enabled=err.is_terminal and not as_json,
                            title=lambda criterion: _pack_title(pack, criterion)) as (on_start, on_result):
         run = run_verify(
             pack,
@@ -303,38 +291,6 @@ def _pack_title(pack: Any, criterion: Any) -> str:
 
     return pack.catalogue(i18n.language()).title(criterion.id, criterion.title)
 
-class _CriteriaProgress:
-    """A progress bar on stderr while criteria run (only on a terminal)."""
-
-    def __init__(self, console: Any, total: int, *, enabled: bool,
-                 title: Optional[Callable[[Any], str]] = None) -> None:
-        self.console, self.total, self.enabled = console, total, enabled
-        self.title = title or (lambda criterion: criterion.title)
-        self.progress: Any = None
-
-    def __enter__(self) -> tuple[Optional[Callable[[Any], None]], Optional[Callable[[Any], None]]]:
-        if not self.enabled:
-            return None, None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-
-        self.progress = Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            console=self.console, transient=True,
-        )
-        self.progress.start()
-        from ohcheck.i18n import t
-
-        task = self.progress.add_task(_esc(t("checking")), total=self.total)
-        return (
-            lambda c: self.progress.update(
-                task, description=_esc(t("checking {criterion} {title}", criterion=c.id, title=self.title(c)[:50]))),
-            lambda r: self.progress.advance(task),
-        )
-
-    def __exit__(self, *exc: object) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-
 @_command(app)
 def history(
     challenge: Annotated[Optional[str], typer.Argument(help="Only this challenge.")] = None,
@@ -376,21 +332,12 @@ def history(
     rows = [
         [
             str(a.id), a.started_at.replace("T", " ").removesuffix("+00:00"), a.challenge, a.target,
-            _verdict(a.verdict), str(a.passed), str(a.failed), str(a.error), str(a.skipped),
+            verdict_markup(a.verdict), str(a.passed), str(a.failed), str(a.error), str(a.skipped),
             _esc(t("{seconds:.1f} s", seconds=a.duration)),
         ]
         for a in attempts
     ]
     print_table(console, columns, rows, title=t("Verify attempts in {root}", root=str(root)), right=["#", *counts])
-
-_VERDICT_STYLE = {"passed": "green", "failed": "red", "error": "yellow", "skipped": "dim"}
-
-def _verdict(verdict: str) -> str:
-    """A verdict (passed, failed, error, skipped) as rich markup, in the chosen language."""
-    from ohcheck.i18n import t
-
-    words = {"passed": t("passed"), "failed": t("failed"), "error": t("error"), "skipped": t("skipped")}
-    return f"[{_VERDICT_STYLE.get(verdict, 'white')}]{_esc(words.get(verdict, verdict))}[/]"
 
 @_command(app)
 def doctor(repo: RepoOption = None, as_json: JsonOption = False) -> None:
@@ -621,7 +568,7 @@ def data_prepare(
     t = i18n.t
     _team_language(None)  # run in a team repo: its `language:`
     err = _stderr()
-    with _DownloadProgress(err, enabled=err.is_terminal and not as_json) as progress:
+    with DownloadProgress(err, enabled=err.is_terminal and not as_json) as progress:
         report = prepare(source, out, seed=seed, progress=progress)
     said = i18n.framework()
     if as_json:
@@ -647,33 +594,3 @@ def data_prepare(
     rows = [[_esc(str(path)), str(report.rows[key]), report.first[key], report.last[key]] for key, path in report.files.items()]
     rows_column = t("Rows")
     print_table(console, [t("File"), rows_column, t("First day"), t("Last day")], rows, right=[rows_column])
-
-class _DownloadProgress:
-    """A download bar on stderr, only on a terminal and only once bytes arrive."""
-
-    def __init__(self, console: Any, *, enabled: bool) -> None:
-        self.console, self.enabled = console, enabled
-        self.progress: Any = None
-        self.task: Any = None
-
-    def __enter__(self) -> Optional[Callable[[int, Optional[int]], None]]:
-        if not self.enabled:
-            return None
-
-        def update(done: int, total: Optional[int]) -> None:
-            if self.progress is None:
-                from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
-
-                self.progress = Progress(*Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn(),
-                                         console=self.console, transient=True)
-                self.progress.start()
-                from ohcheck.i18n import t
-
-                self.task = self.progress.add_task(_esc(t("downloading Adventure Works")), total=total)
-            self.progress.update(self.task, completed=done, total=total)
-
-        return update
-
-    def __exit__(self, *exc: object) -> None:
-        if self.progress is not None:
-            self.progress.stop()

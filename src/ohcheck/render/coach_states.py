@@ -4,8 +4,10 @@ the team report and `coach collect`'s table say a state the same way and paint i
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ohcheck.i18n import t
+from ohcheck.render.console import escape
 
 # (text colour, background) on a page; the terminal's style beside it.
 COLOURS = {
@@ -77,3 +79,45 @@ def span_text(span: object) -> str:
     if span.exact or high - low < dt.timedelta(minutes=1):  # type: ignore[attr-defined]
         return duration_text(low)
     return t("{low} – {high}", low=duration_text(low), high=duration_text(high))
+
+
+def print_collected(outcomes: list, challenge_ids: list[str], pack: Any, progress: dict) -> None:
+    """Where each team stands after the collect, in the words and colours of the dashboard
+    (the words and colours above): its current challenge and that challenge's state, what it has passed, and
+    what this collect verified."""
+    from ohcheck import i18n
+    from ohcheck.render.console import stdout
+    from ohcheck.render.tables import print_table
+
+    console = stdout()
+    rows = []
+    short = {cid: cid.removeprefix("challenge-") for cid in challenge_ids}
+    for outcome in outcomes:
+        team = progress[outcome.team]
+        current = team.challenge(team.current) if team.current else None
+        if current is None:
+            where, state = i18n.t("finished"), "[green]" + escape(i18n.t("every challenge passed")) + "[/]"
+        else:
+            where = short.get(current.challenge, current.challenge)
+            word = state_word(current.state)
+            latest = current.latest
+            if current.state == "in-progress" and latest is not None and not latest.problem:
+                word += f" {latest.passed}/{latest.passed + latest.failed + latest.error}"
+            if team.status == "stuck" and team.stuck_for is not None:
+                from ohcheck.coach.times import duration_text
+
+                word += " · " + i18n.t("stuck {time}", time=duration_text(team.stuck_for))
+            state = f"[{TERMINAL.get(current.state, '')}]{escape(word)}[/]"
+        passed = " ".join(short.get(c.challenge, c.challenge) for c in team.challenges if c.done) or "–"
+        verified = " ".join(short.get(c.challenge, c.challenge) for c in outcome.challenges) or "–"
+        rows.append([escape(outcome.team), escape(where), state, escape(passed), escape(verified)])
+    headings = [escape(h) for h in (i18n.t("team"), i18n.t("current"), i18n.t("state"), i18n.t("passed"),
+                                  i18n.t("verified now"))]
+    print_table(console, headings, rows, title=i18n.t("Where each team stands (coach-verified)"), title_style="")
+    console.print(escape(i18n.t("Collect verifies each team up to the first challenge it has not passed and the one "
+                              "after it; the challenges it has not reached stay not started.")))
+    said = pack.catalogue(i18n.language())  # a problem may hold a check's own message
+    for outcome in outcomes:
+        problems = sorted({c.problem for c in outcome.challenges if c.problem})
+        for problem in problems:
+            console.print(escape(i18n.t("{team}: {problem}", team=outcome.team, problem=said.say(problem))))

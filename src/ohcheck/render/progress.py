@@ -1,9 +1,12 @@
-"""One transient progress bar on stderr, for commands that work through teams or resources."""
+"""Progress on stderr, transient and on terminals only: criteria running, teams collected, a download,
+teams or resources worked through, the stage of a long run."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, Optional
+
+from ohcheck.render.console import escape
 
 
 class StepProgress:
@@ -65,3 +68,97 @@ class StageStatus:
     def __exit__(self, *exc: object) -> None:
         if self.status is not None:
             self.status.stop()
+
+
+class CriteriaProgress:
+    """A progress bar on stderr while criteria run (only on a terminal)."""
+
+    def __init__(self, console: Any, total: int, *, enabled: bool,
+                 title: Optional[Callable[[Any], str]] = None) -> None:
+        self.console, self.total, self.enabled = console, total, enabled
+        self.title = title or (lambda criterion: criterion.title)
+        self.progress: Any = None
+
+    def __enter__(self) -> tuple[Optional[Callable[[Any], None]], Optional[Callable[[Any], None]]]:
+        if not self.enabled:
+            return None, None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+        self.progress = Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            console=self.console, transient=True,
+        )
+        self.progress.start()
+        from ohcheck.i18n import t
+
+        task = self.progress.add_task(escape(t("checking")), total=self.total)
+        return (
+            lambda c: self.progress.update(
+                task, description=escape(t("checking {criterion} {title}", criterion=c.id, title=self.title(c)[:50]))),
+            lambda r: self.progress.advance(task),
+        )
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+class TeamsProgress:
+    """A bar of teams verified (stderr, terminals only)."""
+
+    def __init__(self, console: Any, total: int, *, enabled: bool) -> None:
+        self.console, self.total, self.enabled = console, total, enabled
+        self.progress: Any = None
+
+    def __enter__(self) -> Callable[[Any], None]:
+        from ohcheck.i18n import t
+
+        if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+            self.progress = Progress(SpinnerColumn(), TextColumn(escape(t("collecting"))), BarColumn(),
+                                     MofNCompleteColumn(), TextColumn("{task.description}"), console=self.console,
+                                     transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task("", total=self.total)
+
+        def done(outcome: Any) -> None:
+            if self.progress is not None:
+                self.progress.update(self.task, advance=1, description=escape(t("{team} done", team=outcome.team)))
+
+        return done
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+class DownloadProgress:
+    """A download bar on stderr, only on a terminal and only once bytes arrive."""
+
+    def __init__(self, console: Any, *, enabled: bool) -> None:
+        self.console, self.enabled = console, enabled
+        self.progress: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> Optional[Callable[[int, Optional[int]], None]]:
+        if not self.enabled:
+            return None
+
+        def update(done: int, total: Optional[int]) -> None:
+            if self.progress is None:
+                from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
+
+                self.progress = Progress(*Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn(),
+                                         console=self.console, transient=True)
+                self.progress.start()
+                from ohcheck.i18n import t
+
+                self.task = self.progress.add_task(escape(t("downloading Adventure Works")), total=total)
+            self.progress.update(self.task, completed=done, total=total)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
