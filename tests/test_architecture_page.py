@@ -91,3 +91,19 @@ def test_no_module_imports_one_that_imports_it_back() -> None:
         graphlib.TopologicalSorter(graph).prepare()
     except graphlib.CycleError as exc:
         raise AssertionError(f"an import circle: {' -> '.join(exc.args[1])}") from None
+
+
+def test_the_cli_draws_nothing_itself() -> None:
+    # A command parses, calls one function and hands the result to render/: tables, bars and pages are
+    # drawn there. cli/help.py is the exception: it extends Typer's own help screen.
+    import ast
+
+    offenders = []
+    for path in sorted((SOURCE / "cli").glob("*.py")):
+        if path.name == "help.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+                [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            offenders += [f"{path.name}: {name}" for name in names if name == "rich" or name.startswith("rich.")]
+    assert not offenders, offenders

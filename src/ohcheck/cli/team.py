@@ -86,13 +86,9 @@ def show(
     _team_language(find_repo())
     c = _pack().challenge(challenge)
     text = c.page(i18n.language()).read_text(encoding="utf-8")
-    console = _stdout()
-    if raw or not console.is_terminal:
-        typer.echo(text)
-        return
-    from rich.markdown import Markdown
+    from ohcheck.render.console import print_markdown
 
-    console.print(Markdown(text, hyperlinks=True))
+    print_markdown(_stdout(), text, raw=raw)
 
 @_command(app)
 def start(

@@ -36,3 +36,15 @@ def echo_json(document: Any) -> None:
     from ohcheck.render.json_report import dumps
 
     typer.echo(dumps(document))
+
+
+def print_markdown(console: Any, text: str, *, raw: bool = False) -> None:
+    """A Markdown page: drawn on a terminal, its source as it is when piped or asked for (`--raw`)."""
+    if raw or not console.is_terminal:
+        import typer
+
+        typer.echo(text)
+        return
+    from rich.markdown import Markdown
+
+    console.print(Markdown(text, hyperlinks=True))
