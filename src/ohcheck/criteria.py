@@ -39,8 +39,12 @@ class Status(str, enum.Enum):
     SKIPPED = "skipped"
 
 
-class Outcome(Exception):
-    """Raised by a check to end it with a status other than passed."""
+class Outcome(BaseException):
+    """Raised by a check to end it with a status other than passed.
+
+    A BaseException, as pytest's outcomes are: a check's own `except Exception` (around an SDK
+    call, say) must not swallow its fail(). The runner catches Outcome by name.
+    """
 
     status: Status
 

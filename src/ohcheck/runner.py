@@ -191,7 +191,7 @@ def _execute(
 def _run_one(c: Criterion, ctx: Any, settings: RunnerSettings, deadline: float, redactor: Redactor) -> Result:
     try:
         value = _call_with_retries(c, ctx, settings, deadline)
-    except Outcome as outcome:
+    except Outcome as outcome:  # a BaseException: caught by name, before anything broad
         result = _result(c, outcome.status, outcome.message, outcome.evidence)
     except NotOnThisTarget as exc:
         result = _result(c, Status.SKIPPED, _said(exc))
