@@ -17,8 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ohcheck.criteria import criterion, fail, passed, skip, undecided
-from ohcheck.i18n import Msg, comma_list, msg
+from ohcheck import Msg, comma_list, criterion, fail, msg, passed, skip, undecided
 
 from ._actionlint import ActionlintUnavailable, find_actionlint, lint, version
 from ._cron import (

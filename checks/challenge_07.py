@@ -10,8 +10,7 @@ workspace, so it is skipped there.
 
 from __future__ import annotations
 
-from ohcheck.criteria import criterion, fail, passed, skip, undecided
-from ohcheck.i18n import Msg, comma_list, msg
+from ohcheck import Msg, comma_list, criterion, fail, msg, passed, skip, undecided
 
 from ._apply_order import applied_in_order, judge, needs
 from ._az_apply import read_script, read_workflow
