@@ -197,14 +197,14 @@ def valid_by_loaders(ctx):
     warnings = [msg("{path}:{line}: `{key}` is given twice (first on line {first}): azure-ai-ml keeps the last "
                     "and drops the first without a word", path=f.path, line=r.line, key=r.key, first=r.first_line)
                 for f in files for r in f.duplicates]
-    if warnings:
-        evidence["warnings"] = warnings
+    warnings = warnings or None  # none: no "warnings" in the evidence
     if problems:
-        fail(_listed(problems), evidence=evidence)
+        fail(_listed(problems), evidence=evidence, warnings=warnings)
     if _unread(_files(ctx)):
         undecided("{unread}; the {n} files ohcheck read load with azure-ai-ml {version}'s loaders",
-                  evidence=evidence, unread=_unread(_files(ctx)), n=len(files), version=sdk_version())
-    return passed("all {n} files load with azure-ai-ml {version}'s loaders", evidence=evidence,
+                  evidence=evidence, warnings=warnings, unread=_unread(_files(ctx)), n=len(files),
+                  version=sdk_version())
+    return passed("all {n} files load with azure-ai-ml {version}'s loaders", evidence=evidence, warnings=warnings,
                   n=len(files), version=sdk_version())
 
 

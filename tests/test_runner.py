@@ -274,3 +274,25 @@ def test_retry_after_as_an_http_date():
     from ohcheck.transient import parse_retry_after
 
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == pytest.approx(10.0)
+
+
+def test_warnings_are_a_field_of_the_result_and_written_where_evidence_warnings_always_was():
+    @criterion("01.1", "passes with a warning")
+    def ok(ctx):
+        return passed("all good", evidence={"n": 3}, warnings=["fires every 5 minutes"])
+
+    @criterion("01.2", "fails with a warning")
+    def bad(ctx):
+        fail("expected 7, got 6", evidence={"got": 6}, warnings=["a key is given twice"])
+
+    @criterion("01.3", "puts them in its evidence, as checks did")
+    def old(ctx):
+        return passed("fine", evidence={"a": 1, "warnings": ["old style"]})
+
+    results, _ = _run(ok, bad, old)
+    assert results["01.1"].warnings == ["fires every 5 minutes"]
+    assert results["01.1"].to_dict()["evidence"] == {"n": 3, "warnings": ["fires every 5 minutes"]}
+    assert (results["01.2"].status, results["01.2"].warnings) == (Status.FAILED, ["a key is given twice"])
+    assert results["01.3"].warnings == ["old style"]
+    assert results["01.3"].to_dict()["evidence"] == {"a": 1, "warnings": ["old style"]}
+    assert list(results["01.3"].to_dict()["evidence"]) == ["a", "warnings"]
