@@ -15,6 +15,7 @@ thing that is wrong, as a pytest test does: outcomes are raised, not returned.
 * `skip(reason)` — the criterion does not apply here (e.g. no compute on the local target).
 * `undecided(reason)` — ohcheck could not decide (never reported as failed).
 * returning normally — passed; return `passed(message, evidence)` to say what was seen.
+* `warnings=[...]` (any of the four) — sentences worth fixing that are not failures.
 
 A message is an English template with named fields and their values as
 keyword arguments, never an f-string: ohcheck says it in the reader's
