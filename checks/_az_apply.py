@@ -31,8 +31,7 @@ from typing import Any
 
 import yaml
 
-from ohcheck import user_files
-from ohcheck.i18n import msg
+from ohcheck import msg, user_files
 from ohcheck.yaml_load import team_compose
 
 APPLY_VERBS = ("create", "update")

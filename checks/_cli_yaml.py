@@ -46,7 +46,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-from ohcheck.i18n import Msg, msg
+from ohcheck import Msg, msg
 from ohcheck.yaml_load import Repeated, duplicate_keys, team_parse
 
 SCHEMA_BASE = "https://azuremlschemas.azureedge.net/latest/"

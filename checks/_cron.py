@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 
-from ohcheck.i18n import Msg, msg
+from ohcheck import Msg, msg
 
 FIRINGS = 48  # enough to see the shortest gap of any sensible schedule, weekly ones included
 _START = dt.datetime(2025, 1, 1)  # a fixed instant: the answer must not depend on when ohcheck runs

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from ohcheck.criteria import fail
+from ohcheck import fail
 
 if TYPE_CHECKING:
     import pandas as pd

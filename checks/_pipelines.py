@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ohcheck.criteria import fail
-from ohcheck.i18n import Msg, comma_list, msg
+from ohcheck import Msg, comma_list, fail, msg
 
 
 def _plays(step, role: str) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import PurePath, PurePosixPath
 from typing import Any
 
-from ohcheck.i18n import Msg, comma_list, msg
+from ohcheck import Msg, comma_list, msg
 
 from ._cron import WEEKDAYS, recurrence_problem
 from ._yaml_source import YamlFile

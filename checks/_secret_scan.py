@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from ohcheck.i18n import Msg, msg
+from ohcheck import Msg, msg
 
 # Shapes of real secrets, whatever the key they sit under (run scripts, comments, JSON).
 _SHAPES = (

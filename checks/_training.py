@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from ohcheck.criteria import fail
-from ohcheck.i18n import comma_list, msg
+from ohcheck import comma_list, fail, msg
 
 
 def training_job(ctx):

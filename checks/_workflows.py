@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from ohcheck.i18n import Msg, msg
+from ohcheck import Msg, msg
 
 from ._yaml_source import YamlFile, YamlProblem, read_yaml
 

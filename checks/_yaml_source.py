@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from ohcheck.i18n import msg
+from ohcheck import msg
 from ohcheck.yaml_load import team_parse
 
 

@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from ohcheck.i18n import Msg, msg
+from ohcheck import Msg, msg
 
 from ._cli_yaml import KINDS, YamlFile
 

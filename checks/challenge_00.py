@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ohcheck.criteria import criterion, fail, passed, skip
-from ohcheck.i18n import msg
-from ohcheck.targets.base import AccessDenied, NotFound
+from ohcheck import AccessDenied, NotFound, criterion, fail, msg, passed, skip
 
 # What the hack's code needs (starter/challenge-00/requirements.txt says the same).
 # Either MLflow distribution will do: the full one includes the skinny one's modules.

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import math
 
-from ohcheck.criteria import criterion, fail, passed
-from ohcheck.i18n import msg
+from ohcheck import criterion, fail, msg, passed
 from ohcheck.scoring import call_score_script, forecasts_in
 
 from ._forecasting import errors, holdout_split, read_series, seasonal_naive

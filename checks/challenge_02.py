@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-from ohcheck.criteria import criterion, fail, passed, skip
-from ohcheck.i18n import msg
+from ohcheck import criterion, fail, msg, passed, skip
 
 from ._training import job_label, training_job, training_run
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 import math
 from concurrent.futures import ThreadPoolExecutor
 
-from ohcheck.criteria import criterion, fail, passed, skip
-from ohcheck.i18n import comma_list, msg
+from ohcheck import comma_list, criterion, fail, msg, passed, skip
 from ohcheck.scoring import forecasts_in
 
 from ._training import job_label

@@ -18,8 +18,7 @@ it is judged, and 04.2 and 04.3 say the newest is still running.
 
 from __future__ import annotations
 
-from ohcheck.criteria import criterion, fail, passed
-from ohcheck.i18n import msg
+from ohcheck import criterion, fail, msg, passed
 
 from ._pipelines import (
     chain,

@@ -17,8 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ohcheck.criteria import criterion, fail, passed, skip, undecided
-from ohcheck.i18n import Msg, comma_list, msg
+from ohcheck import Msg, comma_list, criterion, fail, msg, passed, skip, undecided
 
 from ._actionlint import ActionlintUnavailable, find_actionlint, lint, version
 from ._cron import (
@@ -219,14 +218,14 @@ def trigger_without_a_person(ctx):
     schedule_does, schedule_lacks, warnings = _schedule_route(ctx)
     workflow_does, workflow_lacks = _workflow_route(ctx)
     evidence = {"schedule route": schedule_does or schedule_lacks, "workflow route": workflow_does or workflow_lacks}
-    if warnings:
-        evidence["warnings"] = warnings
+    warnings = warnings or None  # none: no "warnings" in the evidence
     if not schedule_does and not workflow_does:
         fail("neither route starts the pipeline on its own. Schedule: {schedule}. Workflow: {workflow}",
-             evidence=evidence, schedule=schedule_lacks, workflow=workflow_lacks)
+             evidence=evidence, warnings=warnings, schedule=schedule_lacks, workflow=workflow_lacks)
     if schedule_does and workflow_does:
-        return passed("{schedule}; {workflow}", evidence=evidence, schedule=schedule_does, workflow=workflow_does)
-    return passed(schedule_does or workflow_does, evidence=evidence)
+        return passed("{schedule}; {workflow}", evidence=evidence, warnings=warnings, schedule=schedule_does,
+                      workflow=workflow_does)
+    return passed(schedule_does or workflow_does, evidence=evidence, warnings=warnings)
 
 
 # -- 05.2 ------------------------------------------------------------------------------
@@ -327,12 +326,11 @@ def timers_are_valid(ctx):
         skip("nothing runs on a timer: no `on.schedule` in the workflows and no schedule YAML "
              "(the workflow runs on push only)")
     evidence = {"timers": [{"where": t.where, "what": t.what, "every": t.firing.describe() if t.firing else None}
-                           for t in timers],
-                "warnings": warnings}
+                           for t in timers]}
     if problems:
-        fail(_first_few(problems), evidence=evidence)
+        fail(_first_few(problems), evidence=evidence, warnings=warnings)
     return passed(comma_list([msg("{where} {what} ({every})", where=t.where, what=t.what, every=t.firing.describe())
-                           for t in timers]), evidence=evidence)
+                           for t in timers]), evidence=evidence, warnings=warnings)
 
 
 def _cron_timer(where: str, expression: str, problems: list[Msg], warnings: list[Msg], *, azureml: bool) -> Timer:
@@ -438,14 +436,12 @@ def schedule_in_workspace(ctx):
         warnings.append(msg("the workspace's schedule {name}: it fires {every}, more often than hourly: each firing "
                             "runs the whole pipeline on the cluster, and the data changes daily", name=found.name,
                             every=firing.describe()))
-    if warnings:
-        evidence["warnings"] = warnings
     if found.trigger == "cron":
         when = msg("cron '{expression}'", expression=found.cron)
     else:
         when = msg("every {gap}", gap=_every(found.interval, found.frequency))
     return passed("schedule {name} is enabled ({when}, {time_zone}) and submits a pipeline job", evidence=evidence,
-                  name=found.name, when=when, time_zone=found.time_zone)
+                  warnings=warnings or None, name=found.name, when=when, time_zone=found.time_zone)
 
 
 def _workspace_firing(found):
@@ -501,11 +497,11 @@ def trigger_fired(ctx):
         by = started_by(job, names)
         if by:
             evidence = {"job": job.name, "display_name": job.display_name, "status": job.status, "started_by": by}
+            warnings = None
             if job.status in _ENDED_BADLY:
-                evidence["warnings"] = [msg("the job it started ended {status}: read its logs in the studio",
-                                            status=job.status)]
-            return passed("pipeline job {job} ({status}) was started by {by}", evidence=evidence, job=job_label(job),
-                          status=job.status, by=by)
+                warnings = [msg("the job it started ended {status}: read its logs in the studio", status=job.status)]
+            return passed("pipeline job {job} ({status}) was started by {by}", evidence=evidence, warnings=warnings,
+                          job=job_label(job), status=job.status, by=by)
     newest = pipelines[0]
     if names:  # the schedule YAML names one schedule
         routes = msg("by schedule {name} or by a workflow (tag github_run_id)", name=next(iter(names)))

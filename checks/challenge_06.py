@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import math
 
-from ohcheck.criteria import criterion, fail, passed
-from ohcheck.i18n import comma_list, msg
+from ohcheck import comma_list, criterion, fail, msg, passed
 
 from ._forecasting import holdout_split, read_series
 from ._pipelines import (

@@ -10,8 +10,7 @@ workspace, so it is skipped there.
 
 from __future__ import annotations
 
-from ohcheck.criteria import criterion, fail, passed, skip, undecided
-from ohcheck.i18n import Msg, comma_list, msg
+from ohcheck import Msg, comma_list, criterion, fail, msg, passed, skip, undecided
 
 from ._apply_order import applied_in_order, judge, needs
 from ._az_apply import read_script, read_workflow
@@ -198,14 +197,14 @@ def valid_by_loaders(ctx):
     warnings = [msg("{path}:{line}: `{key}` is given twice (first on line {first}): azure-ai-ml keeps the last "
                     "and drops the first without a word", path=f.path, line=r.line, key=r.key, first=r.first_line)
                 for f in files for r in f.duplicates]
-    if warnings:
-        evidence["warnings"] = warnings
+    warnings = warnings or None  # none: no "warnings" in the evidence
     if problems:
-        fail(_listed(problems), evidence=evidence)
+        fail(_listed(problems), evidence=evidence, warnings=warnings)
     if _unread(_files(ctx)):
         undecided("{unread}; the {n} files ohcheck read load with azure-ai-ml {version}'s loaders",
-                  evidence=evidence, unread=_unread(_files(ctx)), n=len(files), version=sdk_version())
-    return passed("all {n} files load with azure-ai-ml {version}'s loaders", evidence=evidence,
+                  evidence=evidence, warnings=warnings, unread=_unread(_files(ctx)), n=len(files),
+                  version=sdk_version())
+    return passed("all {n} files load with azure-ai-ml {version}'s loaders", evidence=evidence, warnings=warnings,
                   n=len(files), version=sdk_version())
 
 

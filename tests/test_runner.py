@@ -79,6 +79,50 @@ def test_a_crashing_check_is_an_error_with_one_line_and_the_others_still_run():
     assert results["01.2"].status is Status.PASSED
 
 
+def test_a_checks_own_except_exception_does_not_swallow_its_outcome():
+    # Outcomes derive from BaseException, as pytest's do: a broad `except Exception` in a check
+    # (around an SDK call, say) must not turn fail()/skip()/undecided() into a pass.
+    @criterion("01.1", "fails inside a broad except")
+    def bad(ctx):
+        try:
+            fail("x")
+        except Exception:  # noqa: BLE001 - what a check author may well write
+            pass
+
+    @criterion("01.2", "skips inside a broad except")
+    def nope(ctx):
+        try:
+            skip("not here")
+        except Exception:  # noqa: BLE001
+            pass
+
+    @criterion("01.3", "undecided inside a broad except")
+    def unsure(ctx):
+        try:
+            undecided("the service said 503")
+        except Exception:  # noqa: BLE001
+            pass
+
+    results, _ = _run(bad, nope, unsure)
+    assert (results["01.1"].status, results["01.1"].message) == (Status.FAILED, "x")
+    assert (results["01.2"].status, results["01.2"].message) == (Status.SKIPPED, "not here")
+    assert (results["01.3"].status, results["01.3"].message) == (Status.ERROR, "the service said 503")
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, SystemExit])
+def test_keyboard_interrupt_and_system_exit_are_not_taken_for_a_verdict(stop):
+    import time
+
+    from ohcheck.runner import _run_one
+
+    @criterion("01.1", "is stopped")
+    def stopped(ctx):
+        raise stop()
+
+    with pytest.raises(stop):
+        _run_one(stopped, None, RunnerSettings(), time.monotonic() + 10, Redactor())
+
+
 def test_a_check_past_its_timeout_is_an_error_not_a_failure():
     release = threading.Event()
 
@@ -230,3 +274,25 @@ def test_retry_after_as_an_http_date():
     from ohcheck.transient import parse_retry_after
 
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == pytest.approx(10.0)
+
+
+def test_warnings_are_a_field_of_the_result_and_written_where_evidence_warnings_always_was():
+    @criterion("01.1", "passes with a warning")
+    def ok(ctx):
+        return passed("all good", evidence={"n": 3}, warnings=["fires every 5 minutes"])
+
+    @criterion("01.2", "fails with a warning")
+    def bad(ctx):
+        fail("expected 7, got 6", evidence={"got": 6}, warnings=["a key is given twice"])
+
+    @criterion("01.3", "puts them in its evidence, as checks did")
+    def old(ctx):
+        return passed("fine", evidence={"a": 1, "warnings": ["old style"]})
+
+    results, _ = _run(ok, bad, old)
+    assert results["01.1"].warnings == ["fires every 5 minutes"]
+    assert results["01.1"].to_dict()["evidence"] == {"n": 3, "warnings": ["fires every 5 minutes"]}
+    assert (results["01.2"].status, results["01.2"].warnings) == (Status.FAILED, ["a key is given twice"])
+    assert results["01.3"].warnings == ["old style"]
+    assert results["01.3"].to_dict()["evidence"] == {"a": 1, "warnings": ["old style"]}
+    assert list(results["01.3"].to_dict()["evidence"]) == ["a", "warnings"]

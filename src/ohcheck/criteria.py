@@ -15,6 +15,7 @@ thing that is wrong, as a pytest test does: outcomes are raised, not returned.
 * `skip(reason)` — the criterion does not apply here (e.g. no compute on the local target).
 * `undecided(reason)` — ohcheck could not decide (never reported as failed).
 * returning normally — passed; return `passed(message, evidence)` to say what was seen.
+* `warnings=[...]` (any of the four) — sentences worth fixing that are not failures.
 
 A message is an English template with named fields and their values as
 keyword arguments, never an f-string: ohcheck says it in the reader's
@@ -24,7 +25,7 @@ language from the catalogue beside the check module (ohcheck.i18n).
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -39,15 +40,21 @@ class Status(str, enum.Enum):
     SKIPPED = "skipped"
 
 
-class Outcome(Exception):
-    """Raised by a check to end it with a status other than passed."""
+class Outcome(BaseException):
+    """Raised by a check to end it with a status other than passed.
+
+    A BaseException, as pytest's outcomes are: a check's own `except Exception` (around an SDK
+    call, say) must not swallow its fail(). The runner catches Outcome by name.
+    """
 
     status: Status
 
-    def __init__(self, message: str, evidence: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, message: str, evidence: Mapping[str, Any] | None = None,
+                 warnings: Sequence[str] | None = None) -> None:
         super().__init__(message)
         self.message = as_msg(message)
         self.evidence = dict(evidence or {})
+        self.warnings = None if warnings is None else list(warnings)
 
 
 class Failed(Outcome):
@@ -62,19 +69,24 @@ class Undecided(Outcome):
     status = Status.ERROR
 
 
-def fail(message: str, /, evidence: Mapping[str, Any] | None = None, **fields: Any) -> NoReturn:
-    """End the check: the criterion is not met. Say what was expected and what was found."""
-    raise Failed(_message(message, fields), evidence)
+def fail(message: str, /, evidence: Mapping[str, Any] | None = None, *, warnings: Sequence[str] | None = None,
+         **fields: Any) -> NoReturn:
+    """End the check: the criterion is not met. Say what was expected and what was found.
+
+    `warnings`: sentences worth fixing that are not failures (shown beside the verdict)."""
+    raise Failed(_message(message, fields), evidence, warnings)
 
 
-def skip(reason: str, /, evidence: Mapping[str, Any] | None = None, **fields: Any) -> NoReturn:
+def skip(reason: str, /, evidence: Mapping[str, Any] | None = None, *, warnings: Sequence[str] | None = None,
+         **fields: Any) -> NoReturn:
     """End the check: the criterion does not apply here, and why."""
-    raise Skipped(_message(reason, fields), evidence)
+    raise Skipped(_message(reason, fields), evidence, warnings)
 
 
-def undecided(reason: str, /, evidence: Mapping[str, Any] | None = None, **fields: Any) -> NoReturn:
+def undecided(reason: str, /, evidence: Mapping[str, Any] | None = None, *, warnings: Sequence[str] | None = None,
+              **fields: Any) -> NoReturn:
     """End the check: ohcheck could not decide (reported as `error`, never as `failed`)."""
-    raise Undecided(_message(reason, fields), evidence)
+    raise Undecided(_message(reason, fields), evidence, warnings)
 
 
 def _message(template: str, fields: Mapping[str, Any]) -> Msg:
@@ -90,11 +102,14 @@ class Passed:
 
     message: str = ""
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    warnings: list[str] | None = None
 
 
-def passed(message: str = "", /, evidence: Mapping[str, Any] | None = None, **fields: Any) -> Passed:
-    """Build the return value of a passing check: a message (template and fields) and what was observed."""
-    return Passed(_message(message, fields), dict(evidence or {}))
+def passed(message: str = "", /, evidence: Mapping[str, Any] | None = None, *,
+           warnings: Sequence[str] | None = None, **fields: Any) -> Passed:
+    """Build the return value of a passing check: a message (template and fields), what was observed,
+    and `warnings` (sentences worth fixing that are not failures)."""
+    return Passed(_message(message, fields), dict(evidence or {}), None if warnings is None else list(warnings))
 
 
 CheckFunction = Callable[[Any], "Passed | str | None"]
@@ -177,6 +192,42 @@ class Result:
     # The message's English template and formatted values, so it can be said in
     # another language later (ohcheck.i18n); None for plain, untranslatable text.
     message_source: dict[str, Any] | None = None
+    # Sentences worth fixing that are not failures (the check's own and what the target warned of).
+    # None: none were given; []: the check said "none". `evidence` shows them under "warnings",
+    # where they always were, so JSON, the store's rows and bundles keep their shapes.
+    warnings: list[str] | None = None
+
+    _warnings_at = None  # not a field: where "warnings" stood among the evidence's keys when it was set
+
+    def __post_init__(self) -> None:
+        if self.warnings is None:  # the warnings evidence["warnings"] held, as it is read back or a check gave it
+            self.warnings = self.__dict__.pop("_split_warnings", None)
+        self.__dict__.pop("_split_warnings", None)
+
+    def _get_evidence(self) -> dict[str, Any]:
+        """What the check observed, with its warnings under "warnings", where they always stood."""
+        own = self.__dict__.get("_evidence", {})
+        if self.__dict__.get("warnings") is None:
+            return own
+        items = list(own.items())
+        at = len(items) if self._warnings_at is None else min(self._warnings_at, len(items))
+        return dict(items[:at] + [("warnings", self.warnings)] + items[at:])
+
+    def _set_evidence(self, value: Mapping[str, Any]) -> None:
+        own = dict(value)
+        warnings = own.get("warnings")
+        if isinstance(warnings, list):  # a list is the warnings; anything else is only evidence
+            keys = list(own)
+            at = keys.index("warnings")
+            self._warnings_at = None if at == len(keys) - 1 else at  # a store row holds the keys sorted
+            del own["warnings"]
+            warnings = list(warnings)
+        else:
+            warnings = None
+        if "warnings" not in self.__dict__:  # in __init__, which assigns `warnings` next: see __post_init__
+            self.__dict__["_split_warnings"] = warnings
+        self.__dict__["_evidence"] = own
+        self.__dict__["warnings"] = warnings
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -217,16 +268,21 @@ class Result:
 
         source = self.message_source or {}
         message = catalogue.say(source) if source.get("template") else catalogue.say(self.message)
-        evidence = self.evidence
-        if source.get("warnings") and isinstance(evidence.get("warnings"), list):
-            evidence = {**evidence, "warnings": [catalogue.say(w) for w in source["warnings"]]}
+        warnings = self.warnings
+        if source.get("warnings") and warnings is not None:
+            warnings = [catalogue.say(w) for w in source["warnings"]]
         return replace(
             self,
             title=catalogue.title(self.criterion, self.title),
             message=message,
             hint=catalogue.hint(self.criterion, self.hint),
-            evidence=evidence,
+            warnings=warnings,
         )
+
+
+# `evidence` is the dataclass's field in __init__, repr and comparisons, and a view over the check's own
+# evidence and `warnings` (set after the dataclass has made __init__, which assigns through it).
+Result.evidence = property(Result._get_evidence, Result._set_evidence)  # type: ignore[assignment,method-assign]
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ def run_criteria(
         result.message = redactor.text(result.message)
         if result.message_source is not None:
             result.message_source = redactor.strings(result.message_source)
-        result.evidence = redactor.value(_jsonable(result.evidence))
+        result.evidence = redactor.value(_jsonable(result.evidence))  # its warnings with it: they are in the view
         results[result.criterion] = result
         if on_result:
             on_result(result)
@@ -146,14 +146,11 @@ def _blocking_dependency(c: Criterion, results: dict[str, Result], by_id: dict[s
     return None
 
 
-def _result(c: Criterion, status: Status, message: Any, evidence: dict | None = None, duration: float = 0.0) -> Result:
+def _result(c: Criterion, status: Status, message: Any, evidence: dict | None = None, duration: float = 0.0,
+            warnings: list | None = None) -> Result:
     message = as_msg(message)
     source = message.source() if message.template else None
-    warnings = (evidence or {}).get("warnings")
-    if isinstance(warnings, list) and any(isinstance(w, Msg) for w in warnings):
-        # Warnings are sentences too: kept with the message's source, so they are said in any language.
-        source = {**(source or {"template": "", "values": {}}), "warnings": [as_msg(w).source() for w in warnings]}
-    return Result(
+    result = Result(
         challenge=c.challenge,
         criterion=c.id,
         title=c.title,
@@ -163,7 +160,13 @@ def _result(c: Criterion, status: Status, message: Any, evidence: dict | None = 
         evidence=evidence or {},
         duration=duration,
         message_source=source,
+        warnings=warnings,  # None: taken from evidence["warnings"] if a check still puts them there
     )
+    if result.warnings and any(isinstance(w, Msg) for w in result.warnings):
+        # Warnings are sentences too: kept with the message's source, so they are said in any language.
+        result.message_source = {**(source or {"template": "", "values": {}}),
+                                 "warnings": [as_msg(w).source() for w in result.warnings]}
+    return result
 
 
 def _execute(
@@ -178,9 +181,9 @@ def _execute(
     with hearing_warnings() as heard:
         result = _run_one(c, ctx, settings, deadline, redactor)
     if heard:  # what the target warned of while it answered this criterion (a job it left out)
-        said = list(result.evidence.get("warnings") or [])
+        said = list(result.warnings or [])
         warnings = said + [w for w in heard if w not in said]
-        result.evidence = {**result.evidence, "warnings": warnings}
+        result.warnings = warnings
         # Kept with the message's source, as _result keeps a check's own warnings: said in any language.
         source = result.message_source or {"template": "", "values": {}}
         result.message_source = {**source, "warnings": [as_msg(w).source() for w in warnings]}
@@ -191,8 +194,8 @@ def _execute(
 def _run_one(c: Criterion, ctx: Any, settings: RunnerSettings, deadline: float, redactor: Redactor) -> Result:
     try:
         value = _call_with_retries(c, ctx, settings, deadline)
-    except Outcome as outcome:
-        result = _result(c, outcome.status, outcome.message, outcome.evidence)
+    except Outcome as outcome:  # a BaseException: caught by name, before anything broad
+        result = _result(c, outcome.status, outcome.message, outcome.evidence, warnings=outcome.warnings)
     except NotOnThisTarget as exc:
         result = _result(c, Status.SKIPPED, _said(exc))
     except TargetError as exc:
@@ -203,7 +206,7 @@ def _run_one(c: Criterion, ctx: Any, settings: RunnerSettings, deadline: float, 
         log.error("criterion %s crashed:\n%s", c.id, redactor.text(trace))
     else:
         if isinstance(value, Passed):
-            result = _result(c, Status.PASSED, value.message, dict(value.evidence))
+            result = _result(c, Status.PASSED, value.message, dict(value.evidence), warnings=value.warnings)
         else:
             result = _result(c, Status.PASSED, as_msg(value))
     return result

@@ -2,7 +2,7 @@
 
 Status, id, criterion and what was observed; a failure or error carries its
 hint right under its message, and any criterion its warnings (the sentences
-of `evidence["warnings"]`: worth fixing, not failing). Colour and box drawing
+of `Result.warnings`: worth fixing, not failing). Colour and box drawing
 only on a terminal, so logs and pipes get clean text.
 """
 
@@ -98,11 +98,8 @@ def _plain(console: "Console", heading: str, results: Sequence[Result], summary:
 
 
 def warnings_of(result: Result) -> list[str]:
-    """The warnings a check left in its evidence: a list of sentences (anything else is ignored)."""
-    warnings = result.evidence.get("warnings")
-    if not isinstance(warnings, list):
-        return []
-    return [str(w) for w in warnings if str(w).strip()]
+    """The warnings a check gave: a list of sentences."""
+    return [str(w) for w in result.warnings or [] if str(w).strip()]
 
 
 def _verdict_style(summary: Summary) -> str:
