@@ -131,3 +131,17 @@ def test_the_coach_store_keeps_where_an_attempt_came_from_as_a_message(tmp_path)
     assert (said.source, said.problem) == ("Carol が収集", "リポジトリ team-a を読めません")
     assert old.in_language(ja).source == "collected by Carol"  # stored as text: said as it was
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 4  # brought up to this version
+
+
+@pytest.mark.parametrize("n, english, japanese", [
+    (0, "0 teams", "0 チーム"), (1, "1 team", "1 チーム"), (2, "2 teams", "2 チーム")])
+def test_a_plural_message_keeps_the_template_of_its_english_form(n, english, japanese):
+    from ohcheck.i18n import framework, msg_n
+
+    said = msg_n("1 team", "{count} teams", n, count=n)
+    # English picks its form by gettext's rule; the store keeps that form's template, as a plain msg() would.
+    assert str(said) == english
+    assert said.source() == (msg("1 team") if n == 1 else msg("{count} teams", count=n)).source()
+    # Japanese has one form, keyed under each English one (the catalogue test collects both).
+    assert framework("ja").say(said) == japanese
+    assert framework("ja").say(Msg.from_source(said.source())) == japanese

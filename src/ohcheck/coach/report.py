@@ -39,7 +39,7 @@ from ohcheck.coach.times import parse_time as _instant
 from ohcheck.criteria import Result, utc_now
 from ohcheck.errors import UserError
 from ohcheck.event.model import LoadedEvent, Team
-from ohcheck.i18n import Catalogue, language, msg, t
+from ohcheck.i18n import Catalogue, framework, language, msg, msg_n, t
 from ohcheck.markdown_cells import md_cell, md_code
 from ohcheck.redaction import Redactor
 
@@ -427,10 +427,9 @@ def tally(attempt: StoredAttempt) -> str:
 
 def attempts_line(c: ChallengeReport) -> str:
     """The line under a challenge's attempts table: how many attempts, the first pass, the time spent."""
-    if c.attempts == 1:
-        head = t("1 attempt in all · first attempt {first}", first=c.first_attempt)
-    else:
-        head = t("{n} attempts in all · first attempt {first}", n=c.attempts, first=c.first_attempt)
+    head = framework().say(msg_n("1 attempt in all · first attempt {first}",
+                                 "{n} attempts in all · first attempt {first}",
+                                 c.attempts, n=c.attempts, first=c.first_attempt))
     if not c.time_spent_so_far and not c.first_pass:
         tail = t("signed off without a passing attempt on record")
     elif not c.time_spent_so_far:  # passed, as the trusted record says
