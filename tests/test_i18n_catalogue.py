@@ -53,6 +53,8 @@ def _templates(files: list[Path], calls: set[str]) -> tuple[dict[str, str], list
 
 
 _TEMPLATE_CALL = re.compile(r"""\bt\(\s*(["'])((?:(?!\1).)+)\1""")
+# t_n("1 team", "{count} teams", n, ...): both English forms are templates (i18n.msg_n).
+_PLURAL_CALL = re.compile(r"""\bt_n\(\s*(["'])((?:(?!\1).)+)\1\s*,\s*(["'])((?:(?!\3).)+)\3""")
 
 
 def _template_sentences() -> dict[str, str]:
@@ -62,6 +64,9 @@ def _template_sentences() -> dict[str, str]:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             for match in _TEMPLATE_CALL.finditer(line):
                 used.setdefault(match.group(2), f"{path.relative_to(ROOT)}:{number}")
+            for match in _PLURAL_CALL.finditer(line):
+                for form in (match.group(2), match.group(4)):
+                    used.setdefault(form, f"{path.relative_to(ROOT)}:{number}")
     return used
 
 

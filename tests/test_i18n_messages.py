@@ -145,3 +145,24 @@ def test_a_plural_message_keeps_the_template_of_its_english_form(n, english, jap
     # Japanese has one form, keyed under each English one (the catalogue test collects both).
     assert framework("ja").say(said) == japanese
     assert framework("ja").say(Msg.from_source(said.source())) == japanese
+
+
+@pytest.mark.parametrize("lang, said", [("en", ["0 attempts", "1 attempt", "2 attempts"]),
+                                        ("ja", ["試行 0 回", "試行 1 回", "試行 2 回"])])
+def test_an_html_plural_picks_the_english_form_and_escapes_its_fields(lang, said):
+    from markupsafe import Markup
+
+    from ohcheck import i18n
+    from ohcheck.coach.report import element, t_html_n
+
+    i18n.choose(lang)
+    try:
+        assert [str(t_html_n("1 attempt", "{count} attempts", n, count=n)) for n in (0, 1, 2)] == said
+        team = t_html_n("1 team reported since: {teams}", "{count} teams reported since: {teams}", 1, count=1,
+                        teams="<b>")
+        marked = t_html_n("1 team reported since: {teams}", "{count} teams reported since: {teams}", 2, count=2,
+                          teams=element("code", "<a>"))
+    finally:
+        i18n.choose(None)
+    assert "&lt;b&gt;" in str(Markup.escape(team)) and "<b>" not in str(Markup.escape(team))
+    assert isinstance(marked, Markup) and "<code>&lt;a&gt;</code>" in marked

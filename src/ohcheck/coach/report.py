@@ -355,6 +355,11 @@ def t_html(template: str, **fields: Any) -> Any:
         return _say_html(template, fields)
 
 
+def t_html_n(singular: str, plural: str, n: Any, /, **fields: Any) -> Any:
+    """t_html() of the English form gettext's ngettext picks for `n` (i18n.msg_n): "1 team" / "{count} teams"."""
+    return t_html(msg_n(singular, plural, n).template, **fields)
+
+
 @functools.lru_cache(maxsize=4096)
 def _t_html(_lang: str, template: str, fields: tuple[tuple[str, Any, bool], ...]) -> Any:
     return _say_html(template, {name: value for name, value, _ in fields})
