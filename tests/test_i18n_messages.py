@@ -166,3 +166,11 @@ def test_an_html_plural_picks_the_english_form_and_escapes_its_fields(lang, said
         i18n.choose(None)
     assert "&lt;b&gt;" in str(Markup.escape(team)) and "<b>" not in str(Markup.escape(team))
     assert isinstance(marked, Markup) and "<code>&lt;a&gt;</code>" in marked
+
+
+def test_a_hints_code_spans_are_code_and_the_rest_is_escaped_text():
+    from ohcheck.coach.report import _code_spans
+
+    assert str(_code_spans("run `az ml job create -f <file>` & wait; *not* emphasis, a lone ` stays")) == (
+        "run <code>az ml job create -f &lt;file&gt;</code> &amp; wait; *not* emphasis, a lone ` stays")
+    assert str(_code_spans("'quotes' \"too\" and `a` `b`")) == "&#39;quotes&#39; &#34;too&#34; and <code>a</code> <code>b</code>"

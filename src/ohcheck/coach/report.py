@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -450,7 +449,21 @@ def attempts_line(c: ChallengeReport) -> str:
 
 
 def _code_spans(value: Any) -> Any:
-    """A pack's hint for HTML: escaped first, then its `backtick` spans shown as code."""
+    """A pack's hint for HTML: its `backtick` spans shown as code, everything escaped.
+
+    The spans are found by markdown-it (CommonMark's code spans, as the pack's Markdown pages show them); the
+    rest of the hint stays text (no other Markdown rule is on)."""
     from markupsafe import Markup, escape
 
-    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(value))))
+    out = []
+    for token in _code_span_parser().parseInline(str(value))[0].children or []:
+        out.append(Markup("<code>{}</code>").format(token.content) if token.type == "code_inline"
+                   else escape(token.content))
+    return Markup("").join(out)
+
+
+@functools.lru_cache(maxsize=1)
+def _code_span_parser() -> Any:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("zero").enable("backticks")
