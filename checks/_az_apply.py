@@ -26,6 +26,7 @@ import os
 import re
 import shlex
 from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any
 
@@ -408,12 +409,29 @@ def _in_needs_order(jobs: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
             needs[name] = {n.value for n in node.value if isinstance(n, yaml.ScalarNode)}
         else:
             needs[name] = set()
+    # graphlib orders them, one job at a time: the first ready one in file order (needs on jobs the
+    # file does not have are left out). A cycle: GitHub refuses the workflow anyway; its first job in
+    # file order goes next and sorting goes on.
+    position = {name: i for i, name in reversed(list(enumerate(names)))}  # a name given twice: its first place
+    left = {name: needs[name] & position.keys() for name in sorted(position, key=position.__getitem__)}
     ordered: list[str] = []
-    while len(ordered) < len(names):
-        ready = [n for n in names if n not in ordered and needs[n] <= set(ordered) | (needs[n] - set(names))]
-        if not ready:  # a cycle: GitHub refuses the workflow anyway; keep file order
-            ready = [n for n in names if n not in ordered][:1]
-        ordered.append(ready[0])
+    while left:
+        sorter = TopologicalSorter({name: wanted & left.keys() for name, wanted in left.items()})
+        try:
+            sorter.prepare()
+        except CycleError:
+            pass  # get_ready() still hands out every job the cycle does not hold up
+        ready = list(sorter.get_ready())
+        while ready:
+            name = min(ready, key=position.__getitem__)
+            ready.remove(name)
+            ordered.append(name)
+            del left[name]
+            sorter.done(name)
+            ready.extend(sorter.get_ready())
+        if left:  # a cycle
+            ordered.append(next(iter(left)))
+            del left[ordered[-1]]
     by_name = dict(jobs)
     return [(n, by_name[n]) for n in ordered]
 

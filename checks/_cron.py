@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 
-from ohcheck import Msg, msg
+from ohcheck import Msg, msg, msg_n
 
 FIRINGS = 48  # enough to see the shortest gap of any sensible schedule, weekly ones included
 _START = dt.datetime(2025, 1, 1)  # a fixed instant: the answer must not depend on when ohcheck runs
@@ -58,10 +58,9 @@ def cron_problem(expression: str) -> Msg | None:
                    text=text)
     fields = text.split()
     if len(fields) != 5:
-        if len(fields) == 1:
-            return msg("'{text}' has {count} field; expected 5: {fields}", text=text, count=1, fields=" ".join(FIELDS))
-        return msg("'{text}' has {count} fields; expected 5: {fields}", text=text, count=len(fields),
-                   fields=" ".join(FIELDS))
+        return msg_n("'{text}' has {count} field; expected 5: {fields}",
+                     "'{text}' has {count} fields; expected 5: {fields}", len(fields), text=text, count=len(fields),
+                     fields=" ".join(FIELDS))
     for name, field, (low, high) in zip(FIELDS, fields, _RANGES):
         words = {w.lower() for w in re.findall(r"[A-Za-z]+", field)}
         if not _FIELD.match(field) or words - _NAMES:
@@ -157,17 +156,16 @@ UNITS = ("minute", "hour", "day", "week", "month")
 def count_of(count: object, unit: str) -> Msg:
     """`count` of a unit of time (one of UNITS), as in "10 minutes": a template per unit and number,
     so that each language says it its own way."""
-    one = count == 1
     if unit == "minute":
-        return msg("{count} minute", count=count) if one else msg("{count} minutes", count=count)
+        return msg_n("{count} minute", "{count} minutes", count, count=count)
     if unit == "hour":
-        return msg("{count} hour", count=count) if one else msg("{count} hours", count=count)
+        return msg_n("{count} hour", "{count} hours", count, count=count)
     if unit == "day":
-        return msg("{count} day", count=count) if one else msg("{count} days", count=count)
+        return msg_n("{count} day", "{count} days", count, count=count)
     if unit == "week":
-        return msg("{count} week", count=count) if one else msg("{count} weeks", count=count)
+        return msg_n("{count} week", "{count} weeks", count, count=count)
     if unit == "month":
-        return msg("{count} month", count=count) if one else msg("{count} months", count=count)
+        return msg_n("{count} month", "{count} months", count, count=count)
     raise ValueError(f"not a unit of time: {unit!r}")
 
 

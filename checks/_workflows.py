@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from ohcheck import Msg, msg
+from ohcheck import Msg, msg, msg_n
 
 from ._yaml_source import YamlFile, YamlProblem, read_yaml
 
@@ -266,12 +266,10 @@ def _login_input_problems(workflow: Workflow, sign_in: SignIn, where: str) -> li
     if written:
         at = workflow.file.where("jobs", sign_in.job, "steps", sign_in.index, "with", written[0])
         # `{{` is a literal brace in a template: the sentence shows `${{ secrets.X }}`.
-        if len(written) == 1:
-            problems.append(msg("{where}: {inputs} is written in the workflow: read them from "
-                                "`${{{{ secrets.X }}}}` or `${{{{ vars.X }}}}`", where=at, inputs=written))
-        else:
-            problems.append(msg("{where}: {inputs} are written in the workflow: read them from "
-                                "`${{{{ secrets.X }}}}` or `${{{{ vars.X }}}}`", where=at, inputs=written))
+        problems.append(msg_n("{where}: {inputs} is written in the workflow: read them from "
+                              "`${{{{ secrets.X }}}}` or `${{{{ vars.X }}}}`",
+                              "{where}: {inputs} are written in the workflow: read them from "
+                              "`${{{{ secrets.X }}}}` or `${{{{ vars.X }}}}`", len(written), where=at, inputs=written))
     return problems
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ohcheck import AccessDenied, NotFound, criterion, fail, msg, passed, skip
+from ohcheck import AccessDenied, NotFound, criterion, fail, msg, msg_n, passed, skip
 
 # What the hack's code needs (starter/challenge-00/requirements.txt says the same).
 # Either MLflow distribution will do: the full one includes the skinny one's modules.
@@ -145,10 +145,9 @@ def team_repo_ready(ctx):
     if not repo.is_git_repo():
         fail("{root} is not a git repository: run `git init` (and push it where your team can reach it)", root=repo.root)
     missing = [name for name in STARTER_FILES if not repo.exists(name)]
-    if len(missing) == 1:
-        fail("the starter's {files} is missing from the repo", files=missing)
     if missing:
-        fail("the starter's {files} are missing from the repo", files=missing)
+        fail(msg_n("the starter's {files} is missing from the repo", "the starter's {files} are missing from the repo",
+                   len(missing), files=missing))
     ignored = {line.strip().strip("/").split("/")[0] for line in repo.read_text(".gitignore").splitlines()}
     if ".ohcheck" not in ignored:
         fail(".gitignore does not ignore .ohcheck/ (ohcheck's local results and MLflow store stay out of git)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-from ohcheck import criterion, fail, msg, passed, skip
+from ohcheck import criterion, fail, msg, msg_n, passed, skip
 
 from ._training import job_label, training_job, training_run
 
@@ -40,12 +40,10 @@ def environment_pinned(ctx):
         fail("environment {source} has no conda file, so nothing pins its packages", source=env.source)
     unpinned = unpinned_dependencies(env.conda_file)
     evidence = {"environment": env.source, "image": env.image}
-    if len(unpinned) == 1:
-        fail("{source} leaves 1 dependency unpinned: {unpinned}", evidence=evidence, source=env.source,
-             unpinned=unpinned)
     if unpinned:
-        fail("{source} leaves {count} dependencies unpinned: {unpinned}", evidence=evidence, source=env.source,
-             count=len(unpinned), unpinned=unpinned)
+        fail(msg_n("{source} leaves 1 dependency unpinned: {unpinned}",
+                   "{source} leaves {count} dependencies unpinned: {unpinned}", len(unpinned), source=env.source,
+                   count=len(unpinned), unpinned=unpinned), evidence=evidence)
     # Checked even on a curated image that has azureml-mlflow: Azure ML builds a conda file into an
     # environment of its own (`conda env create -p /azureml-envs/...`), and the job runs in that one,
     # so only what the conda file lists is there.

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ohcheck import Msg, comma_list, criterion, fail, msg, passed, skip, undecided
+from ohcheck import Msg, comma_list, criterion, fail, msg, msg_n, passed, skip, undecided
 
 from ._actionlint import ActionlintUnavailable, find_actionlint, lint, version
 from ._cron import (
@@ -168,9 +168,7 @@ def _every(interval: Any, frequency: Any) -> Msg:
     reader's language)."""
     if isinstance(frequency, str) and frequency in UNITS:
         return count_of(interval, frequency)
-    if interval == 1:
-        return msg("{interval} {frequency}", interval=interval, frequency=frequency)
-    return msg("{interval} {frequency}s", interval=interval, frequency=frequency)
+    return msg_n("{interval} {frequency}", "{interval} {frequency}s", interval, interval=interval, frequency=frequency)
 
 
 def _workflow_route(ctx) -> tuple[Msg | str, Msg | str]:
@@ -249,10 +247,8 @@ def workflows_pass_actionlint(ctx):
         shown = [str(f) for f in findings]
         # actionlint's own words, `file:line:col: message [rule]`: quoted as they are, in every language.
         quoted = "; ".join(shown[:SHOWN])
-        if len(shown) == 1:
-            fail("actionlint found {count} problem: {findings}", evidence={"findings": shown}, count=1, findings=quoted)
-        fail("actionlint found {count} problems: {findings}", evidence={"findings": shown}, count=len(shown),
-             findings=quoted)
+        fail(msg_n("actionlint found {count} problem: {findings}", "actionlint found {count} problems: {findings}",
+                   len(shown), count=len(shown), findings=quoted), evidence={"findings": shown})
     binary = find_actionlint()
     return passed("actionlint finds nothing wrong in {files}", evidence={"actionlint": version(binary) if binary else ""},
                   files=files)
@@ -285,11 +281,9 @@ def signs_in_with_oidc(ctx):
                                               files=found.files)))
     # Names of actions and commands, the same in every language (a field value, not a phrase to translate).
     ways = ", ".join(dict.fromkeys(way for w in azure for way in oidc_ways(w)))
-    if len(azure) == 1:
-        return passed("{workflows} signs in with OIDC ({ways}, id-token: write); no secret in the workflows",
-                      evidence=evidence, workflows=[azure[0].path], ways=ways)
-    return passed("{workflows} sign in with OIDC ({ways}, id-token: write); no secret in the workflows",
-                  evidence=evidence, workflows=[w.path for w in azure], ways=ways)
+    return passed(msg_n("{workflows} signs in with OIDC ({ways}, id-token: write); no secret in the workflows",
+                        "{workflows} sign in with OIDC ({ways}, id-token: write); no secret in the workflows",
+                        len(azure), workflows=[w.path for w in azure], ways=ways), evidence=evidence)
 
 
 # -- 05.4 ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ workspace, so it is skipped there.
 
 from __future__ import annotations
 
-from ohcheck import Msg, comma_list, criterion, fail, msg, passed, skip, undecided
+from ohcheck import Msg, comma_list, criterion, fail, msg, msg_n, passed, skip, undecided
 
 from ._apply_order import applied_in_order, judge, needs
 from ._az_apply import read_script, read_workflow
@@ -125,18 +125,16 @@ def yaml_for_every_kind(ctx):
             undecided("no YAML for the {missing} among the files ohcheck read; {unread}", evidence=evidence,
                       missing=comma_list(missing), unread=unread)
         unreadable = [f"{f.path}:{f.syntax.line}" for f in files if f.syntax is not None and f.kind is None]
-        if len(unreadable) == 1:
-            fail("no YAML for the {missing} ({files}: not valid YAML, so ohcheck cannot tell what it is)",
-                 evidence=evidence, missing=comma_list(missing), files=unreadable)
         if unreadable:
-            fail("no YAML for the {missing} ({files}: not valid YAML, so ohcheck cannot tell what they are)",
-                 evidence=evidence, missing=comma_list(missing), files=unreadable)
+            fail(msg_n("no YAML for the {missing} ({files}: not valid YAML, so ohcheck cannot tell what it is)",
+                       "no YAML for the {missing} ({files}: not valid YAML, so ohcheck cannot tell what they are)",
+                       len(unreadable), missing=comma_list(missing), files=unreadable), evidence=evidence)
         fail("no YAML for the {missing}", evidence=evidence, missing=comma_list(missing))
-    counted = [msg("{n} {kind}s", n=len(grouped[k]), kind=KINDS[k].label) if len(grouped[k]) > 1
-               else msg("{n} {kind}", n=len(grouped[k]), kind=KINDS[k].label) for k in KINDS if grouped[k]]
+    counted = [msg_n("{n} {kind}", "{n} {kind}s", len(grouped[k]), n=len(grouped[k]), kind=KINDS[k].label)
+               for k in KINDS if grouped[k]]
     for path, steps in inline.items():
-        counted.append(msg("{n} command components inline in {path}", n=steps, path=path) if steps > 1
-                       else msg("{n} command component inline in {path}", n=steps, path=path))
+        counted.append(msg_n("{n} command component inline in {path}", "{n} command components inline in {path}", steps,
+                             n=steps, path=path))
     return passed("found {counted}", evidence=evidence, counted=comma_list(counted))
 
 

@@ -22,8 +22,10 @@ from ohcheck.pack import HackPack, success_criteria_section
 ROOT = Path(__file__).resolve().parents[1]
 CHECKS = ROOT / "checks"
 FRAMEWORK = ROOT / "src" / "ohcheck"
-PACK_CALLS = {"fail", "skip", "undecided", "passed", "msg", "Msg"}
-FRAMEWORK_CALLS = {"msg", "t", "Msg"}
+PACK_CALLS = {"fail", "skip", "undecided", "passed", "msg", "Msg", "msg_n"}
+FRAMEWORK_CALLS = {"msg", "t", "Msg", "msg_n"}
+# Calls whose first TWO arguments are templates (the English singular and plural): each is a catalogue key.
+PLURAL_CALLS = {"msg_n"}
 
 
 def _templates(files: list[Path], calls: set[str]) -> tuple[dict[str, str], list[str]]:
@@ -37,20 +39,22 @@ def _templates(files: list[Path], calls: set[str]) -> tuple[dict[str, str], list
                 continue
             func = node.func
             name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-            if name not in calls or (isinstance(func, ast.Attribute) and name not in {"msg", "t"}):
+            if name not in calls or (isinstance(func, ast.Attribute) and name not in {"msg", "t", "msg_n"}):
                 continue
-            first = node.args[0]
-            where = f"{path.relative_to(ROOT)}:{node.lineno}"
-            if isinstance(first, ast.JoinedStr) or (
-                isinstance(first, ast.Call) and isinstance(first.func, ast.Attribute) and first.func.attr == "format"
-            ) or (isinstance(first, ast.BinOp) and isinstance(first.op, ast.Mod)):
-                bad.append(where)
-            elif isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.strip():
-                used.setdefault(first.value, where)
+            where = f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}:{node.lineno}"
+            for first in node.args[:2] if name in PLURAL_CALLS else node.args[:1]:
+                if isinstance(first, ast.JoinedStr) or (
+                    isinstance(first, ast.Call) and isinstance(first.func, ast.Attribute) and first.func.attr == "format"
+                ) or (isinstance(first, ast.BinOp) and isinstance(first.op, ast.Mod)):
+                    bad.append(where)
+                elif isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.strip():
+                    used.setdefault(first.value, where)
     return used, bad
 
 
 _TEMPLATE_CALL = re.compile(r"""\bt\(\s*(["'])((?:(?!\1).)+)\1""")
+# t_n("1 team", "{count} teams", n, ...): both English forms are templates (i18n.msg_n).
+_PLURAL_CALL = re.compile(r"""\bt_n\(\s*(["'])((?:(?!\1).)+)\1\s*,\s*(["'])((?:(?!\3).)+)\3""")
 
 
 def _template_sentences() -> dict[str, str]:
@@ -60,6 +64,9 @@ def _template_sentences() -> dict[str, str]:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             for match in _TEMPLATE_CALL.finditer(line):
                 used.setdefault(match.group(2), f"{path.relative_to(ROOT)}:{number}")
+            for match in _PLURAL_CALL.finditer(line):
+                for form in (match.group(2), match.group(4)):
+                    used.setdefault(form, f"{path.relative_to(ROOT)}:{number}")
     return used
 
 
@@ -159,6 +166,20 @@ def test_translations_keep_the_fields_and_nothing_is_orphaned(kind: str) -> None
         if re.search(r"\{[^{}]*[:!][^{}]*\}", japanese):
             problems.append(f"format spec in the Japanese (values arrive formatted): {japanese!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_both_forms_of_a_plural_message_must_have_a_japanese_form(tmp_path: Path) -> None:
+    """msg_n's singular and plural are both templates a store may hold: each is collected, so a missing one is found."""
+    module = tmp_path / "plural.py"
+    module.write_text('from ohcheck.i18n import msg_n\n'
+                      'def said(n):\n'
+                      '    return msg_n("1 team", "{count} teams", n, count=n), msg_n(f"{n} x", "{n} xs", n)\n',
+                      encoding="utf-8")
+    used, bad = _templates([module], FRAMEWORK_CALLS)
+    assert {"1 team", "{count} teams", "{n} xs"} <= set(used) and len(bad) == 1
+    messages, _ = _catalogue(framework_files("ja"))
+    catalogue_without_plural = {k: v for k, v in messages.items() if k != "{count} teams"}
+    assert [t for t in used if t not in catalogue_without_plural and t != "{n} xs"] == ["{count} teams"]
 
 
 def test_japanese_pages_list_the_catalogue_titles(pack: HackPack) -> None:

@@ -131,3 +131,46 @@ def test_the_coach_store_keeps_where_an_attempt_came_from_as_a_message(tmp_path)
     assert (said.source, said.problem) == ("Carol が収集", "リポジトリ team-a を読めません")
     assert old.in_language(ja).source == "collected by Carol"  # stored as text: said as it was
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 4  # brought up to this version
+
+
+@pytest.mark.parametrize("n, english, japanese", [
+    (0, "0 teams", "0 チーム"), (1, "1 team", "1 チーム"), (2, "2 teams", "2 チーム")])
+def test_a_plural_message_keeps_the_template_of_its_english_form(n, english, japanese):
+    from ohcheck.i18n import framework, msg_n
+
+    said = msg_n("1 team", "{count} teams", n, count=n)
+    # English picks its form by gettext's rule; the store keeps that form's template, as a plain msg() would.
+    assert str(said) == english
+    assert said.source() == (msg("1 team") if n == 1 else msg("{count} teams", count=n)).source()
+    # Japanese has one form, keyed under each English one (the catalogue test collects both).
+    assert framework("ja").say(said) == japanese
+    assert framework("ja").say(Msg.from_source(said.source())) == japanese
+
+
+@pytest.mark.parametrize("lang, said", [("en", ["0 attempts", "1 attempt", "2 attempts"]),
+                                        ("ja", ["試行 0 回", "試行 1 回", "試行 2 回"])])
+def test_an_html_plural_picks_the_english_form_and_escapes_its_fields(lang, said):
+    from markupsafe import Markup
+
+    from ohcheck import i18n
+    from ohcheck.coach.report import element, t_html_n
+
+    i18n.choose(lang)
+    try:
+        assert [str(t_html_n("1 attempt", "{count} attempts", n, count=n)) for n in (0, 1, 2)] == said
+        team = t_html_n("1 team reported since: {teams}", "{count} teams reported since: {teams}", 1, count=1,
+                        teams="<b>")
+        marked = t_html_n("1 team reported since: {teams}", "{count} teams reported since: {teams}", 2, count=2,
+                          teams=element("code", "<a>"))
+    finally:
+        i18n.choose(None)
+    assert "&lt;b&gt;" in str(Markup.escape(team)) and "<b>" not in str(Markup.escape(team))
+    assert isinstance(marked, Markup) and "<code>&lt;a&gt;</code>" in marked
+
+
+def test_a_hints_code_spans_are_code_and_the_rest_is_escaped_text():
+    from ohcheck.coach.report import _code_spans
+
+    assert str(_code_spans("run `az ml job create -f <file>` & wait; *not* emphasis, a lone ` stays")) == (
+        "run <code>az ml job create -f &lt;file&gt;</code> &amp; wait; *not* emphasis, a lone ` stays")
+    assert str(_code_spans("'quotes' \"too\" and `a` `b`")) == "&#39;quotes&#39; &#34;too&#34; and <code>a</code> <code>b</code>"

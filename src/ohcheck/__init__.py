@@ -27,6 +27,7 @@ _API = {
     "Criterion": "ohcheck.criteria",
     "Status": "ohcheck.criteria",
     "msg": "ohcheck.i18n",
+    "msg_n": "ohcheck.i18n",
     "Msg": "ohcheck.i18n",
     "comma_list": "ohcheck.i18n",
     "Context": "ohcheck.context",
@@ -41,7 +42,7 @@ __all__ = sorted(_API)
 if TYPE_CHECKING:  # what type checkers and editors see; never run
     from ohcheck.context import Context
     from ohcheck.criteria import Criterion, Passed, Status, criterion, fail, passed, skip, undecided
-    from ohcheck.i18n import Msg, comma_list, msg
+    from ohcheck.i18n import Msg, comma_list, msg, msg_n
     from ohcheck.targets.base import AccessDenied, NotFound, NotOnThisTarget, TargetError
 
 

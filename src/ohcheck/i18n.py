@@ -33,7 +33,7 @@ from typing import Any
 
 # Messages themselves live a layer below (ohcheck.messages), so that what they need (YAML reading
 # for the catalogues) can say things too without an import circle; here they are re-exported.
-from ohcheck.messages import _FORMATTER, DEFAULT, SEPARATORS, Msg, as_msg, comma_list, msg, render
+from ohcheck.messages import _FORMATTER, DEFAULT, SEPARATORS, Msg, as_msg, comma_list, msg, msg_n, render
 
 LANGUAGES = ("en", "ja")
 ENV = "OHCHECK_LANG"
@@ -254,5 +254,6 @@ __all__: Sequence[str] = (
     "framework",
     "language",
     "msg",
+    "msg_n",
     "t",
 )

@@ -8,6 +8,7 @@ Rendering in another language takes any catalogue with a `say(message)` (i18n.Ca
 
 from __future__ import annotations
 
+import gettext
 import string
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -70,6 +71,21 @@ def msg(template: str, /, **args: Any) -> Msg:
         value, _ = _FORMATTER.get_field(name, (), args)
         values[name] = _freeze(value, spec or "", conversion)
     return Msg(template, values)
+
+
+# English's plural rule, as gettext has it (one form for n == 1, the other for every other n).
+_ENGLISH_PLURALS = gettext.NullTranslations()
+
+
+def msg_n(singular: str, plural: str, n: Any, /, **args: Any) -> Msg:
+    """A message whose English has two forms by the number `n`: "1 team" / "{count} teams".
+
+    gettext's `ngettext` picks the English form; the message keeps that form's template, so
+    stores and catalogues see the same template as a plain `msg` of it would. Each form is
+    a catalogue key of its own (Japanese says both alike: "1チーム", "{count}チーム"), and the
+    catalogue test collects both. Fields a form does not name are left out (as in `msg`).
+    """
+    return msg(_ENGLISH_PLURALS.ngettext(singular, plural, n), **args)
 
 
 def _freeze(value: Any, spec: str, conversion: str | None) -> Any:

@@ -69,20 +69,23 @@ class PipelineDefinition:
     steps: dict[str, StepDefinition]
 
     def order(self) -> list[StepDefinition]:
-        """The steps in an order that respects their data dependencies (Kahn's algorithm, stable)."""
+        """The steps in an order that respects their data dependencies (graphlib; ties in file order)."""
+        from graphlib import CycleError, TopologicalSorter
+
         by_name = dict(self.steps)
-        upstream = {name: step.as_step().upstream & by_name.keys() for name, step in by_name.items()}
+        position = {name: i for i, name in enumerate(by_name)}
+        sorter = TopologicalSorter({name: step.as_step().upstream & by_name.keys() for name, step in by_name.items()})
+        try:
+            sorter.prepare()
+        except CycleError:
+            pass  # get_ready() still hands out every step the cycle does not hold up: the rest is named below
         ordered: list[StepDefinition] = []
-        while upstream:
-            ready = [name for name, needs in upstream.items() if not needs]
-            if not ready:
-                raise UserError(msg("{source}: the steps {cycle} depend on each other in a cycle.",
-                                    source=self.source, cycle=sorted(upstream)))
-            for name in ready:
-                ordered.append(by_name[name])
-                del upstream[name]
-            for needs in upstream.values():
-                needs.difference_update(ready)
+        while batch := sorted(sorter.get_ready(), key=position.__getitem__):
+            ordered.extend(by_name[name] for name in batch)
+            sorter.done(*batch)
+        if len(ordered) < len(by_name):
+            raise UserError(msg("{source}: the steps {cycle} depend on each other in a cycle.",
+                                source=self.source, cycle=sorted(by_name.keys() - {s.name for s in ordered})))
         return ordered
 
     def to_json(self) -> str:

@@ -327,7 +327,7 @@ def _template() -> Template:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    from ohcheck.coach.report import element, said_status, t_html, trust_label
+    from ohcheck.coach.report import element, said_status, t_html, t_html_n, trust_label
 
     from ohcheck.render.coach_states import span_text, state_css
 
@@ -335,7 +335,7 @@ def _template() -> Template:
                        hover=_hover, said=said_status, css_string=_css_string, notes=_notes, span=span_text)
     # The template is compiled once; t() and friends say things in the language chosen when it renders. (A
     # filter on a literal is worked out when the template is compiled: hence said("passed"), not "passed"|said.)
-    env.globals.update(t=t_html, el=element, trust_label=trust_label, said=said_status, state_css=state_css)
+    env.globals.update(t=t_html, t_n=t_html_n, el=element, trust_label=trust_label, said=said_status, state_css=state_css)
     return env.get_template("coach_dashboard.html.j2")
 
 

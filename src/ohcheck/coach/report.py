@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,7 @@ from ohcheck.coach.times import parse_time as _instant
 from ohcheck.criteria import Result, utc_now
 from ohcheck.errors import UserError
 from ohcheck.event.model import LoadedEvent, Team
-from ohcheck.i18n import Catalogue, language, msg, t
+from ohcheck.i18n import Catalogue, framework, language, msg, msg_n, t
 from ohcheck.markdown_cells import md_cell, md_code
 from ohcheck.redaction import Redactor
 
@@ -355,6 +354,11 @@ def t_html(template: str, **fields: Any) -> Any:
         return _say_html(template, fields)
 
 
+def t_html_n(singular: str, plural: str, n: Any, /, **fields: Any) -> Any:
+    """t_html() of the English form gettext's ngettext picks for `n` (i18n.msg_n): "1 team" / "{count} teams"."""
+    return t_html(msg_n(singular, plural, n).template, **fields)
+
+
 @functools.lru_cache(maxsize=4096)
 def _t_html(_lang: str, template: str, fields: tuple[tuple[str, Any, bool], ...]) -> Any:
     return _say_html(template, {name: value for name, value, _ in fields})
@@ -427,10 +431,9 @@ def tally(attempt: StoredAttempt) -> str:
 
 def attempts_line(c: ChallengeReport) -> str:
     """The line under a challenge's attempts table: how many attempts, the first pass, the time spent."""
-    if c.attempts == 1:
-        head = t("1 attempt in all · first attempt {first}", first=c.first_attempt)
-    else:
-        head = t("{n} attempts in all · first attempt {first}", n=c.attempts, first=c.first_attempt)
+    head = framework().say(msg_n("1 attempt in all · first attempt {first}",
+                                 "{n} attempts in all · first attempt {first}",
+                                 c.attempts, n=c.attempts, first=c.first_attempt))
     if not c.time_spent_so_far and not c.first_pass:
         tail = t("signed off without a passing attempt on record")
     elif not c.time_spent_so_far:  # passed, as the trusted record says
@@ -446,7 +449,21 @@ def attempts_line(c: ChallengeReport) -> str:
 
 
 def _code_spans(value: Any) -> Any:
-    """A pack's hint for HTML: escaped first, then its `backtick` spans shown as code."""
+    """A pack's hint for HTML: its `backtick` spans shown as code, everything escaped.
+
+    The spans are found by markdown-it (CommonMark's code spans, as the pack's Markdown pages show them); the
+    rest of the hint stays text (no other Markdown rule is on)."""
     from markupsafe import Markup, escape
 
-    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(value))))
+    out = []
+    for token in _code_span_parser().parseInline(str(value))[0].children or []:
+        out.append(Markup("<code>{}</code>").format(token.content) if token.type == "code_inline"
+                   else escape(token.content))
+    return Markup("").join(out)
+
+
+@functools.lru_cache(maxsize=1)
+def _code_span_parser() -> Any:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("zero").enable("backticks")

@@ -19,7 +19,7 @@ from typing import Any
 from ohcheck.azure.catalog import vm_size
 from ohcheck.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED
 from ohcheck.event.model import LoadedEvent, Team, Workspace
-from ohcheck.i18n import Catalogue, Msg, framework, msg
+from ohcheck.i18n import Catalogue, Msg, framework, msg, msg_n
 from ohcheck.render.progress import StepProgress
 from ohcheck.event.teardown_azure import (
     NoWorkspace,
@@ -161,7 +161,7 @@ def cost_note(r: Resource) -> Msg:
         n = len(d.get("deployments") or [])
         if not n:
             return msg("no deployment: little cost")
-        return msg("bills through its 1 deployment") if n == 1 else msg("bills through its {count} deployments", count=n)
+        return msg_n("bills through its 1 deployment", "bills through its {count} deployments", n, count=n)
     if r.kind == "deployment":
         count, size = d.get("instance_count") or 0, d.get("instance_type") or "?"
         known = vm_size(size)
@@ -172,15 +172,13 @@ def cost_note(r: Resource) -> Msg:
     if r.kind == "cluster":
         low, now = d.get("min_nodes") or 0, d.get("current_nodes")
         if low:
-            if low == 1:
-                return msg("keeps 1 node up even when idle (min nodes 1)")
-            return msg("keeps {count} nodes up even when idle (min nodes {count})", count=low)
+            return msg_n("keeps 1 node up even when idle (min nodes 1)",
+                         "keeps {count} nodes up even when idle (min nodes {count})", low, count=low)
         if now is None:  # Azure would not list its nodes (see teardown_azure._node_count)
             return msg("scales to 0 when idle; nodes up now not known")
         if now:
-            if now == 1:
-                return msg("1 node up now; scales to 0 when idle")
-            return msg("{count} nodes up now; scales to 0 when idle", count=now)
+            return msg_n("1 node up now; scales to 0 when idle", "{count} nodes up now; scales to 0 when idle", now,
+                         count=now)
         return msg("0 nodes now: costs only while a job runs")
     if r.kind == "instance":
         if r.state.lower() == "stopped":

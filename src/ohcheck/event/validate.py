@@ -16,7 +16,7 @@ from typing import Any
 from ohcheck.errors import EXIT_USAGE
 from ohcheck.event.model import LoadedEvent
 from ohcheck.event.names import TeamNames, name_problems, team_names
-from ohcheck.i18n import framework, msg
+from ohcheck.i18n import framework, msg, msg_n
 
 
 @dataclass
@@ -77,8 +77,8 @@ class ValidationReport:
             teams, coaches = len(event.teams), len(event.coaches)
             console.print(escape(t("{path} is valid: {teams}, {coaches}. Next: `ohcheck event setup`.",
                                    path=str(self.loaded.path),
-                                   teams=msg("1 team") if teams == 1 else msg("{count} teams", count=teams),
-                                   coaches=msg("1 coach") if coaches == 1 else msg("{count} coaches", count=coaches))))
+                                   teams=msg_n("1 team", "{count} teams", teams, count=teams),
+                                   coaches=msg_n("1 coach", "{count} coaches", coaches, count=coaches))))
         else:
             console.print(escape(t("{path}: {count} problem(s) to fix before setup.", path=str(self.loaded.path),
                                    count=len(self.problems))))

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ohcheck.criteria import Result, Status, Summary
-from ohcheck.i18n import t
+from ohcheck.i18n import msg_n, t
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -43,7 +43,7 @@ def summary_line(summary: Summary) -> str:
         passed=summary.passed,
         failed=summary.failed,
         error=summary.error,
-        errors=t("error") if summary.error == 1 else t("errors"),
+        errors=msg_n("error", "errors", summary.error),
         skipped=summary.skipped,
         duration=summary.duration,
     )

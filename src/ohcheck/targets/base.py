@@ -165,17 +165,29 @@ class Step:
 
 
 def in_dependency_order(steps: list[Step]) -> list[Step]:
-    """Steps ordered so that each comes after the steps whose outputs it takes (stable; a cycle keeps its order)."""
-    remaining = list(steps)
-    names = {s.name for s in steps}
-    done: set[str] = set()
+    """Steps ordered so that each comes after the steps whose outputs it takes (stable; a cycle keeps its order).
+
+    graphlib orders them, a round of ready steps at a time in the list's order; when a cycle holds
+    the rest up, its first step in the list goes next (as if its inputs were there) and sorting goes on.
+    """
+    from graphlib import CycleError, TopologicalSorter
+
+    if len({s.name for s in steps}) < len(steps):  # graphlib keys by name: one name twice cannot be sorted so
+        return list(steps)
+    position = {s.name: i for i, s in enumerate(steps)}
+    left = {s.name: s for s in steps}
     ordered: list[Step] = []
-    while remaining:
-        ready = [s for s in remaining if not (s.upstream & names) - done] or remaining[:1]
-        for step in ready:
-            ordered.append(step)
-            done.add(step.name)
-            remaining.remove(step)
+    while left:
+        sorter = TopologicalSorter({name: s.upstream & left.keys() for name, s in left.items()})
+        try:
+            sorter.prepare()
+        except CycleError:
+            pass  # get_ready() still hands out every step the cycle does not hold up
+        while batch := sorted(sorter.get_ready(), key=position.__getitem__):
+            ordered.extend(left.pop(name) for name in batch)
+            sorter.done(*batch)
+        if left:  # a cycle
+            ordered.append(left.pop(next(iter(left))))
     return ordered
 
 

@@ -23,7 +23,7 @@ from ohcheck.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, ConfigError
 from ohcheck.event.model import Event, LoadedEvent, Team
 from ohcheck.event.infra import provisioned
 from ohcheck.event.names import TeamNames, team_names
-from ohcheck.i18n import Catalogue, framework, msg
+from ohcheck.i18n import Catalogue, framework, msg, msg_n
 from ohcheck.event.preflight.checks import (
     ERROR,
     OK,
@@ -185,11 +185,10 @@ def verdict(groups: list[Group], code: int) -> str:
     skipped = sum(1 for c in rows if c.status == ERROR and c.found.startswith("not checked"))
     counts = {s: sum(1 for c in rows if c.status == s) for s in (PROBLEM, ERROR, WARNING)}
     counts[ERROR] -= skipped  # rows a failed credential check left undone are counted apart
-    where = msg("1 subscription/region") if len(groups) == 1 else msg("{count} subscription/regions", count=len(groups))
-    one = {PROBLEM: msg("1 problem"), ERROR: msg("1 error"), WARNING: msg("1 warning")}
-    tallied = [one[s] if n == 1 else
-               msg("{count} problems", count=n) if s == PROBLEM else
-               msg("{count} errors", count=n) if s == ERROR else msg("{count} warnings", count=n)
+    where = msg_n("1 subscription/region", "{count} subscription/regions", len(groups), count=len(groups))
+    tallied = [msg_n("1 problem", "{count} problems", n, count=n) if s == PROBLEM else
+               msg_n("1 error", "{count} errors", n, count=n) if s == ERROR else
+               msg_n("1 warning", "{count} warnings", n, count=n)
                for s, n in counts.items() if n]
     if skipped:
         tallied.append(msg("{count} not checked", count=skipped))
