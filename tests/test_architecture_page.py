@@ -120,3 +120,16 @@ def test_the_cli_draws_nothing_itself() -> None:
                 [a.name for a in node.names] if isinstance(node, ast.Import) else []
             offenders += [f"{path.name}: {name}" for name in names if name == "rich" or name.startswith("rich.")]
     assert not offenders, offenders
+
+
+def test_target_names_are_spelled_in_the_registry_only() -> None:
+    # "A new target is one module and a line in the registry": the CLI's choices, the YAML models and
+    # bundles read targets.registry, so no list of the names may stand anywhere else.
+    from ohcheck.cli.options import TargetName
+    from ohcheck.targets.registry import NAMES
+
+    assert [t.value for t in TargetName] == list(NAMES)
+    spelled = re.compile(r"""["']local["'],\s*["']azure["']""")
+    elsewhere = [str(p.relative_to(SOURCE)) for p in SOURCE.rglob("*.py")
+                 if p.name != "registry.py" and spelled.search(p.read_text(encoding="utf-8"))]
+    assert not elsewhere, elsewhere

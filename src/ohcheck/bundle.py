@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ohcheck.criteria import Result, Summary
 from ohcheck.errors import UserError, writing
 from ohcheck.i18n import Msg, msg
+from ohcheck.targets.registry import TargetLiteral
 
 FORMAT = "ohcheck-bundle/2"
 OLD_FORMATS = ("ohcheck-bundle/1",)  # signed with the event-wide key: refused, the team exports again
@@ -254,7 +255,7 @@ class _Document(_Strict):
     format: str
     team: str
     challenge: str
-    target: Literal["local", "azure"]
+    target: TargetLiteral
     started_at: str
     summary: _Summary
     results: list[_Result]

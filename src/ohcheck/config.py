@@ -17,10 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ohcheck.errors import ConfigError
 from ohcheck.i18n import Msg, msg
+from ohcheck.targets.registry import NAMES as TARGETS, TargetLiteral
 from ohcheck.yaml_model import explain, key_path, line_of, load_mapping, where_in
 
 CONFIG_NAME = "ohcheck.yaml"
-TARGETS = ("local", "azure")
 
 # Azure ML online endpoint names: 3-32 characters, a letter first, then letters, digits, hyphens.
 _ENDPOINT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]$")
@@ -80,7 +80,7 @@ class AzureSettings(_Section):
 
 class Config(_Section):
     team: str = Field(min_length=1, max_length=64)
-    target: Literal["local", "azure"] = "local"
+    target: TargetLiteral = "local"
     # The language ohcheck speaks in this repo, unless --lang or OHCHECK_LANG says otherwise.
     language: Literal["en", "ja"] | None = None
     experiment: str = "adventureworks-forecast"

@@ -9,9 +9,10 @@ import typer
 from ohcheck.errors import UserError
 
 
-class TargetName(str, enum.Enum):
-    local = "local"
-    azure = "azure"
+from ohcheck.targets.registry import NAMES as _TARGET_NAMES
+
+# --target's choices: the registry's names (an Enum, as Typer wants for a choice).
+TargetName = enum.Enum("TargetName", {name: name for name in _TARGET_NAMES}, type=str)  # type: ignore[misc]
 
 
 # -- shared option types ------------------------------------------------------

@@ -47,6 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from ohcheck.azure.catalog import REGIONS, VM_SIZES, did_you_mean, vm_size
 from ohcheck.errors import ConfigError
 from ohcheck.i18n import msg
+from ohcheck.targets.registry import TargetLiteral
 from ohcheck.yaml_model import line_of, load_mapping, validate, where_in
 
 EVENT_NAME = "event.yaml"
@@ -174,7 +175,7 @@ class Team(_Section):
     name: str
     members: list[Person] = Field(default_factory=list)
     repo: str = Field(default="", validate_default=False)  # default: teams/<name>, where setup writes the kit
-    target: Literal["local", "azure"] = "azure"
+    target: TargetLiteral = "azure"
     subscription: str | None = None  # default: the azure: subscriptions in turn
     workspace: Workspace | None = None  # default: the names derived from azure: (see event_names.py)
 

@@ -59,7 +59,8 @@ _CSV_FOR_ASSET = {"all": "mlops_forecast_data.csv", "year2013": "mlops_forecast_
 class LocalTarget:
     name = "local"
 
-    def __init__(self, config: Config, repo_root: Path, redactor: Any = None) -> None:
+    def __init__(self, config: Config, repo_root: Path, redactor: Any = None, workspace: Any = None) -> None:
+        # `workspace` pins an Azure workspace (open_target passes it to every target): none here.
         self.config = config
         self.repo_root = repo_root
         self.tracking_uri = resolve_tracking_uri(config.local.tracking_uri, repo_root)
