@@ -161,9 +161,9 @@ def serving(ctx):
     """The endpoint and what its deployments with the most traffic serve: {deployment: "name:version"}."""
     endpoint = ctx.target.endpoint(ctx.config.endpoint)
     if endpoint is None:
-        if ctx.target.name == "local":
+        if ctx.target.can.serves_at:
             fail("nothing answers at {url}: the deploy step should start `ohcheck serve`",
-                 url=ctx.config.local.scoring_url)
+                 url=ctx.target.can.serves_at)
         fail("no online endpoint named {endpoint}", endpoint=ctx.config.endpoint)
     if endpoint.traffic:
         top = max(endpoint.traffic.values())

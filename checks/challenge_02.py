@@ -33,7 +33,7 @@ def environment_pinned(ctx):
     name = ctx.config.environment
     env = ctx.target.environment(name)
     if env is None:
-        where = (ctx.config.paths.environment if ctx.target.name == "local"
+        where = (ctx.target.can.environment_file if ctx.target.can.environment_file
                  else msg("the workspace (latest version of {name})", name=name))
         fail("no environment {name} in {where}", name=name, where=where)
     if not env.conda_file:

@@ -36,9 +36,9 @@ def _latest_model(ctx):
     return ctx.memo("model", find)
 
 
-def _skip_on_local(ctx, why) -> None:
-    """Azure-only criteria: skipped on the local target, with the reason."""
-    if ctx.target.name == "local":
+def _skip_unless(can: bool, why) -> None:
+    """Criteria the target cannot answer (the local server splits no traffic, asks no key): skipped, with the reason."""
+    if not can:
         skip(why)
 
 
@@ -116,9 +116,9 @@ def _endpoint(ctx):
         name = ctx.config.endpoint
         endpoint = ctx.target.endpoint(name)
         if endpoint is None:
-            if ctx.target.name == "local":
+            if ctx.target.can.serves_at:
                 fail("nothing answers at {url}: start the local endpoint with `ohcheck serve`",
-                     url=ctx.config.local.scoring_url)
+                     url=ctx.target.can.serves_at)
             fail("no online endpoint named {name}", name=name)
         return endpoint
 
@@ -126,7 +126,7 @@ def _endpoint(ctx):
 
 
 def _key(ctx):
-    if ctx.target.name == "local":
+    if not ctx.target.can.endpoint_auth:
         return None
     return ctx.memo("key", lambda: ctx.target.endpoint_key(ctx.config.endpoint))
 
@@ -162,7 +162,8 @@ def endpoint_succeeded(ctx):
     needs="03.3",
 )
 def full_traffic(ctx):
-    _skip_on_local(ctx, msg("the local server is a single deployment: there is no traffic to split"))
+    _skip_unless(ctx.target.can.traffic_split,
+                 msg("the local server is a single deployment: there is no traffic to split"))
     endpoint = _endpoint(ctx)
     full = [name for name, share in endpoint.traffic.items() if share == 100]
     if not full:
@@ -179,7 +180,7 @@ def full_traffic(ctx):
     needs="03.3",
 )
 def key_auth(ctx):
-    _skip_on_local(ctx, msg("the local inference server has no authentication"))
+    _skip_unless(ctx.target.can.endpoint_auth, msg("the local inference server has no authentication"))
     endpoint = _endpoint(ctx)
     if not endpoint.auth_mode:
         fail("endpoint {endpoint} uses no authentication, not key", endpoint=endpoint.name)
@@ -223,7 +224,8 @@ def scoring_with_key(ctx):
     needs="03.3",
 )
 def scoring_without_key_refused(ctx):
-    _skip_on_local(ctx, msg("the local inference server has no authentication to refuse anyone"))
+    _skip_unless(ctx.target.can.endpoint_auth,
+                 msg("the local inference server has no authentication to refuse anyone"))
     reply = _score(ctx, with_key=False)
     if reply.status == 401:
         return passed("refused with 401 Unauthorized")

@@ -479,7 +479,7 @@ def started_by(job, schedules: set[str]) -> Msg | str:
     "`--set tags.github_run_id=${{ github.run_id }}`.",
 )
 def trigger_fired(ctx):
-    if ctx.target.name == "local":
+    if not ctx.target.can.job_origins:
         skip("locally there is no record of GitHub Actions runs or of schedule firings: verify with --target azure")
     schedule = _schedule_file(ctx)
     names = {schedule.name} if schedule.name else set()

@@ -399,7 +399,7 @@ def _endpoint_agrees(ctx, endpoint, judged: list[float], at: int | None):
     """True/False: the endpoint's forecasts hold the judged ones (at day `at` when known); None if unusable."""
     from ohcheck.scoring import forecasts_in
 
-    key = ctx.target.endpoint_key(endpoint.name) if ctx.target.name != "local" else None
+    key = ctx.target.endpoint_key(endpoint.name) if ctx.target.can.endpoint_auth else None
     reply = ctx.target.score(endpoint, {"data": [MAX_HORIZON]}, key=key, timeout=SCORE_TIMEOUT)
     if reply.status != 200:
         return None

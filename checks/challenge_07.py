@@ -257,7 +257,7 @@ def applied_in_working_order(ctx):
     needs="07.1",
 )
 def resources_exist(ctx):
-    if ctx.target.name == "local":
+    if not ctx.target.can.workspace:
         skip("the resources live in an Azure ML workspace, and the local target has none: "
              "verify with --target azure once the YAML is applied")
     grouped = by_kind(_files(ctx))

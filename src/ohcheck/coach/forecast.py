@@ -110,7 +110,7 @@ def _draw(loaded: LoadedEvent, team: Team, redactor: Redactor) -> ForecastPlot:
     try:
         endpoint = target.endpoint(config.endpoint)
         if endpoint is None:
-            where = (t("nothing answers at {url}", url=config.local.scoring_url) if target.name == "local"
+            where = (t("nothing answers at {url}", url=target.can.serves_at) if target.can.serves_at
                      else t("there is no online endpoint {endpoint}", endpoint=config.endpoint))
             raise _NotDrawn(t("the model is not reachable: {where}", where=where))
         served = _served(endpoint)
@@ -204,7 +204,7 @@ def _score(target: Target, endpoint: Endpoint, n: int) -> list[float]:
     from ohcheck.scoring import forecasts_in
 
     key = None
-    if target.name != "local" and endpoint.auth_mode in ("key", ""):
+    if target.can.endpoint_auth and endpoint.auth_mode in ("key", ""):
         try:
             key = target.endpoint_key(endpoint.name)  # registered with the redactor by the target
         except NotOnThisTarget:

@@ -41,6 +41,7 @@ from ohcheck.i18n import Msg, as_msg, msg
 from ohcheck.redaction import Redactor
 from ohcheck.targets.base import (
     AccessDenied,
+    Capabilities,
     Compute,
     ComputeQuota,
     DataAsset,
@@ -209,6 +210,7 @@ def resolve_workspace(config: Config, repo_root: Path) -> WorkspaceRef:
 
 class AzureTarget:
     name = "azure"
+    can = Capabilities(workspace=True, job_origins=True, traffic_split=True, endpoint_auth=True)
 
     def __init__(
         self,

@@ -17,7 +17,12 @@ Two kinds of exception cross the cut:
   Its subclasses `AccessDenied` and `NotFound` let the few criteria whose
   question they answer fail instead.
 
-Both are raised with a message (`ohcheck.i18n.msg`) as their one argument:
+What a target can answer at all is stated once, in its `can` (a `Capabilities`):
+the few checks whose question or message depends on it ask `ctx.target.can`,
+never the target's name, so a new target says here what it can do and every
+check follows.
+
+Both exceptions are raised with a message (`ohcheck.i18n.msg`) as their one argument:
 str(exc) is the English sentence, and the runner says the message in the
 reader's language (take `exc.args[0]`, not str(exc), to pass it on).
 """
@@ -290,11 +295,24 @@ class ComputeQuota:
     regional_limit: int | None = None
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a target can answer, for the checks whose question has no meaning on every target."""
+
+    workspace: bool  # resources registered in a workspace: data assets, computes, schedules, the applied YAML
+    job_origins: bool  # who started a job: a schedule or a CI run (Azure ML records it on the job)
+    traffic_split: bool  # an endpoint's traffic shared between deployments
+    endpoint_auth: bool  # endpoints authenticate their callers (keys or tokens)
+    serves_at: str | None = None  # the target serves the endpoint itself, at this address (the local server)
+    environment_file: str | None = None  # environments are read from this repo file, not from a workspace
+
+
 @runtime_checkable
 class Target(Protocol):
     """What every target answers. Methods raise NotOnThisTarget or TargetError."""
 
     name: str
+    can: Capabilities
 
     def workspace(self) -> Workspace:
         """The workspace the team works in."""

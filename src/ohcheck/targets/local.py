@@ -24,6 +24,7 @@ from typing import Any
 from ohcheck.config import Config
 from ohcheck.i18n import msg
 from ohcheck.targets.base import (
+    Capabilities,
     Compute,
     DataAsset,
     Deployment,
@@ -65,6 +66,8 @@ class LocalTarget:
         self.repo_root = repo_root
         self.tracking_uri = resolve_tracking_uri(config.local.tracking_uri, repo_root)
         self.scoring_url = config.local.scoring_url
+        self.can = Capabilities(workspace=False, job_origins=False, traffic_split=False, endpoint_auth=False,
+                                serves_at=config.local.scoring_url, environment_file=config.paths.environment)
         self._client: Any = None
 
     # -- what only Azure has -------------------------------------------------
