@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.fake_azureml
 
 from ohcheck.pack import HackPack  # noqa: E402
-from ohcheck.team_init import init_repo  # noqa: E402
+from ohcheck.kit.team_init import init_repo  # noqa: E402
 from ohcheck.verify import verify  # noqa: E402
 from tests.fake_azureml import FakeAzureML, seed_passing_workspace  # noqa: E402
 
@@ -61,7 +61,7 @@ def main() -> None:
             repo.mkdir()
             init_repo(repo, team=TEAM, target="azure", subscription_id=ws.subscription_id,
                       resource_group=ws.resource_group, workspace=ws.name)
-            from ohcheck.team_init import endpoint_name_for
+            from ohcheck.kit.team_init import endpoint_name_for
 
             seed_passing_workspace(fake, endpoint=endpoint_name_for(TEAM))
             one_run(fake, repo, pack)  # warm-up: imports, MLflow's first use, TLS

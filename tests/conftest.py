@@ -13,7 +13,7 @@ from typer.testing import CliRunner, Result
 
 from ohcheck.cli.app import app
 from ohcheck.pack import HackPack
-from ohcheck.repo_builder import BuiltRepo, build_team_repo
+from ohcheck.kit.repo_builder import BuiltRepo, build_team_repo
 
 # The real Adventure Works file and series, when this checkout has ../shared/data beside it.
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -162,7 +162,7 @@ def own_port(repo: Path) -> int:
     """Point a team repo's local scoring URL at a free port of its own."""
     import re
 
-    from ohcheck.repo_builder import free_port
+    from ohcheck.kit.repo_builder import free_port
 
     port = free_port()
     # Not the built repo's server any more: this copy must never stop it.

@@ -254,7 +254,7 @@ def test_a_403_names_the_role_to_grant(cli, fake, azure_repo, seeded):
 
 
 def test_an_unreachable_service_is_an_error(cli, azure_repo, monkeypatch):
-    from ohcheck.repo_builder import free_port
+    from ohcheck.kit.repo_builder import free_port
 
     monkeypatch.setenv("AZUREML_DEV_URL_MFE", f"https://127.0.0.1:{free_port()}")
     _, results = verify_json(cli, azure_repo, "00")

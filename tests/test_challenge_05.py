@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ohcheck.starter import copy_files
+from ohcheck.kit.starter import copy_files
 from ohcheck.targets.base import Job
 
 from .checks_helpers import check_module, verify_json

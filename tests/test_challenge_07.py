@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ohcheck.starter import copy_files
+from ohcheck.kit.starter import copy_files
 
 from .checks_helpers import verify_json
 

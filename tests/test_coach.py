@@ -11,7 +11,7 @@ import pytest
 
 from ohcheck.coach.store import CoachStore
 from ohcheck.criteria import Result, Status
-from ohcheck.starter import copy_files
+from ohcheck.kit.starter import copy_files
 
 
 EVENT = """\

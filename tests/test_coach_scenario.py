@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from ohcheck import clock
-from ohcheck.starter import copy_files
+from ohcheck.kit.starter import copy_files
 
 from .conftest import own_port
 from .test_coach_dashboard import artifacts, browser  # noqa: F401 - the fixtures: chromium, the screenshots' folder

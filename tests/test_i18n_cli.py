@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from ohcheck.config import load_config, parse_config
-from ohcheck.team_init import render_config
+from ohcheck.kit.team_init import render_config
 from ohcheck.azure.workspace_config import WorkspaceRef
 
 JA = {"OHCHECK_LANG": "ja"}

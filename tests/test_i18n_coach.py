@@ -24,7 +24,7 @@ from ohcheck.cli.app import app
 from ohcheck.coach.store import CoachStore
 from ohcheck.markdown_cells import md_cell
 from ohcheck.pack import HackPack
-from ohcheck.repo_builder import build_team_repo
+from ohcheck.kit.repo_builder import build_team_repo
 
 from .test_coach_dashboard import (  # noqa: F401 - browser and page are fixtures
     Served,

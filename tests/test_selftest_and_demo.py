@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ohcheck.criteria import Criterion, Result, Status
-from ohcheck.selftest import judge
+from ohcheck.kit.selftest import judge
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
@@ -72,7 +72,7 @@ def test_selftest_in_japanese_names_a_sentence_without_its_translation(monkeypat
     from ohcheck import i18n
     from ohcheck.i18n import msg
     from ohcheck.pack import HackPack
-    from ohcheck.selftest import _untranslated
+    from ohcheck.kit.selftest import _untranslated
 
     i18n.choose("ja")
     said = Result("challenge-01", "01.1", "t", Status.FAILED, "x",

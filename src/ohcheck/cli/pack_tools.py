@@ -22,7 +22,7 @@ def selftest(
     """Prove the hack pack: each starter fails what the team must do, each solution passes (local target)."""
     import tempfile
 
-    from ohcheck.selftest import selftest as run_selftest
+    from ohcheck.kit.selftest import selftest as run_selftest
 
     pack = _pack()
     chosen = [pack.challenge(challenge)] if challenge else [c for c in pack.challenges if c.checks]
@@ -111,7 +111,7 @@ def demo(
     import tempfile
 
     from ohcheck import i18n
-    from ohcheck.demo import run_demo
+    from ohcheck.kit.demo import run_demo
     from ohcheck.render import terminal
 
     t = i18n.t

@@ -100,7 +100,7 @@ def start(
 ) -> None:
     """Copy a challenge's starter files into your team repo, never over a file you already have."""
     from ohcheck.config import find_repo
-    from ohcheck.starter import start_challenge
+    from ohcheck.kit.starter import start_challenge
 
     from ohcheck import i18n
     from ohcheck.config import CONFIG_NAME
@@ -149,7 +149,7 @@ def init(
 ) -> None:
     """Write a commented ohcheck.yaml into your team repo."""
     from ohcheck import i18n
-    from ohcheck.team_init import init_repo
+    from ohcheck.kit.team_init import init_repo
 
     t = i18n.t
     _team_language(directory)  # an ohcheck.yaml already there: its language, for messages and a --force rewrite

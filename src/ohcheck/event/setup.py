@@ -130,7 +130,7 @@ def _progress(teams: list[Team], console: Any | None) -> Any:
 
 def _write_kit(loaded: LoadedEvent, team: Team, writer: KitWriter, key: bytes) -> KitReport:
     from ohcheck.pack import HackPack, pack_files, pack_source
-    from ohcheck.team_init import render_config
+    from ohcheck.kit.team_init import render_config
     from ohcheck.azure.workspace_config import WorkspaceRef
 
     lang = loaded.event.event.kit_language  # what the kit holds; not the language setup speaks

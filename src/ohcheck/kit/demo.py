@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ohcheck.i18n import t
 from ohcheck.pack import HackPack
-from ohcheck.repo_builder import StepRun, build_team_repo
+from ohcheck.kit.repo_builder import StepRun, build_team_repo
 from ohcheck.verify import VerifyRun, verify
 
 

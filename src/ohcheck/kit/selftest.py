@@ -20,7 +20,7 @@ from pathlib import Path
 from ohcheck.criteria import Criterion, Result, Status
 from ohcheck.i18n import language, msg, untranslated
 from ohcheck.pack import Challenge, HackPack
-from ohcheck.repo_builder import BuiltRepo, StepRun, build_team_repo
+from ohcheck.kit.repo_builder import BuiltRepo, StepRun, build_team_repo
 from ohcheck.verify import VerifyRun, verify
 
 

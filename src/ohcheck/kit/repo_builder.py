@@ -25,8 +25,8 @@ from ohcheck import children
 from ohcheck.config import CONFIG_NAME
 from ohcheck.errors import UserError
 from ohcheck.pack import Challenge, HackPack
-from ohcheck.starter import copy_files
-from ohcheck.team_init import init_repo
+from ohcheck.kit.starter import copy_files
+from ohcheck.kit.team_init import init_repo
 
 
 class SolveError(UserError):
