@@ -15,6 +15,12 @@ from ohcheck.cli.app import app
 from ohcheck.pack import HackPack
 from ohcheck.kit.repo_builder import BuiltRepo, build_team_repo
 
+# Where things are, for a test in any folder under tests/: a test names these, never its own file's parents.
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent  # the repository: the pack, src/, README.md, .ci/
+FIXTURES = TESTS / "fixtures"
+SNAPSHOTS = TESTS / "snapshots"
+
 # The real Adventure Works file and series, when this checkout has ../shared/data beside it.
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 

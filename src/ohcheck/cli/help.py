@@ -5,7 +5,7 @@ command runs, so the language is worked out here from what is known by then:
 `--lang` on the command line, OHCHECK_LANG, `language:` in the ohcheck.yaml of
 this folder or one above, the system locale. The help texts themselves stay
 English in the code; their Japanese is in locale/ja/help.yaml, keyed by the
-exact English text (tests/test_i18n_catalogue.py lists any that are missing).
+exact English text (tests/i18n/test_i18n_catalogue.py lists any that are missing).
 
 Only Typer and the standard library at import time: `ohcheck --help`
 must stay fast (benchmarks/cli_startup.py). English help costs nothing more.
