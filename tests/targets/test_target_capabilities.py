@@ -10,9 +10,9 @@ import pytest
 
 from ohcheck.targets.local import LocalTarget
 
-from .checks_helpers import verify_json
+from ..checks_helpers import verify_json
+from ..conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 # `target.name == "local"`, `ctx.target.name != ...`, `"azure" == target.name`: a question about the name.
 ASKS_THE_NAME = re.compile(r"target\.name\s*(==|!=|\bin\b|\bnot in\b)|[\"'](local|azure)[\"']\s*[!=]=\s*\S*target\.name")
 
