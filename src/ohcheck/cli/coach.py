@@ -12,8 +12,6 @@ from ohcheck.cli.common import _command, _echo_json, _esc, _say_warning, _stderr
 from ohcheck.cli.help import LocalisedGroup
 from ohcheck.errors import EXIT_UNDECIDED, EXIT_USAGE, UserError
 from ohcheck.cli.options import JsonOption, _pack
-from ohcheck.render.coach_states import print_collected
-from ohcheck.render.progress import TeamsProgress
 
 
 coach_app = typer.Typer(
@@ -77,6 +75,8 @@ def coach_collect(
     pack = _pack()
     teams = [loaded.event.team(name) for name in team] if team else list(loaded.event.teams)
     challenges = [pack.challenge(c) for c in challenge] if challenge else [c for c in pack.challenges if pack.criteria(c)]
+    from ohcheck.render.progress import TeamsProgress
+
     err = _stderr()
     with TeamsProgress(err, len(teams), enabled=err.is_terminal and not as_json) as done:
         outcomes = collect(loaded, pack, _coach_store(loaded, store), teams=teams, challenges=challenges,
@@ -101,6 +101,8 @@ def coach_collect(
             document["warnings"] = [i18n.framework().say(sentence) for sentence in warnings]
         _echo_json(document)
     else:
+        from ohcheck.render.coach_states import print_collected
+
         print_collected(outcomes, [c.id for c in pack.challenges], pack, progress)
     if warnings:
         _say_warning(*warnings)

@@ -8,7 +8,6 @@ import typer
 from ohcheck.cli.common import _command, _echo_json, _esc, _stderr, _stdout
 from ohcheck.errors import EXIT_FAILED, EXIT_OK
 from ohcheck.cli.root import app
-from ohcheck.render.progress import StageStatus
 from ohcheck.cli.options import JsonOption, DataSourceOption, _pack
 
 
@@ -23,6 +22,7 @@ def selftest(
     import tempfile
 
     from ohcheck.kit.selftest import selftest as run_selftest
+    from ohcheck.render.progress import StageStatus
 
     pack = _pack()
     chosen = [pack.challenge(challenge)] if challenge else [c for c in pack.challenges if c.checks]
@@ -113,6 +113,7 @@ def demo(
     from ohcheck import i18n
     from ohcheck.kit.demo import run_demo
     from ohcheck.render import terminal
+    from ohcheck.render.progress import StageStatus
 
     t = i18n.t
     pack = _pack()

@@ -9,8 +9,6 @@ from ohcheck.cli.common import _command, _echo_json, _esc, _say_error, _say_warn
 from ohcheck.cli.help import LocalisedGroup
 from ohcheck.errors import EXIT_FAILED, EXIT_OK, UserError
 from ohcheck.cli.root import app
-from ohcheck.render.progress import CriteriaProgress, DownloadProgress, StageStatus
-from ohcheck.render.verdicts import last_result, verdict_markup
 from ohcheck.cli.options import TargetName, RepoOption, JsonOption, _team_repo, _team_language, _team_config, _pack
 
 
@@ -59,6 +57,7 @@ def list_challenges(repo: RepoOption = None, as_json: JsonOption = False) -> Non
         _echo_json({"team_repo": str(root) if root else None, "challenges": rows})
         return
     from ohcheck.render.tables import print_table
+    from ohcheck.render.verdicts import last_result
 
     t = i18n.t
     criteria_column = t("Criteria")
@@ -215,6 +214,8 @@ def verify(
         key = read_team_key(root / STORE_DIR, who="--export")
     criteria = pack.criteria(c)
     settings = RunnerSettings(timeout=timeout)
+    from ohcheck.render.progress import CriteriaProgress
+
     err = _stderr()
     with CriteriaProgress(err, len(criteria), enabled=err.is_terminal and not as_json,
                            title=lambda criterion: _pack_title(pack, criterion)) as (on_start, on_result):
@@ -322,6 +323,7 @@ def history(
             console.print(_esc(t("No attempts yet: run `ohcheck verify <challenge>`.")))
         return
     from ohcheck.render.tables import print_table
+    from ohcheck.render.verdicts import verdict_markup
 
     counts = [t("Passed"), t("Failed"), t("Error"), t("Skipped"), t("Took")]
     columns = ["#", t("When (UTC)"), t("Challenge"), t("Target"), t("Result"), *counts]
@@ -350,6 +352,8 @@ def doctor(repo: RepoOption = None, as_json: JsonOption = False) -> None:
     t = i18n.t
     root = _team_repo(repo) if repo is not None else find_repo()
     _team_language(root)  # quietly: a broken ohcheck.yaml is one of doctor's findings
+    from ohcheck.render.progress import StageStatus
+
     err = _stderr()
     with StageStatus(err, enabled=err.is_terminal and not as_json) as on_stage:
         if on_stage:
@@ -563,6 +567,8 @@ def data_prepare(
 
     t = i18n.t
     _team_language(None)  # run in a team repo: its `language:`
+    from ohcheck.render.progress import DownloadProgress
+
     err = _stderr()
     with DownloadProgress(err, enabled=err.is_terminal and not as_json) as progress:
         report = prepare(source, out, seed=seed, progress=progress)
