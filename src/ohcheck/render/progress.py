@@ -9,36 +9,39 @@ from typing import Any, Optional
 from ohcheck.render.console import escape
 
 
-class StepProgress:
-    """A transient bar on stderr (terminals only) over teams listed or resources deleted."""
+def _transient_bar(console: Any, label: Optional[str]) -> Any:
+    """The one bar every progress here draws: spinner, label, bar, m/n, then what is being done.
 
-    def __init__(self, total: int, verb: str, *, enabled: bool) -> None:
+    Without a label, the task's description stands in its place (the criteria bar names the criterion there)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+    columns: list[Any] = [SpinnerColumn(), TextColumn(escape(label) if label else "{task.description}"), BarColumn(),
+                          MofNCompleteColumn()]
+    if label:
+        columns.append(TextColumn("{task.description}"))
+    progress = Progress(*columns, console=console, transient=True)
+    progress.start()
+    return progress
+
+
+class StepProgress:
+    """A transient bar on stderr (terminals only) over teams listed, collected or resources deleted."""
+
+    def __init__(self, total: int, verb: str, *, enabled: bool, console: Any = None) -> None:
         from ohcheck.render.console import stderr
 
-        self.console = stderr()
+        self.console = console or stderr()
         self.total, self.verb = total, verb
         self.enabled = enabled and self.console.is_terminal
         self.progress: Any = None
 
-    def __enter__(self) -> Any:
+    def __enter__(self) -> Callable[[str], None]:
         if self.enabled:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                SpinnerColumn,
-                TextColumn,
-            )
-
-            self.progress = Progress(SpinnerColumn(), TextColumn(self.verb), BarColumn(), MofNCompleteColumn(),
-                                     TextColumn("{task.description}"), console=self.console, transient=True)
-            self.progress.start()
+            self.progress = _transient_bar(self.console, self.verb)
             self.task = self.progress.add_task("", total=self.total)
 
         def advance(name: str) -> None:
             if self.progress is not None:
-                from rich.markup import escape
-
                 self.progress.update(self.task, advance=1, description=escape(name))
 
         return advance
@@ -82,13 +85,7 @@ class CriteriaProgress:
     def __enter__(self) -> tuple[Optional[Callable[[Any], None]], Optional[Callable[[Any], None]]]:
         if not self.enabled:
             return None, None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-
-        self.progress = Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            console=self.console, transient=True,
-        )
-        self.progress.start()
+        self.progress = _transient_bar(self.console, None)
         from ohcheck.i18n import t
 
         task = self.progress.add_task(escape(t("checking")), total=self.total)
@@ -103,34 +100,19 @@ class CriteriaProgress:
             self.progress.stop()
 
 
-class TeamsProgress:
-    """A bar of teams verified (stderr, terminals only)."""
+class TeamsProgress(StepProgress):
+    """A bar of teams verified (stderr, terminals only): each collected team advances it."""
 
     def __init__(self, console: Any, total: int, *, enabled: bool) -> None:
-        self.console, self.total, self.enabled = console, total, enabled
-        self.progress: Any = None
-
-    def __enter__(self) -> Callable[[Any], None]:
         from ohcheck.i18n import t
 
-        if self.enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+        super().__init__(total, t("collecting"), enabled=enabled, console=console)
 
-            self.progress = Progress(SpinnerColumn(), TextColumn(escape(t("collecting"))), BarColumn(),
-                                     MofNCompleteColumn(), TextColumn("{task.description}"), console=self.console,
-                                     transient=True)
-            self.progress.start()
-            self.task = self.progress.add_task("", total=self.total)
+    def __enter__(self) -> Callable[[Any], None]:  # type: ignore[override]
+        from ohcheck.i18n import t
 
-        def done(outcome: Any) -> None:
-            if self.progress is not None:
-                self.progress.update(self.task, advance=1, description=escape(t("{team} done", team=outcome.team)))
-
-        return done
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self.progress is not None:
-            self.progress.stop()
+        advance = super().__enter__()
+        return lambda outcome: advance(t("{team} done", team=outcome.team))
 
 
 class DownloadProgress:
