@@ -114,42 +114,9 @@ CoverOption = Annotated[
     typer.Option("--cover", help="You cover for the coach who looks after the team (recorded in the note)."),
 ]
 
-def _event_coach(loaded: Any, coach: Optional[str]) -> Any:
-    """The coach of the event doing this (event.Coach): --coach, $OHCHECK_COACH or the login, matched to
-    `coaches[].name` (any case) or `coaches[].user`; one sentence when it is nobody the event lists."""
-    from ohcheck.i18n import msg
-
-    who = _coach_name(coach)
-    coaches = loaded.event.coaches
-    if not coaches:
-        raise UserError(msg("The event lists no coaches, and only a coach of the event signs challenges off: list "
-                            "yourself under `coaches:` in {file}.", file=loaded.path.name))
-    for listed in coaches:
-        if listed.name.casefold() == who.casefold() or (listed.user and listed.user.casefold() == who.casefold()):
-            return listed
-    raise UserError(msg("{coach} is not a coach of the event (its coaches: {coaches}): only they sign challenges off.",
-                        coach=who, coaches=[c.name for c in coaches]),
-                    hint=msg("Give your name as event.yaml spells it: --coach NAME or $OHCHECK_COACH."))
-
-def _looks_after(loaded: Any, coach: Any, team: str, *, cover: bool, revoke: bool) -> str:
-    """'' when `coach` looks after `team`; else what the note records of covering for its coaches, once the
-    coach said so (--cover, or yes when asked in a terminal). Refused otherwise."""
-    from ohcheck.i18n import msg, t
-
-    if team in coach.teams:
-        return ""
-    others = [c.name for c in loaded.event.coaches if team in c.teams]
-    fields = {"coach": coach.name, "team": team, "others": others or msg("no coach")}
-    if not cover:
-        question = (t("{coach} does not look after {team} ({others} does). Revoke anyway?", **fields) if revoke
-                    else t("{coach} does not look after {team} ({others} does). Sign off anyway?", **fields))
-        if not (sys.stdin.isatty() and typer.confirm(question)):
-            raise UserError(msg("{coach} does not look after {team} ({others} does): nothing was recorded.", **fields),
-                            hint=msg("Add --cover when you cover for its coach (it is recorded in the note)."))
-    return t("{coach} covering for {others}", **fields)
-
-def _with_cover(note: str, covering: str) -> str:
-    return f"[{covering}] {note}".strip() if covering else note
+def _confirm(question: str) -> bool:
+    """Ask the coach yes or no, in a terminal; elsewhere nobody can answer: no."""
+    return sys.stdin.isatty() and typer.confirm(question)
 
 @_command(coach_app, "approve")
 def coach_approve(
@@ -168,40 +135,17 @@ def coach_approve(
     Only a coach of the event (`coaches:` in event.yaml) signs off, for a team
     they look after; for another team they are asked (or give --cover).
     """
-    from ohcheck.coach.store import CoachStore
+    from ohcheck.coach.signoff import approve
     from ohcheck.cli.options import _read_event as load_event
-    from ohcheck.i18n import msg, t
+    from ohcheck.i18n import t
 
     loaded = load_event(event)
-    name = loaded.event.team(team).name
+    name = loaded.event.team(team).name  # an unknown team is said before an unknown challenge
     cid = _pack().challenge(challenge).id
-    signer = _event_coach(loaded, coach)
-    covering = _looks_after(loaded, signer, name, cover=cover, revoke=False)
-    with CoachStore(_coach_store(loaded, store)) as coach_store:
-        latest = coach_store.latest(trust="coach").get((name, cid))
-        problem = question = None
-        if latest is None:
-            problem = msg("you have not verified {challenge} for {team} yet (`ohcheck coach collect --team {team}`)",
-                          challenge=cid, team=name)
-            question = t("You have not verified {challenge} for {team} yet (`ohcheck coach collect --team {team}`). "
-                         "Approve anyway?", challenge=cid, team=name)
-        elif latest.verdict != "passed":
-            fields = {"challenge": cid, "team": name, "time": latest.started_at, "verdict": msg(latest.verdict),
-                      "passed": latest.passed, "failed": latest.failed, "error": latest.error}
-            problem = msg("your latest verification of {challenge} for {team} ({time}) is {verdict}: "
-                          "{passed} passed, {failed} failed, {error} errors", **fields)
-            question = t("Your latest verification of {challenge} for {team} ({time}) is {verdict}: "
-                         "{passed} passed, {failed} failed, {error} errors. Approve anyway?", **fields)
-        forced = False
-        if problem:
-            if not force:
-                if not (sys.stdin.isatty() and typer.confirm(question)):
-                    raise UserError(msg("Not approved: {problem}.", problem=problem),
-                                    hint=msg("Approve anyway with --force (it is recorded)."))
-            forced = True
-        signed = coach_store.sign(name, cid, action="approve", coach=signer.name, note=_with_cover(note, covering),
-                                  forced=forced)
-    said = {"challenge": cid, "team": name, "coach": signed.coach, "time": signed.time}
+    signed = approve(loaded, _coach_store(loaded, store), name, cid, _coach_name(coach), note=note, force=force,
+                     cover=cover, confirm=_confirm)
+    forced, latest = signed.forced, signed.latest
+    said = {"challenge": cid, "team": signed.team, "coach": signed.coach, "time": signed.time}
     console = _stdout()
     console.print(_esc(t("Approved {challenge} for {team} ({coach}, {time}) — forced.", **said) if forced
                        else t("Approved {challenge} for {team} ({coach}, {time}).", **said)))
@@ -226,23 +170,17 @@ def coach_revoke(
 
     Only a coach of the event revokes, for a team they look after (or with --cover).
     """
-    from ohcheck.coach.store import CoachStore
+    from ohcheck.coach.signoff import revoke
     from ohcheck.cli.options import _read_event as load_event
-    from ohcheck.i18n import msg, t
+    from ohcheck.i18n import t
 
     loaded = load_event(event)
-    name = loaded.event.team(team).name
+    name = loaded.event.team(team).name  # an unknown team is said before an unknown challenge
     cid = _pack().challenge(challenge).id
-    signer = _event_coach(loaded, coach)
-    covering = _looks_after(loaded, signer, name, cover=cover, revoke=True)
-    with CoachStore(_coach_store(loaded, store)) as coach_store:
-        current = coach_store.signoffs(team=name).get((name, cid))
-        if current is None or not current.approved:
-            raise UserError(msg("{challenge} is not signed off for {team}: there is nothing to revoke.", challenge=cid,
-                                team=name))
-        signed = coach_store.sign(name, cid, action="revoke", coach=signer.name, note=_with_cover(note, covering))
+    signed = revoke(loaded, _coach_store(loaded, store), name, cid, _coach_name(coach), note=note, cover=cover,
+                    confirm=_confirm)
     _stdout().print(_esc(t("Revoked the sign-off of {challenge} for {team} ({coach}, {time}).", challenge=cid,
-                           team=name, coach=signed.coach, time=signed.time)))
+                           team=signed.team, coach=signed.coach, time=signed.time)))
 
 @_command(coach_app, "key")
 def coach_key(
