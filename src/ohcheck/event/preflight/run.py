@@ -36,7 +36,7 @@ from ohcheck.event.preflight.checks import (
 )
 from ohcheck.event.preflight.names import Resolver, check_names
 from ohcheck.event.preflight.quota import check_quota, client
-from ohcheck.targets import azure as azure_target
+from ohcheck.azure import identity
 
 
 @dataclass
@@ -84,7 +84,7 @@ def main(loaded: LoadedEvent, *, as_json: bool, console: Any) -> int:
 def _credential() -> Any:
     """The facilitator's credential; one that cannot even be made fails its first get_token (a row, not a crash)."""
     try:
-        return azure_target.default_credential()  # through the module: tests hand out the fake's
+        return identity.default_credential()  # through the module: tests hand out the fake's
     except Exception as exc:  # noqa: BLE001
         failure = exc  # `exc` is unbound when the except block ends
 
