@@ -61,7 +61,9 @@ def _reaches_in(text: str, here: str, where: str) -> list[str]:
         while isinstance(value, ast.Attribute):
             chain.append(value.attr)
             value = value.value
-        base = bound.get(value.id) or ("ohcheck" if value.id == "ohcheck" else None) if isinstance(value, ast.Name) else None
+        if not isinstance(value, ast.Name):
+            continue
+        base = bound.get(value.id) or ("ohcheck" if value.id == "ohcheck" else None)
         module = ".".join([base, *reversed(chain)]) if base else ""
         if module in MODULES and foreign(module):
             found.append(f"{where}:{node.lineno}: {module}.{node.attr}")

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ohcheck.config import CONFIG_NAME, Config, load_config
+from ohcheck.criteria import READINESS_NAMES, Status
 from ohcheck.errors import ConfigError
 from ohcheck.i18n import Catalogue, Msg, msg
 from ohcheck.targets.base import AccessDenied, TargetError
@@ -48,8 +49,14 @@ class Finding:
     fix: str = ""
 
     @property
+    def verdict(self) -> Status:
+        """What the finding means, as a criterion would say it: passed, failed, or skipped (not checked)."""
+        return {True: Status.PASSED, False: Status.FAILED, None: Status.SKIPPED}[self.ok]
+
+    @property
     def status(self) -> str:
-        return {True: "ok", False: "problem", None: "skipped"}[self.ok]
+        """The finding's stable status (ok, problem, skipped): the JSON's `status`, and its word's English."""
+        return READINESS_NAMES[self.verdict]
 
     def said(self, catalogue: Catalogue | None = None) -> Finding:
         """This finding with its check's name, detail and fix in `catalogue`'s language (English without one)."""

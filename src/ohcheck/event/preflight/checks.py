@@ -18,12 +18,16 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from ohcheck.criteria import READINESS_NAMES, Status
 from ohcheck.i18n import Catalogue, Msg, msg
 from ohcheck.azure.addresses import ARM_SCOPE, arm_base_url
 from ohcheck.azure.identity import NO_CREDENTIAL, token_owner
 
 T = TypeVar("T")
-OK, PROBLEM, ERROR, WARNING = "ok", "problem", "error", "warning"
+# A row's status: a stable name (the JSON's `status`), the one a criterion status has for a readiness check
+# (ok = passed, problem = failed, error = error); a warning (fine, with something to look at) only preflight has.
+OK, PROBLEM, ERROR = READINESS_NAMES[Status.PASSED], READINESS_NAMES[Status.FAILED], READINESS_NAMES[Status.ERROR]
+WARNING = "warning"
 PROVIDERS = (
     "Microsoft.MachineLearningServices", "Microsoft.Storage", "Microsoft.KeyVault",
     "Microsoft.ContainerRegistry", "Microsoft.Insights", "Microsoft.OperationalInsights",
