@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,10 @@ def _said(exc: Exception) -> Any:
     return first if isinstance(first, Msg) else str(exc)
 
 
-def diagnose(repo_root: Path | None, *, credential: Any = None) -> list[Finding]:
+def diagnose(repo_root: Path | None, *, credential: Any = None,
+             read_config: Callable[[Path], Config] | None = None) -> list[Finding]:
+    """Every finding, in order. `read_config(repo_root)` gives the team's ohcheck.yaml (or raises its
+    ConfigError): the CLI passes the one it already read for the language, so the file is read once."""
     findings = [_packages(), _tools()]
     config: Config | None = None
     if repo_root is None:
@@ -86,7 +90,7 @@ def diagnose(repo_root: Path | None, *, credential: Any = None) -> list[Finding]
                                 msg("Run `ohcheck init` in your team repo (challenge 00).")))
     else:
         try:
-            config = load_config(repo_root / CONFIG_NAME)
+            config = read_config(repo_root) if read_config else load_config(repo_root / CONFIG_NAME)
             findings.append(Finding("Team repo", True, msg("{repo} (team {team}, target {target})", repo=repo_root,
                                                            team=config.team, target=config.target)))
         except ConfigError as exc:

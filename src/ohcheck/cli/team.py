@@ -354,7 +354,7 @@ def doctor(repo: RepoOption = None, as_json: JsonOption = False) -> None:
     with StageStatus(err, enabled=err.is_terminal and not as_json) as on_stage:
         if on_stage:
             on_stage(t("asking Azure"))
-        findings = diagnose(root)
+        findings = diagnose(root, read_config=_team_config)  # the ohcheck.yaml _team_language read
     problems = [f for f in findings if f.ok is False]
     catalogue = i18n.framework()
     if as_json:
