@@ -30,7 +30,7 @@ from ohcheck.kit.team_init import init_repo  # noqa: E402
 from ohcheck.verify import verify  # noqa: E402
 from tests.fake_azureml import FakeAzureML, seed_passing_workspace  # noqa: E402
 
-import ohcheck.targets.azure as azure_target  # noqa: E402
+import ohcheck.azure.identity as azure_identity  # noqa: E402
 
 TEAM = "bench"
 
@@ -55,7 +55,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ohcheck-bench-") as tmp:
         with FakeAzureML(Path(tmp) / "fake") as fake:
             os.environ.update(fake.env())
-            azure_target.default_credential = fake.credential
+            azure_identity.default_credential = fake.credential
             ws = fake.workspace
             repo = Path(tmp) / "repo"
             repo.mkdir()

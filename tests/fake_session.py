@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import ohcheck.targets.azure as azure_target
+import ohcheck.azure.identity as azure_identity
 from ohcheck.targets.azure import ENV_NAMES
 
 from .fake_azureml import FakeAzureML
@@ -27,5 +27,5 @@ def pointed_fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fa
         for name in ENV_NAMES:
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("OHCHECK_ENDPOINT_DNS", "off")
-        monkeypatch.setattr(azure_target, "default_credential", server.credential)
+        monkeypatch.setattr(azure_identity, "default_credential", server.credential)
         yield server

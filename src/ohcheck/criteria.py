@@ -40,6 +40,13 @@ class Status(str, enum.Enum):
     SKIPPED = "skipped"
 
 
+# The readiness checks (`ohcheck doctor`, `ohcheck event preflight`) name a row's status their own way:
+# the stable `status` of their JSON and the English of its word. Each means one criterion status, and is
+# drawn in its colour (render/verdicts.py).
+READINESS_NAMES: dict[Status, str] = {Status.PASSED: "ok", Status.FAILED: "problem", Status.ERROR: "error",
+                                      Status.SKIPPED: "skipped"}
+
+
 class Outcome(BaseException):
     """Raised by a check to end it with a status other than passed.
 

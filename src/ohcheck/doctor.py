@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ohcheck.config import CONFIG_NAME, Config, load_config
+from ohcheck.criteria import READINESS_NAMES, Status
 from ohcheck.errors import ConfigError
 from ohcheck.i18n import Catalogue, Msg, msg
 from ohcheck.targets.base import AccessDenied, TargetError
@@ -48,8 +50,14 @@ class Finding:
     fix: str = ""
 
     @property
+    def verdict(self) -> Status:
+        """What the finding means, as a criterion would say it: passed, failed, or skipped (not checked)."""
+        return {True: Status.PASSED, False: Status.FAILED, None: Status.SKIPPED}[self.ok]
+
+    @property
     def status(self) -> str:
-        return {True: "ok", False: "problem", None: "skipped"}[self.ok]
+        """The finding's stable status (ok, problem, skipped): the JSON's `status`, and its word's English."""
+        return READINESS_NAMES[self.verdict]
 
     def said(self, catalogue: Catalogue | None = None) -> Finding:
         """This finding with its check's name, detail and fix in `catalogue`'s language (English without one)."""
@@ -71,7 +79,10 @@ def _said(exc: Exception) -> Any:
     return first if isinstance(first, Msg) else str(exc)
 
 
-def diagnose(repo_root: Path | None, *, credential: Any = None) -> list[Finding]:
+def diagnose(repo_root: Path | None, *, credential: Any = None,
+             read_config: Callable[[Path], Config] | None = None) -> list[Finding]:
+    """Every finding, in order. `read_config(repo_root)` gives the team's ohcheck.yaml (or raises its
+    ConfigError): the CLI passes the one it already read for the language, so the file is read once."""
     findings = [_packages(), _tools()]
     config: Config | None = None
     if repo_root is None:
@@ -79,7 +90,7 @@ def diagnose(repo_root: Path | None, *, credential: Any = None) -> list[Finding]
                                 msg("Run `ohcheck init` in your team repo (challenge 00).")))
     else:
         try:
-            config = load_config(repo_root / CONFIG_NAME)
+            config = read_config(repo_root) if read_config else load_config(repo_root / CONFIG_NAME)
             findings.append(Finding("Team repo", True, msg("{repo} (team {team}, target {target})", repo=repo_root,
                                                            team=config.team, target=config.target)))
         except ConfigError as exc:

@@ -17,7 +17,7 @@ import time
 import pytest
 from azure.identity import CredentialUnavailableError
 
-import ohcheck.targets.azure as azure_target
+import ohcheck.azure.identity as azure_identity
 from ohcheck.event.model import load_event
 from ohcheck.event.names import team_names
 from ohcheck.event.preflight.run import check_group, group_teams
@@ -186,7 +186,7 @@ def test_no_credential_is_one_sentence_and_the_rest_not_checked(cli, fake, write
         def get_token(self, *scopes, **kwargs):
             raise CredentialUnavailableError("DefaultAzureCredential failed to retrieve a token")
 
-    monkeypatch.setattr(azure_target, "default_credential", NoCredential)
+    monkeypatch.setattr(azure_identity, "default_credential", NoCredential)
     result, document = as_json(cli, write_event(event_text()))
     assert result.exit_code == 3, result.stdout  # undecided, not failed
     checks = rows(document)
@@ -203,7 +203,7 @@ def test_a_credential_that_cannot_be_made_is_an_error_row(cli, fake, write_event
     def broken():
         raise ValueError("AZURE_CLIENT_ID is set but AZURE_TENANT_ID is not")
 
-    monkeypatch.setattr(azure_target, "default_credential", broken)
+    monkeypatch.setattr(azure_identity, "default_credential", broken)
     result, document = as_json(cli, write_event(event_text()))
     assert result.exit_code == 3, result.stdout
     assert "AZURE_TENANT_ID is not" in rows(document)["Credential"]["found"]

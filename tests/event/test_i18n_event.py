@@ -165,13 +165,13 @@ def test_preflight_speaks_japanese_and_its_json_keeps_stable_names(cli, fake, tm
 def test_preflight_says_a_missing_credential_in_japanese(cli, fake, tmp_path, monkeypatch):
     from azure.identity import CredentialUnavailableError
 
-    import ohcheck.targets.azure as azure_target
+    import ohcheck.azure.identity as azure_identity
 
     class NoCredential:
         def get_token(self, *scopes, **kwargs):
             raise CredentialUnavailableError("no credential")
 
-    monkeypatch.setattr(azure_target, "default_credential", lambda: NoCredential())
+    monkeypatch.setattr(azure_identity, "default_credential", lambda: NoCredential())
     folder = tmp_path / "event"
     folder.mkdir()
     event_yaml(folder, subscription=FAKE_SUB, prefix="ohml", region="eastus")

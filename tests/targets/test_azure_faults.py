@@ -281,7 +281,7 @@ def test_mlflow_giving_up_on_a_503_says_503_whichever_way_its_version_reports_it
     from mlflow.exceptions import MlflowException, RestException
 
     from ohcheck.i18n import msg
-    from ohcheck.targets.azure import _mlflow_failure
+    from ohcheck.azure.failures import mlflow_failure as _mlflow_failure
 
     if raised == "urllib3 spent its retries":
         exc = MlflowException("API request to https://127.0.0.1:1/api/2.0/mlflow/runs/get failed with exception "

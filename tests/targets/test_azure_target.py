@@ -12,6 +12,7 @@ import sqlite3
 
 import pytest
 
+import ohcheck.azure.identity as azure_identity
 import ohcheck.targets.azure as azure_target
 from ohcheck.pack import HackPack
 from ohcheck.targets.azure import ENV_NAMES, asset_name_of
@@ -234,7 +235,7 @@ def test_no_credential_fails_00_7_and_makes_the_rest_errors(cli, fake, azure_rep
         def get_token(self, *scopes, **kwargs):
             raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token from the included credentials.")
 
-    monkeypatch.setattr(azure_target, "default_credential", NoCredential)
+    monkeypatch.setattr(azure_identity, "default_credential", NoCredential)
     code, results = verify_json(cli, azure_repo, "00")
     assert results["00.7"]["status"] == "failed"
     assert "no Azure credential was found: run `az login`" in results["00.7"]["message"]
@@ -379,7 +380,7 @@ def test_doctor_names_the_role_and_the_missing_credential(cli, fake, azure_repo,
         def get_token(self, *scopes, **kwargs):
             raise ClientAuthenticationError("no credential")
 
-    monkeypatch.setattr(azure_target, "default_credential", NoCredential)
+    monkeypatch.setattr(azure_identity, "default_credential", NoCredential)
     code, findings = _doctor(cli, azure_repo)
     assert findings["Credential"]["status"] == "problem"
     assert "Run `az login`" in findings["Credential"]["fix"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ohcheck.targets import azure as azure_target
+from ohcheck.azure.addresses import ARM_SCOPE, arm_base_url
 
 TIMEOUT = 60.0
 SUBSCRIPTION_API = "2022-12-01"
@@ -31,13 +31,13 @@ class ArmReader:
             RetryPolicy,
         )
 
-        self.base_url = azure_target.arm_base_url().rstrip("/")
+        self.base_url = arm_base_url().rstrip("/")
         # No logging policy: nothing of a request (its Authorization header least of all) reaches the log.
         # Bounded retries, as the azure target's MLClient: a throttled ARM ends as an error in seconds.
         self._client = PipelineClient(self.base_url, policies=[
             HeadersPolicy({"Accept": "application/json"}),
             RetryPolicy(retry_total=3, retry_connect=1, retry_read=1, retry_backoff_factor=0.5, retry_backoff_max=8),
-            BearerTokenCredentialPolicy(credential, azure_target.ARM_SCOPE),
+            BearerTokenCredentialPolicy(credential, ARM_SCOPE),
         ])
 
     def get(self, path: str, api_version: str, **params: str) -> dict[str, Any]:

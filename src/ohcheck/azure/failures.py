@@ -5,6 +5,7 @@ credential, 401, 403, 404, throttled, 5xx, another HTTP status, timeout,
 network); each caller decides what a 403 or a 404 means for it (a missing
 workspace is "nothing to tear down" for teardown, an error for verify) and
 leaves the rest to `sentence` (or `parts`, the sentence and its advice apart).
+MLflow's REST client on a workspace fails its own way: `mlflow_failure` words that.
 Sentences are messages (ohcheck.i18n.msg): English as str, said again in the
 reader's language. azure-core is imported only when a failure is
 classified, never at start-up.
@@ -12,6 +13,7 @@ classified, never at start-up.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -138,3 +140,66 @@ def first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     line = text[0] if text else type(exc).__name__
     return line if len(line) <= 300 else line[:297] + "..."
+
+
+# Azure's error codes for the transient answers, as ARM's error body spells them
+# ({"error": {"code": "ServiceUnavailable", ...}}), and the HTTP status each comes with.
+_AZURE_TRANSIENT_CODES = {"TooManyRequests": "429", "InternalServerError": "500", "BadGateway": "502",
+                          "ServiceUnavailable": "503", "GatewayTimeout": "504"}
+
+
+def _azure_code_in_body(exc: Exception) -> str | None:
+    """Azure's error code in the body MLflow raised RestException with, if it has one."""
+    body = getattr(exc, "json", None)
+    error = body.get("error") if isinstance(body, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    return code if isinstance(code, str) and code else None
+
+
+def _mlflow_status_after_retries(exc: Exception) -> str | None:
+    """The HTTP status MLflow gave up on after its retries, in whichever shape its version reports it.
+
+    MLflow < 3.18 raises urllib3's MaxRetryError ("too many 503 error responses"). Since 3.18 it
+    hands the last response back and raises RestException(body): the status is gone (its error
+    code reads INTERNAL_ERROR), only Azure's error body says what happened. Without a JSON body it
+    says "failed with error code 503 != 200".
+    """
+    text = str(exc)
+    found = re.search(r"too many (\d{3}) error responses", text) or re.search(r"failed with error code (\d{3}) !=",
+                                                                                text)
+    if found and (found[1] == "429" or found[1].startswith("5")):
+        return found[1]
+    return _AZURE_TRANSIENT_CODES.get(_azure_code_in_body(exc) or "")
+
+
+def mlflow_failure(exc: Exception, what: Msg, timeout: float) -> Msg:
+    """One sentence for how MLflow's REST client failed, never its raw text (a URL, urllib3's retry account).
+
+    MLflow raises MlflowException("API request to <url> failed with exception <urllib3's
+    MaxRetryError>") once its own retries are spent (since 3.18: RestException with the last
+    answer's body), or with the service's error code.
+    """
+    text = str(exc)
+    lowered = text.lower()
+    during = msg("while it tried to {what}", what=what)
+    status = _mlflow_status_after_retries(exc)
+    if status == "429":
+        return msg("MLflow on the workspace throttled the requests (429) {during}, even after retries: try again in a "
+                   "minute", during=during)
+    if status:
+        return msg("MLflow on the workspace answered {status} {during}, even after retries: try again later",
+                   status=status, during=during)
+    if "timed out" in lowered or "timeout" in lowered:
+        return msg("MLflow on the workspace did not answer in time {during} (timeout {timeout:g} s)", during=during,
+                   timeout=timeout)
+    if "connection aborted" in lowered or "remotedisconnected" in lowered or "connection reset" in lowered:
+        return msg("MLflow on the workspace closed the connection without answering {during}, even after retries: try "
+                   "again later", during=during)
+    if "newconnectionerror" in lowered or "refused" in lowered or "name or service not known" in lowered:
+        return msg("cannot reach MLflow on the workspace {during} ({reason}): check the network and DNS", during=during,
+                   reason=reason(exc))
+    # Azure's own code when its body has one: MLflow's error code for an Azure body is always INTERNAL_ERROR.
+    code = _azure_code_in_body(exc) or getattr(exc, "error_code", None)
+    if isinstance(code, str) and code:
+        return msg("MLflow on the workspace answered {code} {during}", code=code, during=during)
+    return msg("MLflow on the workspace failed {during}: {kind}", during=during, kind=type(exc).__name__)

@@ -358,7 +358,7 @@ def doctor(repo: RepoOption = None, as_json: JsonOption = False) -> None:
     with StageStatus(err, enabled=err.is_terminal and not as_json) as on_stage:
         if on_stage:
             on_stage(t("asking Azure"))
-        findings = diagnose(root)
+        findings = diagnose(root, read_config=_team_config)  # the ohcheck.yaml _team_language read
     problems = [f for f in findings if f.ok is False]
     catalogue = i18n.framework()
     if as_json:
@@ -366,11 +366,10 @@ def doctor(repo: RepoOption = None, as_json: JsonOption = False) -> None:
                     "findings": [f.to_dict(catalogue) for f in findings]})
     else:
         from ohcheck.render.tables import print_table
+        from ohcheck.render.verdicts import readiness_markup
 
-        style = {"ok": f"[green]{_esc(t('ok'))}[/]", "problem": f"[red]{_esc(t('problem'))}[/]",
-                 "skipped": f"[dim]{_esc(t('skipped'))}[/]"}
         said = [f.said(catalogue) for f in findings]
-        rows = [[_esc(f.check), style[f.status], _esc(f.detail), _esc(f.fix)] for f in said]
+        rows = [[_esc(f.check), readiness_markup(f.status), _esc(f.detail), _esc(f.fix)] for f in said]
         console = _stdout()
         print_table(console, [t("Check"), t("Status"), t("What ohcheck saw"), t("Fix")], rows, title=t("ohcheck doctor"))
         if problems:

@@ -390,12 +390,9 @@ def element(tag: str, text: Any, cls: str = "") -> Any:
 
 def said_status(status: str) -> str:
     """A status or verdict word (passed, failed, error, skipped) in the chosen language."""
-    return _status_words(language()).get(status, status)
+    from ohcheck.render.verdicts import verdict_word
 
-
-@functools.lru_cache(maxsize=8)
-def _status_words(_lang: str) -> dict[str, str]:
-    return {"passed": t("passed"), "failed": t("failed"), "error": t("error"), "skipped": t("skipped")}
+    return verdict_word(status)
 
 
 def trust_label(trust: str) -> str:

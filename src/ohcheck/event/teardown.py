@@ -203,13 +203,14 @@ def _print_list(console: Any, outcomes: list[TeamTeardown]) -> None:
 
     from ohcheck.i18n import t
     from ohcheck.render.tables import print_table
+    from ohcheck.render.verdicts import verdict_markup
 
     said = framework()
     rows: list[list[str]] = []
     for o in outcomes:
         team = escape(o.team)
         if o.error:
-            rows.append([team, f"[yellow]{escape(t('error'))}[/]", "", "", escape(said.say(o.error))])
+            rows.append([team, verdict_markup("error"), "", "", escape(said.say(o.error))])
         elif o.note:
             rows.append([team, "", "", "", f"[dim]{escape(said.say(o.note))}[/]"])
         elif not o.resources:

@@ -19,7 +19,10 @@ from typing import Any, TypeVar
 
 from ohcheck.event.model import Workspace
 from ohcheck.i18n import Msg, msg
-from ohcheck.targets import azure as azure_target
+from ohcheck.azure import identity
+from ohcheck.azure.addresses import arm_base_url
+from ohcheck.azure.sdk_print import schedule_prints_to_log
+from ohcheck.azure.sdk_values import as_word
 
 T = TypeVar("T")
 LIST_ROLE = msg("Reader")
@@ -59,7 +62,7 @@ def client(ws: Workspace) -> Any:
     # Bounded retries and timeouts, as the azure target's client: a throttled or silent
     # workspace ends as an error in seconds, not minutes.
     return MLClient(
-        azure_target.default_credential(), ws.subscription_id, ws.resource_group, ws.name,
+        identity.default_credential(), ws.subscription_id, ws.resource_group, ws.name,
         retry_total=3, retry_connect=1, retry_read=1, retry_backoff_factor=0.5, retry_backoff_max=8,
         connection_timeout=15, read_timeout=TIMEOUT, show_progress=False, enable_telemetry=False,
     )
@@ -94,10 +97,8 @@ def list_resources(ml: Any, ws: Workspace) -> list[Resource]:
         elif kind == "computeinstance":
             found.append(Resource("instance", c.name, _text(getattr(c, "state", None) or c.provisioning_state),
                                   {"vm_size": _text(c.size)}))
-    from azure.ai.ml.operations import _schedule_operations
-
     # The SDK prints (to stdout, the --json document's) each schedule it cannot parse: to the log instead.
-    _schedule_operations.print = azure_target._log_sdk_print  # type: ignore[attr-defined]
+    schedule_prints_to_log()
     # schedules.list() lists enabled schedules only (its default view): a disabled one submits no job.
     for sc in sorted(call(msg("list the schedules"), lambda: list(ml.schedules.list())), key=_name):
         if getattr(sc, "is_enabled", True):
@@ -177,7 +178,7 @@ class _Caller:
         failure = classify(exc)
         code = failure.code
         if failure.kind == "no-credential":
-            return TeardownError(azure_target.NO_CREDENTIAL)
+            return TeardownError(identity.NO_CREDENTIAL)
         if failure.kind == "unauthorized":
             return TeardownError(msg("Azure refused the credential's token (401{code}) when asked to {what}: "
                                      "sign in again with `az login`", code=code, what=what))
@@ -189,12 +190,12 @@ class _Caller:
             return NoWorkspace(msg("no workspace {workspace} in resource group {group}", workspace=ws.name,
                                    group=ws.resource_group))
         return TeardownError(sentence(failure, msg("when asked to {what}", what=what),
-                                      arm_url=azure_target.arm_base_url(), timeout=TIMEOUT))
+                                      arm_url=arm_base_url(), timeout=TIMEOUT))
 
 
 # -- small helpers --------------------------------------------------------------------------------
 def _text(value: Any) -> str:
-    return azure_target._text(value)  # SDK enums as their plain words ('Succeeded')
+    return as_word(value)  # SDK enums as their plain words ('Succeeded')
 
 
 def _name(entity: Any) -> str:

@@ -13,28 +13,11 @@ from typing import TYPE_CHECKING
 
 from ohcheck.criteria import Result, Status, Summary
 from ohcheck.i18n import msg_n, t
+from ohcheck.render.verdicts import PLAIN_LABEL, VERIFY_STYLE, verify_label
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-STYLE = {
-    Status.PASSED: "bold green",
-    Status.FAILED: "bold red",
-    Status.ERROR: "bold yellow",
-    Status.SKIPPED: "dim",
-}
-
-
-def _label(status: Status) -> str:
-    return {
-        Status.PASSED: t("✔ passed"),
-        Status.FAILED: t("✘ failed"),
-        Status.ERROR: t("! error"),
-        Status.SKIPPED: t("- skipped"),
-    }[status]
-
-
-PLAIN_LABEL = {Status.PASSED: "PASSED", Status.FAILED: "FAILED", Status.ERROR: "ERROR", Status.SKIPPED: "SKIPPED"}
 
 
 def summary_line(summary: Summary) -> str:
@@ -77,7 +60,7 @@ def _rich(console: "Console", heading: str, results: Sequence[Result], summary: 
             observed.append(f"\n{warning} {text}", style="yellow")
         if r.hint and r.status in (Status.FAILED, Status.ERROR):
             observed.append(f"\n{hint} {r.hint}", style="italic cyan")
-        table.add_row(Text(_label(r.status), style=STYLE[r.status]), r.criterion, r.title, observed)
+        table.add_row(Text(verify_label(r.status), style=VERIFY_STYLE[r.status]), r.criterion, r.title, observed)
     console.print(table)
     console.print(Text(summary_line(summary), style=_verdict_style(summary)))
 

@@ -22,19 +22,23 @@ in the repo or a parent folder).
 
 from __future__ import annotations
 
-import base64
-import json
 import os
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ohcheck.azure.failures import classify, sentence
+from ohcheck.azure import identity
+from ohcheck.azure.addresses import ARM_SCOPE, arm_base_url
+from ohcheck.azure.failures import classify, mlflow_failure, sentence
 from ohcheck.azure.failures import first_line as _first_line
-from ohcheck.azure.failures import reason as _reason
+from ohcheck.azure.identity import NO_CREDENTIAL, token_owner
+from ohcheck.azure.sdk_print import schedule_prints_to_log
+from ohcheck.azure.sdk_values import as_word as _text
+from ohcheck.azure.sdk_values import either_field as _either
+from ohcheck.azure.sdk_values import squeezed as _squeezed
+from ohcheck.azure.usage import family_usage, regional_usage
 from ohcheck.config import Config
 from ohcheck.errors import ConfigError
 from ohcheck.i18n import Msg, as_msg, msg
@@ -68,12 +72,7 @@ from ohcheck.transient import AZURE_RETRY, RetryPolicy, retry_scale
 from ohcheck.azure.workspace_config import WorkspaceRef, find_config_json, read_config_json
 
 T = TypeVar("T")
-ARM_SCOPE = "https://management.azure.com/.default"
 ENV_NAMES = ("AZURE_SUBSCRIPTION_ID", "AZURE_RESOURCE_GROUP", "AZUREML_WORKSPACE_NAME")
-NO_CREDENTIAL = msg(
-    "no Azure credential was found: run `az login` (then `az account set --subscription <id>`), "
-    "or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET for a service principal"
-)
 READ_ROLE = msg("Reader (or AzureML Data Scientist)")
 KEYS_ROLE = msg("AzureML Data Scientist")
 
@@ -170,13 +169,6 @@ def _reads_only(url: str) -> bool:
     return urlsplit(url).path.rstrip("/").lower().endswith("/listkeys")
 
 
-def default_credential() -> Any:
-    """The credential a team signs in with (az login, a service principal, a managed identity)."""
-    from azure.identity import DefaultAzureCredential  # imported lazily: slow to import
-
-    return DefaultAzureCredential()
-
-
 def resolve_workspace(config: Config, repo_root: Path) -> WorkspaceRef:
     """Which workspace to check, from the environment, ohcheck.yaml or a config.json."""
     env = [os.environ.get(name) for name in ENV_NAMES]
@@ -246,7 +238,7 @@ class AzureTarget:
                 from azure.ai.ml import MLClient  # imported lazily: slow to import
 
                 if self._credential is None:
-                    self._credential = default_credential()
+                    self._credential = identity.default_credential()  # through the module: tests hand out the fake's
                 self._client = MLClient(
                     self._credential,
                     self.ref.subscription_id,
@@ -337,7 +329,7 @@ class AzureTarget:
         except Exception as exc:  # noqa: BLE001
             raise self._translate(exc, doing(msg("got a token"), msg("get a token")), READ_ROLE) from None
         self.redactor.register(token)
-        return _who(token)
+        return token_owner(token)
 
     def identity(self) -> Identity:
         who = self.signed_in_as()
@@ -593,9 +585,8 @@ class AzureTarget:
         from azure.ai.ml.entities import JobSchedule
         from azure.ai.ml.operations import _schedule_operations
 
-        # The SDK prints (to stdout) each schedule it cannot parse and leaves it out; stdout is the
-        # --json report's, so that message goes to the log instead. Process-wide and idempotent.
-        _schedule_operations.print = _log_sdk_print  # type: ignore[attr-defined]
+        # The SDK prints (to stdout, the --json report's) each schedule it cannot parse and leaves it out.
+        schedule_prints_to_log()
         ml = self._ml()
         found = self._call(
             doing(msg("listed the schedules"), msg("list the schedules")),
@@ -799,70 +790,7 @@ class AzureTarget:
                 if role:
                     return AccessDenied(forbidden)
                 return AccessDenied(msg("Azure refused the credential's token for MLflow (401): sign in again with `az login`"))
-        return TargetError(_mlflow_failure(exc, what, self._timeout))
-
-
-# Azure's error codes for the transient answers, as ARM's error body spells them
-# ({"error": {"code": "ServiceUnavailable", ...}}), and the HTTP status each comes with.
-_AZURE_TRANSIENT_CODES = {"TooManyRequests": "429", "InternalServerError": "500", "BadGateway": "502",
-                          "ServiceUnavailable": "503", "GatewayTimeout": "504"}
-
-
-def _azure_code_in_body(exc: Exception) -> str | None:
-    """Azure's error code in the body MLflow raised RestException with, if it has one."""
-    body = getattr(exc, "json", None)
-    error = body.get("error") if isinstance(body, dict) else None
-    code = error.get("code") if isinstance(error, dict) else None
-    return code if isinstance(code, str) and code else None
-
-
-def _mlflow_status_after_retries(exc: Exception) -> str | None:
-    """The HTTP status MLflow gave up on after its retries, in whichever shape its version reports it.
-
-    MLflow < 3.18 raises urllib3's MaxRetryError ("too many 503 error responses"). Since 3.18 it
-    hands the last response back and raises RestException(body): the status is gone (its error
-    code reads INTERNAL_ERROR), only Azure's error body says what happened. Without a JSON body it
-    says "failed with error code 503 != 200".
-    """
-    text = str(exc)
-    found = re.search(r"too many (\d{3}) error responses", text) or re.search(r"failed with error code (\d{3}) !=",
-                                                                                text)
-    if found and (found[1] == "429" or found[1].startswith("5")):
-        return found[1]
-    return _AZURE_TRANSIENT_CODES.get(_azure_code_in_body(exc) or "")
-
-
-def _mlflow_failure(exc: Exception, what: Msg, timeout: float) -> Msg:
-    """One sentence for how MLflow's REST client failed, never its raw text (a URL, urllib3's retry account).
-
-    MLflow raises MlflowException("API request to <url> failed with exception <urllib3's
-    MaxRetryError>") once its own retries are spent (since 3.18: RestException with the last
-    answer's body), or with the service's error code.
-    """
-    text = str(exc)
-    lowered = text.lower()
-    during = msg("while it tried to {what}", what=what)
-    status = _mlflow_status_after_retries(exc)
-    if status == "429":
-        return msg("MLflow on the workspace throttled the requests (429) {during}, even after retries: try again in a "
-                   "minute", during=during)
-    if status:
-        return msg("MLflow on the workspace answered {status} {during}, even after retries: try again later",
-                   status=status, during=during)
-    if "timed out" in lowered or "timeout" in lowered:
-        return msg("MLflow on the workspace did not answer in time {during} (timeout {timeout:g} s)", during=during,
-                   timeout=timeout)
-    if "connection aborted" in lowered or "remotedisconnected" in lowered or "connection reset" in lowered:
-        return msg("MLflow on the workspace closed the connection without answering {during}, even after retries: try "
-                   "again later", during=during)
-    if "newconnectionerror" in lowered or "refused" in lowered or "name or service not known" in lowered:
-        return msg("cannot reach MLflow on the workspace {during} ({reason}): check the network and DNS", during=during,
-                   reason=_reason(exc))
-    # Azure's own code when its body has one: MLflow's error code for an Azure body is always INTERNAL_ERROR.
-    code = _azure_code_in_body(exc) or getattr(exc, "error_code", None)
-    if isinstance(code, str) and code:
-        return msg("MLflow on the workspace answered {code} {during}", code=code, during=during)
-    return msg("MLflow on the workspace failed {during}: {kind}", during=during, kind=type(exc).__name__)
+        return TargetError(mlflow_failure(exc, what, self._timeout))
 
 
 # Outputs a model can be registered from: a file or a folder (a model asset's own types too).
@@ -872,13 +800,6 @@ ARTIFACT_OUTPUTS = ("artifacts", "default")
 
 
 # -- SDK objects to plain types ---------------------------------------------------------
-def _text(value: Any) -> str:
-    """The SDK's states are str enums: str() gives 'JobStatus.COMPLETED', .value gives 'Completed'."""
-    if value is None:
-        return ""
-    return str(getattr(value, "value", value))
-
-
 def _compute(c: Any) -> Compute:
     kind = {"amlcompute": "cluster", "computeinstance": "instance"}.get(_text(c.type).lower(), _text(c.type).lower())
     idle = getattr(c, "idle_time_before_scale_down", None)
@@ -1018,12 +939,6 @@ def _component_reference(reference: str) -> tuple[str | None, str | None]:
 
 
 # -- schedules --------------------------------------------------------------------------------
-def _log_sdk_print(*args: Any, **_: Any) -> None:
-    import logging
-
-    logging.getLogger("ohcheck.azure").debug(" ".join(str(a) for a in args))
-
-
 def _schedule(entity: Any, job_type: str, experiment: str) -> Schedule:
     trigger = getattr(entity, "trigger", None)
     kind = _text(getattr(trigger, "type", None)).lower()
@@ -1108,82 +1023,8 @@ def _model_reference(reference: str) -> str:
     return reference
 
 
-def _either(obj: Any, *names: str) -> Any:
-    """The first attribute that is set: some SDK entities keep the REST API's camelCase names."""
-    for name in names:
-        value = getattr(obj, name, None)
-        if value is not None:
-            return value
-    return None
-
-
-REGIONAL_USAGE = "Total Cluster Dedicated Regional vCPUs"
-
-
-def family_usage(usages: list[Any], family: str) -> Any | None:
-    """The region's row of dedicated cluster vCPUs of a VM family, whichever way the row names it.
-
-    A VM size names its family `standardDSv2Family`; examples/Usage/list.json (2025-12-01)
-    names the row "Standard DSv2 Family Cluster Dedicated vCPUs" (name.value and
-    localizedValue) with `.../usages/Standard_DSv2_Family_Cluster_Dedicated_vCPUs` as its id.
-    Any of these matches, compared without case, spaces or underscores. Its LowPriority row
-    is another quota, not this one.
-    """
-    wanted = _squeezed(family)
-    return _region_row(usages, {wanted, wanted + "clusterdedicatedvcpus"})
-
-
-def regional_usage(usages: list[Any]) -> Any | None:
-    """The region's row of all dedicated cluster vCPUs ("Total Cluster Dedicated Regional vCPUs")."""
-    return _region_row(usages, {_squeezed(REGIONAL_USAGE)})
-
-
-def _region_row(usages: list[Any], names: set[str]) -> Any | None:
-    # The same names come again on rows of one workspace or one compute (type
-    # .../workspaces/usages, .../workspace/computes/usages): the quota is the region's row.
-    rows = [u for u in usages if names & {_squeezed(n) for n in _usage_names(u)}]
-    region = [u for u in rows if "workspace" not in str(getattr(u, "type", "") or "").lower()]
-    return (region or rows or [None])[0]
-
-
-def _usage_names(usage: Any) -> list[str]:
-    """Every name a usage row goes by: name.value, name.localizedValue, the last segment of its id."""
-    name = getattr(usage, "name", None)
-    if isinstance(name, dict):
-        names = [name.get("value"), name.get("localizedValue")]
-    else:
-        names = [getattr(name, "value", None), getattr(name, "localized_value", None)]
-    usage_id = str(getattr(usage, "id", "") or "")
-    if "/usages/" in usage_id:
-        names.append(usage_id.rstrip("/").rsplit("/", 1)[-1])
-    return [str(n) for n in names if n]
-
-
-def _squeezed(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
-
-
 def _version_key(version: str) -> tuple[int, str]:
     return (int(version), "") if version.isdigit() else (-1, version)
-
-
-def _who(token: str) -> str:
-    """Who a token belongs to, from its (unverified) claims; never the token itself."""
-    try:
-        payload = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError):
-        return msg("an identity the token does not name")
-    for claim in ("upn", "unique_name", "preferred_username", "email"):
-        if claims.get(claim):
-            return str(claims[claim])
-    if claims.get("appid"):
-        return msg("application {appid}", appid=claims["appid"])
-    if claims.get("oid"):
-        return msg("object {oid}", oid=claims["oid"])
-    return msg("object unknown")
-
-
 
 
 def _is_missing_asset(exc: Exception) -> bool:
@@ -1199,7 +1040,7 @@ def mlflow_host(tracking_uri: str) -> str:
     source (1.62: azureml/mlflow/_store/azureml_reststore.py, get_host_credentials): the
     tracking URI's host, then `/mlflow/v2.0` for an MLflow 2 or 3 client (`/mlflow/v1.0` only
     for 1.x), then the workspace's scope (/subscriptions/.../workspaces/NAME); its token is
-    for Azure Resource Manager (`https://management.azure.com/.default`, ARM_SCOPE here). The
+    for Azure Resource Manager (`https://management.azure.com/.default`, ohcheck.azure.addresses.ARM_SCOPE). The
     workspace itself still names `.../mlflow/v1.0/...` as its mlflow_tracking_uri.
 
     Mimicked rather than depended on: azureml-mlflow pins mlflow-skinny<=3.15 (ohcheck runs a
@@ -1222,11 +1063,3 @@ def _mlflow_api() -> str:
 
     major = int(VERSION.split(".", 1)[0]) if VERSION.split(".", 1)[0].isdigit() else 2
     return "/mlflow/v1.0" if major < 2 else "/mlflow/v2.0"
-
-
-def arm_base_url() -> str:
-    """Azure Resource Manager's address; AZUREML_DEV_URL_MFE moves it (azure-ai-ml honours the same variable)."""
-    return os.environ.get("AZUREML_DEV_URL_MFE", "https://management.azure.com")
-
-
-

@@ -18,11 +18,16 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from ohcheck.criteria import READINESS_NAMES, Status
 from ohcheck.i18n import Catalogue, Msg, msg
-from ohcheck.targets import azure as azure_target
+from ohcheck.azure.addresses import ARM_SCOPE, arm_base_url
+from ohcheck.azure.identity import NO_CREDENTIAL, token_owner
 
 T = TypeVar("T")
-OK, PROBLEM, ERROR, WARNING = "ok", "problem", "error", "warning"
+# A row's status: a stable name (the JSON's `status`), the one a criterion status has for a readiness check
+# (ok = passed, problem = failed, error = error); a warning (fine, with something to look at) only preflight has.
+OK, PROBLEM, ERROR = READINESS_NAMES[Status.PASSED], READINESS_NAMES[Status.FAILED], READINESS_NAMES[Status.ERROR]
+WARNING = "warning"
 PROVIDERS = (
     "Microsoft.MachineLearningServices", "Microsoft.Storage", "Microsoft.KeyVault",
     "Microsoft.ContainerRegistry", "Microsoft.Insights", "Microsoft.OperationalInsights",
@@ -88,7 +93,7 @@ def from_exception(exc: Exception, what: Msg, subscription: str) -> CheckFailed:
     status, code = failure.status, failure.code  # code: " AuthorizationFailed", or ""
     login = msg("`az login`, then `az account set --subscription {subscription}`", subscription=subscription)
     if failure.kind == "no-credential":
-        return CheckFailed(ERROR, azure_target.NO_CREDENTIAL, login)
+        return CheckFailed(ERROR, NO_CREDENTIAL, login)
     if failure.kind == "unauthorized":
         return CheckFailed(ERROR, msg("Azure refused the credential's token (401{code}) when asked to {what}",
                                       code=code, what=what), login)
@@ -103,7 +108,7 @@ def from_exception(exc: Exception, what: Msg, subscription: str) -> CheckFailed:
                            msg("check the id in event.yaml (`az account list -o table`), {login}, or ask for access",
                                login=login))
     if failure.kind == "unreachable":
-        host = urlsplit(azure_target.arm_base_url()).hostname or "management.azure.com"
+        host = urlsplit(arm_base_url()).hostname or "management.azure.com"
         return CheckFailed(ERROR, msg("cannot reach Azure at {host} ({reason})", host=host, reason=reason(exc)),
                            msg("check the network, proxy and DNS"))
     # The table has a column for the fix: the sentence's own advice goes there.
@@ -116,10 +121,10 @@ def from_exception(exc: Exception, what: Msg, subscription: str) -> CheckFailed:
 def check_credential(credential: Any, arm: Any, subscription: str) -> Check:
     """A token for ARM, and the subscription readable and Enabled."""
     try:
-        token = credential.get_token(azure_target.ARM_SCOPE).token
+        token = credential.get_token(ARM_SCOPE).token
     except Exception as exc:  # noqa: BLE001 - DefaultAzureCredential raises several types
         return from_exception(exc, msg("get a token"), subscription).row(CREDENTIAL)
-    who = azure_target._who(token)  # the token's claims name the user; the token itself goes nowhere
+    who = token_owner(token)  # the token's claims name the user; the token itself goes nowhere
     try:
         sub = call(msg("read subscription {subscription}", subscription=subscription), subscription,
                    lambda: arm.subscription(subscription))

@@ -25,10 +25,11 @@ from ohcheck.event.preflight.checks import (
     call,
     joined,
 )
-from ohcheck.targets import azure as azure_target
+from ohcheck.azure.sdk_values import either_field
+from ohcheck.azure.usage import REGIONAL_USAGE, family_usage, regional_usage
 
 TIMEOUT = 60.0
-REGIONAL = azure_target.REGIONAL_USAGE
+REGIONAL = REGIONAL_USAGE
 
 
 @dataclass(frozen=True)
@@ -73,11 +74,11 @@ def check_quota(ml: Any, subscription: str, region: str, azure: Azure, teams: in
     demands = demand(azure, teams, sizes)
     for need in demands.values():
         rows.append(_quota_row(msg("vCPU quota {family}", family=need.family),
-                               azure_target.family_usage(usages, need.family), need,
+                               family_usage(usages, need.family), need,
                                region, what=msg("vCPUs of {family}", family=need.family)))
     total = Demand(REGIONAL, sum(d.vcpus for d in demands.values()),
                    [f"{d.vcpus} {d.family}" for d in demands.values()])  # numbers and names: no words to translate
-    rows.append(_quota_row(msg("vCPU quota, regional total"), azure_target.regional_usage(usages), total, region,
+    rows.append(_quota_row(msg("vCPU quota, regional total"), regional_usage(usages), total, region,
                            what=REGIONAL))
     return rows
 
@@ -141,7 +142,7 @@ def _quota_row(check: Msg, usage: Any, need: Demand, region: str, *, what: str) 
                                        need=need.vcpus, how=how, family=need.family, region=region),
                      msg("look it up in the Azure portal › Quotas › Machine learning ({region})", region=region))
     limit = int(getattr(usage, "limit", 0) or 0)
-    used = int(azure_target._either(usage, "current_value", "currentValue") or 0)
+    used = int(either_field(usage, "current_value", "currentValue") or 0)
     available = max(limit - used, 0)
     found = msg("need {need} ({how}); available {available} ({used} of {limit} used)", need=need.vcpus, how=how,
                 available=available, used=used, limit=limit)
@@ -165,8 +166,8 @@ def _known(name: str, sizes: dict[str, Size]) -> Size:
 
 
 def _size(s: Any) -> Size:
-    types = azure_target._either(s, "supported_compute_types", "supportedComputeTypes")
-    vcpus = azure_target._either(s, "v_cp_us", "vCPUs")
+    types = either_field(s, "supported_compute_types", "supportedComputeTypes")
+    vcpus = either_field(s, "v_cp_us", "vCPUs")
     name = str(getattr(s, "name", "") or "")
     if vcpus is None:
         known = catalog_size(name)

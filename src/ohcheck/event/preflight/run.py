@@ -36,7 +36,7 @@ from ohcheck.event.preflight.checks import (
 )
 from ohcheck.event.preflight.names import Resolver, check_names
 from ohcheck.event.preflight.quota import check_quota, client
-from ohcheck.targets import azure as azure_target
+from ohcheck.azure import identity
 
 
 @dataclass
@@ -84,7 +84,7 @@ def main(loaded: LoadedEvent, *, as_json: bool, console: Any) -> int:
 def _credential() -> Any:
     """The facilitator's credential; one that cannot even be made fails its first get_token (a row, not a crash)."""
     try:
-        return azure_target.default_credential()  # through the module: tests hand out the fake's
+        return identity.default_credential()  # through the module: tests hand out the fake's
     except Exception as exc:  # noqa: BLE001
         failure = exc  # `exc` is unbound when the except block ends
 
@@ -133,7 +133,6 @@ def exit_code(groups: list[Group]) -> int:
 
 
 # -- rendering --------------------------------------------------------------------------------
-_STYLE = {OK: "green", PROBLEM: "red", ERROR: "yellow", WARNING: "magenta"}
 
 
 def render(console: Any, groups: list[Group], elsewhere: list[str], code: int) -> None:
@@ -141,13 +140,13 @@ def render(console: Any, groups: list[Group], elsewhere: list[str], code: int) -
 
     from ohcheck.i18n import t
     from ohcheck.render.tables import print_table
+    from ohcheck.render.verdicts import readiness_markup
 
     if not groups:
         console.print(escape(t("No team gets its workspace from setup (every team is local or brings its own): "
                                "nothing to check.")))
         return
     said = framework()
-    status_word = {OK: t("ok"), PROBLEM: t("problem"), ERROR: t("error"), WARNING: t("warning")}
     # One table per subscription and region, named above it: a GUID column would take a third of
     # an 80-column terminal from the sentences that say what to fix.
     for group in groups:
@@ -158,7 +157,7 @@ def render(console: Any, groups: list[Group], elsewhere: list[str], code: int) -
         rows = []
         for check in group.checks:
             row = check.said(said)
-            rows.append([escape(row.check), f"[{_STYLE[check.status]}]{escape(status_word[check.status])}[/]",
+            rows.append([escape(row.check), readiness_markup(check.status),
                          escape(row.found), escape(row.fix)])
         print_table(console, columns, rows, show_edge=False, column_options={
             columns[0]: {"no_wrap": True}, columns[1]: {"no_wrap": True},
