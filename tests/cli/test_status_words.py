@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from ..conftest import ROOT
 SOURCE = ROOT / "src" / "ohcheck"
 # The only modules that may hold a table of status words or colours.
 HOMES = {"render/verdicts.py", "render/coach_states.py"}

@@ -10,7 +10,7 @@ import ast
 import importlib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from ..conftest import ROOT
 SOURCE = ROOT / "src" / "ohcheck"
 
 
