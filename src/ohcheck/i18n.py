@@ -89,9 +89,12 @@ class _Choice:
 _choice = _Choice()
 
 
-def choose(flag: str | None) -> None:
-    """Start of a command: `--lang` if given, else OHCHECK_LANG; a file may still decide later."""
-    _choice.explicit = normalise(flag, where="--lang") or normalise(os.environ.get(ENV), where=ENV)
+def choose(flag: str | None, *, source: str = "--lang") -> None:
+    """Start of a command: `--lang` if given, else OHCHECK_LANG; a file may still decide later.
+
+    `source` names where `flag` came from (the CLI gives OHCHECK_LANG when its parser read the variable),
+    so a wrong value is said to be wrong where the user wrote it."""
+    _choice.explicit = normalise(flag, where=source) or normalise(os.environ.get(ENV), where=ENV)
     _choice.from_file = None
 
 

@@ -226,4 +226,18 @@ def test_verify_reads_ohcheck_yaml_once(cli, ja_repo, monkeypatch):
     result = cli("verify", "00", "--no-store", cwd=ja_repo, env={"OHCHECK_LANG": "", "LANG": "C.UTF-8", "LC_ALL": ""})
     assert result.exit_code in (0, 1, 3), result.output
     assert len(read) == 1, read
-    assert "確認" in result.stdout or "合格" in result.stdout or "不合格" in result.stdout  # the repo's language: ja
+    # The repo's language (ja) from that one read: the heading and the summary are Japanese.
+    assert "challenge-00 — 前提条件（チーム" in result.stdout, result.stdout
+    summary = [line for line in result.stdout.splitlines() if line.strip()][-1]
+    assert summary.startswith("合格 ") and "、スキップ " in summary, summary
+
+
+def test_a_wrong_language_is_said_to_be_wrong_where_it_was_written(cli, tmp_path):
+    from_env = cli("list", cwd=tmp_path, env={"OHCHECK_LANG": "fr"})
+    assert from_env.exit_code == 2
+    assert "'fr' in OHCHECK_LANG is not a language ohcheck speaks: use one of en, ja." in from_env.output
+    # Typed on the command line, it is --lang's, even when OHCHECK_LANG says the same.
+    typed = cli("list", "--lang", "fr", cwd=tmp_path, env={"OHCHECK_LANG": "fr"})
+    assert typed.exit_code == 2
+    assert "'fr' in --lang is not a language ohcheck speaks: use one of en, ja." in typed.output
+    assert "Traceback" not in from_env.output + typed.output

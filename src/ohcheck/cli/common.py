@@ -19,6 +19,7 @@ from ohcheck.errors import UserError
 EXIT_INTERNAL = 4
 _NULL = logging.NullHandler()
 _LANG_PARAM = "ohcheck_lang"
+_CONTEXT_PARAM = "ohcheck_context"  # the parser's context, to ask where --lang's value came from
 LangOption = Annotated[
     Optional[str],
     typer.Option(
@@ -52,10 +53,11 @@ def _command(group: typer.Typer, *args: Any, **kwargs: Any) -> Callable[[Callabl
 
                 forget_team_files()  # each command reads the team's files afresh, once
                 flag = k.pop(_LANG_PARAM, None)
-                if flag is not None and flag == os.environ.get(i18n.ENV):
-                    flag = None  # from OHCHECK_LANG: i18n reads it itself, and names it when its value is wrong
+                context = k.pop(_CONTEXT_PARAM)
+                source = context.get_parameter_source(_LANG_PARAM)
                 try:
-                    i18n.choose(flag)
+                    i18n.choose(flag, source=i18n.ENV if source is not None and source.name == "ENVIRONMENT"
+                                else "--lang")
                 except i18n.LanguageError as exc:
                     raise UserError(str(exc)) from None
                 return func(*a, **k)
@@ -89,11 +91,15 @@ def _command(group: typer.Typer, *args: Any, **kwargs: Any) -> Callable[[Callabl
 
 
 def _with_lang_option(wrapper: Callable[..., Any], func: Callable[..., Any]) -> None:
-    """Every command takes --lang: added here, once, rather than in each command's signature."""
+    """Every command takes --lang: added here, once, rather than in each command's signature (with the
+    parser's context, which Typer passes to a parameter of its type)."""
     signature = inspect.signature(func)
     lang = inspect.Parameter(_LANG_PARAM, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=LangOption)
-    wrapper.__signature__ = signature.replace(parameters=[*signature.parameters.values(), lang])  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {**getattr(func, "__annotations__", {}), _LANG_PARAM: LangOption}
+    context = inspect.Parameter(_CONTEXT_PARAM, inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context)
+    wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*signature.parameters.values(), lang, context])
+    wrapper.__annotations__ = {**getattr(func, "__annotations__", {}), _LANG_PARAM: LangOption,
+                               _CONTEXT_PARAM: typer.Context}
 
 
 # Drawing lives in render/; the commands know these by their old short names.
