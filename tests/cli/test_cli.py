@@ -135,6 +135,18 @@ def test_verify_takes_another_repo_and_a_target_override(cli, team_repo, tmp_pat
     assert load_config(repo / "ohcheck.yaml").team == "testers"
 
 
+@pytest.mark.parametrize("how", ["--target", "OHCHECK_TARGET"])
+def test_an_unknown_target_is_one_sentence_however_it_was_given(cli, team_repo, how):
+    repo = team_repo("solved-01")
+    if how == "--target":
+        result = cli("verify", "00", "--no-store", "--target", "cloud", cwd=repo)
+    else:
+        result = cli("verify", "00", "--no-store", cwd=repo, env={"OHCHECK_TARGET": "cloud"})
+    assert result.exit_code == 2, result.output
+    assert result.output.strip() == "error: Unknown target 'cloud': choose one of local, azure.", result.output
+    assert "local|azure" in cli("verify", "--help").output  # the choices, in --help
+
+
 def test_the_azure_target_without_a_workspace_says_how_to_name_one(cli, team_repo, monkeypatch):
     for name in ("AZURE_SUBSCRIPTION_ID", "AZURE_RESOURCE_GROUP", "AZUREML_WORKSPACE_NAME"):
         monkeypatch.delenv(name, raising=False)

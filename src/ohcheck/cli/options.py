@@ -13,6 +13,7 @@ from ohcheck.targets.registry import NAMES as _TARGET_NAMES
 
 # --target's choices: the registry's names (an Enum, as Typer wants for a choice).
 TargetName = enum.Enum("TargetName", {name: name for name in _TARGET_NAMES}, type=str)  # type: ignore[misc]
+TARGET_CHOICES = "|".join(_TARGET_NAMES)  # how --help shows a target option that is a plain string
 
 
 # -- shared option types ------------------------------------------------------

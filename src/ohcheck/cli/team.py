@@ -9,7 +9,7 @@ from ohcheck.cli.common import _command, _echo_json, _esc, _say_error, _say_warn
 from ohcheck.cli.help import LocalisedGroup
 from ohcheck.errors import EXIT_FAILED, EXIT_OK, UserError
 from ohcheck.cli.root import app
-from ohcheck.cli.options import TargetName, RepoOption, JsonOption, _team_repo, _team_language, _team_config, _pack
+from ohcheck.cli.options import TARGET_CHOICES, TargetName, RepoOption, JsonOption, _team_repo, _team_language, _team_config, _pack
 
 
 data_app = typer.Typer(cls=LocalisedGroup, help="Prepare the hack's data: Adventure Works daily transactions.", no_args_is_help=True)
@@ -177,8 +177,10 @@ def init(
 def verify(
     challenge: Annotated[str, typer.Argument(help="The challenge: challenge-01, 01 or 1.")],
     target: Annotated[
-        Optional[TargetName],
-        typer.Option("--target", "-t", envvar="OHCHECK_TARGET", show_envvar=False,
+        # A plain string, checked by config.with_overrides: a wrong value (typed or from OHCHECK_TARGET) is
+        # one sentence, as every other bad input, rather than the parser's usage box.
+        Optional[str],
+        typer.Option("--target", "-t", envvar="OHCHECK_TARGET", show_envvar=False, metavar=TARGET_CHOICES,
                      help="Check this target instead of ohcheck.yaml's (env: OHCHECK_TARGET)."),
     ] = None,
     as_json: JsonOption = False,
@@ -223,7 +225,7 @@ def verify(
             pack,
             c,
             root,
-            target=target.value if target else None,
+            target=target or None,
             config=_team_config(root),
             store=store,
             settings=settings,
