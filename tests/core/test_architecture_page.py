@@ -120,6 +120,18 @@ def test_the_cli_draws_nothing_itself() -> None:
             names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
                 [a.name for a in node.names] if isinstance(node, ast.Import) else []
             offenders += [f"{path.name}: {name}" for name in names if name == "rich" or name.startswith("rich.")]
+        # Nor does it write rich markup or draw a table itself: text goes out through render.console's
+        # say / labelled / line (rich Text, never markup to escape), tables through render's views.
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                      if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef)) and n.body
+                      and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings \
+                    and re.search(r"\[/|\[(bold|red|green|yellow|cyan|dim)\b", node.value):
+                offenders.append(f"{path.name}:{node.lineno}: markup {node.value!r}")
+            if isinstance(node, ast.Name) and node.id in {"print_table", "escape", "_esc"}:
+                offenders.append(f"{path.name}:{node.lineno}: {node.id}")
     assert not offenders, offenders
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from ohcheck.cli.common import _command, _echo_json, _esc, _say_warning, _stderr, _stdout
+from ohcheck.cli.common import _command, _echo_json, _labelled, _say, _say_warning, _stderr, _stdout
 from ohcheck.cli.help import LocalisedGroup
 from ohcheck.errors import EXIT_UNDECIDED, EXIT_USAGE, UserError
 from ohcheck.cli.options import JsonOption, _pack
@@ -147,14 +147,14 @@ def coach_approve(
     forced, latest = signed.forced, signed.latest
     said = {"challenge": cid, "team": signed.team, "coach": signed.coach, "time": signed.time}
     console = _stdout()
-    console.print(_esc(t("Approved {challenge} for {team} ({coach}, {time}) — forced.", **said) if forced
-                       else t("Approved {challenge} for {team} ({coach}, {time}).", **said)))
+    _say(console, t("Approved {challenge} for {team} ({coach}, {time}) — forced.", **said) if forced
+                  else t("Approved {challenge} for {team} ({coach}, {time}).", **said))
     if latest is not None and not latest.problem:
         skipped, decided = latest.skipped, latest.passed + latest.failed + latest.error
         if skipped > decided:  # typically the local target: the sign-off rests on the few criteria it decides
-            console.print(_esc(t("{skipped} of {total} criteria of {challenge} were skipped on the {target} target: "
-                                 "this sign-off rests on {decided}.", skipped=skipped, total=skipped + decided,
-                                 challenge=cid, target=latest.target, decided=decided)))
+            _say(console, t("{skipped} of {total} criteria of {challenge} were skipped on the {target} target: "
+                            "this sign-off rests on {decided}.", skipped=skipped, total=skipped + decided,
+                            challenge=cid, target=latest.target, decided=decided))
 
 @_command(coach_app, "revoke")
 def coach_revoke(
@@ -179,8 +179,8 @@ def coach_revoke(
     cid = _pack().challenge(challenge).id
     signed = revoke(loaded, _coach_store(loaded, store), name, cid, _coach_name(coach), note=note, cover=cover,
                     confirm=_confirm)
-    _stdout().print(_esc(t("Revoked the sign-off of {challenge} for {team} ({coach}, {time}).", challenge=cid,
-                           team=signed.team, coach=signed.coach, time=signed.time)))
+    _say(_stdout(), t("Revoked the sign-off of {challenge} for {team} ({coach}, {time}).", challenge=cid,
+                      team=signed.team, coach=signed.coach, time=signed.time))
 
 @_command(coach_app, "key")
 def coach_key(
@@ -216,7 +216,7 @@ def coach_key(
     else:
         said = ""
     if said:
-        _stdout().print(_esc(said))
+        _say(_stdout(), said)
     if name is None or out is None:
         return
     text = team_key(read_key(path, who="ohcheck coach key"), name).hex()
@@ -228,15 +228,15 @@ def coach_key(
         if not same:
             raise UserError(msg("{file} already exists and holds something else than team {team}'s key: it was left "
                                 "as it is; choose another --out.", file=out, team=name))
-        _stdout().print(_esc(t("{file} already holds team {team}'s key: give it to the team as .ohcheck/team.key "
-                               "in its repo.", file=str(out), team=name)))
+        _say(_stdout(), t("{file} already holds team {team}'s key: give it to the team as .ohcheck/team.key "
+                          "in its repo.", file=str(out), team=name))
         return
     try:
         write_secret(out, text)
     except OSError as exc:
         raise UserError(msg("Cannot write {file}: {error}.", file=out, error=exc.strerror or exc)) from None
-    _stdout().print(_esc(t("Wrote team {team}'s key to {file} (readable by you only): give it to the team as "
-                           ".ohcheck/team.key in its repo.", team=name, file=str(out))))
+    _say(_stdout(), t("Wrote team {team}'s key to {file} (readable by you only): give it to the team as "
+                      ".ohcheck/team.key in its repo.", team=name, file=str(out)))
 
 @_command(coach_app, "import")
 def coach_import(
@@ -271,7 +271,7 @@ def coach_import(
                 found = bundle.load(path, key, teams=names, pack=pack)
             except UserError as exc:
                 refused += 1
-                err.print(f"[bold red]{_esc(t('refused:'))}[/] {_esc(i18n.framework().say(exc.message))}")
+                _labelled(err, t("refused:"), "bold red", i18n.framework().say(exc.message))
                 continue
             source = i18n.msg("bundle {name}", name=path.name)
             stored = coach_store.record(
@@ -287,9 +287,8 @@ def coach_import(
                 coach_store.record_history(runs)
             said = {"file": path.name, "team": found.team, "challenge": found.challenge,
                     "verdict": i18n.msg(found.summary.verdict), "time": found.started_at}
-            console.print(_esc(
-                t("{file}: imported — {team}, {challenge}, {verdict} (self-reported, {time})", **said) if stored is not None
-                else t("{file}: already imported — {team}, {challenge}, {verdict} (self-reported, {time})", **said)))
+            _say(console, t("{file}: imported — {team}, {challenge}, {verdict} (self-reported, {time})", **said) if stored is not None
+           else t("{file}: already imported — {team}, {challenge}, {verdict} (self-reported, {time})", **said))
     if refused:
         raise typer.Exit(EXIT_USAGE)
 
@@ -322,7 +321,7 @@ def coach_report(
         write_atomic(out, text)
     from ohcheck.i18n import t
 
-    _stdout().print(_esc(t("Wrote the report of {team} to {file}.", team=team, file=str(out))))
+    _say(_stdout(), t("Wrote the report of {team} to {file}.", team=team, file=str(out)))
 
 @_command(coach_app, "dashboard")
 def coach_dashboard(
@@ -361,22 +360,22 @@ def coach_dashboard(
         if serve:
             raise UserError(msg("--csv writes a file and --serve serves the page: run them one at a time."))
         teams = dashboard.write_csv(loaded, store_path, csv_out)
-        console.print(_esc(t("Wrote the grid of {teams} teams to {file}.", teams=teams, file=str(csv_out))))
+        _say(console, t("Wrote the grid of {teams} teams to {file}.", teams=teams, file=str(csv_out)))
         if out is None:
             return
     if not serve:
         out = out or Path("dashboard.html")
         written = dashboard.write_dashboard(loaded, store_path, out, coach=chosen)
-        console.print(_esc(t("Wrote {file} ({teams} teams, {size:.0f} KiB).", file=str(out), teams=written.teams,
-                             size=written.size_bytes / 1024)))
-        console.print(_esc(t("Its team reports and coach guides: {folder}", folder=str(written.files))))
+        _say(console, t("Wrote {file} ({teams} teams, {size:.0f} KiB).", file=str(out), teams=written.teams,
+                        size=written.size_bytes / 1024))
+        _say(console, t("Its team reports and coach guides: {folder}", folder=str(written.files)))
         return
 
     def ready(url: str) -> None:
-        console.print(_esc(t("Serving the dashboard at {url} (refreshed as results arrive). Press Ctrl-C to stop.",
-                             url=url)))
+        _say(console, t("Serving the dashboard at {url} (refreshed as results arrive). Press Ctrl-C to stop.",
+                        url=url))
 
     from ohcheck.coach.dashboard_server import serve
 
     serve(loaded, store_path, port=port, on_ready=ready, coach=chosen)
-    console.print(_esc(t("Stopped.")))
+    _say(console, t("Stopped."))

@@ -103,7 +103,8 @@ def _with_lang_option(wrapper: Callable[..., Any], func: Callable[..., Any]) -> 
 
 
 # Drawing lives in render/; the commands know these by their old short names.
-_stderr, _stdout, _esc = console.stderr, console.stdout, console.escape
+_stderr, _stdout = console.stderr, console.stdout
+_labelled, _line, _say = console.labelled, console.line, console.say
 
 
 def _say_error(message: str, hint: Optional[str] = None) -> None:
@@ -112,9 +113,9 @@ def _say_error(message: str, hint: Optional[str] = None) -> None:
 
     said = i18n.framework()
     console = _stderr()
-    console.print(f"[bold red]{_esc(i18n.t('error:'))}[/] {_esc(said.say(message))}")
+    _labelled(console, i18n.t("error:"), "bold red", said.say(message))
     if hint:
-        console.print(f"[cyan]{_esc(i18n.t('hint:'))}[/] {_esc(said.say(hint))}")
+        _labelled(console, i18n.t("hint:"), "cyan", said.say(hint))
 
 
 def _say_warning(*sentences: str) -> None:
@@ -123,7 +124,7 @@ def _say_warning(*sentences: str) -> None:
     from ohcheck import i18n
 
     said = i18n.framework()
-    _stderr().print(f"[bold yellow]{_esc(i18n.t('warning:'))}[/] " + " ".join(_esc(said.say(s)) for s in sentences))
+    _labelled(_stderr(), i18n.t("warning:"), "bold yellow", " ".join(said.say(s) for s in sentences))
 
 
 _echo_json = console.echo_json

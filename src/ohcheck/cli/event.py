@@ -12,7 +12,7 @@ import typer
 
 from ohcheck.cli.help import LocalisedGroup
 
-from ohcheck.cli.common import _command, _echo_json, _esc, _stdout
+from ohcheck.cli.common import _command, _echo_json, _say, _stdout
 from ohcheck.errors import EXIT_FAILED, EXIT_OK
 
 event_app = typer.Typer(
@@ -49,8 +49,8 @@ def event_init(
 
     write_example(path, language=language, force=force)
     i18n.adopt(language)  # the file's language, as if it had been read: --lang and OHCHECK_LANG still win
-    _stdout().print(_esc(t("Wrote {path}: fill in the subscription, region, teams and coaches, "
-                           "then run `ohcheck event validate {path}`.", path=str(path))))
+    _say(_stdout(), t("Wrote {path}: fill in the subscription, region, teams and coaches, "
+                      "then run `ohcheck event validate {path}`.", path=str(path)))
 
 
 @_command(event_app, "validate")

@@ -1,11 +1,11 @@
 """The pack's own tools: `ohcheck selftest` and `ohcheck demo`."""
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
-from ohcheck.cli.common import _command, _echo_json, _esc, _stderr, _stdout
+from ohcheck.cli.common import _command, _echo_json, _say, _stderr, _stdout
 from ohcheck.errors import EXIT_FAILED, EXIT_OK
 from ohcheck.cli.root import app
 from ohcheck.cli.options import JsonOption, DataSourceOption, _pack
@@ -69,38 +69,10 @@ def selftest(
             }
         )
     else:
-        _print_selftest(reports, problems, workdir if keep else None, said)
+        from ohcheck.render.pack_views import print_selftest
+
+        print_selftest(_stdout(), reports, problems, workdir if keep else None, said)
     raise typer.Exit(EXIT_OK if ok else EXIT_FAILED)
-
-def _print_selftest(reports: list, problems: list[str], kept: Optional[Path], said: Any) -> None:
-    from ohcheck.i18n import t
-    from ohcheck.render.tables import print_table
-
-    console = _stdout()
-    as_it_should = _esc(t("as it should"))
-    rows = [
-        # The statuses stay as the JSON and the plain verify output say them (passed, failed ...).
-        [v.criterion.id, v.starter.status.value, v.solution.status.value,
-         f"[green]{as_it_should}[/]" if v.ok else f"[red]{_esc(said.say(v.problem))}[/]"]
-        for r in reports
-        for v in r.verdicts
-    ]
-    print_table(console, [t("Criterion"), t("Starter"), t("Solution"), t("Verdict")], rows,
-                title=t("Self-test of the hack pack (local target)"))
-    label = _esc(t("pack problem:"))
-    for p in problems:
-        console.print(f"[red]{label}[/] {_esc(said.say(p))}")
-    bad = sum(not v.ok for r in reports for v in r.verdicts) + len(problems)
-    total = sum(len(r.verdicts) for r in reports)
-    if bad:
-        console.print(_esc(t("{count} problem(s) in {total} criteria of {challenges} challenge(s).", count=bad,
-                             total=total, challenges=len(reports))), style="bold red")
-    else:
-        console.print(_esc(t("All {total} criteria of {challenges} challenge(s) behave as they should.", total=total,
-                             challenges=len(reports))), style="bold green")
-    if kept:
-        console.print(_esc(t("Team repos kept in {folder}", folder=str(kept))))
-
 
 @_command(app)
 def demo(
@@ -113,6 +85,7 @@ def demo(
     from ohcheck import i18n
     from ohcheck.kit.demo import run_demo
     from ohcheck.render import terminal
+    from ohcheck.render.pack_views import print_demo_steps
     from ohcheck.render.progress import StageStatus
 
     t = i18n.t
@@ -123,13 +96,7 @@ def demo(
     try:
         with StageStatus(err, enabled=err.is_terminal) as on_stage:
             runs, steps = run_demo(pack, workdir / "team-repo", data_source=data_source, on_stage=on_stage)
-        console.print(_esc(t("Built a demo team repo from the solutions of {challenges}:",
-                             challenges=sorted({s.challenge for s in steps}))))
-        for step in steps:
-            console.print(f"  [dim]{step.challenge}[/] $ {_esc(step.command)}")
-            for line in _interesting(step.output):  # what the step's command printed, as it printed it
-                console.print(f"      {_esc(line)}", style="yellow" if "note" in line.lower() else "dim")
-        console.print()
+        print_demo_steps(console, steps)
         worst = EXIT_OK
         lang = i18n.language()
         catalogue = pack.catalogue(lang)  # results are said in the reader's language, as verify says them
@@ -140,13 +107,10 @@ def demo(
             console.print()
             worst = max(worst, run.summary.exit_code)
         if keep:
-            console.print(_esc(t("The demo team repo is kept in {folder}", folder=str(workdir / "team-repo"))))
+            _say(console, t("The demo team repo is kept in {folder}", folder=str(workdir / "team-repo")))
     finally:
         if not keep:
             import shutil
 
             shutil.rmtree(workdir, ignore_errors=True)
     raise typer.Exit(worst)
-
-def _interesting(output: str) -> list[str]:
-    return [line for line in output.splitlines() if line.lower().startswith(("note", "source"))][:3]

@@ -5,7 +5,16 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from ohcheck.cli.common import _command, _echo_json, _esc, _say_error, _say_warning, _stderr, _stdout
+from ohcheck.cli.common import (
+    _command,
+    _echo_json,
+    _labelled,
+    _say,
+    _say_error,
+    _say_warning,
+    _stderr,
+    _stdout,
+)
 from ohcheck.cli.help import LocalisedGroup
 from ohcheck.errors import EXIT_FAILED, EXIT_OK, UserError
 from ohcheck.cli.root import app
@@ -56,20 +65,9 @@ def list_challenges(repo: RepoOption = None, as_json: JsonOption = False) -> Non
     if as_json:
         _echo_json({"team_repo": str(root) if root else None, "challenges": rows})
         return
-    from ohcheck.render.tables import print_table
-    from ohcheck.render.verdicts import last_result
+    from ohcheck.render.team_views import print_challenges
 
-    t = i18n.t
-    criteria_column = t("Criteria")
-    columns = ["ID", t("Title"), criteria_column] + ([t("Your last result")] if root is not None else [])
-    table_rows = []
-    for row in rows:
-        cells = [row["id"], _esc(row["title"]), str(row["criteria"])]
-        if root is not None:
-            cells.append(last_result(row))
-        table_rows.append(cells)
-    title = t("OpenHack challenges (team repo {root})", root=str(root)) if root else t("OpenHack challenges")
-    print_table(_stdout(), columns, table_rows, title=_esc(title), right=[criteria_column])
+    print_challenges(_stdout(), rows, root)
 
 @_command(app)
 def show(
@@ -112,18 +110,17 @@ def start(
     report = start_challenge(c, dest, lang=lang)
     t = i18n.t
     console = _stdout()
-    console.print(_esc(t("Starter files for {challenge} ({title}) in {dest}:", challenge=c.id, title=c.title_in(lang),
-                         dest=str(dest))))
-    copied, kept = _esc(t("copied")), _esc(t("kept"))
+    _say(console, t("Starter files for {challenge} ({title}) in {dest}:", challenge=c.id, title=c.title_in(lang),
+                    dest=str(dest)))
     for name in report.copied:
-        console.print(f"  [green]{copied}[/]  {_esc(name)}")
+        _labelled(console, t("copied"), "green", f" {name}", indent="  ")
     for name in report.skipped:
-        console.print(f"  [yellow]{kept}[/]    {_esc(name)} "
-                      + _esc(t("(you already have it; the starter's version was not copied)")))
+        _labelled(console, t("kept"), "yellow",
+                  f"   {name} " + t("(you already have it; the starter's version was not copied)"), indent="  ")
     if not report.copied and not report.skipped:
-        console.print(_esc(t("  (the starter has no files)")))
-    console.print(_esc(t("Next: read `ohcheck show {challenge}`, then check your work with `ohcheck verify {challenge}`.",
-                         challenge=c.id)))
+        _say(console, t("  (the starter has no files)"))
+    _say(console, t("Next: read `ohcheck show {challenge}`, then check your work with `ohcheck verify {challenge}`.",
+                    challenge=c.id))
 
 @_command(app)
 def init(
@@ -165,13 +162,13 @@ def init(
         lang=i18n.language(),  # --lang, OHCHECK_LANG or the system locale: the file's comments and `language:`
     )
     console = _stdout()
-    console.print(_esc(t("Wrote {path} (target: {target}).", path=str(path), target=target.value)))
+    _say(console, t("Wrote {path} (target: {target}).", path=str(path), target=target.value))
     if ref:
-        console.print(_esc(t("Azure ML workspace: {workspace} in {group} (from {source}).", workspace=ref.workspace,
-                             group=ref.resource_group, source=ref.source)))
+        _say(console, t("Azure ML workspace: {workspace} in {group} (from {source}).", workspace=ref.workspace,
+                        group=ref.resource_group, source=ref.source))
     else:
-        console.print(_esc(t("No Azure workspace yet: add it under `azure:` when you have one (challenge 00).")))
-    console.print(_esc(t("Next: `ohcheck verify challenge-00`.")))
+        _say(console, t("No Azure workspace yet: add it under `azure:` when you have one (challenge 00)."))
+    _say(console, t("Next: `ohcheck verify challenge-00`."))
 
 @_command(app)
 def verify(
@@ -281,7 +278,7 @@ def verify(
 
         with writing(export):
             write_atomic(export, bundle.export(run, key, bundle.earlier_verifies(root, run)))
-        _stderr().print(_esc(i18n.t("Wrote the signed results to {file}: send it to your coach.", file=str(export))))
+        _say(_stderr(), i18n.t("Wrote the signed results to {file}: send it to your coach.", file=str(export)))
     raise typer.Exit(run.summary.exit_code)
 
 def _pack_title(pack: Any, criterion: Any) -> str:
@@ -320,24 +317,13 @@ def history(
     console = _stdout()
     if not attempts:
         if chosen:
-            console.print(_esc(t("No attempts yet for {challenge}: run `ohcheck verify <challenge>`.", challenge=chosen)))
+            _say(console, t("No attempts yet for {challenge}: run `ohcheck verify <challenge>`.", challenge=chosen))
         else:
-            console.print(_esc(t("No attempts yet: run `ohcheck verify <challenge>`.")))
+            _say(console, t("No attempts yet: run `ohcheck verify <challenge>`."))
         return
-    from ohcheck.render.tables import print_table
-    from ohcheck.render.verdicts import verdict_markup
+    from ohcheck.render.team_views import print_history
 
-    counts = [t("Passed"), t("Failed"), t("Error"), t("Skipped"), t("Took")]
-    columns = ["#", t("When (UTC)"), t("Challenge"), t("Target"), t("Result"), *counts]
-    rows = [
-        [
-            str(a.id), a.started_at.replace("T", " ").removesuffix("+00:00"), a.challenge, a.target,
-            verdict_markup(a.verdict), str(a.passed), str(a.failed), str(a.error), str(a.skipped),
-            _esc(t("{seconds:.1f} s", seconds=a.duration)),
-        ]
-        for a in attempts
-    ]
-    print_table(console, columns, rows, title=t("Verify attempts in {root}", root=str(root)), right=["#", *counts])
+    print_history(console, attempts, root)
 
 @_command(app)
 def doctor(repo: RepoOption = None, as_json: JsonOption = False) -> None:
@@ -367,17 +353,9 @@ def doctor(repo: RepoOption = None, as_json: JsonOption = False) -> None:
         _echo_json({"ok": not problems, "lang": catalogue.lang,
                     "findings": [f.to_dict(catalogue) for f in findings]})
     else:
-        from ohcheck.render.tables import print_table
-        from ohcheck.render.verdicts import readiness_markup
+        from ohcheck.render.team_views import print_doctor
 
-        said = [f.said(catalogue) for f in findings]
-        rows = [[_esc(f.check), readiness_markup(f.status), _esc(f.detail), _esc(f.fix)] for f in said]
-        console = _stdout()
-        print_table(console, [t("Check"), t("Status"), t("What ohcheck saw"), t("Fix")], rows, title=t("ohcheck doctor"))
-        if problems:
-            console.print(_esc(t("{count} problem(s).", count=len(problems))), style="bold red")
-        else:
-            console.print(_esc(t("No problem found.")), style="bold green")
+        print_doctor(_stdout(), [f.said(catalogue) for f in findings], len(problems))
     raise typer.Exit(EXIT_FAILED if problems else EXIT_OK)
 
 @_command(app)
@@ -425,33 +403,33 @@ def serve(
             raise typer.Exit(_serve_status(serving, root, port, console))
         stopped = serving.stop(root, port)
         if stopped.served is not None:
-            console.print(_esc(t("Stopped {model} at {url} (pid {pid}).", model=stopped.served.model,
-                                 url=stopped.served.url, pid=stopped.served.pid)))
+            _say(console, t("Stopped {model} at {url} (pid {pid}).", model=stopped.served.model,
+                            url=stopped.served.url, pid=stopped.served.pid))
         if stopped.leftovers:
-            console.print(_esc(t("Stopped what was left of this repo's server (pid {pids}).",
-                                 pids=", ".join(str(pid) for pid in stopped.leftovers))))
+            _say(console, t("Stopped what was left of this repo's server (pid {pids}).",
+                            pids=", ".join(str(pid) for pid in stopped.leftovers)))
         if stopped.served is None and not stopped.leftovers:
-            console.print(_esc(t("No server is running for this repo.")))
+            _say(console, t("No server is running for this repo."))
         if stopped.other is not None:
-            console.print(_esc(t("Port {port} is held by {holder}, not by this repo's server: ohcheck leaves it "
-                                 "alone.", port=port, holder=stopped.other.said())))
+            _say(console, t("Port {port} is held by {holder}, not by this repo's server: ohcheck leaves it "
+                            "alone.", port=port, holder=stopped.other.said()))
         return
     config = _team_config(root)
 
     def ready(served: Any) -> None:
-        console.print(_esc(t("Serving {model} at {url} with {script} (log: .ohcheck/serve.log).", model=served.model,
-                             url=served.url, script=config.paths.score_script)))
-        console.print(_esc(t("Stop it with `ohcheck serve --stop`.") if detach else t("Press Ctrl-C to stop.")))
+        _say(console, t("Serving {model} at {url} with {script} (log: .ohcheck/serve.log).", model=served.model,
+                        url=served.url, script=config.paths.score_script))
+        _say(console, t("Stop it with `ohcheck serve --stop`.") if detach else t("Press Ctrl-C to stop."))
 
     def replaced(old: Any) -> None:
-        console.print(_esc(t("Stopped {model} (pid {pid}).", model=old.model, pid=old.pid)))
+        _say(console, t("Stopped {model} (pid {pid}).", model=old.model, pid=old.pid))
 
     if model_dir is not None and model_version is not None:
         raise UserError(msg("Give --model-dir or --model-version, not both."))
     serving.start(config, root, model_dir=model_dir, version=model_version, detach=detach, replace=replace,
                   on_ready=ready, on_replaced=replaced)
     if not detach:
-        console.print(_esc(t("Stopped.")))
+        _say(console, t("Stopped."))
 
 def _serve_status(serving: Any, root: Path, port: int, console: Any) -> int:
     """Say whether this repo's server runs (exit code 0) or not (1), and what holds its port if not it."""
@@ -459,18 +437,18 @@ def _serve_status(serving: Any, root: Path, port: int, console: Any) -> int:
 
     served = serving.running(root)
     if served is not None:
-        console.print(_esc(t("Serving {model} at {url} (pid {pid}).", model=served.model, url=served.url,
-                             pid=served.pid)))
+        _say(console, t("Serving {model} at {url} (pid {pid}).", model=served.model, url=served.url,
+                        pid=served.pid))
         return EXIT_OK
     holder = serving.port_holder(root, port) if port else None
     if holder is None:
-        console.print(_esc(t("No server is running for this repo.")))
+        _say(console, t("No server is running for this repo."))
     elif holder.ours:
-        console.print(_esc(t("No server is running for this repo, but what is left of one (pid {pid}) still holds "
-                             "port {port}: `ohcheck serve --stop` ends it.", pid=holder.pid, port=port)))
+        _say(console, t("No server is running for this repo, but what is left of one (pid {pid}) still holds "
+                        "port {port}: `ohcheck serve --stop` ends it.", pid=holder.pid, port=port))
     else:
-        console.print(_esc(t("No server is running for this repo; port {port} is held by {holder}.", port=port,
-                             holder=holder.said())))
+        _say(console, t("No server is running for this repo; port {port} is held by {holder}.", port=port,
+                        holder=holder.said()))
     return EXIT_FAILED
 
 @_command(pipeline_app, "run")
@@ -493,61 +471,37 @@ def pipeline_run(
     store with one child run per step.
     """
     from ohcheck import i18n
-    from ohcheck.local import pipeline as pipeline_local
     from ohcheck.i18n import t
+    from ohcheck.local import pipeline as pipeline_local
+    from ohcheck.render.team_views import print_pipeline_run, print_step_ended
 
     root = _team_repo(repo)
     config = _team_config(root)
     path = file.resolve() if file is not None else pipeline_local.default_pipeline_file(config, root)
-    err = _stderr()
-    show = err.is_terminal and not as_json
-    status = err.status(_esc(t("reading the pipeline"))) if show else None
-    if status:
-        status.start()
+    from ohcheck.render.progress import StageStatus
 
-    def started(step: Any) -> None:
-        if status:
-            status.update(_esc(t("step {step}: {command}", step=step.name, command=step.command[:80])))
+    err = _stderr()
 
     def ended(step: Any) -> None:
         if not as_json:
-            # The status is Azure ML's word (Completed, Failed), as the portal shows it.
-            colour = "green" if step.status == "Completed" else "red"
-            err.print(_esc(f"{step.name}: ") + f"[{colour}]{step.status}[/] "
-                      + _esc(t("in {seconds:.1f} s (log: {log})", seconds=step.seconds, log=step.log)))
-            if step.reason:  # stopped at the time limit: its exit code says nothing
-                err.print(_esc(f"  {i18n.framework().say(step.reason)}"))
+            print_step_ended(err, step, i18n.framework().say(step.reason) if step.reason else "")
 
-    try:
+    with StageStatus(err, enabled=err.is_terminal and not as_json) as on_stage:
+        if on_stage:
+            on_stage(t("reading the pipeline"))
+
+        def started(step: Any) -> None:
+            if on_stage:
+                on_stage(t("step {step}: {command}", step=step.name, command=step.command[:80]))
+
         result = pipeline_local.run_pipeline(config, root, path, on_step_start=started, on_step_end=ended,
                                              step_timeout=step_timeout)
-    finally:
-        if status:
-            status.stop()
     if as_json:
         _echo_json(result.as_dict())
     else:
-        console = _stdout()
-        colour = "green" if result.status == "Completed" else "red"
-        console.print(_esc(t("Pipeline {name} (run {run}, experiment {experiment}): ", name=result.name,
-                             run=result.run_id, experiment=result.experiment))
-                      + f"[{colour}]{result.status}[/]")
-        for step in result.steps:
-            if step.status == "Failed":
-                _print_log_tail(console, root / step.log)
+        print_pipeline_run(_stdout(), result, root)
     if result.status != "Completed":
         raise typer.Exit(1)
-
-def _print_log_tail(console: Any, log: Path, lines: int = 15) -> None:
-    try:
-        tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-lines:]
-    except OSError:
-        return
-    from ohcheck.i18n import t
-
-    console.print(_esc(t("The last lines of {log}:", log=log.name)))
-    for line in tail:
-        console.print(_esc("  " + line))
 
 @_command(data_app, "prepare")
 def data_prepare(
@@ -566,7 +520,6 @@ def data_prepare(
     from ohcheck import i18n
     from ohcheck.data import prepare
 
-    t = i18n.t
     _team_language(None)  # run in a team repo: its `language:`
     from ohcheck.render.progress import DownloadProgress
 
@@ -588,12 +541,6 @@ def data_prepare(
             }
         )
         return
-    console = _stdout()
-    if report.note:
-        console.print(f"[bold yellow]{_esc(t('note:'))}[/] {_esc(said.say(report.note))}")
-    console.print(_esc(t("Source: {source} ({count:,} transactions)", source=report.source, count=report.history_rows)))
-    from ohcheck.render.tables import print_table
+    from ohcheck.render.team_views import print_prepared
 
-    rows = [[_esc(str(path)), str(report.rows[key]), report.first[key], report.last[key]] for key, path in report.files.items()]
-    rows_column = t("Rows")
-    print_table(console, [t("File"), rows_column, t("First day"), t("Last day")], rows, right=[rows_column])
+    print_prepared(_stdout(), report, said)

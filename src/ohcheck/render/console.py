@@ -22,6 +22,25 @@ def stdout() -> Any:
     return Console(highlight=False, soft_wrap=True)
 
 
+def say(console: Any, text: str, *, style: str | None = None) -> None:
+    """A line of text as it is (a rich Text: never read as markup, whatever a team or a file put in it)."""
+    from rich.text import Text
+
+    console.print(Text(text, style=style or ""))
+
+
+def line(console: Any, *parts: str | tuple[str, str]) -> None:
+    """One line of pieces, each text as it is or (text, style): `("error:", "bold red"), " ", sentence`."""
+    from rich.text import Text
+
+    console.print(Text.assemble(*parts))
+
+
+def labelled(console: Any, label: str, style: str, text: str = "", *, indent: str = "") -> None:
+    """`label text`, the label in its style: `error: ...`, `hint: ...`, `copied  src/train.py`."""
+    line(console, indent, (label, style), " " if text else "", text)
+
+
 def escape(text: str) -> str:
     """Text from users, files or services, made safe to print as rich markup."""
     from rich.markup import escape as rich_escape
