@@ -62,7 +62,9 @@ def event_validate(event: EventArg = None, as_json: JsonOption = False) -> None:
     if as_json:
         _echo_json(report.to_json())
     else:
-        report.render(_stdout())
+        from ohcheck.render.event_views import print_validation
+
+        print_validation(_stdout(), report)
     raise typer.Exit(EXIT_OK if report.ok else report.exit_code)
 
 
@@ -81,9 +83,13 @@ def event_setup(
     from ohcheck.event.setup import setup
 
     loaded = _load(event)
-    result = setup(loaded, out or loaded.folder, console=None if as_json else _stdout())
+    result = setup(loaded, out or loaded.folder, progress=not as_json)
     if as_json:
         _echo_json(result.to_json())
+    else:
+        from ohcheck.render.event_views import print_setup
+
+        print_setup(_stdout(), result, loaded)
     raise typer.Exit(EXIT_OK)
 
 

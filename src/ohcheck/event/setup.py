@@ -58,6 +58,7 @@ class SetupResult:
     kits: list[KitReport] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # relative path -> written/updated/unchanged/kept
     key: str = ""  # "made" or "kept"
+    key_path: Path | None = None  # where the event key is (beside event.yaml, for the coaches)
 
     def kept(self) -> list[str]:
         return sorted(p for p, o in self.files.items() if o == "kept")
@@ -77,8 +78,9 @@ class SetupResult:
         }
 
 
-def setup(loaded: LoadedEvent, out: Path, *, console: Any | None = None) -> SetupResult:
-    """Write the kits, templates, deploy script and summary under `out`; `console` gets the story."""
+def setup(loaded: LoadedEvent, out: Path, *, progress: bool = False) -> SetupResult:
+    """Write the kits, templates, deploy script and summary under `out` (a bar over the teams on a terminal
+    with `progress`); what was done, for render.event_views.print_setup to tell."""
     report = validate_event(loaded)
     if not report.ok:
         if len(report.problems) > 1:
@@ -93,13 +95,18 @@ def setup(loaded: LoadedEvent, out: Path, *, console: Any | None = None) -> Setu
         raise UserError(msg("Cannot make the folder {folder}: {error}.", folder=out, error=exc.strerror or exc)) from None
 
     result = SetupResult(out=out.resolve())
-    key_path = loaded.folder / _COACH_KEY
+    key_path = result.key_path = loaded.folder / _COACH_KEY
     result.key = "made" if new_key(key_path) else "kept"
     key = read_key(key_path, who="ohcheck event setup")
 
     writer = KitWriter(out)
-    for team in _progress(loaded.event.teams, console):
-        result.kits.append(_write_kit(loaded, team, writer, key))
+    from ohcheck.render.event_views import kit_progress
+
+    teams = loaded.event.teams
+    with kit_progress(len(teams), enabled=progress and len(teams) > 1) as advance:
+        for team in teams:
+            result.kits.append(_write_kit(loaded, team, writer, key))
+            advance(team.name)
     if loaded.event.azure is not None:
         from ohcheck.event.infra import write_infra
 
@@ -111,21 +118,7 @@ def setup(loaded: LoadedEvent, out: Path, *, console: Any | None = None) -> Setu
     for kit in result.kits:  # commit after every file is there: the first commit holds the whole kit
         kit.git = _git_init(kit.folder, kit.team, loaded.event.event.kit_language) if kit.git == "pending" else kit.git
     result.files = dict(sorted(writer.outcomes.items()))
-    if console is not None:
-        _tell(result, loaded, console)
     return result
-
-
-def _progress(teams: list[Team], console: Any | None) -> Any:
-    if console is None or len(teams) < 2:
-        return teams
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.progress import track
-
-    from ohcheck.i18n import t
-
-    return track(teams, description=escape(t("Writing team kits")), console=Console(stderr=True), transient=True)
 
 
 def _write_kit(loaded: LoadedEvent, team: Team, writer: KitWriter, key: bytes) -> KitReport:
@@ -210,44 +203,3 @@ def _git_init(folder: Path, team: str, lang: str = "en") -> str:
             return msg("not committed: {step} failed ({error})", step=" ".join(step[1:3]),
                        error=last[-1] if last else done.returncode)
     return msg("initialised")
-
-
-def _tell(result: SetupResult, loaded: LoadedEvent, console: Any) -> None:
-    from rich.markup import escape
-
-    from ohcheck import i18n
-    from ohcheck.i18n import t
-
-    said = framework()
-    counts = {o: sum(1 for v in result.files.values() if v == o) for o in ("written", "updated", "unchanged", "kept")}
-    console.print(escape(t("Setup for {event} in {out}:", event=loaded.event.event.name, out=str(result.out))))
-    for kit in result.kits:
-        console.print(escape(t("  team kit  {folder}  (git: {git})", folder=str(kit.folder.relative_to(result.out)),
-                               git=kit.git)))
-        if kit.note:
-            console.print(f"    [cyan]{escape(t('note:'))}[/] {escape(said.say(kit.note))}")
-        if kit.removed_event_key:
-            console.print("    " + escape(t("removed .ohcheck/event.key, the copy of the event key an older setup "
-                                          "wrote: with it, this team could sign results as any team")))
-    if loaded.event.azure is not None:
-        console.print(escape(t("  templates infra/main.bicep and one parameters file per team; deploy.sh")))
-    console.print(escape(t("  summary   event-summary.md")))
-    key_at = str(loaded.folder / _COACH_KEY)
-    if result.key == "made":
-        console.print(escape(t("Event key: made at {path}, for the coaches only; each kit has its team's own key in "
-                               ".ohcheck/team.key (git ignores it).", path=key_at)))
-    else:
-        console.print(escape(t("Event key: kept at {path}, for the coaches only; each kit has its team's own key in "
-                               ".ohcheck/team.key (git ignores it).", path=key_at)))
-    said_counts = {"written": msg("{count} written", count=counts["written"]),
-                   "updated": msg("{count} updated", count=counts["updated"]),
-                   "unchanged": msg("{count} unchanged", count=counts["unchanged"]),
-                   "kept": msg("{count} kept", count=counts["kept"])}
-    names = i18n.SEPARATORS.get(said.lang, i18n.SEPARATORS[i18n.DEFAULT])[1]
-    console.print(escape(t("{counts}.", counts=names.join(said.say(said_counts[o]) for o, n in counts.items() if n))))
-    kept = escape(t("kept"))
-    for rel in result.kept():
-        console.print(f"  [yellow]{kept}[/] {escape(rel)}" + escape(t(": changed since setup wrote it; "
-                                                                      "delete it to have setup write it again")))
-    if loaded.event.azure is not None:
-        console.print(escape(t("Next: `ohcheck event preflight`, then `./deploy.sh` (needs `az login`).")))

@@ -20,6 +20,7 @@ from ohcheck.azure.catalog import vm_size
 from ohcheck.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED
 from ohcheck.event.model import LoadedEvent, Team, Workspace
 from ohcheck.i18n import Catalogue, Msg, framework, msg, msg_n
+from ohcheck.render.event_views import print_teardown_after, print_teardown_list
 from ohcheck.render.progress import StepProgress
 from ohcheck.event.teardown_azure import (
     NoWorkspace,
@@ -30,9 +31,6 @@ from ohcheck.event.teardown_azure import (
     delete,
     list_resources,
 )
-
-NOTHING_DELETED = msg("Nothing was deleted: run again with --yes to delete these.")
-
 
 def _said(exc: Exception) -> str:
     """What a TeardownError says: its message (a Msg stays one, to be said in the reader's language)."""
@@ -101,7 +99,7 @@ def main(loaded: LoadedEvent, *, team: str | None, yes: bool, as_json: bool, con
             outcomes.append(survey(each))
             advance(each.name)
     if not as_json:
-        _print_list(console, outcomes)
+        print_teardown_list(console, outcomes, cost_note)
     to_delete = [(o, r) for o in outcomes for r in o.resources if r.deletable]
     if yes:
         for o in outcomes:
@@ -120,7 +118,7 @@ def main(loaded: LoadedEvent, *, team: str | None, yes: bool, as_json: bool, con
         typer.echo(dumps({"event": loaded.event.event.name, "lang": said.lang,
                           "teams": [o.to_dict(said) for o in outcomes]}))
     else:
-        _print_after(console, outcomes, yes=yes, anything=bool(to_delete))
+        print_teardown_after(console, outcomes, yes=yes, anything=bool(to_delete))
     if any(d.result == "failed" for o in outcomes for d in (o.deleted or [])):
         return EXIT_FAILED
     if any(o.error for o in outcomes):
@@ -191,72 +189,3 @@ def cost_note(r: Resource) -> Msg:
             return msg("submits jobs on its own (cron {cron})", cron=d["cron"])
         return msg("submits jobs on its own")
     return msg("")
-
-
-# -- rendering --------------------------------------------------------------------------------
-_KIND = {"endpoint": msg("online endpoint"), "deployment": msg("deployment"), "cluster": msg("compute cluster"),
-         "instance": msg("compute instance"), "schedule": msg("schedule")}
-
-
-def _print_list(console: Any, outcomes: list[TeamTeardown]) -> None:
-    from rich.markup import escape
-
-    from ohcheck.i18n import t
-    from ohcheck.render.tables import print_table
-    from ohcheck.render.verdicts import verdict_markup
-
-    said = framework()
-    rows: list[list[str]] = []
-    for o in outcomes:
-        team = escape(o.team)
-        if o.error:
-            rows.append([team, verdict_markup("error"), "", "", escape(said.say(o.error))])
-        elif o.note:
-            rows.append([team, "", "", "", f"[dim]{escape(said.say(o.note))}[/]"])
-        elif not o.resources:
-            clean = t("nothing that costs: workspace {workspace} is clean", workspace=o.workspace.name)  # type: ignore[union-attr]
-            rows.append([team, "", "", "", f"[dim]{escape(clean)}[/]"])
-        for r in o.resources:
-            stopped = r.kind == "instance" and r.state.lower() == "stopped"
-            state = f"[dim]{escape(r.state)}[/]" if stopped else escape(r.state)
-            kind = said.say(_KIND[r.kind]) if r.kind in _KIND else r.kind
-            if r.kind == "deployment":  # under its endpoint
-                kind = "  " + kind
-            rows.append([team, escape(kind), escape(r.name), state, escape(said.say(cost_note(r)))])
-    print_table(console, [escape(c) for c in (t("Team"), t("Kind"), t("Name"), t("State"), t("Cost note"))], rows,
-                title=t("What still costs money"), title_style="")
-
-
-def _print_after(console: Any, outcomes: list[TeamTeardown], *, yes: bool, anything: bool) -> None:
-    from rich.markup import escape
-
-    from ohcheck.i18n import t
-
-    said = framework()
-    if not anything:
-        console.print(escape(t("Nothing to delete.")))
-        return
-    if not yes:
-        console.print("\n" + escape(t("The az commands that would delete these (an endpoint's deployments go with it; "
-                                       "a schedule is disabled, which stops it submitting jobs):")))
-        for o in outcomes:
-            for command in o.commands:
-                console.print(escape(command))
-        console.print("\n" + escape(said.say(NOTHING_DELETED)))
-        return
-    from rich.cells import cell_len
-
-    words = {"deleted": t("deleted"), "disabled": t("disabled")}
-    width = max(9, *(cell_len(w) for w in words.values()))  # terminal cells: a Japanese character takes two
-    for o in outcomes:
-        for d in o.deleted or []:
-            if d.result == "failed":  # one sentence, the status word in it ("failed" alone is a verdict's word)
-                console.print("[red]" + escape(t("failed    {team}  {kind} {name}: {message}", team=o.team, kind=d.kind,
-                                                 name=d.name, message=d.message or "")) + "[/]")
-            else:
-                word = words.get(d.result, d.result)
-                console.print(f"[green]{escape(word)}{' ' * (width - cell_len(word))}[/] {escape(o.team)}  "
-                              f"{escape(d.kind)} {escape(d.name)}")
-    done = sum(1 for o in outcomes for d in o.deleted or [] if d.result != "failed")
-    failed = sum(1 for o in outcomes for d in o.deleted or [] if d.result == "failed")
-    console.print(escape(t("{done} done, {failed} failed.", done=done, failed=failed)))

@@ -16,7 +16,7 @@ from typing import Any
 from ohcheck.errors import EXIT_USAGE
 from ohcheck.event.model import LoadedEvent
 from ohcheck.event.names import TeamNames, name_problems, team_names
-from ohcheck.i18n import framework, msg, msg_n
+from ohcheck.i18n import framework, msg
 
 
 @dataclass
@@ -45,43 +45,6 @@ class ValidationReport:
             "teams": [{"team": t.name, "target": t.target, "members": t.member_names} for t in event.teams],
             "names": [n.as_dict() for n in self.names],
         }
-
-    def render(self, console: Any) -> None:
-        from rich.markup import escape
-
-        from ohcheck.i18n import t
-        from ohcheck.render.tables import print_table
-
-        event = self.loaded.event
-        said = framework()
-        if self.names:
-            # The names people type; all of them (storage, key vault, ...) are in --json.
-            columns = [t("Team"), t("Resource group"), t("Workspace"), t("Endpoint"), t("Compute instance")]
-            several = len({n.subscription_id for n in self.names}) > 1
-            if several:
-                columns.insert(1, t("Subscription"))
-            rows = []
-            for n in self.names:
-                row = [n.team, n.resource_group, n.workspace, n.endpoint, n.compute_instance]
-                if several:
-                    row.insert(1, n.subscription_id[:8] + "…")
-                rows.append([escape(v) for v in row])
-            headings = [escape(column) for column in columns]
-            print_table(console, headings, rows, title=t("Azure names, per team"), title_style="",
-                        column_options={heading: {"overflow": "fold"} for heading in headings})
-        for note in self.notes:
-            console.print(f"[cyan]{escape(t('note:'))}[/] {escape(said.say(note))}")
-        for problem in self.problems:
-            console.print(f"[bold red]{escape(t('error:'))}[/] {escape(said.say(problem))}")
-        if self.ok:
-            teams, coaches = len(event.teams), len(event.coaches)
-            console.print(escape(t("{path} is valid: {teams}, {coaches}. Next: `ohcheck event setup`.",
-                                   path=str(self.loaded.path),
-                                   teams=msg_n("1 team", "{count} teams", teams, count=teams),
-                                   coaches=msg_n("1 coach", "{count} coaches", coaches, count=coaches))))
-        else:
-            console.print(escape(t("{path}: {count} problem(s) to fix before setup.", path=str(self.loaded.path),
-                                   count=len(self.problems))))
 
 
 def validate_event(loaded: LoadedEvent) -> ValidationReport:

@@ -23,12 +23,11 @@ from ohcheck.errors import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, ConfigError
 from ohcheck.event.model import Event, LoadedEvent, Team
 from ohcheck.event.infra import provisioned
 from ohcheck.event.names import TeamNames, team_names
-from ohcheck.i18n import Catalogue, framework, msg, msg_n
+from ohcheck.i18n import Catalogue, framework, msg
 from ohcheck.event.preflight.checks import (
     ERROR,
     OK,
     PROBLEM,
-    WARNING,
     Check,
     check_credential,
     check_providers,
@@ -77,7 +76,9 @@ def main(loaded: LoadedEvent, *, as_json: bool, console: Any) -> int:
         _echo_json({"event": event.event.name, "lang": said.lang, "groups": [g.to_dict(said) for g in groups],
                     "ok": code == EXIT_OK, "not_checked_teams": elsewhere})
     else:
-        render(console, groups, elsewhere, code)
+        from ohcheck.render.event_views import print_preflight
+
+        print_preflight(console, groups, elsewhere, code)
     return code
 
 
@@ -130,77 +131,3 @@ def exit_code(groups: list[Group]) -> int:
     if ERROR in statuses:
         return EXIT_UNDECIDED
     return EXIT_OK
-
-
-# -- rendering --------------------------------------------------------------------------------
-
-
-def render(console: Any, groups: list[Group], elsewhere: list[str], code: int) -> None:
-    from rich.markup import escape
-
-    from ohcheck.i18n import t
-    from ohcheck.render.tables import print_table
-    from ohcheck.render.verdicts import readiness_markup
-
-    if not groups:
-        console.print(escape(t("No team gets its workspace from setup (every team is local or brings its own): "
-                               "nothing to check.")))
-        return
-    said = framework()
-    # One table per subscription and region, named above it: a GUID column would take a third of
-    # an 80-column terminal from the sentences that say what to fix.
-    for group in groups:
-        teams = [team.name for team, _ in group.teams]
-        console.print(f"[bold]{escape(t('Subscription {subscription}, region {region}', subscription=group.subscription, region=group.region))}[/]"
-                      + (f" [dim]{escape(t('(teams: {teams})', teams=teams))}[/]" if teams else ""))
-        columns = [escape(t("Check")), escape(t("Status")), escape(t("Found")), escape(t("Fix"))]
-        rows = []
-        for check in group.checks:
-            row = check.said(said)
-            rows.append([escape(row.check), readiness_markup(check.status),
-                         escape(row.found), escape(row.fix)])
-        print_table(console, columns, rows, show_edge=False, column_options={
-            columns[0]: {"no_wrap": True}, columns[1]: {"no_wrap": True},
-            columns[2]: {"overflow": "fold", "ratio": 3}, columns[3]: {"overflow": "fold", "ratio": 2}})
-    # A table cell wraps a long command; printed again whole, it can be copied and pasted.
-    commands = [c.fix for g in groups for c in g.checks if c.status == PROBLEM and c.fix.startswith("az ")]
-    if commands:
-        console.print("\n" + escape(t("Commands that fix problems above:")))
-        for command in dict.fromkeys(commands):
-            console.print(f"  {escape(command)}")
-    if elsewhere:
-        console.print(f"[dim]{escape(t('Not checked (they bring their own workspace): {teams}', teams=elsewhere))}[/]")
-    console.print(verdict(groups, code))
-
-
-def verdict(groups: list[Group], code: int) -> str:
-    """The last line, as rich markup, in the chosen language."""
-    from rich.markup import escape
-
-    from ohcheck import i18n
-    from ohcheck.i18n import t
-
-    rows = [c for g in groups for c in g.checks]
-    skipped = sum(1 for c in rows if c.status == ERROR and c.found.startswith("not checked"))
-    counts = {s: sum(1 for c in rows if c.status == s) for s in (PROBLEM, ERROR, WARNING)}
-    counts[ERROR] -= skipped  # rows a failed credential check left undone are counted apart
-    where = msg_n("1 subscription/region", "{count} subscription/regions", len(groups), count=len(groups))
-    tallied = [msg_n("1 problem", "{count} problems", n, count=n) if s == PROBLEM else
-               msg_n("1 error", "{count} errors", n, count=n) if s == ERROR else
-               msg_n("1 warning", "{count} warnings", n, count=n)
-               for s, n in counts.items() if n]
-    if skipped:
-        tallied.append(msg("{count} not checked", count=skipped))
-    said = i18n.framework()
-    tally = i18n.SEPARATORS.get(said.lang, i18n.SEPARATORS[i18n.DEFAULT])[1].join(said.say(m) for m in tallied)
-    if code == EXIT_FAILED:
-        return (f"[red]{escape(t('Not ready:'))}[/] "
-                + escape(t("{tally} in {where}. Fix the problems, then run preflight again.", tally=tally, where=where)))
-    if code == EXIT_UNDECIDED:
-        return (f"[yellow]{escape(t('Not decided:'))}[/] "
-                + escape(t("{tally} in {where}: some checks could not run; fix what the errors say and run again.",
-                           tally=tally, where=where)))
-    if counts[WARNING]:
-        return (f"[green]{escape(t('Ready'))}[/] "
-                + escape(t("({tally}): every check of {where} passed.", tally=tally, where=where)))
-    return f"[green]{escape(t('Ready:'))}[/] " + escape(t("every check of {where} passed.", where=where))
