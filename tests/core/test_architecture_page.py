@@ -146,3 +146,25 @@ def test_target_names_are_spelled_in_the_registry_only() -> None:
     elsewhere = [str(p.relative_to(SOURCE)) for p in SOURCE.rglob("*.py")
                  if p.name != "registry.py" and spelled.search(p.read_text(encoding="utf-8"))]
     assert not elsewhere, elsewhere
+
+
+def test_only_render_draws() -> None:
+    # Domain modules return data; render/ draws it (cli/help.py extends Typer's own help screen): a module
+    # elsewhere that imports rich or draws a table is drawing code in the wrong house.
+    import ast
+
+    offenders = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        relative = path.relative_to(SOURCE)
+        if relative.parts[0] == "render" or relative.as_posix() == "cli/help.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+                [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            offenders += [f"{relative}:{node.lineno}: {name}" for name in names
+                          if name == "rich" or name.startswith("rich.")]
+            if isinstance(node, ast.Name) and node.id == "print_table":
+                offenders.append(f"{relative}:{node.lineno}: print_table")
+            if isinstance(node, ast.alias) and node.name == "print_table":
+                offenders.append(f"{relative}: imports print_table")
+    assert not offenders, offenders
