@@ -68,18 +68,12 @@ def print_validation(console: Any, report: Any) -> None:
 
 @contextmanager
 def kit_progress(total: int, *, enabled: bool) -> Iterator[Callable[[str], None]]:
-    """The bar over the team kits setup writes (stderr, on a terminal). Piped, setup has always left one empty
-    line on stderr (what rich's `track` wrote when it stopped off a terminal): kept, so no output changes."""
-    from ohcheck.render.console import stderr
+    """The bar over the team kits setup writes (stderr, on a terminal only: piped, nothing at all — rich's
+    `track` used to leave one empty line there, which said nothing)."""
     from ohcheck.render.progress import StepProgress
 
-    console = stderr()
-    try:
-        with StepProgress(total, t("Writing team kits"), enabled=enabled, console=console) as advance:
-            yield advance
-    finally:
-        if enabled and not console.is_terminal:
-            console.out("")
+    with StepProgress(total, t("Writing team kits"), enabled=enabled) as advance:
+        yield advance
 
 
 def print_setup(console: Any, result: Any, loaded: Any) -> None:
